@@ -1,0 +1,29 @@
+// ESLint flat config. Import boundaries (DESIGN.md §5): core imports nothing with I/O and no
+// other layer; producers import only core; store imports only core.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const noLayer = (...layers) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: layers.map((l) => ({ group: [`**/${l}/*`, `../${l}/*`], message: `this layer may not import ${l}/ (DESIGN.md §5)` })),
+    },
+  ],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'console/**', '.runyard/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['src/core/**/*.ts'], rules: { ...noLayer('store', 'engine', 'producers', 'server', 'cli', 'sdk'), 'no-restricted-globals': ['error', 'fetch', 'process'] } },
+  { files: ['src/store/**/*.ts'], rules: noLayer('engine', 'producers', 'server', 'cli', 'sdk') },
+  { files: ['src/producers/**/*.ts'], rules: noLayer('store', 'engine', 'server', 'cli', 'sdk') },
+  { files: ['src/engine/**/*.ts'], rules: noLayer('server', 'cli', 'sdk') },
+);

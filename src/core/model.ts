@@ -1,0 +1,162 @@
+/**
+ * Record shapes shared by the store, the engine and the API (DESIGN.md §3), in storage units:
+ * times are epoch milliseconds, credits are integer micro-credits. The API layer turns times
+ * into ISO-8601 strings.
+ */
+import type { RunCounts } from './counts.js';
+import type { ItemError } from './errors.js';
+import type { Usage } from './producer.js';
+import type { ItemStatus, RunStatus } from './status.js';
+
+export const RunKind = { column: 'column', flow: 'flow', worker: 'worker', ingestion: 'ingestion' } as const;
+export type RunKind = (typeof RunKind)[keyof typeof RunKind];
+
+export const RunMode = { live: 'live', dry_run: 'dry_run', smoke_test: 'smoke_test' } as const;
+export type RunMode = (typeof RunMode)[keyof typeof RunMode];
+
+export const TriggerType = {
+  manual: 'manual',
+  api: 'api',
+  rule: 'rule',
+  schedule: 'schedule',
+  webhook: 'webhook',
+  event: 'event',
+  chat: 'chat',
+} as const;
+export type TriggerType = (typeof TriggerType)[keyof typeof TriggerType];
+
+export interface RunTrigger {
+  type: TriggerType;
+  source_id: string | null;
+  actor: string | null;
+}
+
+/** The error box of a run. */
+export interface RunError {
+  code: string;
+  message: string;
+  item_id: string | null;
+}
+
+/**
+ * What a run executes, frozen at creation so that edits to the target never change a run in
+ * flight (the run is pinned to `target_version`).
+ */
+export interface RunSpec {
+  producer: string;
+  /** Producer config with templates unrendered. */
+  config: Record<string, unknown>;
+  /** For column runs: where results land. */
+  table_id?: string;
+  column_id?: string;
+  concurrency: number;
+  item_timeout_ms: number;
+  max_attempts: number;
+  retry_base_delay_ms: number;
+  retry_max_delay_ms: number;
+}
+
+export interface RunRecord extends RunCounts {
+  id: string;
+  workspace_id: string;
+  kind: RunKind;
+  target_id: string;
+  target_version: number;
+  name: string;
+  status: RunStatus;
+  phase: string | null;
+  mode: RunMode;
+  trigger: RunTrigger;
+  profile: string;
+  prompt: string | null;
+  session_id: string | null;
+  credits_reserved: number;
+  credits_used: number;
+  result_summary: string | null;
+  error: RunError | null;
+  retry_of: string | null;
+  idempotency_key: string | null;
+  tags: string[];
+  spec: RunSpec;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+}
+
+export interface ItemRecord {
+  id: string;
+  workspace_id: string;
+  run_id: string;
+  ordinal: number;
+  /** Row id, step key or call id. */
+  key: string;
+  status: ItemStatus;
+  attempt_count: number;
+  max_attempts: number;
+  next_attempt_at: number | null;
+  inputs: Record<string, unknown> | null;
+  outputs: Record<string, unknown> | null;
+  error: ItemError | null;
+  provider: string | null;
+  usage: Usage | null;
+  credits_used: number;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+}
+
+export interface EventRecord {
+  id: string;
+  workspace_id: string;
+  run_id: string;
+  item_id: string | null;
+  /** `run.queued`, `run.started`, `item.started`, `item.succeeded`, … */
+  type: string;
+  data: Record<string, unknown>;
+  created_at: number;
+}
+
+export interface TableRecord {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** Field names in header order. */
+  fields: string[];
+  row_count: number;
+  created_at: number;
+}
+
+export interface RowRecord {
+  id: string;
+  table_id: string;
+  ordinal: number;
+  data: Record<string, unknown>;
+}
+
+export interface ColumnRecord {
+  id: string;
+  workspace_id: string;
+  table_id: string;
+  name: string;
+  producer: string;
+  config: Record<string, unknown>;
+  profile: string;
+  /** Grows on every change of the definition; runs pin the version they started with. */
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CellRecord {
+  table_id: string;
+  row_id: string;
+  column_id: string;
+  status: ItemStatus;
+  value: unknown;
+  error: ItemError | null;
+  run_id: string;
+  item_id: string;
+  attempt: number;
+  updated_at: number;
+}
