@@ -76,7 +76,8 @@ export function allItemsTerminal(c: RunCounts): boolean {
 /** Do the buckets add up to `items_total`? */
 export function countsConsistent(c: RunCounts): boolean {
   const sum = c.items_succeeded + c.items_failed + c.items_pending + c.items_running + c.items_skipped + c.items_canceled;
-  return sum === c.items_total && Object.values(c).every((v) => v >= 0);
+  const buckets = [c.items_succeeded, c.items_failed, c.items_pending, c.items_running, c.items_skipped, c.items_canceled];
+  return sum === c.items_total && buckets.every((v) => v >= 0);
 }
 
 /**

@@ -18,6 +18,8 @@ export const ErrorCode = {
   producer_failed: 'producer_failed',
   producer_timeout: 'producer_timeout',
   output_too_large: 'output_too_large',
+  schema_too_new: 'schema_too_new',
+  database_unavailable: 'database_unavailable',
   internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -146,6 +146,8 @@ export interface Store {
    */
   createRun(ws: string, input: NewRun, now: number): Promise<{ run: RunRecord; created: boolean }>;
   getRun(ws: string, runId: string): Promise<RunRecord | undefined>;
+  /** The run holding an idempotency key in the workspace, with the hash of its creating request. */
+  findRunByIdempotencyKey(ws: string, key: string): Promise<{ run: RunRecord; request_hash: string | null } | undefined>;
   /** Newest first, keyset pagination on the (sortable) id. */
   listRuns(ws: string, filter: RunFilter, opts: { limit: number; cursor?: string }): Promise<Page<RunRecord>>;
   /** In ordinal order. */

@@ -1,0 +1,292 @@
+/**
+ * The executor node: claims runs and items with leases, runs producers with the run's
+ * concurrency, heartbeats its leases, recovers expired ones, and records outcomes in batches
+ * (one transaction carries many items, each fenced by its own lease token).
+ */
+import { hostname } from 'node:os';
+import { decideRetry } from '../core/retry.js';
+import { toItemError, type ItemError } from '../core/errors.js';
+import type { Clock, IdSource, RandomSource } from '../core/ids.js';
+import type { Producer } from '../core/producer.js';
+import type { ClaimedItem, Completion, Store } from '../store/port.js';
+import type { Logger } from './logger.js';
+import type { Notifier } from './notifier.js';
+import type { EngineOptions } from './options.js';
+
+/** Looks producers up by name. */
+export interface ProducerLookup {
+  get(name: string): Producer;
+}
+
+/** Dependencies of an executor node. */
+export interface ExecutorDeps {
+  store: Store;
+  clock: Clock;
+  ids: IdSource;
+  random: RandomSource;
+  producers: ProducerLookup;
+  notifier: Notifier;
+  logger: Logger;
+  options: EngineOptions;
+}
+
+interface InFlight {
+  claim: ClaimedItem;
+  controller: AbortController;
+  /** Why the attempt is being aborted, if it is. */
+  abortReason?: 'lease_lost' | 'shutdown' | 'timeout';
+}
+
+/** One executor process's worth of work loops. Start with {@link start}, stop with {@link stop}. */
+export class Executor {
+  readonly nodeId: string;
+  private readonly inFlight = new Map<string, InFlight>();
+  private buffer: { completion: Completion; runId: string }[] = [];
+  private flushing: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private claiming = false;
+  private rerun = false;
+  private running = false;
+  private unsubscribe: (() => void) | undefined;
+  private readonly startedAt: number;
+
+  constructor(private readonly deps: ExecutorDeps) {
+    this.nodeId = deps.ids.next('nod');
+    this.startedAt = deps.clock.now();
+  }
+
+  /** Items this node is executing now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Registers the node and starts the claim, heartbeat and recovery loops. */
+  async start(): Promise<void> {
+    const { options } = this.deps;
+    this.running = true;
+    await this.heartbeatNode();
+    this.unsubscribe = this.deps.notifier.onWork(() => this.wake());
+    this.timers.push(setInterval(() => void this.guard('heartbeat', () => this.heartbeat()), options.heartbeatMs));
+    this.timers.push(setInterval(() => void this.guard('sweep', () => this.sweep()), options.sweepMs));
+    this.timers.push(setInterval(() => this.wake(), options.pollMs));
+    await this.guard('sweep', () => this.sweep());
+    this.wake();
+  }
+
+  /**
+   * Stops claiming, waits up to `graceMs` for in-flight items, then aborts and releases the
+   * rest (they return to `pending` without using an attempt), and marks the node stopped.
+   */
+  async stop(graceMs = this.deps.options.shutdownGraceMs): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.unsubscribe?.();
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) await sleep(20);
+    for (const f of this.inFlight.values()) {
+      f.abortReason = 'shutdown';
+      f.controller.abort(new Error('node shutting down'));
+    }
+    while (this.inFlight.size > 0) await sleep(10);
+    await this.flush();
+    await this.deps.store.stopNode(this.nodeId, this.deps.clock.now());
+  }
+
+  /** Asks the claim loop to look for work soon. */
+  wake(): void {
+    if (!this.running) return;
+    if (this.claiming) {
+      this.rerun = true;
+      return;
+    }
+    if (this.wakeTimer) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      void this.guard('claim', () => this.claimLoop());
+    }, 0);
+  }
+
+  private async claimLoop(): Promise<void> {
+    if (this.claiming || !this.running) return;
+    this.claiming = true;
+    try {
+      do {
+        this.rerun = false;
+        const { store, clock, options } = this.deps;
+        const started = await store.startQueuedRuns(this.nodeId, clock.now(), 16);
+        for (const r of started) this.deps.notifier.runChanged(r.id);
+        const free = options.capacity - this.inFlight.size;
+        if (free <= 0 || !this.running) break;
+        const want = Math.min(free, options.claimBatch);
+        const claimed = await store.claimItems(this.nodeId, clock.now(), options.leaseMs, want);
+        const runs = new Set<string>();
+        for (const c of claimed) {
+          this.execute(c);
+          runs.add(c.run.id);
+        }
+        for (const id of runs) this.deps.notifier.runChanged(id);
+        if (claimed.length === want) this.rerun = true;
+      } while (this.rerun && this.running);
+    } finally {
+      this.claiming = false;
+    }
+  }
+
+  private execute(claim: ClaimedItem): void {
+    const controller = new AbortController();
+    const flight: InFlight = { claim, controller };
+    this.inFlight.set(claim.item.id, flight);
+    void this.attempt(flight).then((completion) => {
+      this.inFlight.delete(claim.item.id);
+      if (completion) this.enqueue(completion, claim.run.id);
+    });
+  }
+
+  /** Runs one attempt and turns its outcome into a completion (or none when the lease was lost). */
+  private async attempt(flight: InFlight): Promise<Completion | undefined> {
+    const { item, run, lease_token } = flight.claim;
+    const { clock } = this.deps;
+    const startedAt = clock.now();
+    const timer = setTimeout(() => {
+      flight.abortReason = 'timeout';
+      flight.controller.abort(new Error('item timed out'));
+    }, run.spec.item_timeout_ms);
+    try {
+      const producer = this.deps.producers.get(run.spec.producer);
+      const result = await producer.execute({
+        inputs: item.inputs ?? {},
+        idempotencyKey: item.id,
+        signal: flight.controller.signal,
+        attempt: item.attempt_count,
+        runId: run.id,
+        itemId: item.id,
+        env: {},
+        timeoutMs: run.spec.item_timeout_ms,
+      });
+      if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
+      return {
+        kind: 'succeeded',
+        item_id: item.id,
+        lease_token,
+        value: result.value ?? null,
+        outputs: result.outputs ?? { value: result.value ?? null },
+        usage: result.usage ?? null,
+        provider: result.provider ?? null,
+        credits_used: 0,
+        duration_ms: clock.now() - startedAt,
+      };
+    } catch (err) {
+      if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
+      return this.failure(flight, toItemError(err), startedAt);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private abortedCompletion(flight: InFlight, startedAt: number): Completion | undefined {
+    const { item } = flight.claim;
+    switch (flight.abortReason) {
+      case 'lease_lost':
+        return undefined;
+      case 'shutdown':
+        return { kind: 'released', item_id: item.id, lease_token: flight.claim.lease_token };
+      default: {
+        const error: ItemError = { code: 'producer_timeout', message: `the attempt took longer than ${flight.claim.run.spec.item_timeout_ms} ms`, retryable: true };
+        return this.failure(flight, error, startedAt);
+      }
+    }
+  }
+
+  private failure(flight: InFlight, error: ItemError & { retryAfterMs?: number }, startedAt: number): Completion {
+    const { item, run, lease_token } = flight.claim;
+    const now = this.deps.clock.now();
+    const policy = { maxAttempts: item.max_attempts, baseDelayMs: run.spec.retry_base_delay_ms, maxDelayMs: run.spec.retry_max_delay_ms, factor: 2, jitter: 0.5 };
+    const decision = decideRetry(policy, item.attempt_count, error, now, this.deps.random.next());
+    const { retryAfterMs: _drop, ...stored } = error;
+    const duration_ms = now - startedAt;
+    if (decision.kind === 'retry') {
+      return { kind: 'retrying', item_id: item.id, lease_token, error: stored, next_attempt_at: decision.nextAttemptAt, duration_ms };
+    }
+    return { kind: 'failed', item_id: item.id, lease_token, error: stored, duration_ms };
+  }
+
+  private enqueue(completion: Completion, runId: string): void {
+    this.buffer.push({ completion, runId });
+    if (this.buffer.length >= this.deps.options.flushBatch) void this.guard('flush', () => this.flush());
+    else if (!this.flushing) setImmediate(() => void this.guard('flush', () => this.flush()));
+  }
+
+  /** Writes buffered completions; concurrent callers share one write at a time. */
+  private async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer.splice(0, this.deps.options.flushBatch);
+    this.flushing = (async () => {
+      const res = await this.deps.store.completeItems(
+        batch.map((b) => b.completion),
+        this.deps.clock.now(),
+      );
+      if (res.lease_lost.length > 0) this.deps.logger.warn('stale completions rejected', { items: res.lease_lost.length });
+      for (const id of new Set(batch.map((b) => b.runId))) this.deps.notifier.runChanged(id);
+    })();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
+    }
+    if (this.buffer.length > 0) await this.flush();
+    this.wake();
+  }
+
+  private async heartbeat(): Promise<void> {
+    await this.heartbeatNode();
+    const leases = [...this.inFlight.values()].map((f) => ({ item_id: f.claim.item.id, lease_token: f.claim.lease_token }));
+    const lost = await this.deps.store.heartbeatItems(leases, this.deps.clock.now(), this.deps.options.leaseMs);
+    for (const id of lost) {
+      const f = this.inFlight.get(id);
+      if (!f) continue;
+      f.abortReason = 'lease_lost';
+      f.controller.abort(new Error('lease lost'));
+    }
+    if (lost.length > 0) this.deps.logger.warn('leases lost; producers aborted', { items: lost.length });
+  }
+
+  private async heartbeatNode(): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.store.upsertNode({
+      id: this.nodeId,
+      hostname: hostname(),
+      pid: process.pid,
+      roles: ['executor'],
+      capacity: this.deps.options.capacity,
+      started_at: this.startedAt,
+      heartbeat_at: now,
+      stopped_at: null,
+    });
+  }
+
+  private async sweep(): Promise<void> {
+    const n = await this.deps.store.recoverExpiredLeases(this.deps.clock.now(), 1000);
+    if (n > 0) {
+      this.deps.logger.info('recovered expired leases', { items: n });
+      this.wake();
+    }
+  }
+
+  /** Runs a loop body; an error is logged and the loop goes on (the next tick retries). */
+  private async guard(what: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.deps.logger.error(`${what} failed`, { error: (err as Error).message });
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

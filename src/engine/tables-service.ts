@@ -1,0 +1,91 @@
+/**
+ * Tables and columns: importing data atomically and defining columns (a producer plus an input
+ * template over row fields), validated before anything is written.
+ */
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import type { Clock, IdSource } from '../core/ids.js';
+import type { ColumnRecord, TableRecord } from '../core/model.js';
+import { findProfile, DEFAULT_PROFILE } from '../core/profile.js';
+import { collectTemplateFields } from '../core/template.js';
+import type { Store } from '../store/port.js';
+import type { ProducerLookup } from './executor.js';
+import { parseTableData } from './table-import.js';
+
+/** Accepted import formats. */
+export type ImportFormat = 'csv' | 'json' | 'ndjson';
+
+/** Input of {@link TablesService.addColumn}. */
+export interface ColumnDefinition {
+  name: string;
+  producer: string;
+  config: Record<string, unknown>;
+  /** Workload profile name. @default 'standard' */
+  profile?: string;
+}
+
+export interface TablesDeps {
+  store: Store;
+  clock: Clock;
+  ids: IdSource;
+  producers: ProducerLookup;
+}
+
+export class TablesService {
+  constructor(private readonly deps: TablesDeps) {}
+
+  /**
+   * Parses `text` and writes the table with every row in one transaction.
+   * @throws RunyardError `import_failed` (naming the line or index) or `validation_failed`.
+   */
+  async importTable(ws: string, name: string, format: ImportFormat, text: string): Promise<TableRecord> {
+    const trimmed = name.trim();
+    if (trimmed === '' || trimmed.length > 200) throw new ValidationError('name: expected 1 to 200 characters', { field: 'name' });
+    const parsed = parseTableData(format, text);
+    const { ids, clock, store } = this.deps;
+    return store.createTable(ws, { id: ids.next('tbl'), name: trimmed, fields: parsed.fields, rows: parsed.rows.map((data) => ({ id: ids.next('row'), data })) }, clock.now());
+  }
+
+  /** @throws NotFoundError when the table does not exist in the workspace. */
+  async getTable(ws: string, tableId: string): Promise<TableRecord> {
+    const t = await this.deps.store.getTable(ws, tableId);
+    if (!t) throw new NotFoundError('table', tableId);
+    return t;
+  }
+
+  /**
+   * Validates and adds a column. Checks, in order: the name, the producer, the producer's
+   * config shape, every template's syntax and that each field it names exists in the table,
+   * and the profile.
+   * @throws RunyardError `validation_failed` | `unknown_producer` | `conflict`; NotFoundError
+   */
+  async addColumn(ws: string, tableId: string, def: ColumnDefinition): Promise<ColumnRecord> {
+    const table = await this.getTable(ws, tableId);
+    const name = def.name.trim();
+    if (name === '' || name.length > 100) throw new ValidationError('name: expected 1 to 100 characters', { field: 'name' });
+    const producer = this.deps.producers.get(def.producer);
+    producer.validate(def.config);
+    for (const ref of collectTemplateFields(def.config, 'config')) {
+      if (!table.fields.includes(ref.field)) {
+        throw new ValidationError(`${ref.path}: the template names field "${ref.field}", which table ${table.id} does not have (fields: ${table.fields.join(', ')})`, {
+          field: ref.path,
+          missing: ref.field,
+        });
+      }
+    }
+    const profile = def.profile ?? DEFAULT_PROFILE;
+    if (!findProfile(profile)) throw new ValidationError(`profile: unknown workload profile "${profile}" (use small, standard or large)`, { field: 'profile' });
+    const now = this.deps.clock.now();
+    return this.deps.store.createColumn(ws, {
+      id: this.deps.ids.next('col'),
+      workspace_id: ws,
+      table_id: table.id,
+      name,
+      producer: def.producer,
+      config: def.config,
+      profile,
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+}

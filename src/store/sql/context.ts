@@ -1,0 +1,52 @@
+/**
+ * What the dialect-neutral SQL repository code needs from an adapter: a Kysely instance, the
+ * dialect name for the few places SQL differs, and a write-transaction runner (SQLite:
+ * `BEGIN IMMEDIATE`; PostgreSQL: `BEGIN`).
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+export interface SqlContext {
+  readonly db: Db;
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `fn` in one write transaction; commits when it resolves, rolls back when it throws. */
+  tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** Makes ids (events, lease tokens) inside repository code. */
+  newId(prefix: 'evt' | 'lse'): string;
+}
+
+/** JSON text for a column, or null. */
+export function toJson(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+/** Parses a JSON column; null stays null. */
+export function fromJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+/** Opaque cursor text for a keyset position. */
+export function encodeCursor(value: string | number): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/**
+ * Reads a cursor made by {@link encodeCursor}.
+ * @returns undefined when the text is not a cursor of the expected type (the caller raises
+ * `validation_failed` naming `cursor`).
+ */
+export function decodeCursor<T extends string | number>(cursor: string, type: 'string' | 'number'): T | undefined {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return typeof v === type ? (v as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Escapes LIKE wildcards so user text matches literally (used with `ESCAPE '\'`). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,29 @@
+/** Appending events: the timeline is append-only and written in the transaction of the change it records. */
+import type { Db, SqlContext } from './context.js';
+
+/** One event to append. `data` is stored as JSON. */
+export interface NewEvent {
+  workspace_id: string;
+  run_id: string;
+  item_id: string | null;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+const EVENT_CHUNK = 400;
+
+/** Appends events inside the caller's transaction (`db` is the transaction handle). */
+export async function appendEvents(ctx: SqlContext, db: Db, events: NewEvent[], now: number): Promise<void> {
+  for (let i = 0; i < events.length; i += EVENT_CHUNK) {
+    const rows = events.slice(i, i + EVENT_CHUNK).map((e) => ({
+      id: ctx.newId('evt'),
+      workspace_id: e.workspace_id,
+      run_id: e.run_id,
+      item_id: e.item_id,
+      type: e.type,
+      data: JSON.stringify(e.data),
+      created_at: now,
+    }));
+    await db.insertInto('events').values(rows).execute();
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Starting runs, leasing items, heartbeats and lease recovery (dialect-neutral SQL).
+ * Lease tokens fence every later write: an item's token changes on every claim.
+ */
+import type { ItemError } from '../../core/errors.js';
+import { transitionItem, transitionRun } from '../../core/status.js';
+import type { RunRecord } from '../../core/model.js';
+import type { ClaimedItem } from '../port.js';
+import type { SqlContext } from './context.js';
+import { appendEvents, type NewEvent } from './events.js';
+import { toItem, toRun } from './mapping.js';
+import { applyDeltasAndFinish, finishRun, RunDeltas } from './run-finish.js';
+import { specs, upsertCell } from './completion.js';
+
+/** Running runs looked at per claim, oldest first. */
+const RUNS_PER_CLAIM = 64;
+
+export async function startQueuedRuns(ctx: SqlContext, nodeId: string, now: number, limit: number): Promise<RunRecord[]> {
+  return ctx.tx(async (db) => {
+    const rows = await db
+      .selectFrom('runs')
+      .selectAll()
+      .where('status', '=', 'queued')
+      .where((eb) => eb.or([eb('scheduled_for', 'is', null), eb('scheduled_for', '<=', now)]))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    const started: RunRecord[] = [];
+    for (const r of rows) {
+      const run = toRun(r);
+      transitionRun(run.id, run.status, 'running');
+      const row = await db
+        .updateTable('runs')
+        .set({ status: 'running', started_at: now, updated_at: now, claimed_by: nodeId })
+        .where('id', '=', run.id)
+        .where('status', '=', 'queued')
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) continue;
+      await appendEvents(ctx, db, [{ workspace_id: run.workspace_id, run_id: run.id, item_id: null, type: 'run.started', data: { node_id: nodeId } }], now);
+      const running = toRun(row);
+      started.push(running.items_pending === 0 && running.items_running === 0 ? await finishRun(ctx, db, running, now) : running);
+    }
+    return started;
+  });
+}
+
+export async function claimItems(ctx: SqlContext, nodeId: string, now: number, leaseMs: number, limit: number): Promise<ClaimedItem[]> {
+  if (limit <= 0) return [];
+  return ctx.tx(async (db) => {
+    const runs = (await db.selectFrom('runs').selectAll().where('status', '=', 'running').orderBy('id').limit(RUNS_PER_CLAIM).execute()).map(toRun);
+    const claimed: ClaimedItem[] = [];
+    const deltas = new RunDeltas();
+    const events: NewEvent[] = [];
+    const token = ctx.newId('lse');
+    const expires = now + leaseMs;
+    for (const run of runs) {
+      const want = Math.min(run.spec.concurrency - run.items_running, limit - claimed.length);
+      if (want <= 0) continue;
+      const due = await db
+        .selectFrom('items')
+        .select(['id', 'status'])
+        .where('run_id', '=', run.id)
+        .where('status', 'in', ['pending', 'retrying'])
+        .where('next_attempt_at', '<=', now)
+        .orderBy('next_attempt_at')
+        .orderBy('ordinal')
+        .limit(want)
+        .execute();
+      if (due.length === 0) continue;
+      const prior = new Map(due.map((d) => [d.id, d.status as 'pending' | 'retrying']));
+      const rows = await db
+        .updateTable('items')
+        .set((eb) => ({
+          status: 'running',
+          lease_token: token,
+          lease_owner: nodeId,
+          lease_expires_at: expires,
+          attempt_count: eb('attempt_count', '+', 1),
+          started_at: now,
+          next_attempt_at: null,
+        }))
+        .where('id', 'in', [...prior.keys()])
+        .where('status', 'in', ['pending', 'retrying'])
+        .returningAll()
+        .execute();
+      for (const row of rows) {
+        const item = toItem(row);
+        const from = prior.get(item.id) ?? 'pending';
+        transitionItem(item.id, from, 'running');
+        deltas.add(run.id, from, 'running');
+        events.push({ workspace_id: run.workspace_id, run_id: run.id, item_id: item.id, type: 'item.started', data: { attempt: item.attempt_count, node_id: nodeId } });
+        claimed.push({ item, run, lease_token: token, lease_expires_at: expires });
+      }
+      if (claimed.length >= limit) break;
+    }
+    if (claimed.length === 0) return claimed;
+    await appendEvents(ctx, db, events, now);
+    await applyDeltasAndFinish(ctx, db, deltas, now);
+    return claimed;
+  });
+}
+
+export async function heartbeatItems(ctx: SqlContext, leases: { item_id: string; lease_token: string }[], now: number, leaseMs: number): Promise<string[]> {
+  if (leases.length === 0) return [];
+  return ctx.tx(async (db) => {
+    const lost: string[] = [];
+    for (const l of leases) {
+      const r = await db
+        .updateTable('items')
+        .set({ lease_expires_at: now + leaseMs })
+        .where('id', '=', l.item_id)
+        .where('lease_token', '=', l.lease_token)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) lost.push(l.item_id);
+    }
+    return lost;
+  });
+}
+
+export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: number): Promise<number> {
+  return ctx.tx(async (db) => {
+    const rows = await db
+      .selectFrom('items')
+      .select(['id', 'run_id', 'workspace_id', 'key', 'attempt_count', 'max_attempts', 'lease_owner'])
+      .where('status', '=', 'running')
+      .where('lease_expires_at', '<', now)
+      .orderBy('lease_expires_at')
+      .limit(limit)
+      .execute();
+    const deltas = new RunDeltas();
+    const events: NewEvent[] = [];
+    const runSpecs = await specs(db, [...new Set(rows.map((r) => r.run_id))]);
+    for (const r of rows) {
+      const exhausted = Number(r.attempt_count) >= Number(r.max_attempts);
+      const to = exhausted ? 'failed' : 'pending';
+      transitionItem(r.id, 'running', to);
+      const error: ItemError | null = exhausted
+        ? { code: 'worker_crashed', message: `the lease expired on attempt ${r.attempt_count} of ${r.max_attempts} (node ${r.lease_owner ?? '?'} stopped heartbeating)`, retryable: false }
+        : null;
+      const res = await db
+        .updateTable('items')
+        .set({
+          status: to,
+          lease_token: null,
+          lease_owner: null,
+          lease_expires_at: null,
+          // 0 puts a recovered item ahead of the backlog (claims order by next_attempt_at).
+          next_attempt_at: exhausted ? null : 0,
+          ...(exhausted ? { error: JSON.stringify(error), finished_at: now } : {}),
+        })
+        .where('id', '=', r.id)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) continue;
+      deltas.add(r.run_id, 'running', to);
+      events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.id, type: 'item.lease_expired', data: { attempt: Number(r.attempt_count), node_id: r.lease_owner, next: to } });
+      if (exhausted) {
+        events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.id, type: 'item.failed', data: { code: 'worker_crashed' } });
+        const spec = runSpecs.get(r.run_id);
+        const target = { workspace_id: r.workspace_id, row_id: r.key, run_id: r.run_id, item_id: r.id, attempt: Number(r.attempt_count) };
+        if (spec) await upsertCell(db, spec, target, 'failed', null, error, now);
+      }
+    }
+    await appendEvents(ctx, db, events, now);
+    await applyDeltasAndFinish(ctx, db, deltas, now);
+    return events.filter((e) => e.type === 'item.lease_expired').length;
+  });
+}

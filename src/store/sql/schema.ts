@@ -1,0 +1,155 @@
+/**
+ * Table shapes as Kysely sees them (both dialects). JSON columns are text holding JSON; times
+ * are integer epoch milliseconds; credits are integer micro-credits.
+ */
+import type { Generated } from 'kysely';
+
+export interface WorkspacesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface TablesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  fields: string;
+  row_count: number;
+  created_at: number;
+}
+
+export interface TableRowsTable {
+  id: string;
+  workspace_id: string;
+  table_id: string;
+  ordinal: number;
+  data: string;
+}
+
+export interface ColumnsTable {
+  id: string;
+  workspace_id: string;
+  table_id: string;
+  name: string;
+  producer: string;
+  config: string;
+  profile: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CellsTable {
+  workspace_id: string;
+  table_id: string;
+  row_id: string;
+  column_id: string;
+  status: string;
+  value: string | null;
+  error: string | null;
+  run_id: string;
+  item_id: string;
+  attempt: number;
+  updated_at: number;
+}
+
+export interface RunsTable {
+  id: string;
+  workspace_id: string;
+  kind: string;
+  target_id: string;
+  target_version: number;
+  name: string;
+  status: string;
+  phase: string | null;
+  mode: string;
+  trigger_type: string;
+  trigger_source_id: string | null;
+  trigger_actor: string | null;
+  profile: string;
+  prompt: string | null;
+  session_id: string | null;
+  items_total: number;
+  items_succeeded: number;
+  items_failed: number;
+  items_pending: number;
+  items_running: number;
+  items_skipped: number;
+  items_canceled: number;
+  credits_reserved: number;
+  credits_used: number;
+  result_summary: string | null;
+  error: string | null;
+  retry_of: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  tags: string;
+  spec: string;
+  scheduled_for: number | null;
+  claimed_by: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+}
+
+export interface ItemsTable {
+  id: string;
+  workspace_id: string;
+  run_id: string;
+  ordinal: number;
+  key: string;
+  status: string;
+  attempt_count: number;
+  max_attempts: number;
+  next_attempt_at: number | null;
+  inputs: string | null;
+  outputs: string | null;
+  error: string | null;
+  provider: string | null;
+  usage: string | null;
+  credits_used: number;
+  lease_token: string | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+}
+
+export interface EventsTable {
+  seq: Generated<number>;
+  id: string;
+  workspace_id: string;
+  run_id: string;
+  item_id: string | null;
+  type: string;
+  data: string;
+  created_at: number;
+}
+
+export interface NodesTable {
+  id: string;
+  workspace_id: string;
+  hostname: string;
+  pid: number;
+  roles: string;
+  capacity: number;
+  started_at: number;
+  heartbeat_at: number;
+  stopped_at: number | null;
+}
+
+export interface Database {
+  workspaces: WorkspacesTable;
+  tables: TablesTable;
+  table_rows: TableRowsTable;
+  columns: ColumnsTable;
+  cells: CellsTable;
+  runs: RunsTable;
+  items: ItemsTable;
+  events: EventsTable;
+  nodes: NodesTable;
+}

@@ -1,0 +1,121 @@
+/** Tables, rows, columns and cells (dialect-neutral SQL). */
+import { RunyardError, ValidationError } from '../../core/errors.js';
+import type { CellRecord, ColumnRecord, RowRecord, TableRecord } from '../../core/model.js';
+import type { NewTable, Page } from '../port.js';
+import { decodeCursor, encodeCursor, type SqlContext } from './context.js';
+import { toCell, toColumn, toRow, toTable } from './mapping.js';
+
+/** Rows per multi-row INSERT (5 parameters each; well under both databases' limits). */
+const ROW_CHUNK = 500;
+
+export async function createTable(ctx: SqlContext, ws: string, t: NewTable, now: number): Promise<TableRecord> {
+  const record = { id: t.id, workspace_id: ws, name: t.name, fields: JSON.stringify(t.fields), row_count: t.rows.length, created_at: now };
+  await ctx.tx(async (db) => {
+    await db.insertInto('tables').values(record).execute();
+    for (let i = 0; i < t.rows.length; i += ROW_CHUNK) {
+      const chunk = t.rows.slice(i, i + ROW_CHUNK).map((r, j) => ({
+        id: r.id,
+        workspace_id: ws,
+        table_id: t.id,
+        ordinal: i + j,
+        data: JSON.stringify(r.data),
+      }));
+      await db.insertInto('table_rows').values(chunk).execute();
+    }
+  });
+  return toTable(record);
+}
+
+export async function getTable(ctx: SqlContext, ws: string, id: string): Promise<TableRecord | undefined> {
+  const r = await ctx.db.selectFrom('tables').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  return r && toTable(r);
+}
+
+export async function listTables(ctx: SqlContext, ws: string): Promise<TableRecord[]> {
+  const rows = await ctx.db.selectFrom('tables').selectAll().where('workspace_id', '=', ws).orderBy('id', 'desc').execute();
+  return rows.map(toTable);
+}
+
+export async function listRows(ctx: SqlContext, ws: string, tableId: string, opts: { limit: number; cursor?: string }): Promise<Page<RowRecord>> {
+  let after = -1;
+  if (opts.cursor !== undefined) {
+    const c = decodeCursor<number>(opts.cursor, 'number');
+    if (c === undefined) throw new ValidationError('cursor is not a valid cursor', { field: 'cursor' });
+    after = c;
+  }
+  const rows = await ctx.db
+    .selectFrom('table_rows')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('table_id', '=', tableId)
+    .where('ordinal', '>', after)
+    .orderBy('ordinal')
+    .limit(opts.limit + 1)
+    .execute();
+  const data = rows.slice(0, opts.limit).map(toRow);
+  const last = data.at(-1);
+  return { data, next_cursor: rows.length > opts.limit && last ? encodeCursor(last.ordinal) : null };
+}
+
+export async function allRows(ctx: SqlContext, ws: string, tableId: string): Promise<RowRecord[]> {
+  const rows = await ctx.db.selectFrom('table_rows').selectAll().where('workspace_id', '=', ws).where('table_id', '=', tableId).orderBy('ordinal').execute();
+  return rows.map(toRow);
+}
+
+export async function getRow(ctx: SqlContext, ws: string, tableId: string, rowId: string): Promise<RowRecord | undefined> {
+  const r = await ctx.db
+    .selectFrom('table_rows')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('table_id', '=', tableId)
+    .where('id', '=', rowId)
+    .executeTakeFirst();
+  return r && toRow(r);
+}
+
+export async function createColumn(ctx: SqlContext, ws: string, c: ColumnRecord): Promise<ColumnRecord> {
+  return ctx.tx(async (db) => {
+    const taken = await db
+      .selectFrom('columns')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('table_id', '=', c.table_id)
+      .where('name', '=', c.name)
+      .executeTakeFirst();
+    if (taken) throw new RunyardError('conflict', `column name ${JSON.stringify(c.name)} is already used in table ${c.table_id}`, { field: 'name' });
+    await db
+      .insertInto('columns')
+      .values({ ...c, workspace_id: ws, config: JSON.stringify(c.config) })
+      .execute();
+    return { ...c, workspace_id: ws };
+  });
+}
+
+export async function getColumn(ctx: SqlContext, ws: string, tableId: string, idOrName: string): Promise<ColumnRecord | undefined> {
+  const r = await ctx.db
+    .selectFrom('columns')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('table_id', '=', tableId)
+    .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+    .orderBy('id')
+    .executeTakeFirst();
+  return r && toColumn(r);
+}
+
+export async function listColumns(ctx: SqlContext, ws: string, tableId: string): Promise<ColumnRecord[]> {
+  const rows = await ctx.db.selectFrom('columns').selectAll().where('workspace_id', '=', ws).where('table_id', '=', tableId).orderBy('id').execute();
+  return rows.map(toColumn);
+}
+
+export async function getCell(ctx: SqlContext, ws: string, tableId: string, rowId: string, columnId: string): Promise<CellRecord | undefined> {
+  const r = await ctx.db
+    .selectFrom('cells')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('table_id', '=', tableId)
+    .where('row_id', '=', rowId)
+    .where('column_id', '=', columnId)
+    .executeTakeFirst();
+  return r && toCell(r);
+}
