@@ -1,0 +1,119 @@
+/**
+ * The `js` producer: calls a function exported by a user ES module, once per item, in-process.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { PermanentError } from '../core/errors.js';
+import type { Producer, ProducerContext, ProducerResult } from '../core/producer.js';
+import { parseConfig } from './config.js';
+
+const nonEmpty = z.string({ error: 'expected a non-empty string' }).min(1, { error: 'expected a non-empty string' });
+const schema = z.strictObject({
+  module: nonEmpty,
+  export: nonEmpty.default('default'),
+  input: z.unknown().optional(),
+});
+
+/**
+ * Config of the `js` producer (before rendering).
+ * - `module` (required): path of an ES module (absolute, `file:` URL, or relative to the
+ *   producer's `baseDir`).
+ * - `export`: the exported function to call (default `default`).
+ * - `input`: passed as the function's first argument (templates rendered against the row).
+ */
+export type JsConfig = z.input<typeof schema>;
+
+/** Second argument of a user function: the attempt's context. */
+export interface JsFunctionContext {
+  /** Stable across attempts of the item; pass it to side effects. */
+  idempotencyKey: string;
+  /** Aborted when the run is canceled or the item times out. */
+  signal: AbortSignal;
+  /** 1-based attempt number. */
+  attempt: number;
+  runId: string;
+  itemId: string;
+  /** The run's env overrides (not the engine's environment). */
+  env: Record<string, string>;
+}
+
+/** The shape a user module exports: `(input, ctx) => value | Promise<value>`. */
+export type JsFunction = (input: unknown, ctx: JsFunctionContext) => unknown;
+
+/** Options of {@link createJsProducer}. */
+export interface JsProducerOptions {
+  /** Directory relative module paths resolve against; default `process.cwd()`. */
+  baseDir?: string;
+}
+
+/**
+ * Creates the `js` producer. Modules are imported once per resolved path and cached.
+ * `execute` resolves with `value` = the function's (awaited) return value and `outputs`
+ * `{ value }`. Errors the function throws pass through unchanged (`PermanentError` and
+ * `RetryableError` steer retries). It rejects with `PermanentError` `module_not_found`,
+ * `invalid_module` (import failed or the export is not a function), or `aborted` (the signal
+ * fired before the function settled).
+ */
+export function createJsProducer(opts: JsProducerOptions = {}): Producer {
+  const baseDir = opts.baseDir ?? process.cwd();
+  const modules = new Map<string, Promise<Record<string, unknown>>>();
+
+  const load = (spec: string): Promise<Record<string, unknown>> => {
+    const path = spec.startsWith('file:') ? fileURLToPath(spec) : isAbsolute(spec) ? spec : resolve(baseDir, spec);
+    let mod = modules.get(path);
+    if (!mod) {
+      mod = (import(pathToFileURL(path).href) as Promise<Record<string, unknown>>).catch((err: unknown) => {
+        modules.delete(path);
+        const e = err as { code?: string; message?: string };
+        if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message?.includes(path)) {
+          throw new PermanentError('module_not_found', `config.module: ${JSON.stringify(spec)} was not found (resolved to ${path})`, { field: 'config.module' });
+        }
+        throw new PermanentError('invalid_module', `config.module: ${JSON.stringify(spec)} failed to load: ${e.message ?? String(err)}`, { field: 'config.module' });
+      });
+      modules.set(path, mod);
+    }
+    return mod;
+  };
+
+  return {
+    name: 'js',
+    validate(config: unknown): void {
+      parseConfig(schema, config);
+    },
+    async execute(ctx: ProducerContext): Promise<ProducerResult> {
+      const cfg = parseConfig(schema, ctx.inputs);
+      const mod = await load(cfg.module);
+      const fn = mod[cfg.export];
+      if (typeof fn !== 'function') {
+        const exported = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
+        throw new PermanentError(
+          'invalid_module',
+          `config.export: ${JSON.stringify(cfg.export)} is not a function exported by ${JSON.stringify(cfg.module)}` +
+            `; exported functions: ${exported.length ? exported.join(', ') : '(none)'}`,
+          { field: 'config.export' },
+        );
+      }
+      if (ctx.signal.aborted) throw new PermanentError('aborted', 'the attempt was aborted before the function was called');
+      const fctx: JsFunctionContext = {
+        idempotencyKey: ctx.idempotencyKey,
+        signal: ctx.signal,
+        attempt: ctx.attempt,
+        runId: ctx.runId,
+        itemId: ctx.itemId,
+        env: ctx.env,
+      };
+      let onAbort: (() => void) | undefined;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(new PermanentError('aborted', `the attempt was aborted while ${cfg.export} was running`));
+        ctx.signal.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        const value = await Promise.race([Promise.resolve().then(() => (fn as JsFunction)(cfg.input, fctx)), aborted]);
+        return { value, outputs: { value } };
+      } finally {
+        if (onAbort) ctx.signal.removeEventListener('abort', onAbort);
+      }
+    },
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * Runs, items and events.
+ * - `GET /v1/runs` filters: status, kind, mode, trigger (comma-separated), target_id, name
+ *   (substring), created_after / created_before (ISO-8601); cursor pagination, newest first
+ * - `GET /v1/runs/{run_id}`, `GET /v1/runs/{run_id}/items?status=failed`
+ * - `GET /v1/runs/{run_id}/events` JSON; with `?follow=true` (or `Accept: text/event-stream`)
+ *   a Server-Sent Events stream that ends with an `end` event once the run is terminal.
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { ValidationError } from '../../core/errors.js';
+import type { RunKind, RunMode, TriggerType } from '../../core/model.js';
+import { isTerminalRun, parseItemStatus, parseRunStatus, type ItemStatus, type RunStatus } from '../../core/status.js';
+import type { Engine } from '../../engine/engine.js';
+import type { RunFilter } from '../../store/port.js';
+import type { ServerContext } from '../context.js';
+import { presentEvent, presentItem, presentRun } from '../present.js';
+import { ErrorSchema, EventSchema, ItemSchema, limitParam, pageOf, RunSchema } from '../schemas.js';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const errors = { 404: json(ErrorSchema, 'Not found'), 422: json(ErrorSchema, 'Invalid input') };
+const RunId = z.object({ run_id: z.string().openapi({ param: { name: 'run_id', in: 'path' } }) });
+
+/** Splits a comma list and checks each value against `allowed` (via `parse`). */
+function listParam<T extends string>(raw: string | undefined, field: string, parse: (v: string) => T | undefined): T[] | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  return raw.split(',').map((v) => {
+    const p = parse(v);
+    if (p === undefined) throw new ValidationError(`${field}: unknown value ${JSON.stringify(v.slice(0, 100))}`, { field });
+    return p;
+  });
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (v: string) => (values as readonly string[]).includes(v.trim().toLowerCase()) ? (v.trim().toLowerCase() as T) : undefined;
+}
+
+function timeParam(raw: string | undefined, field: string): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Date.parse(raw);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(ms)) throw new ValidationError(`${field}: expected an ISO-8601 time such as 2026-11-21T07:00:00Z`, { field });
+  return ms;
+}
+
+const RunListQuery = z.object({
+  status: z.string().optional().openapi({ description: 'Comma-separated statuses; aliases completed, cancelled, pending accepted' }),
+  kind: z.string().optional(),
+  mode: z.string().optional(),
+  trigger: z.string().optional(),
+  target_id: z.string().optional(),
+  name: z.string().max(200).optional(),
+  created_after: z.string().optional(),
+  created_before: z.string().optional(),
+  limit: limitParam,
+  cursor: z.string().optional(),
+});
+
+export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
+  const ws = engine.workspaceId;
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/v1/runs', summary: 'List runs, newest first', request: { query: RunListQuery }, responses: { 200: json(pageOf(RunSchema, 'RunPage'), 'Runs'), 422: errors[422] } }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const filter: RunFilter = {};
+      const status = listParam<RunStatus>(q.status, 'status', parseRunStatus);
+      const kind = listParam<RunKind>(q.kind, 'kind', oneOf(['column', 'flow', 'worker', 'ingestion'] as const));
+      const mode = listParam<RunMode>(q.mode, 'mode', oneOf(['live', 'dry_run', 'smoke_test'] as const));
+      const trigger = listParam<TriggerType>(q.trigger, 'trigger', oneOf(['manual', 'api', 'rule', 'schedule', 'webhook', 'event', 'chat'] as const));
+      const after = timeParam(q.created_after, 'created_after');
+      const before = timeParam(q.created_before, 'created_before');
+      if (status) filter.status = status;
+      if (kind) filter.kind = kind;
+      if (mode) filter.mode = mode;
+      if (trigger) filter.trigger = trigger;
+      if (q.target_id) filter.target_id = q.target_id;
+      if (q.name) filter.name = q.name;
+      if (after !== undefined) filter.created_after = after;
+      if (before !== undefined) filter.created_before = before;
+      const page = await engine.store.listRuns(ws, filter, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
+      return c.json({ data: page.data.map((r) => presentRun(r, sc.baseUrl())), next_cursor: page.next_cursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/v1/runs/{run_id}', summary: 'Get a run', request: { params: RunId }, responses: { 200: json(RunSchema, 'The run'), ...errors } }),
+    async (c) => c.json(presentRun(await engine.runs.getRun(ws, c.req.valid('param').run_id), sc.baseUrl()), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/runs/{run_id}/items',
+      summary: "List a run's items in order, optionally by status",
+      request: { params: RunId, query: z.object({ status: z.string().optional(), limit: limitParam, cursor: z.string().optional() }) },
+      responses: { 200: json(pageOf(ItemSchema, 'ItemPage'), 'Items'), ...errors },
+    }),
+    async (c) => {
+      const { run_id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      await engine.runs.getRun(ws, run_id);
+      const status = listParam<ItemStatus>(q.status, 'status', parseItemStatus);
+      const page = await engine.store.listItems(ws, run_id, status ? { status } : {}, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
+      return c.json({ data: page.data.map(presentItem), next_cursor: page.next_cursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/runs/{run_id}/events',
+      summary: "A run's events; with follow=true an SSE stream until the run is terminal",
+      request: {
+        params: RunId,
+        query: z.object({
+          after: z.coerce.number().int().min(0).default(0).openapi({ description: 'Only events with seq > after' }),
+          follow: z.enum(['true', 'false']).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(1000),
+        }),
+      },
+      responses: {
+        200: { content: { 'application/json': { schema: z.object({ data: z.array(EventSchema) }) }, 'text/event-stream': { schema: z.string() } }, description: 'Events' },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const { run_id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      await engine.runs.getRun(ws, run_id);
+      const follow = q.follow === 'true' || (q.follow === undefined && (c.req.header('accept') ?? '').includes('text/event-stream'));
+      if (!follow) {
+        const events = await engine.store.listEvents(ws, run_id, q.after, q.limit);
+        return c.json({ data: events.map(presentEvent) }, 200);
+      }
+      const lastId = Number(c.req.header('last-event-id') ?? q.after);
+      return streamSSE(c, async (stream) => {
+        let after = Number.isFinite(lastId) ? lastId : 0;
+        let wake: (() => void) | undefined;
+        const unsubscribe = engine.notifier.onRun(run_id, () => wake?.());
+        stream.onAbort(() => wake?.());
+        try {
+          while (!stream.aborted) {
+            const events = await engine.store.listEvents(ws, run_id, after, 500);
+            for (const e of events) {
+              await stream.writeSSE({ id: String(e.seq), event: e.type, data: JSON.stringify(presentEvent(e)) });
+              after = e.seq;
+            }
+            if (events.length === 500) continue;
+            const run = await engine.runs.getRun(ws, run_id);
+            if (isTerminalRun(run.status)) {
+              const rest = await engine.store.listEvents(ws, run_id, after, 1);
+              if (rest.length > 0) continue;
+              await stream.writeSSE({ event: 'end', data: JSON.stringify(presentRun(run, sc.baseUrl())) });
+              break;
+            }
+            // Woken by this process's notifier; the 1 s poll finds other processes' writes.
+            await new Promise<void>((resolve) => {
+              const t = setTimeout(resolve, 1000);
+              wake = () => {
+                clearTimeout(t);
+                resolve();
+              };
+            });
+          }
+        } finally {
+          unsubscribe();
+        }
+      });
+    },
+  );
+}

@@ -1,0 +1,149 @@
+/**
+ * Tables, rows, columns, cells, and starting a column run.
+ * - `POST /v1/tables` import (CSV, JSON array, NDJSON) atomically → 201 Table
+ * - `GET /v1/tables`, `GET /v1/tables/{table_id}`, `GET /v1/tables/{table_id}/rows`
+ * - `POST /v1/tables/{table_id}/columns` → 201 Column; `GET /v1/tables/{table_id}/columns`
+ * - `POST /v1/tables/{table_id}/columns/{column}/runs` → 201 Run (200 on an idempotent replay)
+ * - `GET /v1/tables/{table_id}/cells/{row_id}/{column}` → Cell
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { NotFoundError } from '../../core/errors.js';
+import type { Engine } from '../../engine/engine.js';
+import { presentCell, presentColumn, presentRow, presentRun, presentTable } from '../present.js';
+import { AddColumnBody, CellSchema, ColumnSchema, ErrorSchema, ImportTableBody, limitParam, pageOf, RowSchema, RunSchema, StartRunBody, TableSchema } from '../schemas.js';
+import type { ServerContext } from '../context.js';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const errors = {
+  404: json(ErrorSchema, 'Not found'),
+  422: json(ErrorSchema, 'Invalid input'),
+};
+const TableId = z.object({ table_id: z.string().openapi({ param: { name: 'table_id', in: 'path' } }) });
+
+export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
+  const ws = engine.workspaceId;
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tables',
+      summary: 'Import a table (CSV, JSON array or NDJSON); all rows or none are written',
+      request: { body: { content: { 'application/json': { schema: ImportTableBody } }, required: true } },
+      responses: { 201: json(TableSchema, 'The table'), ...errors },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const t = await engine.tables.importTable(ws, body.name, body.format, body.data);
+      return c.json(presentTable(t), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/v1/tables', summary: 'List tables', responses: { 200: json(z.object({ data: z.array(TableSchema) }), 'Tables') } }),
+    async (c) => c.json({ data: (await engine.store.listTables(ws)).map(presentTable) }, 200),
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/v1/tables/{table_id}', summary: 'Get a table', request: { params: TableId }, responses: { 200: json(TableSchema, 'The table'), ...errors } }),
+    async (c) => c.json(presentTable(await engine.tables.getTable(ws, c.req.valid('param').table_id)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/tables/{table_id}/rows',
+      summary: 'List rows in order',
+      request: { params: TableId, query: z.object({ limit: limitParam, cursor: z.string().optional() }) },
+      responses: { 200: json(pageOf(RowSchema, 'RowPage'), 'Rows'), ...errors },
+    }),
+    async (c) => {
+      const { table_id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      await engine.tables.getTable(ws, table_id);
+      const page = await engine.store.listRows(ws, table_id, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
+      return c.json({ data: page.data.map(presentRow), next_cursor: page.next_cursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tables/{table_id}/columns',
+      summary: 'Add a column: a producer plus input templates over row fields',
+      request: { params: TableId, body: { content: { 'application/json': { schema: AddColumnBody } }, required: true } },
+      responses: { 201: json(ColumnSchema, 'The column'), 409: json(ErrorSchema, 'Name taken'), ...errors },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const col = await engine.tables.addColumn(ws, c.req.valid('param').table_id, {
+        name: body.name,
+        producer: body.producer,
+        config: body.config,
+        ...(body.profile === undefined ? {} : { profile: body.profile }),
+      });
+      return c.json(presentColumn(col), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/v1/tables/{table_id}/columns', summary: 'List columns', request: { params: TableId }, responses: { 200: json(z.object({ data: z.array(ColumnSchema) }), 'Columns'), ...errors } }),
+    async (c) => {
+      const { table_id } = c.req.valid('param');
+      await engine.tables.getTable(ws, table_id);
+      return c.json({ data: (await engine.store.listColumns(ws, table_id)).map(presentColumn) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tables/{table_id}/columns/{column}/runs',
+      summary: 'Run a column over every row (Idempotency-Key honoured)',
+      request: {
+        params: TableId.extend({ column: z.string().openapi({ param: { name: 'column', in: 'path' }, description: 'Column id or name' }) }),
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        body: { content: { 'application/json': { schema: StartRunBody } }, required: false },
+      },
+      responses: { 201: json(RunSchema, 'The new run'), 200: json(RunSchema, 'The run created earlier with this Idempotency-Key'), ...errors },
+    }),
+    async (c) => {
+      const { table_id, column } = c.req.valid('param');
+      const key = c.req.valid('header')['idempotency-key'];
+      const body = (c.req.header('content-type') ? c.req.valid('json') : undefined) ?? {};
+      const { run, created } = await engine.runs.startColumnRun(ws, table_id, column, {
+        ...(body.name === undefined ? {} : { name: body.name }),
+        ...(body.profile === undefined ? {} : { profile: body.profile }),
+        ...(body.tags === undefined ? {} : { tags: body.tags }),
+        trigger: { type: body.trigger ?? 'api', actor: body.actor ?? null },
+        ...(key === undefined ? {} : { idempotency_key: key }),
+      });
+      return c.json(presentRun(run, sc.baseUrl()), created ? 201 : 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/tables/{table_id}/cells/{row_id}/{column}',
+      summary: 'Inspect a cell: value, status, inputs, error, attempts, provenance',
+      request: {
+        params: TableId.extend({
+          row_id: z.string().openapi({ param: { name: 'row_id', in: 'path' } }),
+          column: z.string().openapi({ param: { name: 'column', in: 'path' } }),
+        }),
+      },
+      responses: { 200: json(CellSchema, 'The cell'), ...errors },
+    }),
+    async (c) => {
+      const { table_id, row_id, column } = c.req.valid('param');
+      await engine.tables.getTable(ws, table_id);
+      const col = await engine.store.getColumn(ws, table_id, column);
+      if (!col) throw new NotFoundError('column', column);
+      if (!(await engine.store.getRow(ws, table_id, row_id))) throw new NotFoundError('row', row_id);
+      const cell = await engine.store.getCell(ws, table_id, row_id, col.id);
+      if (!cell) throw new NotFoundError('cell', `${row_id}/${col.name}`);
+      const item = await engine.store.getItem(ws, cell.item_id);
+      return c.json(presentCell(cell, col, item), 200);
+    },
+  );
+}

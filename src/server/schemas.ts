@@ -1,0 +1,161 @@
+/**
+ * Request and response schemas (zod). They generate `/openapi.json`; the CLI, SDK and console
+ * use types derived from that document. Field names are snake_case; times are ISO-8601 UTC;
+ * credits are shown in credits and in integer micro-credits (`*_micro`).
+ */
+import { z } from '@hono/zod-openapi';
+import { ITEM_STATUSES, RUN_STATUSES } from '../core/status.js';
+
+export const ErrorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }) })
+  .openapi('Error');
+
+const iso = z.string().openapi({ example: '2026-11-21T07:00:00.000Z' });
+
+export const RunSchema = z
+  .object({
+    id: z.string().openapi({ example: 'run_01jd…' }),
+    workspace_id: z.string(),
+    kind: z.enum(['column', 'flow', 'worker', 'ingestion']),
+    target_id: z.string(),
+    target_version: z.number().int(),
+    name: z.string(),
+    status: z.enum(RUN_STATUSES as [string, ...string[]]),
+    phase: z.string().nullable(),
+    mode: z.enum(['live', 'dry_run', 'smoke_test']),
+    trigger: z.object({ type: z.string(), source_id: z.string().nullable(), actor: z.string().nullable() }),
+    profile: z.string(),
+    prompt: z.string().nullable(),
+    session_id: z.string().nullable(),
+    items_total: z.number().int(),
+    items_succeeded: z.number().int(),
+    items_failed: z.number().int(),
+    items_pending: z.number().int(),
+    items_running: z.number().int(),
+    items_skipped: z.number().int(),
+    items_canceled: z.number().int(),
+    no_items: z.boolean(),
+    credits_reserved: z.number(),
+    credits_used: z.number(),
+    credits_reserved_micro: z.number().int(),
+    credits_used_micro: z.number().int(),
+    result_summary: z.string().nullable(),
+    error: z.object({ code: z.string(), message: z.string(), item_id: z.string().nullable() }).nullable(),
+    waiting_reason: z.string().nullable(),
+    retry_of: z.string().nullable(),
+    idempotency_key: z.string().nullable(),
+    tags: z.array(z.string()),
+    created_at: iso,
+    started_at: iso.nullable(),
+    finished_at: iso.nullable(),
+    updated_at: iso,
+    duration_ms: z.number().int().nullable(),
+    web_url: z.string(),
+  })
+  .openapi('Run');
+
+export const ItemErrorSchema = z
+  .object({ code: z.string(), message: z.string(), retryable: z.boolean(), detail: z.unknown().optional() })
+  .openapi('ItemError');
+
+export const ItemSchema = z
+  .object({
+    id: z.string(),
+    run_id: z.string(),
+    ordinal: z.number().int(),
+    key: z.string(),
+    status: z.enum(ITEM_STATUSES as [string, ...string[]]),
+    attempt_count: z.number().int(),
+    max_attempts: z.number().int(),
+    next_attempt_at: iso.nullable(),
+    inputs: z.record(z.string(), z.unknown()).nullable(),
+    outputs: z.record(z.string(), z.unknown()).nullable(),
+    error: ItemErrorSchema.nullable(),
+    provider: z.string().nullable(),
+    usage: z.record(z.string(), z.unknown()).nullable(),
+    credits_used: z.number(),
+    credits_used_micro: z.number().int(),
+    started_at: iso.nullable(),
+    finished_at: iso.nullable(),
+    duration_ms: z.number().int().nullable(),
+  })
+  .openapi('Item');
+
+export const EventSchema = z
+  .object({ seq: z.number().int(), id: z.string(), run_id: z.string(), item_id: z.string().nullable(), type: z.string(), data: z.record(z.string(), z.unknown()), created_at: iso })
+  .openapi('Event');
+
+export const TableSchema = z
+  .object({ id: z.string(), name: z.string(), fields: z.array(z.string()), row_count: z.number().int(), created_at: iso })
+  .openapi('Table');
+
+export const RowSchema = z.object({ id: z.string(), ordinal: z.number().int(), data: z.record(z.string(), z.unknown()) }).openapi('Row');
+
+export const ColumnSchema = z
+  .object({
+    id: z.string(),
+    table_id: z.string(),
+    name: z.string(),
+    producer: z.string(),
+    config: z.record(z.string(), z.unknown()),
+    profile: z.string(),
+    version: z.number().int(),
+    created_at: iso,
+    updated_at: iso,
+  })
+  .openapi('Column');
+
+export const CellSchema = z
+  .object({
+    table_id: z.string(),
+    row_id: z.string(),
+    column_id: z.string(),
+    column_name: z.string(),
+    status: z.string(),
+    value: z.unknown(),
+    inputs: z.record(z.string(), z.unknown()).nullable(),
+    error: ItemErrorSchema.nullable(),
+    attempts: z.number().int(),
+    run_id: z.string(),
+    item_id: z.string(),
+    updated_at: iso,
+  })
+  .openapi('Cell');
+
+/** `{ data, next_cursor }` page of a schema. */
+export function pageOf<T extends z.ZodType>(schema: T, name: string) {
+  return z.object({ data: z.array(schema), next_cursor: z.string().nullable() }).openapi(name);
+}
+
+export const ImportTableBody = z
+  .object({
+    name: z.string().min(1).max(200).openapi({ example: 'iris' }),
+    format: z.enum(['csv', 'json', 'ndjson']),
+    data: z.string().openapi({ description: 'The file content (CSV text, a JSON array of objects, or NDJSON).' }),
+  })
+  .strict()
+  .openapi('ImportTable');
+
+export const AddColumnBody = z
+  .object({
+    name: z.string().min(1).max(100),
+    producer: z.string().min(1).openapi({ example: 'shell' }),
+    config: z.record(z.string(), z.unknown()).openapi({ description: 'Producer config; strings may hold {{field}} templates over row fields.' }),
+    profile: z.string().optional(),
+  })
+  .strict()
+  .openapi('AddColumn');
+
+export const StartRunBody = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    profile: z.string().optional(),
+    trigger: z.enum(['manual', 'api', 'rule', 'schedule', 'webhook', 'event', 'chat']).optional(),
+    actor: z.string().max(200).optional(),
+    tags: z.array(z.string().max(100)).max(50).optional(),
+  })
+  .strict()
+  .openapi('StartColumnRun');
+
+/** Page size: 1 to 1000. @default 50 */
+export const limitParam = z.coerce.number().int().min(1).max(1000).default(50);

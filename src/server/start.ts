@@ -1,0 +1,102 @@
+/**
+ * Composition root of `runyard up`: opens the store chosen by the database URL, migrates it,
+ * builds the engine and the HTTP app, starts an executor node and listens.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { resolve } from 'node:path';
+import { RunyardError } from '../core/errors.js';
+import { createEngine, type Engine } from '../engine/engine.js';
+import { createLogger, type Logger } from '../engine/logger.js';
+import type { EngineOptions } from '../engine/options.js';
+import { createProducerRegistry } from '../producers/index.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/port.js';
+import { createApp } from './app.js';
+
+/** Settings of {@link startRunyard}; each has an environment variable (DESIGN.md §7). */
+export interface RunyardSettings {
+  /** A file path or `sqlite:` URL; `postgres://` arrives with the PostgreSQL adapter. @default `<dataDir>/runyard.db` */
+  databaseUrl?: string;
+  /** @default 8686 (`RUNYARD_PORT`); 0 picks a free port */
+  port?: number;
+  /** @default '127.0.0.1' (`RUNYARD_HOST`) */
+  host?: string;
+  /** @default './.runyard' (`RUNYARD_DATA_DIR`) */
+  dataDir?: string;
+  /** Run an executor node in this process. @default true */
+  executor?: boolean;
+  /** Base directory for `js` producer modules. @default process.cwd() */
+  baseDir?: string;
+  engine?: Partial<EngineOptions>;
+  logger?: Logger;
+}
+
+export interface RunningRunyard {
+  url: string;
+  port: number;
+  engine: Engine;
+  /** Graceful stop: stop listening, stop the executor (releasing in-flight items), close the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Default port of the API and console. */
+export const DEFAULT_PORT = 8686;
+
+/**
+ * Opens the store named by `url`.
+ * @throws RunyardError `validation_failed` naming `database` for an unsupported URL;
+ *   `database_unavailable`; `schema_too_new`.
+ */
+export async function openStore(url: string): Promise<Store> {
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    throw new RunyardError('validation_failed', 'database: PostgreSQL is not supported by this build yet; use a SQLite file path', { field: 'database' });
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('sqlite:') && !url.startsWith('file:')) {
+    throw new RunyardError('validation_failed', `database: unsupported URL scheme in ${JSON.stringify(url)} (use a file path or sqlite:PATH)`, { field: 'database' });
+  }
+  const path = url.replace(/^sqlite:(\/\/)?/, '').replace(/^file:(\/\/)?/, '');
+  const store = SqliteStore.open({ path: path === ':memory:' ? path : resolve(path) });
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+/** Starts Runyard. Resolves once the server listens. */
+export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRunyard> {
+  const dataDir = s.dataDir ?? process.env.RUNYARD_DATA_DIR ?? './.runyard';
+  const databaseUrl = s.databaseUrl ?? process.env.RUNYARD_DATABASE_URL ?? `${dataDir}/runyard.db`;
+  const host = s.host ?? process.env.RUNYARD_HOST ?? '127.0.0.1';
+  const port = s.port ?? (process.env.RUNYARD_PORT ? Number(process.env.RUNYARD_PORT) : DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RunyardError('validation_failed', `port: expected an integer from 0 to 65535, got ${port}`, { field: 'port' });
+  const logger = s.logger ?? createLogger();
+  const store = await openStore(databaseUrl);
+  const engine = createEngine({ store, producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }), logger, options: s.engine ?? {} });
+  let baseUrl = '';
+  const app = createApp(engine, { baseUrl: () => baseUrl });
+  const server = await new Promise<ServerType>((res, rej) => {
+    const srv = serve({ fetch: app.fetch, hostname: host, port }, () => res(srv));
+    srv.once('error', rej);
+  });
+  const addr = server.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  if (s.executor !== false) await engine.startExecutor();
+  logger.info('runyard up', { url: baseUrl, database: databaseUrl });
+  return {
+    url: baseUrl,
+    port: actualPort,
+    engine,
+    async close(graceMs) {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await engine.stopExecutor(graceMs);
+      await store.close();
+    },
+  };
+}
