@@ -3,8 +3,7 @@
 // Returns one of: "micro" (< 1,000 km²), "small" (< 100,000), "medium" (< 1,000,000),
 // "large" (< 5,000,000), "very_large". A row whose area is not a positive number (in
 // world-countries 5.1.0 only Svalbard and Jan Mayen, recorded as -1) fails permanently:
-// retrying cannot fix the data. PermanentError comes from the compiled engine (npm run build).
-import { PermanentError } from '../dist/src/core/errors.js';
+// retrying cannot fix the data: an error with `retryable: false` tells Runyard not to retry.
 
 /** Upper bounds (exclusive), km², in increasing order. */
 export const SIZE_CLASSES = [
@@ -19,11 +18,8 @@ export default function sizeClass(input) {
   const raw = input?.area_km2;
   const area = typeof raw === 'number' ? raw : Number(String(raw ?? '').trim() || NaN);
   if (!Number.isFinite(area) || area <= 0) {
-    throw new PermanentError(
-      'missing_area',
-      `area_km2 is ${JSON.stringify(raw)} for ${name}: the source data has no usable area for this row`,
-      { area_km2: raw ?? null },
-    );
+    const err = new Error(`area_km2 is ${JSON.stringify(raw)} for ${name}: the source data has no usable area for this row`);
+    throw Object.assign(err, { code: 'missing_area', retryable: false });
   }
   for (const [limit, label] of SIZE_CLASSES) if (area < limit) return label;
   return 'very_large';

@@ -118,7 +118,8 @@ export const MAX_ERROR_MESSAGE = 4000;
 
 /**
  * Normalises anything a producer threw into an {@link ItemError}, once, at the boundary.
- * Unknown throwables are retryable (a crash may be transient); abort errors are not.
+ * Unknown throwables are retryable (a crash may be transient) unless they carry
+ * `retryable: false`.
  */
 export function toItemError(err: unknown): ItemError & { retryAfterMs?: number } {
   const clip = (s: string) => (s.length > MAX_ERROR_MESSAGE ? `${s.slice(0, MAX_ERROR_MESSAGE)}…` : s);
@@ -135,7 +136,11 @@ export function toItemError(err: unknown): ItemError & { retryAfterMs?: number }
     return { code: err.code, message: clip(err.message), retryable: false };
   }
   if (err instanceof Error) {
-    return { code: 'producer_failed', message: clip(err.message || err.name), retryable: true };
+    // User modules need not import our classes: an error carrying `retryable: false` (and an
+    // optional string `code`) is permanent, like PermanentError.
+    const e = err as Error & { retryable?: unknown; code?: unknown };
+    const code = typeof e.code === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(e.code) ? e.code : 'producer_failed';
+    return { code, message: clip(err.message || err.name), retryable: e.retryable !== false };
   }
   return { code: 'producer_failed', message: clip(String(err)), retryable: true };
 }

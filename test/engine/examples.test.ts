@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PermanentError } from '../../src/core/errors.js';
+import { toItemError } from '../../src/core/errors.js';
 import { parseTableData } from '../../src/engine/table-import.js';
 
 // Compiled to dist/test/engine/; the repo root is three levels up.
@@ -74,7 +74,10 @@ test('size_class column: the js module classifies rows and fails permanently wit
   assert.equal(run('USA'), 'very_large'); // 9,372,610 km²
   assert.throws(
     () => run('SJM'), // area recorded as -1 in the source
-    (err: unknown) => err instanceof PermanentError && err.code === 'missing_area' && /Svalbard and Jan Mayen/.test(err.message),
+    (err: unknown) => {
+      const e = toItemError(err);
+      return e.code === 'missing_area' && !e.retryable && /Svalbard and Jan Mayen/.test(e.message);
+    },
   );
   const failing = table.rows.filter((r) => {
     try {
