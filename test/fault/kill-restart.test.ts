@@ -1,0 +1,121 @@
+/**
+ * kill -9 of `runyard up` mid-run, then a restart on the same SQLite file, with DEFAULT engine
+ * settings: every item reaches a terminal status, counts match the items, no item that had
+ * succeeded before the kill runs again, and the orphans (items leased by the dead process) are
+ * running again within 15 s of the restart.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/fixtures.js';
+import { spawnRunyard } from '../helpers/proc.js';
+
+const ROWS = 240;
+
+async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const res = await fetch(`${url}${path}`, init);
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+interface Call {
+  n: string;
+  pid: number;
+  at: number;
+}
+
+function calls(marker: string): Call[] {
+  return readFileSync(marker, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [n, pid, at] = l.split(' ');
+      return { n: String(n), pid: Number(pid), at: Number(at) };
+    });
+}
+
+test('kill -9 mid-run and restart: nothing lost, nothing succeeded re-run, orphans back within 15 s', { timeout: 90_000 }, async () => {
+  const dir = tempDir();
+  const db = join(dir, 'runyard.db');
+  const marker = join(dir, 'calls.log');
+  writeFileSync(marker, '');
+  writeFileSync(
+    join(dir, 'slow.mjs'),
+    `import { appendFileSync } from 'node:fs';
+     export default async (input, ctx) => {
+       appendFileSync(${JSON.stringify(marker)}, input.n + ' ' + process.pid + ' ' + Date.now() + '\\n');
+       await new Promise((resolve, reject) => {
+         const t = setTimeout(resolve, 80);
+         ctx.signal.addEventListener('abort', () => { clearTimeout(t); reject(new Error('aborted')); });
+       });
+       return Number(input.n) * 2;
+     };`,
+  );
+  const first = await spawnRunyard(['--database', db]);
+  const table = await api(first.url, '/v1/tables', { name: 'nums', format: 'csv', data: `n\n${Array.from({ length: ROWS }, (_, i) => i).join('\n')}\n` });
+  await api(first.url, `/v1/tables/${String(table.id)}/columns`, { name: 'double', producer: 'js', config: { module: join(dir, 'slow.mjs'), input: { n: '{{n}}' } }, profile: 'small' });
+  const run = await api(first.url, `/v1/tables/${String(table.id)}/columns/double/runs`, {});
+  const runId = String(run.id);
+
+  // Let it get about a third of the way, then kill -9.
+  for (;;) {
+    const r = await api(first.url, `/v1/runs/${runId}`);
+    if (Number(r.items_succeeded) >= ROWS / 3) break;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  await first.kill('SIGKILL');
+
+  const snap = new Database(db, { readonly: true });
+  const state = snap.prepare('SELECT key, status FROM items WHERE run_id = ?').all(runId) as { key: string; status: string }[];
+  const rows = new Map((snap.prepare('SELECT id, data FROM table_rows').all() as { id: string; data: string }[]).map((r) => [r.id, (JSON.parse(r.data) as { n: string }).n]));
+  snap.close();
+  const succeededBefore = new Set(state.filter((s) => s.status === 'succeeded').map((s) => rows.get(s.key)));
+  const orphans = new Set(state.filter((s) => s.status === 'running').map((s) => rows.get(s.key)));
+  assert.ok(succeededBefore.size >= ROWS / 3, 'the kill came mid-run');
+  assert.ok(succeededBefore.size < ROWS, 'the kill came before the end');
+  assert.ok(orphans.size > 0, 'some items were in flight at the kill');
+
+  const restartAt = Date.now();
+  const second = await spawnRunyard(['--database', db]);
+  try {
+    let final: Record<string, unknown>;
+    for (;;) {
+      final = await api(second.url, `/v1/runs/${runId}`);
+      if (['succeeded', 'partial', 'failed', 'canceled'].includes(String(final.status))) break;
+      if (Date.now() - restartAt > 60_000) throw new Error(`run still ${String(final.status)} 60 s after the restart`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(final.status, 'succeeded');
+    assert.equal(final.items_succeeded, ROWS);
+    assert.equal(Number(final.items_pending) + Number(final.items_running) + Number(final.items_failed), 0);
+
+    const all = calls(marker);
+    const after = all.filter((c) => c.pid === second.pid);
+    const rerunSucceeded = after.filter((c) => succeededBefore.has(c.n));
+    assert.deepEqual(rerunSucceeded, [], 'no item that had succeeded ran again');
+    for (const n of orphans) {
+      const again = after.find((c) => c.n === n);
+      assert.ok(again, `orphan ${n} ran again`);
+      assert.ok(again.at - restartAt <= 15_000, `orphan ${n} re-claimed ${again.at - restartAt} ms after the restart (limit 15000)`);
+    }
+    const perKey = new Map<string, number>();
+    for (const c of all) perKey.set(c.n, (perKey.get(c.n) ?? 0) + 1);
+    assert.equal(perKey.size, ROWS, 'every row was called');
+    const duplicates = [...perKey.values()].reduce((a, b) => a + b, 0) - ROWS;
+    assert.ok(duplicates <= orphans.size, `duplicate calls ${duplicates} ≤ items in flight at the kill ${orphans.size}`);
+
+    // Counts on the run agree with the items themselves.
+    const check = new Database(db, { readonly: true });
+    const byStatus = check.prepare('SELECT status, COUNT(*) AS n FROM items WHERE run_id = ? GROUP BY status').all(runId) as { status: string; n: number }[];
+    check.close();
+    assert.deepEqual(byStatus, [{ status: 'succeeded', n: ROWS }]);
+    const reclaim = Math.max(...[...orphans].map((n) => (after.find((c) => c.n === n)?.at ?? 0) - restartAt));
+    console.log(`# kill-restart: ${orphans.size} orphans, slowest re-claim ${reclaim} ms after restart, ${duplicates} duplicate calls`);
+  } finally {
+    await second.kill('SIGTERM');
+  }
+});

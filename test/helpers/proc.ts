@@ -1,0 +1,66 @@
+/** Spawning `runyard up` as a real child process for fault tests and benchmarks. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export interface RunyardProcess {
+  url: string;
+  proc: ChildProcess;
+  pid: number;
+  /** Sends a signal and waits for the process to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Starts `node bin/runyard.js up --json --port 0 …` and resolves once it prints its URL.
+ * @param timeoutMs how long to wait for the URL line. @default 20000
+ */
+export function spawnRunyard(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunyardProcess> {
+  const proc = spawn(process.execPath, ['bin/runyard.js', 'up', '--json', '--port', '0', ...args], {
+    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.length > 20_000) stderr = stderr.slice(-10_000);
+  });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`runyard up did not print its URL within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`runyard up exited with ${code}; stderr: ${stderr}`));
+    });
+    const rl = createInterface({ input: proc.stdout! });
+    rl.on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { url?: string };
+        if (!msg.url) return;
+        clearTimeout(timer);
+        proc.removeAllListeners('exit');
+        resolve({
+          url: msg.url,
+          proc,
+          pid: proc.pid!,
+          kill: async (signal = 'SIGTERM') => {
+            if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+            await exited;
+          },
+        });
+      } catch {
+        // not the JSON line
+      }
+    });
+  });
+}
+
+/** Peak resident set size of a live process, bytes (Linux `VmHWM`). */
+export function peakRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+  return kb ? Number(kb) * 1024 : 0;
+}
