@@ -23,6 +23,30 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
 }
 
+/** Prepared statements kept per SQL text; the engine issues a small set of shapes over and over. */
+const STATEMENT_CACHE_SIZE = 512;
+
+/**
+ * Kysely's SQLite driver prepares every statement on every execution (about a fifth of the
+ * engine's CPU in a profile of a 20,000-item run); this hands it cached statements instead.
+ * Safe because better-sqlite3 runs each statement to completion synchronously.
+ */
+function cachingDatabase(raw: Database.Database) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(text: string) {
+      let stmt = cache.get(text);
+      if (!stmt) {
+        stmt = raw.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
 export class SqliteStore extends SqlStore {
   readonly dialect = 'sqlite' as const;
   protected readonly ctx: SqlContext;
@@ -58,7 +82,7 @@ export class SqliteStore extends SqlStore {
     } catch (err) {
       throw new RunyardError('database_unavailable', `cannot open SQLite database ${opts.path}: ${(err as Error).message}`, { field: 'database' });
     }
-    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
+    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingDatabase(raw) }) });
     return new SqliteStore(raw, kysely);
   }
 
