@@ -6,7 +6,9 @@ import type { ItemError } from '../../core/errors.js';
 import type { RunSpec } from '../../core/model.js';
 import { transitionItem, type ItemStatus } from '../../core/status.js';
 import type { CompleteResult, Completion } from '../port.js';
+import { sql } from 'kysely';
 import { toJson, type Db, type SqlContext } from './context.js';
+import type { CellsTable } from './schema.js';
 import { appendEvents, type NewEvent } from './events.js';
 import { applyDeltasAndFinish, RunDeltas } from './run-finish.js';
 
@@ -57,64 +59,134 @@ function statusOf(c: Completion): ItemStatus {
   return c.kind === 'released' ? 'pending' : c.kind;
 }
 
+/** Completions per UPDATE statement (12 parameters each, within both databases' limits). */
+const COMPLETE_CHUNK = 400;
+
+/** The row a completion writes, in the column order of the VALUES list below. */
+function completionValues(c: Completion, now: number) {
+  const status = statusOf(c);
+  const succeeded = c.kind === 'succeeded';
+  return sql`(${c.item_id}, ${c.lease_token}, ${status},
+    CAST(${succeeded ? toJson(c.outputs) : null} AS TEXT),
+    CAST(${c.kind === 'failed' || c.kind === 'retrying' ? toJson(c.error) : null} AS TEXT),
+    CAST(${succeeded ? toJson(c.usage) : null} AS TEXT),
+    CAST(${succeeded ? c.provider : null} AS TEXT),
+    CAST(${succeeded ? c.credits_used : 0} AS BIGINT),
+    CAST(${succeeded || c.kind === 'failed' ? now : null} AS BIGINT),
+    CAST(${c.kind === 'released' ? null : c.duration_ms} AS BIGINT),
+    CAST(${c.kind === 'retrying' ? c.next_attempt_at : c.kind === 'released' ? 0 : null} AS BIGINT),
+    CAST(${c.kind === 'released' ? -1 : 0} AS BIGINT))`;
+}
+
+interface UpdatedItem {
+  id: string;
+  run_id: string;
+  workspace_id: string;
+  key: string;
+  attempt_count: number;
+}
+
+/**
+ * One UPDATE for many items, each row fenced by its own lease token. A released item keeps
+ * its last error and gives its attempt back.
+ */
+async function updateItems(db: Db, batch: Completion[], now: number): Promise<UpdatedItem[]> {
+  const values = sql.join(batch.map((c) => completionValues(c, now)));
+  const res = await sql<UpdatedItem>`
+    WITH v(id, token, status, outputs, error, usage, provider, credits_used, finished_at, duration_ms, next_attempt_at, attempt_delta) AS (VALUES ${values})
+    UPDATE items SET
+      status = v.status,
+      outputs = v.outputs,
+      error = CASE WHEN v.status = 'pending' THEN items.error ELSE v.error END,
+      usage = v.usage,
+      provider = v.provider,
+      credits_used = v.credits_used,
+      finished_at = v.finished_at,
+      duration_ms = COALESCE(v.duration_ms, items.duration_ms),
+      next_attempt_at = v.next_attempt_at,
+      attempt_count = items.attempt_count + v.attempt_delta,
+      lease_token = NULL,
+      lease_owner = NULL,
+      lease_expires_at = NULL
+    FROM v
+    WHERE items.id = v.id AND items.lease_token = v.token AND items.status = 'running'
+    RETURNING items.id, items.run_id, items.workspace_id, items.key, items.attempt_count`.execute(db);
+  return res.rows;
+}
+
+/** Writes (replaces) many cells in one statement; a built-in sink replaces, never duplicates. */
+async function upsertCells(db: Db, rows: CellsTable[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('cells')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['column_id', 'row_id']).doUpdateSet((eb) => ({
+        status: eb.ref('excluded.status'),
+        value: eb.ref('excluded.value'),
+        error: eb.ref('excluded.error'),
+        run_id: eb.ref('excluded.run_id'),
+        item_id: eb.ref('excluded.item_id'),
+        attempt: eb.ref('excluded.attempt'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .execute();
+}
+
 export async function completeItems(ctx: SqlContext, completions: Completion[], now: number): Promise<CompleteResult> {
   if (completions.length === 0) return { accepted: [], lease_lost: [], finished_runs: [] };
+  for (const c of completions) transitionItem(c.item_id, 'running', statusOf(c));
   return ctx.tx(async (db) => {
+    const updated: UpdatedItem[] = [];
+    for (let i = 0; i < completions.length; i += COMPLETE_CHUNK) updated.push(...(await updateItems(db, completions.slice(i, i + COMPLETE_CHUNK), now)));
+    const byId = new Map(updated.map((u) => [u.id, u]));
     const accepted: string[] = [];
     const lost: string[] = [];
     const deltas = new RunDeltas();
     const events: NewEvent[] = [];
-    const cells: { t: CellTarget; status: ItemStatus; value: unknown; error: ItemError | null }[] = [];
+    const cellItems: { row: UpdatedItem; c: Extract<Completion, { kind: 'succeeded' | 'failed' }> }[] = [];
     for (const c of completions) {
-      const to = statusOf(c);
-      transitionItem(c.item_id, 'running', to);
-      const common = { status: to, lease_token: null, lease_owner: null, lease_expires_at: null };
-      const set =
-        c.kind === 'succeeded'
-          ? { ...common, outputs: toJson(c.outputs), error: null, usage: toJson(c.usage), provider: c.provider, credits_used: c.credits_used, finished_at: now, duration_ms: c.duration_ms, next_attempt_at: null }
-          : c.kind === 'failed'
-            ? { ...common, error: toJson(c.error), finished_at: now, duration_ms: c.duration_ms, next_attempt_at: null }
-            : c.kind === 'retrying'
-              ? { ...common, error: toJson(c.error), duration_ms: c.duration_ms, next_attempt_at: c.next_attempt_at }
-              : { ...common, next_attempt_at: 0 };
-      let q = db.updateTable('items').set(set);
-      if (c.kind === 'released') q = q.set((eb) => ({ attempt_count: eb('attempt_count', '-', 1) }));
-      const row = await q
-        .where('id', '=', c.item_id)
-        .where('lease_token', '=', c.lease_token)
-        .where('status', '=', 'running')
-        .returning(['id', 'run_id', 'workspace_id', 'key', 'attempt_count'])
-        .executeTakeFirst();
+      const row = byId.get(c.item_id);
       if (!row) {
         lost.push(c.item_id);
         continue;
       }
       accepted.push(c.item_id);
-      deltas.add(row.run_id, 'running', to);
+      deltas.add(row.run_id, 'running', statusOf(c));
       const base = { workspace_id: row.workspace_id, run_id: row.run_id, item_id: row.id };
       const attempt = Number(row.attempt_count);
       if (c.kind === 'succeeded') events.push({ ...base, type: 'item.succeeded', data: { attempt, duration_ms: c.duration_ms } });
       else if (c.kind === 'failed') events.push({ ...base, type: 'item.failed', data: { attempt, code: c.error.code, message: c.error.message } });
       else if (c.kind === 'retrying') events.push({ ...base, type: 'item.retrying', data: { attempt, code: c.error.code, next_attempt_at: c.next_attempt_at } });
       else events.push({ ...base, type: 'item.released', data: { attempt } });
-      if (c.kind === 'succeeded' || c.kind === 'failed') {
-        cells.push({
-          t: { workspace_id: row.workspace_id, row_id: row.key, run_id: row.run_id, item_id: row.id, attempt },
-          status: to,
-          value: c.kind === 'succeeded' ? c.value : null,
-          error: c.kind === 'failed' ? c.error : null,
-        });
-      }
+      if (c.kind === 'succeeded' || c.kind === 'failed') cellItems.push({ row, c });
     }
-    if (cells.length > 0) {
-      const byRun = await specs(db, [...new Set(cells.map((c) => c.t.run_id))]);
-      for (const c of cells) {
-        const spec = byRun.get(c.t.run_id);
-        if (spec) await upsertCell(db, spec, c.t, c.status, c.value, c.error, now);
-      }
+    const runSpecs = await specs(db, [...new Set(cellItems.map((x) => x.row.run_id))]);
+    const cells: CellsTable[] = [];
+    for (const { row, c } of cellItems) {
+      const spec = runSpecs.get(row.run_id);
+      if (!spec?.table_id || !spec.column_id) continue;
+      cells.push({
+        workspace_id: row.workspace_id,
+        table_id: spec.table_id,
+        row_id: row.key,
+        column_id: spec.column_id,
+        status: c.kind,
+        value: c.kind === 'succeeded' ? toJson(c.value) : null,
+        error: c.kind === 'failed' ? toJson(c.error) : null,
+        run_id: row.run_id,
+        item_id: row.id,
+        attempt: Number(row.attempt_count),
+        updated_at: now,
+      });
     }
+    for (let i = 0; i < cells.length; i += CELL_CHUNK) await upsertCells(db, cells.slice(i, i + CELL_CHUNK));
     await appendEvents(ctx, db, events, now);
     const finished_runs = await applyDeltasAndFinish(ctx, db, deltas, now);
     return { accepted, lease_lost: lost, finished_runs };
   });
 }
+
+/** Cells per multi-row upsert (11 parameters each). */
+const CELL_CHUNK = 400;
