@@ -21,10 +21,10 @@ export interface CellTarget {
   attempt: number;
 }
 
-/** Writes (replaces) the cell of a column-run item: a built-in sink replaces, never duplicates. */
-export async function upsertCell(db: Db, spec: RunSpec, t: CellTarget, status: ItemStatus, value: unknown, error: ItemError | null, now: number): Promise<void> {
-  if (!spec.table_id || !spec.column_id) return;
-  const row = {
+/** The cell row of a column-run item's outcome; undefined when the run writes no cells. */
+export function cellRow(spec: RunSpec | undefined, t: CellTarget, status: ItemStatus, value: unknown, error: ItemError | null, now: number): CellsTable | undefined {
+  if (!spec?.table_id || !spec.column_id) return undefined;
+  return {
     workspace_id: t.workspace_id,
     table_id: spec.table_id,
     row_id: t.row_id,
@@ -37,13 +37,6 @@ export async function upsertCell(db: Db, spec: RunSpec, t: CellTarget, status: I
     attempt: t.attempt,
     updated_at: now,
   };
-  await db
-    .insertInto('cells')
-    .values(row)
-    .onConflict((oc) =>
-      oc.columns(['column_id', 'row_id']).doUpdateSet({ status, value: row.value, error: row.error, run_id: row.run_id, item_id: row.item_id, attempt: row.attempt, updated_at: now }),
-    )
-    .execute();
 }
 
 /** The run specs of the given runs, read once per transaction. */
@@ -58,6 +51,9 @@ export async function specs(db: Db, runIds: string[]): Promise<Map<string, RunSp
 function statusOf(c: Completion): ItemStatus {
   return c.kind === 'released' ? 'pending' : c.kind;
 }
+
+/** Cells per multi-row upsert (11 parameters each). */
+const CELL_CHUNK = 400;
 
 /** Completions per UPDATE statement (12 parameters each, within both databases' limits). */
 const COMPLETE_CHUNK = 400;
@@ -114,8 +110,12 @@ async function updateItems(db: Db, batch: Completion[], now: number): Promise<Up
   return res.rows;
 }
 
-/** Writes (replaces) many cells in one statement; a built-in sink replaces, never duplicates. */
-async function upsertCells(db: Db, rows: CellsTable[]): Promise<void> {
+/** Writes (replaces) cells, many per statement; a built-in sink replaces, never duplicates. */
+export async function upsertCells(db: Db, cells: CellsTable[]): Promise<void> {
+  for (let i = 0; i < cells.length; i += CELL_CHUNK) await upsertChunk(db, cells.slice(i, i + CELL_CHUNK));
+}
+
+async function upsertChunk(db: Db, rows: CellsTable[]): Promise<void> {
   if (rows.length === 0) return;
   await db
     .insertInto('cells')
@@ -165,28 +165,13 @@ export async function completeItems(ctx: SqlContext, completions: Completion[], 
     const runSpecs = await specs(db, [...new Set(cellItems.map((x) => x.row.run_id))]);
     const cells: CellsTable[] = [];
     for (const { row, c } of cellItems) {
-      const spec = runSpecs.get(row.run_id);
-      if (!spec?.table_id || !spec.column_id) continue;
-      cells.push({
-        workspace_id: row.workspace_id,
-        table_id: spec.table_id,
-        row_id: row.key,
-        column_id: spec.column_id,
-        status: c.kind,
-        value: c.kind === 'succeeded' ? toJson(c.value) : null,
-        error: c.kind === 'failed' ? toJson(c.error) : null,
-        run_id: row.run_id,
-        item_id: row.id,
-        attempt: Number(row.attempt_count),
-        updated_at: now,
-      });
+      const target = { workspace_id: row.workspace_id, row_id: row.key, run_id: row.run_id, item_id: row.id, attempt: Number(row.attempt_count) };
+      const cell = cellRow(runSpecs.get(row.run_id), target, c.kind, c.kind === 'succeeded' ? c.value : null, c.kind === 'failed' ? c.error : null, now);
+      if (cell) cells.push(cell);
     }
-    for (let i = 0; i < cells.length; i += CELL_CHUNK) await upsertCells(db, cells.slice(i, i + CELL_CHUNK));
+    await upsertCells(db, cells);
     await appendEvents(ctx, db, events, now);
     const finished_runs = await applyDeltasAndFinish(ctx, db, deltas, now);
     return { accepted, lease_lost: lost, finished_runs };
   });
 }
-
-/** Cells per multi-row upsert (11 parameters each). */
-const CELL_CHUNK = 400;

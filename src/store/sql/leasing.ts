@@ -10,7 +10,8 @@ import type { SqlContext } from './context.js';
 import { appendEvents, type NewEvent } from './events.js';
 import { toItem, toRun } from './mapping.js';
 import { applyDeltasAndFinish, finishRun, RunDeltas } from './run-finish.js';
-import { specs, upsertCell } from './completion.js';
+import { cellRow, specs, upsertCells } from './completion.js';
+import type { CellsTable } from './schema.js';
 
 /** Running runs looked at per claim, oldest first. */
 const RUNS_PER_CLAIM = 64;
@@ -132,6 +133,7 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
     const deltas = new RunDeltas();
     const events: NewEvent[] = [];
     const runSpecs = await specs(db, [...new Set(rows.map((r) => r.run_id))]);
+    const cells: CellsTable[] = [];
     for (const r of rows) {
       const exhausted = Number(r.attempt_count) >= Number(r.max_attempts);
       const to = exhausted ? 'failed' : 'pending';
@@ -158,11 +160,12 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
       events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.id, type: 'item.lease_expired', data: { attempt: Number(r.attempt_count), node_id: r.lease_owner, next: to } });
       if (exhausted) {
         events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.id, type: 'item.failed', data: { code: 'worker_crashed' } });
-        const spec = runSpecs.get(r.run_id);
         const target = { workspace_id: r.workspace_id, row_id: r.key, run_id: r.run_id, item_id: r.id, attempt: Number(r.attempt_count) };
-        if (spec) await upsertCell(db, spec, target, 'failed', null, error, now);
+        const cell = cellRow(runSpecs.get(r.run_id), target, 'failed', null, error, now);
+        if (cell) cells.push(cell);
       }
     }
+    await upsertCells(db, cells);
     await appendEvents(ctx, db, events, now);
     await applyDeltasAndFinish(ctx, db, deltas, now);
     return events.filter((e) => e.type === 'item.lease_expired').length;

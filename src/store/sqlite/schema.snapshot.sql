@@ -1,0 +1,168 @@
+CREATE TABLE cells (
+  workspace_id TEXT NOT NULL,
+  table_id TEXT NOT NULL,
+  row_id TEXT NOT NULL,
+  column_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  value TEXT,
+  error TEXT,
+  run_id TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (column_id, row_id)
+);
+
+CREATE TABLE columns (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  table_id TEXT NOT NULL REFERENCES tables(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  producer TEXT NOT NULL,
+  config TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  workspace_id TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  item_id TEXT,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE items (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  ordinal INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempt_count INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  inputs TEXT,
+  outputs TEXT,
+  error TEXT,
+  provider TEXT,
+  usage TEXT,
+  credits_used INTEGER NOT NULL DEFAULT 0,
+  lease_token TEXT,
+  lease_owner TEXT,
+  lease_expires_at INTEGER,
+  started_at INTEGER,
+  finished_at INTEGER,
+  duration_ms INTEGER
+);
+
+CREATE TABLE nodes (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  roles TEXT NOT NULL,
+  capacity INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  heartbeat_at INTEGER NOT NULL,
+  stopped_at INTEGER
+);
+
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  target_version INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  phase TEXT,
+  mode TEXT NOT NULL,
+  trigger_type TEXT NOT NULL,
+  trigger_source_id TEXT,
+  trigger_actor TEXT,
+  profile TEXT NOT NULL,
+  prompt TEXT,
+  session_id TEXT,
+  items_total INTEGER NOT NULL,
+  items_succeeded INTEGER NOT NULL DEFAULT 0,
+  items_failed INTEGER NOT NULL DEFAULT 0,
+  items_pending INTEGER NOT NULL DEFAULT 0,
+  items_running INTEGER NOT NULL DEFAULT 0,
+  items_skipped INTEGER NOT NULL DEFAULT 0,
+  items_canceled INTEGER NOT NULL DEFAULT 0,
+  credits_reserved INTEGER NOT NULL DEFAULT 0,
+  credits_used INTEGER NOT NULL DEFAULT 0,
+  result_summary TEXT,
+  error TEXT,
+  retry_of TEXT,
+  idempotency_key TEXT,
+  request_hash TEXT,
+  tags TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  scheduled_for INTEGER,
+  claimed_by TEXT,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE runyard_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
+
+CREATE TABLE table_rows (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  table_id TEXT NOT NULL REFERENCES tables(id) ON DELETE CASCADE,
+  ordinal INTEGER NOT NULL,
+  data TEXT NOT NULL
+);
+
+CREATE TABLE tables (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  name TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  row_count INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE workspaces (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE UNIQUE INDEX columns_name ON columns (table_id, name);
+
+CREATE INDEX events_run ON events (run_id, seq);
+
+CREATE INDEX items_claimable ON items (run_id, next_attempt_at, ordinal) WHERE status IN ('pending', 'retrying');
+
+CREATE INDEX items_leased ON items (lease_expires_at) WHERE status = 'running';
+
+CREATE UNIQUE INDEX items_order ON items (run_id, ordinal);
+
+CREATE INDEX items_status ON items (run_id, status, ordinal);
+
+CREATE INDEX runs_active ON runs (status, id) WHERE status IN ('queued', 'running');
+
+CREATE INDEX runs_created ON runs (workspace_id, created_at);
+
+CREATE UNIQUE INDEX runs_idempotency ON runs (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+
+CREATE INDEX runs_kind ON runs (workspace_id, kind, id);
+
+CREATE INDEX runs_status ON runs (workspace_id, status, id);
+
+CREATE INDEX runs_workspace ON runs (workspace_id, id);
+
+CREATE UNIQUE INDEX table_rows_order ON table_rows (table_id, ordinal);
+
+CREATE INDEX tables_workspace ON tables (workspace_id, id);
