@@ -2,6 +2,7 @@
 // other layer; producers import only core; store imports only core.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const noLayer = (...layers) => ({
   'no-restricted-imports': [
@@ -16,6 +17,7 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'console/**', '.runyard/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['scripts/**/*.js', 'bin/**/*.js', 'examples/**/*.mjs'], languageOptions: { globals: globals.node } },
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',

@@ -122,7 +122,7 @@ export const MAX_ERROR_MESSAGE = 4000;
  * `retryable: false`.
  */
 export function toItemError(err: unknown): ItemError & { retryAfterMs?: number } {
-  const clip = (s: string) => (s.length > MAX_ERROR_MESSAGE ? `${s.slice(0, MAX_ERROR_MESSAGE)}…` : s);
+  const clip = (s: string) => (s.length > MAX_ERROR_MESSAGE ? `${s.slice(0, MAX_ERROR_MESSAGE - 1)}…` : s);
   if (err instanceof PermanentError) {
     return { code: err.code, message: clip(err.message), retryable: false, ...(err.detail === undefined ? {} : { detail: err.detail }) };
   }
@@ -142,5 +142,14 @@ export function toItemError(err: unknown): ItemError & { retryAfterMs?: number }
     const code = typeof e.code === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(e.code) ? e.code : 'producer_failed';
     return { code, message: clip(err.message || err.name), retryable: e.retryable !== false };
   }
-  return { code: 'producer_failed', message: clip(String(err)), retryable: true };
+  return { code: 'producer_failed', message: clip(safeString(err)), retryable: true };
+}
+
+/** `String(value)`, or a fixed text for values without a string form (`Object.create(null)`). */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return 'a value without a string form was thrown';
+  }
 }

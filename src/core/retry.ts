@@ -57,7 +57,10 @@ export function decideRetry(
  * the `jitter` share is scaled by `random`. Always in `[0, maxDelayMs]`.
  */
 export function backoffDelay(policy: RetryPolicy, attempt: number, random: number): number {
-  const raw = Math.min(policy.maxDelayMs, policy.baseDelayMs * policy.factor ** Math.max(0, attempt - 1));
+  // factor ** n overflows to Infinity after enough attempts; min() then caps it, and a zero
+  // base stays zero instead of becoming 0 · Infinity = NaN.
+  const growth = policy.factor ** Math.max(0, attempt - 1);
+  const raw = policy.baseDelayMs === 0 ? 0 : Math.min(policy.maxDelayMs, policy.baseDelayMs * growth);
   const fixed = raw * (1 - policy.jitter);
   return Math.round(fixed + raw * policy.jitter * random);
 }

@@ -82,10 +82,26 @@ export function renderDeep(value: unknown, data: Record<string, unknown>, path =
 
 const WHOLE = /^\{\{\s*([A-Za-z_][\w]*)\s*\}\}$/;
 
+const fieldCache = new Map<string, string[]>();
+
+function fieldsOf(source: string, path: string): string[] {
+  let fields = fieldCache.get(source);
+  if (!fields) {
+    fields = templateFields(source, path);
+    if (fieldCache.size > 10_000) fieldCache.clear();
+    fieldCache.set(source, fields);
+  }
+  return fields;
+}
+
 function renderString(source: string, data: Record<string, unknown>, path: string): unknown {
   if (!source.includes('{{')) return source;
   const whole = WHOLE.exec(source);
   if (whole?.[1] !== undefined && Object.hasOwn(data, whole[1])) return data[whole[1]];
+  // Handlebars' strict mode accepts inherited names (`constructor`, `toString`, `__proto__`)
+  // as present; a field must be the row's own.
+  const missing = fieldsOf(source, path).find((f) => !Object.hasOwn(data, f));
+  if (missing !== undefined) throw new RunyardError('template_error', `${path}: "${missing}" not defined in the row`, { field: path, missing });
   try {
     return compile(source)(data);
   } catch (err) {

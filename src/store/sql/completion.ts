@@ -137,16 +137,27 @@ async function upsertChunk(db: Db, rows: CellsTable[]): Promise<void> {
 export async function completeItems(ctx: SqlContext, completions: Completion[], now: number): Promise<CompleteResult> {
   if (completions.length === 0) return { accepted: [], lease_lost: [], finished_runs: [] };
   for (const c of completions) transitionItem(c.item_id, 'running', statusOf(c));
+  // One attempt has one outcome: a second completion of the same item in a batch is stale.
+  const seen = new Set<string>();
+  const unique: Completion[] = [];
+  const duplicates: string[] = [];
+  for (const c of completions) {
+    if (seen.has(c.item_id)) duplicates.push(c.item_id);
+    else {
+      seen.add(c.item_id);
+      unique.push(c);
+    }
+  }
   return ctx.tx(async (db) => {
     const updated: UpdatedItem[] = [];
-    for (let i = 0; i < completions.length; i += COMPLETE_CHUNK) updated.push(...(await updateItems(db, completions.slice(i, i + COMPLETE_CHUNK), now)));
+    for (let i = 0; i < unique.length; i += COMPLETE_CHUNK) updated.push(...(await updateItems(db, unique.slice(i, i + COMPLETE_CHUNK), now)));
     const byId = new Map(updated.map((u) => [u.id, u]));
     const accepted: string[] = [];
-    const lost: string[] = [];
+    const lost: string[] = [...duplicates];
     const deltas = new RunDeltas();
     const events: NewEvent[] = [];
     const cellItems: { row: UpdatedItem; c: Extract<Completion, { kind: 'succeeded' | 'failed' }> }[] = [];
-    for (const c of completions) {
+    for (const c of unique) {
       const row = byId.get(c.item_id);
       if (!row) {
         lost.push(c.item_id);

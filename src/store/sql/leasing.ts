@@ -2,6 +2,7 @@
  * Starting runs, leasing items, heartbeats and lease recovery (dialect-neutral SQL).
  * Lease tokens fence every later write: an item's token changes on every claim.
  */
+import { sql } from 'kysely';
 import type { ItemError } from '../../core/errors.js';
 import { transitionItem, transitionRun } from '../../core/status.js';
 import type { RunRecord } from '../../core/model.js';
@@ -13,8 +14,11 @@ import { applyDeltasAndFinish, finishRun, RunDeltas } from './run-finish.js';
 import { cellRow, specs, upsertCells } from './completion.js';
 import type { CellsTable } from './schema.js';
 
-/** Running runs looked at per claim, oldest first. */
-const RUNS_PER_CLAIM = 64;
+/**
+ * Claimable item statuses as literal SQL: SQLite only uses the partial index `items_claimable`
+ * when the query repeats its condition with literals, not bound parameters.
+ */
+const CLAIMABLE = sql<boolean>`status IN ('pending', 'retrying')`;
 
 export async function startQueuedRuns(ctx: SqlContext, nodeId: string, now: number, limit: number): Promise<RunRecord[]> {
   return ctx.tx(async (db) => {
@@ -46,23 +50,46 @@ export async function startQueuedRuns(ctx: SqlContext, nodeId: string, now: numb
   });
 }
 
+/**
+ * Leases due items. Runs are served in the order of their earliest due item, so an item
+ * returned by an expired lease (`next_attempt_at = 0`) of any run comes before every run's
+ * backlog; runs at their concurrency are skipped, and every running run is considered (the
+ * earliest-due lookup is one index seek per run).
+ */
 export async function claimItems(ctx: SqlContext, nodeId: string, now: number, leaseMs: number, limit: number): Promise<ClaimedItem[]> {
   if (limit <= 0) return [];
   return ctx.tx(async (db) => {
-    const runs = (await db.selectFrom('runs').selectAll().where('status', '=', 'running').orderBy('id').limit(RUNS_PER_CLAIM).execute()).map(toRun);
+    const rows = await db
+      .selectFrom('runs')
+      .selectAll()
+      .select((eb) =>
+        eb
+          .selectFrom('items')
+          .select((e) => e.fn.min('items.next_attempt_at').as('m'))
+          .whereRef('items.run_id', '=', 'runs.id')
+          .where(CLAIMABLE)
+          .as('due'),
+      )
+      .where('status', '=', 'running')
+      .execute();
+    const runs = rows
+      .filter((r) => r.due !== null && Number(r.due) <= now)
+      .map((r) => ({ run: toRun(r), due: Number(r.due) }))
+      .filter(({ run }) => run.items_running < run.spec.concurrency)
+      .sort((x, y) => x.due - y.due || (x.run.id < y.run.id ? -1 : 1));
     const claimed: ClaimedItem[] = [];
     const deltas = new RunDeltas();
     const events: NewEvent[] = [];
     const token = ctx.newId('lse');
     const expires = now + leaseMs;
-    for (const run of runs) {
+    for (const { run } of runs) {
       const want = Math.min(run.spec.concurrency - run.items_running, limit - claimed.length);
-      if (want <= 0) continue;
+      if (want <= 0) break;
       const due = await db
         .selectFrom('items')
         .select(['id', 'status'])
         .where('run_id', '=', run.id)
-        .where('status', 'in', ['pending', 'retrying'])
+        .where(CLAIMABLE)
         .where('next_attempt_at', '<=', now)
         .orderBy('next_attempt_at')
         .orderBy('ordinal')
@@ -70,7 +97,7 @@ export async function claimItems(ctx: SqlContext, nodeId: string, now: number, l
         .execute();
       if (due.length === 0) continue;
       const prior = new Map(due.map((d) => [d.id, d.status as 'pending' | 'retrying']));
-      const rows = await db
+      const updated = await db
         .updateTable('items')
         .set((eb) => ({
           status: 'running',
@@ -82,10 +109,10 @@ export async function claimItems(ctx: SqlContext, nodeId: string, now: number, l
           next_attempt_at: null,
         }))
         .where('id', 'in', [...prior.keys()])
-        .where('status', 'in', ['pending', 'retrying'])
+        .where(CLAIMABLE)
         .returningAll()
         .execute();
-      for (const row of rows) {
+      for (const row of updated) {
         const item = toItem(row);
         const from = prior.get(item.id) ?? 'pending';
         transitionItem(item.id, from, 'running');
@@ -93,7 +120,6 @@ export async function claimItems(ctx: SqlContext, nodeId: string, now: number, l
         events.push({ workspace_id: run.workspace_id, run_id: run.id, item_id: item.id, type: 'item.started', data: { attempt: item.attempt_count, node_id: nodeId } });
         claimed.push({ item, run, lease_token: token, lease_expires_at: expires });
       }
-      if (claimed.length >= limit) break;
     }
     if (claimed.length === 0) return claimed;
     await appendEvents(ctx, db, events, now);

@@ -1,0 +1,890 @@
+/**
+ * The store contract suite (STYLE.md §6): written once against the {@link Store} port and run
+ * against every adapter. An adapter's test file calls
+ * `storeConformance('sqlite', () => openMigratedStore())`; `open` must return a fresh, migrated,
+ * empty store each time (every test opens its own and closes it).
+ *
+ * Times are explicit (`T0 + …`); nothing sleeps. After every engine operation the run's counts
+ * are checked against the items themselves ({@link assertCounts}).
+ */
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { countField, type CountField } from '../../src/core/counts.js';
+import { RunyardError, type ItemError } from '../../src/core/errors.js';
+import type { ColumnRecord, ItemRecord, RunKind, RunMode, RunRecord, RunSpec, TableRecord, TriggerType } from '../../src/core/model.js';
+import type { RunStatus } from '../../src/core/status.js';
+import type { ClaimedItem, Completion, NewRun, NewTable, RunFilter, Store } from '../../src/store/port.js';
+
+// ---- inputs -----------------------------------------------------------------------------------
+
+export const WS = 'wsp_default';
+export const OTHER_WS = 'wsp_other';
+export const T0 = 1_700_000_000_000;
+export const LEASE_MS = 30_000;
+const NODE = 'nod_test';
+
+/** Sortable, unique ids: a per-process tag keeps reruns against a long-lived database apart. */
+const TAG = Date.now().toString(36);
+let counter = 0;
+export function testId(prefix: string): string {
+  counter += 1;
+  return `${prefix}_${TAG}${String(counter).padStart(8, '0')}`;
+}
+
+/** A run spec with small, explicit defaults. */
+export function runSpec(over: Partial<RunSpec> = {}): RunSpec {
+  return { producer: 'js', config: {}, concurrency: 10, item_timeout_ms: 60_000, max_attempts: 3, retry_base_delay_ms: 1000, retry_max_delay_ms: 60_000, ...over };
+}
+
+export interface RunInput {
+  id?: string;
+  name?: string;
+  kind?: RunKind;
+  mode?: RunMode;
+  trigger?: TriggerType;
+  target_id?: string;
+  /** Item keys (row ids for column runs); default: `items` generated keys. */
+  keys?: string[];
+  /** How many pending items (when `keys` is not given). @default 3 */
+  items?: number;
+  /** How many extra skipped items to append. @default 0 */
+  skipped?: number;
+  spec?: Partial<RunSpec>;
+  idempotency_key?: string | null;
+  request_hash?: string | null;
+}
+
+/** A {@link NewRun} for `createRun`. */
+export function newRun(ws: string, o: RunInput = {}): NewRun {
+  const keys = o.keys ?? Array.from({ length: o.items ?? 3 }, (_, i) => `key_${i}`);
+  const spec = runSpec(o.spec);
+  const items: NewRun['items'] = keys.map((key) => ({ id: testId('itm'), key, inputs: { key }, status: 'pending' }));
+  for (let i = 0; i < (o.skipped ?? 0); i++) items.push({ id: testId('itm'), key: `skip_${i}`, inputs: null, status: 'skipped' });
+  return {
+    run: {
+      id: o.id ?? testId('run'),
+      workspace_id: ws,
+      kind: o.kind ?? 'column',
+      target_id: o.target_id ?? 'col_target',
+      target_version: 1,
+      name: o.name ?? 'test run',
+      status: 'queued',
+      phase: null,
+      mode: o.mode ?? 'live',
+      trigger: { type: o.trigger ?? 'manual', source_id: null, actor: 'tester' },
+      profile: 'standard',
+      prompt: null,
+      session_id: null,
+      items_total: items.length,
+      credits_reserved: 0,
+      credits_used: 0,
+      result_summary: null,
+      error: null,
+      retry_of: null,
+      idempotency_key: o.idempotency_key ?? null,
+      tags: ['t'],
+      spec,
+      created_at: T0,
+      started_at: null,
+      finished_at: null,
+    },
+    items,
+    request_hash: o.request_hash ?? null,
+  };
+}
+
+/** A {@link NewTable} with `n` rows `{ name, n }`. */
+export function newTable(n: number, over: Partial<NewTable> = {}): NewTable {
+  return { id: testId('tbl'), name: 'people', fields: ['name', 'n'], rows: Array.from({ length: n }, (_, i) => ({ id: testId('row'), data: { name: `p${i}`, n: i } })), ...over };
+}
+
+export function newColumn(table: TableRecord, name = 'out'): ColumnRecord {
+  return { id: testId('col'), workspace_id: WS, table_id: table.id, name, producer: 'js', config: { module: 'x.mjs' }, profile: 'standard', version: 1, created_at: T0, updated_at: T0 };
+}
+
+function succeeded(c: ClaimedItem, value: unknown = { ok: c.item.key }): Completion {
+  return { kind: 'succeeded', item_id: c.item.id, lease_token: c.lease_token, value, outputs: { value }, usage: null, provider: 'test', credits_used: 5, duration_ms: 12 };
+}
+function failed(c: ClaimedItem, code = 'bad_row', message = `row ${c.item.key} is bad`): Completion {
+  return { kind: 'failed', item_id: c.item.id, lease_token: c.lease_token, error: { code, message, retryable: false }, duration_ms: 7 };
+}
+function retrying(c: ClaimedItem, next: number): Completion {
+  const error: ItemError = { code: 'flaky', message: 'try again', retryable: true };
+  return { kind: 'retrying', item_id: c.item.id, lease_token: c.lease_token, error, next_attempt_at: next, duration_ms: 3 };
+}
+function released(c: ClaimedItem): Completion {
+  return { kind: 'released', item_id: c.item.id, lease_token: c.lease_token };
+}
+
+// ---- checks -----------------------------------------------------------------------------------
+
+/** Every item of a run, read through `listItems` pages (so pagination is exercised too). */
+export async function allItems(store: Store, ws: string, runId: string, pageSize = 4): Promise<ItemRecord[]> {
+  const out: ItemRecord[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await store.listItems(ws, runId, {}, cursor === undefined ? { limit: pageSize } : { limit: pageSize, cursor });
+    out.push(...page.data);
+    if (page.next_cursor === null) return out;
+    cursor = page.next_cursor;
+  }
+}
+
+const BUCKETS: readonly CountField[] = ['items_succeeded', 'items_failed', 'items_pending', 'items_running', 'items_skipped', 'items_canceled'];
+
+/**
+ * Asserts `items_total = succeeded + failed + pending + running + skipped + canceled` and that
+ * every bucket equals the number of items actually in it. Returns the fresh run.
+ */
+export async function assertCounts(store: Store, ws: string, runId: string): Promise<RunRecord> {
+  const run = await store.getRun(ws, runId);
+  assert.ok(run, `run ${runId} exists`);
+  const items = await allItems(store, ws, runId);
+  const actual = Object.fromEntries(BUCKETS.map((b) => [b, 0])) as Record<CountField, number>;
+  for (const it of items) actual[countField(it.status)] += 1;
+  assert.equal(run.items_total, items.length, 'items_total = number of items');
+  assert.equal(
+    run.items_total,
+    BUCKETS.reduce((s, b) => s + run[b], 0),
+    'items_total = succeeded + failed + pending + running + skipped + canceled',
+  );
+  for (const b of BUCKETS) assert.equal(run[b], actual[b], `${b} of ${run.id} (items: ${items.map((i) => i.status).join(',')})`);
+  assert.deepEqual(
+    items.map((i) => i.ordinal),
+    items.map((_, i) => i),
+    'ordinals are 0..n-1 in order',
+  );
+  return run;
+}
+
+async function rejectsWithCode(p: Promise<unknown>, code: string, field?: string): Promise<RunyardError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof RunyardError, `expected RunyardError ${code}, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (field !== undefined) assert.equal(err.details?.['field'], field);
+    return err;
+  }
+  assert.fail(`expected rejection with ${code}`);
+}
+
+async function eventTypes(store: Store, ws: string, runId: string): Promise<string[]> {
+  return (await store.listEvents(ws, runId, 0, 10_000)).map((e) => e.type);
+}
+
+async function pagesOfRuns(store: Store, ws: string, filter: RunFilter, limit: number): Promise<string[][]> {
+  const pages: string[][] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await store.listRuns(ws, filter, cursor === undefined ? { limit } : { limit, cursor });
+    pages.push(page.data.map((r) => r.id));
+    if (page.next_cursor === null) return pages;
+    cursor = page.next_cursor;
+  }
+}
+
+async function listIds(store: Store, filter: RunFilter, ws = WS): Promise<string[]> {
+  return (await store.listRuns(ws, filter, { limit: 100 })).data.map((r) => r.id);
+}
+
+function byId(claims: ClaimedItem[]): Map<string, ClaimedItem> {
+  return new Map(claims.map((c) => [c.item.id, c]));
+}
+
+// ---- the suite --------------------------------------------------------------------------------
+
+export function storeConformance(name: string, open: () => Promise<Store>): void {
+  describe(`store conformance: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    /** Claims with LEASE_MS; the result sorted by run id, then ordinal (the port leaves the order open). */
+    async function claim(now: number, limit: number): Promise<ClaimedItem[]> {
+      const claims = await store.claimItems(NODE, now, LEASE_MS, limit);
+      return claims.sort((a, b) => (a.run.id === b.run.id ? a.item.ordinal - b.item.ordinal : a.run.id < b.run.id ? -1 : 1));
+    }
+
+    /** Creates and starts a run; returns it (running) with its items. */
+    async function startedRun(o: RunInput = {}, ws = WS): Promise<{ run: RunRecord; items: ItemRecord[] }> {
+      const { run } = await store.createRun(ws, newRun(ws, o), T0);
+      const started = await store.startQueuedRuns(NODE, T0, 100);
+      assert.ok(started.some((r) => r.id === run.id));
+      return { run: await assertCounts(store, ws, run.id), items: await allItems(store, ws, run.id) };
+    }
+
+    /** A table with `n` rows, a column, and a started column run writing into it. */
+    async function startedColumnRun(n: number, spec: Partial<RunSpec> = {}) {
+      const table = await store.createTable(WS, newTable(n), T0);
+      const column = await store.createColumn(WS, newColumn(table));
+      const rows = await store.allRows(WS, table.id);
+      const { run, items } = await startedRun({ keys: rows.map((r) => r.id), spec: { table_id: table.id, column_id: column.id, ...spec } });
+      return { table, column, rows, run, items };
+    }
+
+    describe('tables', () => {
+      test('createTable writes the table and its rows; listRows pages cover every row once, in order', async () => {
+        const input = newTable(23);
+        const t = await store.createTable(WS, input, T0);
+        assert.deepEqual(t, { id: input.id, workspace_id: WS, name: 'people', fields: ['name', 'n'], row_count: 23, created_at: T0 });
+        assert.deepEqual(await store.getTable(WS, t.id), t);
+        assert.deepEqual(
+          (await store.listTables(WS)).map((x) => x.id),
+          [t.id],
+        );
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        for (;;) {
+          const page = await store.listRows(WS, t.id, cursor === undefined ? { limit: 5 } : { limit: 5, cursor });
+          assert.ok(page.data.length <= 5);
+          seen.push(...page.data.map((r) => r.id));
+          pages += 1;
+          if (page.next_cursor === null) break;
+          cursor = page.next_cursor;
+        }
+        assert.equal(pages, 5);
+        assert.deepEqual(
+          seen,
+          input.rows.map((r) => r.id),
+        );
+        const all = await store.allRows(WS, t.id);
+        assert.deepEqual(
+          all.map((r) => r.ordinal),
+          [...Array(23).keys()],
+        );
+        assert.deepEqual(all[4]?.data, { name: 'p4', n: 4 });
+        assert.deepEqual(await store.getRow(WS, t.id, input.rows[7]?.id ?? ''), { id: input.rows[7]?.id, table_id: t.id, ordinal: 7, data: { name: 'p7', n: 7 } });
+        // A page size that divides the row count exactly still ends with a null cursor.
+        const exact = await store.listRows(WS, t.id, { limit: 23 });
+        assert.equal(exact.data.length, 23);
+        assert.equal(exact.next_cursor, null);
+      });
+
+      test('createTable is atomic: a duplicate row id (even past the first insert chunk) leaves nothing behind', async () => {
+        const input = newTable(620);
+        const dup = input.rows[3];
+        assert.ok(dup);
+        input.rows[600] = { id: dup.id, data: { name: 'dup' } };
+        await assert.rejects(store.createTable(WS, input, T0));
+        assert.equal(await store.getTable(WS, input.id), undefined);
+        assert.deepEqual(await store.listTables(WS), []);
+        assert.deepEqual(await store.allRows(WS, input.id), []);
+        assert.equal(await store.getRow(WS, input.id, dup.id), undefined);
+        // The failed write released everything: the same table can be created afterwards.
+        input.rows[600] = { id: testId('row'), data: { name: 'fixed' } };
+        const t = await store.createTable(WS, input, T0);
+        assert.equal((await store.allRows(WS, t.id)).length, 620);
+      });
+
+      test('listRows with an invalid cursor → validation_failed naming cursor', async () => {
+        const t = await store.createTable(WS, newTable(2), T0);
+        await rejectsWithCode(store.listRows(WS, t.id, { limit: 1, cursor: 'not a cursor!' }), 'validation_failed', 'cursor');
+        await rejectsWithCode(store.listRows(WS, t.id, { limit: 1, cursor: Buffer.from('"text"').toString('base64url') }), 'validation_failed', 'cursor');
+      });
+
+      test('createColumn: readable by id and by name; a taken name → conflict', async () => {
+        const t = await store.createTable(WS, newTable(1), T0);
+        const col = await store.createColumn(WS, newColumn(t, 'summary'));
+        assert.deepEqual(await store.getColumn(WS, t.id, col.id), col);
+        assert.deepEqual(await store.getColumn(WS, t.id, 'summary'), col);
+        await rejectsWithCode(store.createColumn(WS, newColumn(t, 'summary')), 'conflict', 'name');
+        assert.deepEqual(
+          (await store.listColumns(WS, t.id)).map((c) => c.id),
+          [col.id],
+        );
+        // The same name in another table is fine.
+        const t2 = await store.createTable(WS, newTable(1), T0);
+        await store.createColumn(WS, newColumn(t2, 'summary'));
+        assert.equal((await store.listColumns(WS, t2.id)).length, 1);
+      });
+    });
+
+    describe('runs', () => {
+      test('createRun writes the run, its items and run.queued; items_pending = total', async () => {
+        const input = newRun(WS, { items: 5, skipped: 2, spec: { max_attempts: 4 } });
+        const { run, created } = await store.createRun(WS, input, T0 + 5);
+        assert.equal(created, true);
+        assert.equal(run.id, input.run.id);
+        assert.equal(run.status, 'queued');
+        assert.equal(run.created_at, T0 + 5);
+        assert.equal(run.items_total, 7);
+        assert.equal(run.items_pending, 5);
+        assert.equal(run.items_skipped, 2);
+        assert.deepEqual(run.spec, input.run.spec);
+        assert.deepEqual(run.trigger, input.run.trigger);
+        assert.deepEqual(await store.getRun(WS, run.id), run);
+        await assertCounts(store, WS, run.id);
+        const items = await allItems(store, WS, run.id);
+        assert.deepEqual(
+          items.map((i) => [i.id, i.key, i.status, i.attempt_count, i.max_attempts]),
+          input.items.map((i) => [i.id, i.key, i.status, 0, 4]),
+        );
+        assert.deepEqual(items[0]?.inputs, { key: 'key_0' });
+        assert.deepEqual(await store.getItem(WS, items[1]?.id ?? ''), items[1]);
+        const events = await store.listEvents(WS, run.id, 0, 100);
+        assert.deepEqual(
+          events.map((e) => e.type),
+          ['run.queued'],
+        );
+        assert.equal(events[0]?.created_at, T0 + 5);
+        assert.equal(events[0]?.item_id, null);
+        const skippedOnly = await store.listItems(WS, run.id, { status: ['skipped'] }, { limit: 10 });
+        assert.deepEqual(
+          skippedOnly.data.map((i) => i.ordinal),
+          [5, 6],
+        );
+      });
+
+      test('idempotency: same key and hash → the first run, created:false; another hash → idempotency_conflict; other workspace independent', async () => {
+        const first = await store.createRun(WS, newRun(WS, { idempotency_key: 'k1', request_hash: 'h1', name: 'first' }), T0);
+        assert.equal(first.created, true);
+        const replay = await store.createRun(WS, newRun(WS, { idempotency_key: 'k1', request_hash: 'h1', name: 'second' }), T0 + 1);
+        assert.equal(replay.created, false);
+        assert.deepEqual(replay.run, first.run);
+        await rejectsWithCode(store.createRun(WS, newRun(WS, { idempotency_key: 'k1', request_hash: 'h2' }), T0 + 2), 'idempotency_conflict');
+        assert.deepEqual(await listIds(store, {}), [first.run.id], 'neither the replay nor the conflict wrote a run');
+        const found = await store.findRunByIdempotencyKey(WS, 'k1');
+        assert.equal(found?.run.id, first.run.id);
+        assert.equal(found?.request_hash, 'h1');
+
+        const other = await store.createRun(OTHER_WS, newRun(OTHER_WS, { idempotency_key: 'k1', request_hash: 'h2' }), T0 + 3);
+        assert.equal(other.created, true);
+        assert.notEqual(other.run.id, first.run.id);
+        assert.equal((await store.findRunByIdempotencyKey(OTHER_WS, 'k1'))?.run.id, other.run.id);
+        assert.equal((await store.findRunByIdempotencyKey(WS, 'k1'))?.run.id, first.run.id);
+        assert.equal(await store.findRunByIdempotencyKey(WS, 'k2'), undefined);
+      });
+
+      test('listRuns: newest first; keyset pages cover every run once, stable under inserts', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 11; i++) ids.push((await store.createRun(WS, newRun(WS, { items: 0 }), T0 + i)).run.id);
+        const newestFirst = [...ids].reverse();
+        assert.deepEqual(await listIds(store, {}), newestFirst);
+        const pages = await pagesOfRuns(store, WS, {}, 3);
+        assert.deepEqual(
+          pages.map((p) => p.length),
+          [3, 3, 3, 2],
+        );
+        assert.deepEqual(pages.flat(), newestFirst);
+        const exact = await pagesOfRuns(store, WS, {}, 11);
+        assert.deepEqual(exact, [newestFirst], 'a page size equal to the count ends with a null cursor');
+
+        // A run created between pages appears on no later page and shifts nothing.
+        const p1 = await store.listRuns(WS, {}, { limit: 4 });
+        await store.createRun(WS, newRun(WS, { items: 0 }), T0 + 100);
+        assert.ok(p1.next_cursor);
+        const rest: string[] = [];
+        let cursor: string | null = p1.next_cursor;
+        while (cursor !== null) {
+          const page = await store.listRuns(WS, {}, { limit: 4, cursor });
+          rest.push(...page.data.map((r) => r.id));
+          cursor = page.next_cursor;
+        }
+        assert.deepEqual([...p1.data.map((r) => r.id), ...rest], newestFirst);
+      });
+
+      test('listRuns filters: status, kind, mode, trigger, target, time range, name (literal wildcards, case-insensitive)', async () => {
+        const mk = async (o: RunInput, at: number) => (await store.createRun(WS, newRun(WS, o), at)).run.id;
+        const r1 = await mk({ name: 'Enrich 100% of leads', kind: 'column', items: 0 }, T0);
+        const r2 = await mk({ name: 'Enrich 100 leads', kind: 'flow', items: 1 }, T0 + 1000);
+        const r3 = await mk({ name: 'snake_case job', kind: 'worker', mode: 'dry_run' }, T0 + 2000);
+        const r4 = await mk({ name: 'snakeXcase job', kind: 'column', target_id: 'col_other' }, T0 + 3000);
+        const r5 = await mk({ name: 'UPPER Name', kind: 'ingestion', trigger: 'schedule' }, T0 + 4000);
+        const r6 = await mk({ name: 'path\\to\\thing', kind: 'flow' }, T0 + 5000);
+        // Start the two oldest: r1 (no items) finishes succeeded, r2 runs.
+        const started = await store.startQueuedRuns(NODE, T0 + 6000, 2);
+        assert.deepEqual(
+          started.map((r) => [r.id, r.status]),
+          [
+            [r1, 'succeeded'],
+            [r2, 'running'],
+          ],
+        );
+
+        assert.deepEqual(await listIds(store, { status: ['running'] }), [r2]);
+        assert.deepEqual(await listIds(store, { status: ['queued', 'succeeded'] }), [r6, r5, r4, r3, r1]);
+        assert.deepEqual(await listIds(store, { kind: ['column'] }), [r4, r1]);
+        assert.deepEqual(await listIds(store, { kind: ['flow', 'worker'] }), [r6, r3, r2]);
+        assert.deepEqual(await listIds(store, { mode: ['dry_run'] }), [r3]);
+        assert.deepEqual(await listIds(store, { trigger: ['schedule'] }), [r5]);
+        assert.deepEqual(await listIds(store, { target_id: 'col_other' }), [r4]);
+        assert.deepEqual(await listIds(store, { created_after: T0 + 1000, created_before: T0 + 3000 }), [r3, r2], 'after is inclusive, before exclusive');
+        assert.deepEqual(await listIds(store, { created_after: T0 + 4000 }), [r6, r5]);
+        assert.deepEqual(await listIds(store, { created_before: T0 + 1 }), [r1]);
+
+        assert.deepEqual(await listIds(store, { name: '100%' }), [r1], '% is literal');
+        assert.deepEqual(await listIds(store, { name: '_case' }), [r3], '_ is literal');
+        assert.deepEqual(await listIds(store, { name: '\\to' }), [r6], 'backslash is literal');
+        assert.deepEqual(await listIds(store, { name: 'upper name' }), [r5], 'case-insensitive');
+        assert.deepEqual(await listIds(store, { name: 'ENRICH' }), [r2, r1]);
+        assert.deepEqual(await listIds(store, { name: '' }), [r6, r5, r4, r3, r2, r1], 'an empty name filters nothing');
+        assert.deepEqual(await listIds(store, { name: 'nothing like it' }), []);
+        assert.deepEqual(await listIds(store, { kind: ['column'], name: 'JOB' }), [r4], 'filters combine with AND');
+
+        const filteredPages = await pagesOfRuns(store, WS, { status: ['queued', 'succeeded'] }, 2);
+        assert.deepEqual(filteredPages.flat(), [r6, r5, r4, r3, r1]);
+      });
+
+      test('listRuns / listItems with an invalid cursor → validation_failed naming cursor', async () => {
+        const { run } = await store.createRun(WS, newRun(WS, { items: 3 }), T0);
+        await rejectsWithCode(store.listRuns(WS, {}, { limit: 1, cursor: '%%%garbage' }), 'validation_failed', 'cursor');
+        const itemsPage = await store.listItems(WS, run.id, {}, { limit: 1 });
+        assert.ok(itemsPage.next_cursor);
+        // A cursor of the other kind (an item ordinal) is not a run cursor, and vice versa.
+        await rejectsWithCode(store.listRuns(WS, {}, { limit: 1, cursor: itemsPage.next_cursor }), 'validation_failed', 'cursor');
+        await rejectsWithCode(store.listItems(WS, run.id, {}, { limit: 1, cursor: Buffer.from('"run_x"').toString('base64url') }), 'validation_failed', 'cursor');
+      });
+
+      test('workspace isolation: another workspace sees none of a run, its items or its events', async () => {
+        const { run } = await store.createRun(OTHER_WS, newRun(OTHER_WS, { items: 2, idempotency_key: 'iso' }), T0);
+        const items = await allItems(store, OTHER_WS, run.id);
+        assert.equal(items.length, 2);
+        assert.equal(await store.getRun(WS, run.id), undefined);
+        assert.deepEqual(await listIds(store, {}, WS), []);
+        assert.deepEqual(await listIds(store, {}, OTHER_WS), [run.id]);
+        assert.deepEqual((await store.listItems(WS, run.id, {}, { limit: 10 })).data, []);
+        assert.equal(await store.getItem(WS, items[0]?.id ?? ''), undefined);
+        assert.deepEqual(await store.listEvents(WS, run.id, 0, 10), []);
+        assert.equal(await store.findRunByIdempotencyKey(WS, 'iso'), undefined);
+        assert.equal((await store.getRun(OTHER_WS, run.id))?.id, run.id);
+      });
+    });
+
+    describe('engine operations', () => {
+      test('startQueuedRuns: oldest first up to limit → running + run.started; a run with 0 items finishes succeeded', async () => {
+        const a = (await store.createRun(WS, newRun(WS, { items: 2 }), T0)).run;
+        const empty = (await store.createRun(WS, newRun(WS, { items: 0 }), T0)).run;
+        const skippedOnly = (await store.createRun(WS, newRun(WS, { items: 0, skipped: 2 }), T0)).run;
+        const later = (await store.createRun(WS, newRun(WS, { items: 1 }), T0)).run;
+        assert.deepEqual(await claim(T0 + 1, 10), [], 'queued runs have nothing claimable');
+
+        const started = await store.startQueuedRuns(NODE, T0 + 10, 3);
+        assert.deepEqual(
+          started.map((r) => [r.id, r.status]),
+          [
+            [a.id, 'running'],
+            [empty.id, 'succeeded'],
+            [skippedOnly.id, 'succeeded'],
+          ],
+        );
+        assert.equal(started[0]?.started_at, T0 + 10);
+        assert.equal((await store.getRun(WS, later.id))?.status, 'queued', 'limit respected');
+        assert.deepEqual(await eventTypes(store, WS, a.id), ['run.queued', 'run.started']);
+
+        const done = await assertCounts(store, WS, empty.id);
+        assert.equal(done.status, 'succeeded');
+        assert.equal(done.finished_at, T0 + 10);
+        assert.equal(done.error, null);
+        const events = await store.listEvents(WS, empty.id, 0, 10);
+        assert.deepEqual(
+          events.map((e) => e.type),
+          ['run.queued', 'run.started', 'run.succeeded'],
+        );
+        assert.equal(events[2]?.data['no_items'], true);
+        assert.equal((await assertCounts(store, WS, skippedOnly.id)).status, 'succeeded');
+        assert.equal((await store.listEvents(WS, skippedOnly.id, 0, 10)).at(-1)?.data['no_items'], false);
+
+        // listEvents after a seq returns only the later ones.
+        const seq = events[0]?.seq ?? 0;
+        assert.deepEqual(
+          (await store.listEvents(WS, empty.id, seq, 10)).map((e) => e.type),
+          ['run.started', 'run.succeeded'],
+        );
+        assert.deepEqual(
+          (await store.startQueuedRuns(NODE, T0 + 20, 10)).map((r) => r.id),
+          [later.id],
+        );
+        assert.deepEqual(await store.startQueuedRuns(NODE, T0 + 30, 10), []);
+      });
+
+      test('claimItems: honours spec.concurrency and limit, in ordinal order; attempt_count + 1, lease, item.started', async () => {
+        const { run, items } = await startedRun({ items: 6, spec: { concurrency: 2 } });
+        const now = T0 + 100;
+        const first = await claim(now, 10);
+        assert.deepEqual(
+          first.map((c) => c.item.id),
+          items.slice(0, 2).map((i) => i.id),
+          'concurrency 2',
+        );
+        for (const c of first) {
+          assert.equal(c.item.status, 'running');
+          assert.equal(c.item.attempt_count, 1);
+          assert.equal(c.item.started_at, now);
+          assert.equal(c.lease_expires_at, now + LEASE_MS);
+          assert.ok(c.lease_token.length > 0);
+          assert.equal(c.run.id, run.id);
+        }
+        let counted = await assertCounts(store, WS, run.id);
+        assert.equal(counted.items_running, 2);
+        assert.deepEqual(await claim(now + 1, 10), [], 'run at its concurrency');
+        assert.deepEqual(await claim(now + 1, 0), []);
+        assert.equal((await eventTypes(store, WS, run.id)).filter((t) => t === 'item.started').length, 2);
+
+        const other = await startedRun({ items: 5, spec: { concurrency: 10 } });
+        const limited = await claim(now + 2, 3);
+        assert.equal(limited.length, 3, 'limit 3');
+        assert.ok(limited.every((c) => c.run.id === other.run.id));
+        await assertCounts(store, WS, other.run.id);
+
+        await store.completeItems(first.map((c) => succeeded(c)), now + 3);
+        const next = await claim(now + 4, 10);
+        assert.deepEqual(
+          next.filter((c) => c.run.id === run.id).map((c) => c.item.ordinal),
+          [2, 3],
+        );
+        assert.deepEqual(
+          next.filter((c) => c.run.id === other.run.id).map((c) => c.item.ordinal),
+          [3, 4],
+        );
+        counted = await assertCounts(store, WS, run.id);
+        assert.equal(counted.items_succeeded, 2);
+        await assertCounts(store, WS, other.run.id);
+      });
+
+      test('completeItems with the right token: succeeded, cell written with provenance, event appended', async () => {
+        const { table, column, rows, run } = await startedColumnRun(3);
+        const claims = await claim(T0 + 10, 10);
+        assert.equal(claims.length, 3);
+        const c0 = claims[0];
+        assert.ok(c0);
+        const res = await store.completeItems([succeeded(c0, { answer: 42 })], T0 + 20);
+        assert.deepEqual(res, { accepted: [c0.item.id], lease_lost: [], finished_runs: [] });
+        const item = await store.getItem(WS, c0.item.id);
+        assert.equal(item?.status, 'succeeded');
+        assert.deepEqual(item?.outputs, { value: { answer: 42 } });
+        assert.equal(item?.provider, 'test');
+        assert.equal(item?.credits_used, 5);
+        assert.equal(item?.finished_at, T0 + 20);
+        assert.equal(item?.duration_ms, 12);
+        assert.equal(item?.error, null);
+        const cell = await store.getCell(WS, table.id, rows[0]?.id ?? '', column.id);
+        assert.deepEqual(cell, {
+          table_id: table.id,
+          row_id: rows[0]?.id,
+          column_id: column.id,
+          status: 'succeeded',
+          value: { answer: 42 },
+          error: null,
+          run_id: run.id,
+          item_id: c0.item.id,
+          attempt: 1,
+          updated_at: T0 + 20,
+        });
+        assert.equal(await store.getCell(WS, table.id, rows[1]?.id ?? '', column.id), undefined, 'no cell before its item completes');
+        const events = await store.listEvents(WS, run.id, 0, 100);
+        const ev = events.find((e) => e.type === 'item.succeeded');
+        assert.equal(ev?.item_id, c0.item.id);
+        assert.equal(ev?.created_at, T0 + 20);
+        await assertCounts(store, WS, run.id);
+      });
+
+      test('completeItems with a stale token: reported in lease_lost, nothing changes', async () => {
+        const { table, column, rows, run } = await startedColumnRun(2);
+        const [c0] = await claim(T0 + 10, 10);
+        assert.ok(c0);
+        const itemBefore = await store.getItem(WS, c0.item.id);
+        const runBefore = await store.getRun(WS, run.id);
+        const eventsBefore = await eventTypes(store, WS, run.id);
+        for (const bad of [succeeded({ ...c0, lease_token: 'lse_stale' }), failed({ ...c0, lease_token: 'lse_stale' }), released({ ...c0, lease_token: 'lse_stale' })]) {
+          const res = await store.completeItems([bad], T0 + 20);
+          assert.deepEqual(res, { accepted: [], lease_lost: [c0.item.id], finished_runs: [] });
+        }
+        assert.deepEqual(await store.getItem(WS, c0.item.id), itemBefore);
+        assert.deepEqual(await store.getRun(WS, run.id), runBefore);
+        assert.deepEqual(await eventTypes(store, WS, run.id), eventsBefore);
+        assert.equal(await store.getCell(WS, table.id, rows[0]?.id ?? '', column.id), undefined);
+        // An item that is not running at all (completed already) is lost too.
+        await store.completeItems([succeeded(c0)], T0 + 30);
+        const again = await store.completeItems([failed(c0)], T0 + 40);
+        assert.deepEqual(again.lease_lost, [c0.item.id]);
+        assert.equal((await store.getItem(WS, c0.item.id))?.status, 'succeeded');
+        await assertCounts(store, WS, run.id);
+      });
+
+      test('a batch mixing valid and stale tokens writes only the valid ones', async () => {
+        const { table, column, rows, run } = await startedColumnRun(4);
+        const claims = await claim(T0 + 10, 10);
+        const [a, b, c, d] = claims;
+        assert.ok(a && b && c && d);
+        const res = await store.completeItems(
+          [succeeded(a), succeeded({ ...b, lease_token: 'lse_stale' }), failed(c), failed({ ...d, lease_token: 'lse_stale' })],
+          T0 + 20,
+        );
+        assert.deepEqual(res.accepted, [a.item.id, c.item.id]);
+        assert.deepEqual(res.lease_lost, [b.item.id, d.item.id]);
+        assert.deepEqual(res.finished_runs, []);
+        const statuses = (await allItems(store, WS, run.id)).map((i) => i.status);
+        assert.deepEqual(statuses, ['succeeded', 'running', 'failed', 'running']);
+        const cells = await Promise.all(rows.map((r) => store.getCell(WS, table.id, r.id, column.id)));
+        assert.deepEqual(
+          cells.map((x) => x?.status),
+          ['succeeded', undefined, 'failed', undefined],
+        );
+        assert.equal(cells[2]?.error?.code, 'bad_row');
+        const types = await eventTypes(store, WS, run.id);
+        assert.equal(types.filter((t) => t.startsWith('item.') && t !== 'item.started').length, 2);
+        const counted = await assertCounts(store, WS, run.id);
+        assert.equal(counted.items_running, 2);
+      });
+
+      test(
+        'the same item twice in one batch: one completion is written, the other is lease_lost; counts hold',
+        async () => {
+          const { run } = await startedRun({ items: 2 });
+          const [a, b] = await claim(T0 + 10, 10);
+          assert.ok(a && b);
+          const res = await store.completeItems([succeeded(a), succeeded(a)], T0 + 20);
+          assert.deepEqual(res.accepted, [a.item.id]);
+          assert.deepEqual(res.lease_lost, [a.item.id]);
+          assert.deepEqual(res.finished_runs, []);
+          assert.equal((await eventTypes(store, WS, run.id)).filter((t) => t === 'item.succeeded').length, 1);
+          const counted = await assertCounts(store, WS, run.id);
+          assert.equal(counted.status, 'running', 'b is still running');
+        },
+      );
+
+      const scenarios: { name: string; plan: ('ok' | 'fail')[]; status: RunStatus }[] = [
+        { name: 'all succeed → succeeded', plan: ['ok', 'ok', 'ok'], status: 'succeeded' },
+        { name: 'mixed → partial', plan: ['ok', 'fail', 'ok', 'fail'], status: 'partial' },
+        { name: 'all fail → failed', plan: ['fail', 'fail'], status: 'failed' },
+      ];
+      for (const scenario of scenarios) {
+        test(`the last completion finishes the run: ${scenario.name}`, async () => {
+          const { run } = await startedRun({ items: scenario.plan.length });
+          const claims = await claim(T0 + 10, 10);
+          assert.equal(claims.length, scenario.plan.length);
+          const completions = claims.map((c, i) => (scenario.plan[i] === 'ok' ? succeeded(c) : failed(c, 'bad_row', `bad item ${i}`)));
+          // Complete in reverse order, one write each: only the last write finishes the run.
+          const reversed = [...completions].reverse();
+          for (const [n, completion] of reversed.entries()) {
+            const res = await store.completeItems([completion], T0 + 20 + n);
+            const last = n === reversed.length - 1;
+            assert.equal(res.finished_runs.length, last ? 1 : 0);
+            if (!last) assert.equal((await assertCounts(store, WS, run.id)).status, 'running');
+            else assert.equal(res.finished_runs[0]?.status, scenario.status);
+          }
+          const done = await assertCounts(store, WS, run.id);
+          assert.equal(done.status, scenario.status);
+          assert.equal(done.finished_at, T0 + 20 + reversed.length - 1);
+          const types = await eventTypes(store, WS, run.id);
+          assert.equal(types.at(-1), `run.${scenario.status}`);
+          const firstFailed = scenario.plan.indexOf('fail');
+          if (firstFailed < 0) assert.equal(done.error, null);
+          else {
+            assert.equal(done.error?.item_id, claims[firstFailed]?.item.id, 'the error box names the first failed item (by ordinal)');
+            assert.equal(done.error?.code, 'bad_row');
+            assert.match(done.error?.message ?? '', new RegExp(`bad item ${firstFailed}`));
+          }
+        });
+      }
+
+      test('a run finishes partial when its last items complete in one batch', async () => {
+        const { run } = await startedRun({ items: 3 });
+        const claims = await claim(T0 + 10, 10);
+        const res = await store.completeItems(
+          claims.map((c, i) => (i === 1 ? failed(c) : succeeded(c))),
+          T0 + 20,
+        );
+        assert.deepEqual(
+          res.finished_runs.map((r) => [r.id, r.status]),
+          [[run.id, 'partial']],
+        );
+        assert.equal((await assertCounts(store, WS, run.id)).error?.item_id, claims[1]?.item.id);
+      });
+
+      test('retrying items are not claimed before next_attempt_at; the next claim counts a new attempt', async () => {
+        const { run } = await startedRun({ items: 1 });
+        const [c] = await claim(T0 + 10, 10);
+        assert.ok(c);
+        const res = await store.completeItems([retrying(c, T0 + 5000)], T0 + 20);
+        assert.deepEqual(res.accepted, [c.item.id]);
+        const item = await store.getItem(WS, c.item.id);
+        assert.equal(item?.status, 'retrying');
+        assert.equal(item?.next_attempt_at, T0 + 5000);
+        assert.equal(item?.error?.code, 'flaky');
+        const counted = await assertCounts(store, WS, run.id);
+        assert.equal(counted.items_pending, 1, 'a retrying item counts as pending');
+        assert.equal(counted.status, 'running');
+        assert.deepEqual(await claim(T0 + 4999, 10), []);
+        const [again] = await claim(T0 + 5000, 10);
+        assert.equal(again?.item.id, c.item.id);
+        assert.equal(again?.item.attempt_count, 2);
+        assert.notEqual(again?.lease_token, c.lease_token);
+        await assertCounts(store, WS, run.id);
+        // The first attempt's token no longer writes.
+        assert.deepEqual((await store.completeItems([succeeded(c)], T0 + 5001)).lease_lost, [c.item.id]);
+      });
+
+      test("'released' returns the item to pending without using an attempt", async () => {
+        const { run } = await startedRun({ items: 2, spec: { max_attempts: 1 } });
+        const [c] = await claim(T0 + 10, 1);
+        assert.ok(c);
+        assert.equal(c.item.attempt_count, 1);
+        const res = await store.completeItems([released(c)], T0 + 20);
+        assert.deepEqual(res.accepted, [c.item.id]);
+        const item = await store.getItem(WS, c.item.id);
+        assert.equal(item?.status, 'pending');
+        assert.equal(item?.attempt_count, 0);
+        assert.ok((await eventTypes(store, WS, run.id)).includes('item.released'));
+        await assertCounts(store, WS, run.id);
+        const [again] = await claim(T0 + 30, 1);
+        assert.equal(again?.item.id, c.item.id, 'a released item comes before the backlog');
+        assert.equal(again?.item.attempt_count, 1);
+        assert.deepEqual((await store.completeItems([succeeded(c)], T0 + 31)).lease_lost, [c.item.id], 'the released lease is gone');
+        await assertCounts(store, WS, run.id);
+      });
+
+      test('heartbeatItems extends leases and reports lost ones', async () => {
+        const { run } = await startedRun({ items: 2 });
+        const claims = await claim(T0, 10);
+        const [a, b] = claims;
+        assert.ok(a && b);
+        const lost = await store.heartbeatItems(
+          [
+            { item_id: a.item.id, lease_token: a.lease_token },
+            { item_id: b.item.id, lease_token: 'lse_stale' },
+          ],
+          T0 + 20_000,
+          LEASE_MS,
+        );
+        assert.deepEqual(lost, [b.item.id]);
+        assert.deepEqual(await store.heartbeatItems([], T0, LEASE_MS), []);
+        // At T0 + LEASE_MS + 1 only b's lease has expired; a's runs to T0 + 20 000 + LEASE_MS.
+        assert.equal(await store.recoverExpiredLeases(T0 + LEASE_MS + 1, 100), 1);
+        assert.equal((await store.getItem(WS, a.item.id))?.status, 'running');
+        assert.equal((await store.getItem(WS, b.item.id))?.status, 'pending');
+        assert.equal(await store.recoverExpiredLeases(T0 + 20_000 + LEASE_MS, 100), 0, 'a lease expiring exactly now is still held');
+        assert.deepEqual(await store.heartbeatItems([{ item_id: b.item.id, lease_token: b.lease_token }], T0 + 40_000, LEASE_MS), [b.item.id], 'a recovered lease is lost');
+        assert.deepEqual((await store.completeItems([succeeded(a)], T0 + 45_000)).accepted, [a.item.id]);
+        await assertCounts(store, WS, run.id);
+      });
+
+      test('recoverExpiredLeases: expired items go back to pending ahead of the backlog; the old token is rejected', async () => {
+        const { run, items } = await startedRun({ items: 6, spec: { concurrency: 2 } });
+        const first = byId(await claim(T0, 10));
+        const i0 = first.get(items[0]?.id ?? '');
+        const i1 = first.get(items[1]?.id ?? '');
+        assert.ok(i0 && i1);
+        await store.completeItems([succeeded(i0)], T0 + 1);
+        const [i2] = await claim(T0 + 2, 10);
+        assert.equal(i2?.item.ordinal, 2);
+        assert.ok(i2);
+        // i1 keeps heartbeating; i2's node dies.
+        assert.deepEqual(await store.heartbeatItems([{ item_id: i1.item.id, lease_token: i1.lease_token }], T0 + 20_000, LEASE_MS), []);
+        assert.equal(await store.recoverExpiredLeases(T0 + 2 + LEASE_MS, 100), 0);
+        assert.equal(await store.recoverExpiredLeases(T0 + 3 + LEASE_MS, 100), 1);
+        const recovered = await store.getItem(WS, i2.item.id);
+        assert.equal(recovered?.status, 'pending');
+        assert.equal(recovered?.attempt_count, 1, 'a crashed attempt still counts');
+        assert.equal(recovered?.next_attempt_at, 0);
+        const events = await store.listEvents(WS, run.id, 0, 100);
+        assert.equal(events.filter((e) => e.type === 'item.lease_expired' && e.item_id === i2.item.id).length, 1);
+        await assertCounts(store, WS, run.id);
+
+        assert.deepEqual((await store.completeItems([succeeded(i2)], T0 + LEASE_MS + 4)).lease_lost, [i2.item.id], 'the old token is rejected');
+        await store.completeItems([succeeded(i1)], T0 + LEASE_MS + 5);
+        const [next] = await claim(T0 + LEASE_MS + 6, 1);
+        assert.equal(next?.item.id, i2.item.id, 'the recovered item (ordinal 2) comes before the backlog (ordinals 3..5)');
+        assert.equal(next?.item.attempt_count, 2);
+        await assertCounts(store, WS, run.id);
+      });
+
+      test('a recovered item comes before due retries and the pending backlog', async () => {
+        const { run, items } = await startedRun({ items: 3, spec: { concurrency: 1 } });
+        const [i0] = await claim(T0 + 10, 10);
+        assert.equal(i0?.item.id, items[0]?.id);
+        assert.ok(i0);
+        await store.completeItems([retrying(i0, T0 + 100)], T0 + 11);
+        const [i1] = await claim(T0 + 20, 10);
+        assert.equal(i1?.item.id, items[1]?.id, 'item 0 is not due yet');
+        assert.ok(i1);
+        assert.equal(await store.recoverExpiredLeases(T0 + 21 + LEASE_MS, 100), 1);
+        await assertCounts(store, WS, run.id);
+        // Now item 0 is a due retry, item 2 is backlog and item 1 is recovered: item 1 goes first.
+        const [next] = await claim(T0 + 22 + LEASE_MS, 10);
+        assert.equal(next?.item.id, i1.item.id);
+        assert.equal(next?.item.attempt_count, 2);
+        await assertCounts(store, WS, run.id);
+      });
+
+      test('recoverExpiredLeases with attempts exhausted: failed worker_crashed, cell written, run finishes', async () => {
+        const { table, column, rows, run } = await startedColumnRun(2, { max_attempts: 1 });
+        const claims = await claim(T0, 10);
+        const [a, b] = claims;
+        assert.ok(a && b);
+        await store.completeItems([succeeded(a)], T0 + 10);
+        assert.equal(await store.recoverExpiredLeases(T0 + LEASE_MS + 1, 100), 1);
+        const item = await store.getItem(WS, b.item.id);
+        assert.equal(item?.status, 'failed');
+        assert.equal(item?.error?.code, 'worker_crashed');
+        assert.equal(item?.error?.retryable, false);
+        const cell = await store.getCell(WS, table.id, rows[1]?.id ?? '', column.id);
+        assert.equal(cell?.status, 'failed');
+        assert.equal(cell?.error?.code, 'worker_crashed');
+        assert.equal(cell?.item_id, b.item.id);
+        const done = await assertCounts(store, WS, run.id);
+        assert.equal(done.status, 'partial');
+        assert.equal(done.error?.item_id, b.item.id);
+        assert.equal(done.error?.code, 'worker_crashed');
+        const types = await eventTypes(store, WS, run.id);
+        assert.ok(types.includes('item.lease_expired') && types.includes('item.failed'));
+        assert.equal(types.at(-1), 'run.partial');
+        assert.deepEqual((await store.completeItems([succeeded(b)], T0 + LEASE_MS + 2)).lease_lost, [b.item.id]);
+        assert.equal(await store.recoverExpiredLeases(T0 + 10 * LEASE_MS, 100), 0);
+      });
+
+      test('recoverExpiredLeases honours its limit and a later sweep takes the rest', async () => {
+        const { run } = await startedRun({ items: 5 });
+        assert.equal((await claim(T0, 10)).length, 5);
+        assert.equal(await store.recoverExpiredLeases(T0 + LEASE_MS + 1, 2), 2);
+        await assertCounts(store, WS, run.id);
+        assert.equal(await store.recoverExpiredLeases(T0 + LEASE_MS + 1, 100), 3);
+        const counted = await assertCounts(store, WS, run.id);
+        assert.equal(counted.items_pending, 5);
+      });
+
+      test(
+        'a recovered item of a newer run is claimed before the backlog of an older run',
+        async () => {
+          const older = await startedRun({ items: 10, spec: { concurrency: 2 } });
+          const newer = await startedRun({ items: 1 });
+          const claims = await claim(T0, 10);
+          assert.equal(claims.length, 3);
+          const olderClaims = claims.filter((c) => c.run.id === older.run.id);
+          await store.heartbeatItems(
+            olderClaims.map((c) => ({ item_id: c.item.id, lease_token: c.lease_token })),
+            T0 + 20_000,
+            LEASE_MS,
+          );
+          assert.equal(await store.recoverExpiredLeases(T0 + LEASE_MS + 1, 100), 1);
+          await store.completeItems(olderClaims.map((c) => succeeded(c)), T0 + LEASE_MS + 2);
+          const [next] = await claim(T0 + LEASE_MS + 3, 1);
+          assert.equal(next?.run.id, newer.run.id);
+        },
+      );
+
+      test(
+        'runs beyond the 64 oldest running runs are claimed while the older ones wait on backoff',
+        async () => {
+          const runs: string[] = [];
+          for (let i = 0; i < 65; i++) runs.push((await store.createRun(WS, newRun(WS, { items: 1, spec: { concurrency: 1 } }), T0)).run.id);
+          assert.equal((await store.startQueuedRuns(NODE, T0, 100)).length, 65);
+          const first = await claim(T0, 64);
+          assert.equal(first.length, 64);
+          await store.completeItems(first.map((c) => retrying(c, T0 + 60_000)), T0 + 1);
+          const next = await claim(T0 + 2, 10);
+          assert.deepEqual(
+            next.map((c) => c.run.id),
+            [runs[64]],
+          );
+        },
+      );
+    });
+  });
+}
