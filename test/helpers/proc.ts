@@ -31,17 +31,18 @@ export function spawnRunyard(args: string[], env: Record<string, string> = {}, t
       proc.kill('SIGKILL');
       reject(new Error(`runyard up did not print its URL within ${timeoutMs} ms; stderr: ${stderr}`));
     }, timeoutMs);
-    proc.once('exit', (code) => {
+    const onEarlyExit = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`runyard up exited with ${code}; stderr: ${stderr}`));
-    });
+    };
+    proc.once('exit', onEarlyExit);
     const rl = createInterface({ input: proc.stdout! });
     rl.on('line', (line) => {
       try {
         const msg = JSON.parse(line) as { url?: string };
         if (!msg.url) return;
         clearTimeout(timer);
-        proc.removeAllListeners('exit');
+        proc.off('exit', onEarlyExit);
         resolve({
           url: msg.url,
           proc,
