@@ -1,0 +1,87 @@
+/**
+ * `runyard up`: starts the server (API + executor node) in this process and stops it
+ * gracefully on SIGINT/SIGTERM; a second signal exits at once.
+ */
+import type { Command } from 'commander';
+import { RunyardError } from '../../core/errors.js';
+import type { RunyardSettings } from '../../server/start.js';
+import { intOption, UsageError } from '../common.js';
+import { print, printJson } from '../output.js';
+
+interface UpOptions {
+  port?: number;
+  host?: string;
+  database?: string;
+  dataDir?: string;
+  executor: boolean;
+  json?: boolean;
+}
+
+/** A start failure, already explained; exit 1. */
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
+/** The message for a failure to start, naming what went wrong. */
+function explain(err: unknown, s: RunyardSettings): string {
+  const e = err as { code?: unknown; message?: unknown; syscall?: unknown };
+  const where = `${s.host ?? process.env.RUNYARD_HOST ?? '127.0.0.1'}:${s.port ?? process.env.RUNYARD_PORT ?? 8686}`;
+  if (e.code === 'EADDRINUSE') return `cannot listen on ${where}: the port is already in use (choose another with --port)`;
+  if (e.code === 'EACCES' && e.syscall === 'listen') return `cannot listen on ${where}: permission denied (choose a port above 1023 with --port)`;
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return `cannot listen on ${where}: the host address is not available on this machine (--host)`;
+  if (err instanceof RunyardError) return `cannot start: ${err.message}`;
+  return `cannot start: ${typeof e.message === 'string' ? e.message : String(err)}`;
+}
+
+/** Registers `runyard up`. */
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('start the Runyard server: API, console and an executor node')
+    .option('--port <n>', 'port to listen on, 0 for any free port (env RUNYARD_PORT, default 8686)', intOption(0, 65535))
+    .option('--host <host>', 'address to listen on (env RUNYARD_HOST, default 127.0.0.1)')
+    .option('--database <url>', 'SQLite file path or sqlite: URL (env RUNYARD_DATABASE_URL, default <data-dir>/runyard.db)')
+    .option('--data-dir <dir>', 'data directory (env RUNYARD_DATA_DIR, default ./.runyard)')
+    .option('--no-executor', 'serve the API only; do not execute items in this process')
+    .option('--json', 'print {"url", "database"} as one JSON line once up')
+    .action(async (opts: UpOptions) => {
+      const settings: RunyardSettings = { executor: opts.executor };
+      if (opts.port !== undefined) settings.port = opts.port;
+      if (opts.host !== undefined) settings.host = opts.host;
+      if (opts.database !== undefined) settings.databaseUrl = opts.database;
+      if (opts.dataDir !== undefined) settings.dataDir = opts.dataDir;
+      if (opts.host === '') throw new UsageError('--host must not be empty');
+      const dataDir = settings.dataDir ?? process.env.RUNYARD_DATA_DIR ?? './.runyard';
+      const database = settings.databaseUrl ?? process.env.RUNYARD_DATABASE_URL ?? `${dataDir}/runyard.db`;
+
+      let running;
+      try {
+        // Loaded here so client commands do not pay for the server's imports at startup.
+        const { startRunyard } = await import('../../server/start.js');
+        running = await startRunyard(settings);
+      } catch (err) {
+        throw new StartError(explain(err, settings), { cause: err });
+      }
+      if (opts.json) printJson({ url: running.url, database });
+      else print(`Runyard is up at ${running.url} (database: ${database})`);
+
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          process.stderr.write(`${signal} again: exiting now\n`);
+          process.exit(1);
+        }
+        stopping = true;
+        process.stderr.write(`${signal}: stopping gracefully (send it again to exit now)\n`);
+        running.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            process.stderr.write(`error: graceful stop failed: ${(err as Error).message}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+}

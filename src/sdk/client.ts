@@ -1,0 +1,184 @@
+/**
+ * `RunyardClient`: a small typed client of the Runyard HTTP API (`/v1/…`) over `fetch`.
+ * Every method resolves to the API's JSON unchanged; every failure is an {@link ApiError}.
+ */
+import { ApiError } from './errors.js';
+import { parseSse } from './sse.js';
+import type { Cell, Column, ColumnDefinition, FollowMessage, Item, ItemFilters, List, Page, PageOptions, Row, Run, RunEvent, RunFilters, StartRunRequest, Table, TableFormat } from './types.js';
+
+export { ApiError } from './errors.js';
+export type * from './types.js';
+
+/** Options of {@link RunyardClient}. */
+export interface RunyardClientOptions {
+  /** Server address, e.g. `http://127.0.0.1:8686` (a path prefix is kept). */
+  baseUrl: string;
+  /** The fetch implementation. @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | boolean | string[] | undefined>;
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+const seg = encodeURIComponent;
+
+/** Typed client of the Runyard API. */
+export class RunyardClient {
+  /** The server address without a trailing slash. */
+  readonly baseUrl: string;
+  readonly #fetch: typeof fetch;
+
+  /** @param options the server address (and optionally a fetch implementation) */
+  constructor(options: RunyardClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** Imports a table from the text of a CSV, JSON array or NDJSON file; all rows or none. */
+  importTable(name: string, format: TableFormat, data: string): Promise<Table> {
+    return this.#json('POST', '/v1/tables', { body: { name, format, data } });
+  }
+
+  /** Lists the workspace's tables. */
+  listTables(): Promise<List<Table>> {
+    return this.#json('GET', '/v1/tables');
+  }
+
+  /** Gets one table. */
+  getTable(id: string): Promise<Table> {
+    return this.#json('GET', `/v1/tables/${seg(id)}`);
+  }
+
+  /** Lists a table's rows in order. */
+  listRows(tableId: string, page: PageOptions = {}): Promise<Page<Row>> {
+    return this.#json('GET', `/v1/tables/${seg(tableId)}/rows`, { query: { ...page } });
+  }
+
+  /** Adds a column (a producer plus input templates) to a table. */
+  addColumn(tableId: string, def: ColumnDefinition): Promise<Column> {
+    return this.#json('POST', `/v1/tables/${seg(tableId)}/columns`, { body: def });
+  }
+
+  /** Lists a table's columns. */
+  listColumns(tableId: string): Promise<List<Column>> {
+    return this.#json('GET', `/v1/tables/${seg(tableId)}/columns`);
+  }
+
+  /**
+   * Starts a run of a column (by id or name) over every row. With `idempotencyKey`, a repeated
+   * call answers the run created first instead of starting another.
+   */
+  startColumnRun(tableId: string, column: string, body: StartRunRequest = {}, opts: { idempotencyKey?: string } = {}): Promise<Run> {
+    const headers: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': opts.idempotencyKey };
+    return this.#json('POST', `/v1/tables/${seg(tableId)}/columns/${seg(column)}/runs`, { body, headers });
+  }
+
+  /** Lists runs, newest first. */
+  listRuns(filters: RunFilters = {}): Promise<Page<Run>> {
+    return this.#json('GET', '/v1/runs', { query: { ...filters } });
+  }
+
+  /** Gets one run. */
+  getRun(id: string): Promise<Run> {
+    return this.#json('GET', `/v1/runs/${seg(id)}`);
+  }
+
+  /** Lists a run's items in order, optionally only some statuses. */
+  listItems(runId: string, filters: ItemFilters = {}): Promise<Page<Item>> {
+    return this.#json('GET', `/v1/runs/${seg(runId)}/items`, { query: { ...filters } });
+  }
+
+  /** Lists a run's events with `seq > after`. */
+  listEvents(runId: string, opts: { after?: number; limit?: number } = {}): Promise<List<RunEvent>> {
+    return this.#json('GET', `/v1/runs/${seg(runId)}/events`, { query: { ...opts } });
+  }
+
+  /** Inspects a cell: value, status, inputs, error, attempts, run and item. */
+  getCell(tableId: string, rowId: string, column: string): Promise<Cell> {
+    return this.#json('GET', `/v1/tables/${seg(tableId)}/cells/${seg(rowId)}/${seg(column)}`);
+  }
+
+  /**
+   * Follows a run's events live (Server-Sent Events) until the run is terminal: yields every
+   * event with `seq > after`, then one `end` message with the final run. A stream that closes
+   * early is resumed from the last event seen (up to 3 times in a row without progress).
+   */
+  async *followEvents(runId: string, opts: { after?: number; signal?: AbortSignal } = {}): AsyncGenerator<FollowMessage> {
+    let after = opts.after ?? 0;
+    for (let drops = 0; ; ) {
+      const res = await this.#send('GET', `/v1/runs/${seg(runId)}/events`, {
+        query: { follow: true, after },
+        headers: { accept: 'text/event-stream' },
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      if (!res.body) throw new ApiError(res.status, 'bad_response', 'the event stream has no body');
+      let progressed = false;
+      try {
+        for await (const frame of parseSse(res.body)) {
+          if (frame.event === 'end') {
+            yield { type: 'end', run: parseJson<Run>(frame.data) };
+            return;
+          }
+          const event = parseJson<RunEvent>(frame.data);
+          after = Math.max(after, event.seq);
+          progressed = true;
+          yield { type: 'event', event };
+        }
+      } catch (err) {
+        if (opts.signal?.aborted || err instanceof ApiError) throw err;
+        // The connection broke mid-stream: resume below.
+      }
+      drops = progressed ? 1 : drops + 1;
+      if (drops > 3) throw new ApiError(0, 'stream_closed', `the event stream of run ${runId} keeps closing before the run ends`, { run_id: runId });
+      await new Promise((r) => setTimeout(r, 250 * drops));
+    }
+  }
+
+  async #json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.#send(method, path, opts);
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(res.status, 'bad_response', `${method} ${path}: the answer is not JSON: ${text.slice(0, 200)}`);
+    }
+  }
+
+  async #send(method: string, path: string, opts: RequestOptions): Promise<Response> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) {
+      if (v === undefined) continue;
+      qs.set(k, Array.isArray(v) ? v.join(',') : String(v));
+    }
+    const url = `${this.baseUrl}${path}${qs.size > 0 ? `?${qs.toString()}` : ''}`;
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await this.#fetch(url, {
+        method,
+        headers,
+        ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      throw ApiError.unreachable(this.baseUrl, err);
+    }
+    if (!res.ok) throw await ApiError.fromResponse(res);
+    return res;
+  }
+}
+
+function parseJson<T>(text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError(200, 'bad_response', `an event stream frame is not JSON: ${text.slice(0, 200)}`);
+  }
+}

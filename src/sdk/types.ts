@@ -1,0 +1,90 @@
+/**
+ * Types of the Runyard HTTP API as seen by clients. Response shapes are inferred from the
+ * server's zod schemas (the API contract, `src/server/schemas.ts`); only types are imported,
+ * so the SDK carries no server code at run time.
+ */
+import type { z } from '@hono/zod-openapi';
+import type {
+  AddColumnBody,
+  CellSchema,
+  ColumnSchema,
+  EventSchema,
+  ItemSchema,
+  RowSchema,
+  RunSchema,
+  StartRunBody,
+  TableSchema,
+} from '../server/schemas.js';
+
+/** A run (DESIGN.md §3): status, counts, credits, timestamps. */
+export type Run = z.infer<typeof RunSchema>;
+/** One unit inside a run (a row of a column run, a step, a call). */
+export type Item = z.infer<typeof ItemSchema>;
+/** An append-only fact about a run or item; `seq` orders a run's events. */
+export type RunEvent = z.infer<typeof EventSchema>;
+/** An imported table. */
+export type Table = z.infer<typeof TableSchema>;
+/** One row of a table. */
+export type Row = z.infer<typeof RowSchema>;
+/** A column: a producer plus input templates over row fields. */
+export type Column = z.infer<typeof ColumnSchema>;
+/** A cell: value, status, inputs, error, attempts and provenance of one row × column. */
+export type Cell = z.infer<typeof CellSchema>;
+/** Body of `POST /v1/tables/{table_id}/columns`. */
+export type ColumnDefinition = z.infer<typeof AddColumnBody>;
+/** Body of `POST /v1/tables/{table_id}/columns/{column}/runs`. */
+export type StartRunRequest = z.infer<typeof StartRunBody>;
+
+/** Input formats of a table import. */
+export type TableFormat = 'csv' | 'json' | 'ndjson';
+
+/** A page of a cursor-paginated list; pass `next_cursor` back as `cursor` for the next page. */
+export interface Page<T> {
+  /** The entries of this page. */
+  data: T[];
+  /** Cursor of the next page; `null` on the last page. */
+  next_cursor: string | null;
+}
+
+/** An unpaginated list. */
+export interface List<T> {
+  /** All entries. */
+  data: T[];
+}
+
+/** Cursor pagination options. */
+export interface PageOptions {
+  /** Page size, 1 to 1000. @default 50 (server side) */
+  limit?: number;
+  /** `next_cursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Filters of `RunyardClient.listRuns`; list values are OR-ed. */
+export interface RunFilters extends PageOptions {
+  /** Run statuses (aliases `completed`, `cancelled`, `pending` accepted). */
+  status?: string | string[];
+  /** `column`, `flow`, `worker`, `ingestion`. */
+  kind?: string | string[];
+  /** `live`, `dry_run`, `smoke_test`. */
+  mode?: string | string[];
+  /** Trigger types: `manual`, `api`, `rule`, `schedule`, `webhook`, `event`, `chat`. */
+  trigger?: string | string[];
+  /** Only runs of this target. */
+  target_id?: string;
+  /** Substring of the run name. */
+  name?: string;
+  /** Only runs created at or after this ISO-8601 time. */
+  created_after?: string;
+  /** Only runs created before this ISO-8601 time. */
+  created_before?: string;
+}
+
+/** Options of `RunyardClient.listItems`. */
+export interface ItemFilters extends PageOptions {
+  /** Item statuses, e.g. `failed`. */
+  status?: string | string[];
+}
+
+/** One message of `RunyardClient.followEvents`: an event, or the end of the stream with the final run. */
+export type FollowMessage = { type: 'event'; event: RunEvent } | { type: 'end'; run: Run };
