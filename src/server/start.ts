@@ -33,6 +33,8 @@ export interface RunyardSettings {
 
 export interface RunningRunyard {
   url: string;
+  /** The database URL or path in use. */
+  database: string;
   port: number;
   engine: Engine;
   /** Graceful stop: stop listening, stop the executor (releasing in-flight items), close the store. */
@@ -88,6 +90,7 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   logger.info('runyard up', { url: baseUrl, database: databaseUrl });
   return {
     url: baseUrl,
+    database: databaseUrl,
     port: actualPort,
     engine,
     async close(graceMs) {

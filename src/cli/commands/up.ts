@@ -51,8 +51,6 @@ export function registerUp(program: Command): void {
       if (opts.database !== undefined) settings.databaseUrl = opts.database;
       if (opts.dataDir !== undefined) settings.dataDir = opts.dataDir;
       if (opts.host === '') throw new UsageError('--host must not be empty');
-      const dataDir = settings.dataDir ?? process.env.RUNYARD_DATA_DIR ?? './.runyard';
-      const database = settings.databaseUrl ?? process.env.RUNYARD_DATABASE_URL ?? `${dataDir}/runyard.db`;
 
       let running;
       try {
@@ -62,8 +60,8 @@ export function registerUp(program: Command): void {
       } catch (err) {
         throw new StartError(explain(err, settings), { cause: err });
       }
-      if (opts.json) printJson({ url: running.url, database });
-      else print(`Runyard is up at ${running.url} (database: ${database})`);
+      if (opts.json) printJson({ url: running.url, database: running.database });
+      else print(`Runyard is up at ${running.url} (database: ${running.database})`);
 
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
