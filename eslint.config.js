@@ -24,7 +24,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['src/core/**/*.ts'], rules: { ...noLayer('store', 'engine', 'producers', 'server', 'cli', 'sdk'), 'no-restricted-globals': ['error', 'fetch', 'process'] } },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: { ...noLayer('store', 'engine', 'producers', 'server', 'cli', 'sdk'), 'no-restricted-globals': ['error', 'fetch', 'process'] },
+  },
   { files: ['src/store/**/*.ts'], rules: noLayer('engine', 'producers', 'server', 'cli', 'sdk') },
   { files: ['src/producers/**/*.ts'], rules: noLayer('store', 'engine', 'server', 'cli', 'sdk') },
   { files: ['src/engine/**/*.ts'], rules: noLayer('server', 'cli', 'sdk') },

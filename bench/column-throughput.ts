@@ -29,7 +29,12 @@ async function main(): Promise<void> {
     let t = performance.now();
     const table = await post('/v1/tables', { name: 'bench', format: 'csv', data: csv });
     const importMs = performance.now() - t;
-    await post(`/v1/tables/${String(table.id)}/columns`, { name: 'noop', producer: 'js', config: { module: join(dir, 'noop.mjs'), input: { n: '{{n}}' } }, profile });
+    await post(`/v1/tables/${String(table.id)}/columns`, {
+      name: 'noop',
+      producer: 'js',
+      config: { module: join(dir, 'noop.mjs'), input: { n: '{{n}}' } },
+      profile,
+    });
     t = performance.now();
     const run = await post(`/v1/tables/${String(table.id)}/columns/noop/runs`, {});
     const createMs = performance.now() - t;

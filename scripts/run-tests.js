@@ -26,7 +26,15 @@ if (files.length === 0) {
 const tap = join(mkdtempSync(join(tmpdir(), 'runyard-tests-')), 'results.tap');
 const res = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+  [
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 const text = readFileSync(tap, 'utf8');

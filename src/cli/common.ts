@@ -70,7 +70,8 @@ export const parseLimit = intOption(1, 1000);
 
 /** Parser of an ISO-8601 time option. */
 export function parseTime(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value))) throw new InvalidArgumentError('expected an ISO-8601 time such as 2026-11-21T07:00:00Z');
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value)))
+    throw new InvalidArgumentError('expected an ISO-8601 time such as 2026-11-21T07:00:00Z');
   return value;
 }
 

@@ -75,7 +75,9 @@ export function details(pairs: [string, string][]): string {
 /** An ISO time as `YYYY-MM-DD HH:MM:SS` UTC; null as `-`. */
 export function time(iso: string | null | undefined): string {
   if (!iso) return '-';
-  return clean(iso).replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  return clean(iso)
+    .replace('T', ' ')
+    .replace(/\.\d+Z$|Z$/, '');
 }
 
 /** Milliseconds as `850ms`, `12.3s`, `4m 05s`, `2h 03m`; null as `-`. */

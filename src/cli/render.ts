@@ -20,14 +20,24 @@ export function printTable(t: Table): void {
 /** A list of tables. */
 export function printTables(list: List<Table>): void {
   if (list.data.length === 0) return print('No tables. Import one with `runyard tables import FILE`.');
-  print(table(['id', 'name', 'rows', 'fields', 'created'], list.data.map((t) => [text(t.id), text(t.name, 40), String(t.row_count), String(t.fields.length), time(t.created_at)])));
+  print(
+    table(
+      ['id', 'name', 'rows', 'fields', 'created'],
+      list.data.map((t) => [text(t.id), text(t.name, 40), String(t.row_count), String(t.fields.length), time(t.created_at)]),
+    ),
+  );
 }
 
 /** A page of rows: id, ordinal and the first few fields. */
 export function printRows(page: Page<Row>): void {
   const fields = [...new Set(page.data.flatMap((r) => Object.keys(r.data)))];
   const shown = fields.slice(0, ROW_FIELDS_SHOWN);
-  print(table(['id', '#', ...shown.map((f) => text(f, 20))], page.data.map((r) => [text(r.id), String(r.ordinal), ...shown.map((f) => text(r.data[f], 24))])));
+  print(
+    table(
+      ['id', '#', ...shown.map((f) => text(f, 20))],
+      page.data.map((r) => [text(r.id), String(r.ordinal), ...shown.map((f) => text(r.data[f], 24))]),
+    ),
+  );
   if (fields.length > shown.length) print(`(${fields.length - shown.length} more fields not shown; use --json for all)`);
   nextPage(page.next_cursor);
 }
@@ -51,7 +61,12 @@ export function printColumn(c: Column): void {
 /** A table's columns. */
 export function printColumns(list: List<Column>): void {
   if (list.data.length === 0) return print('No columns. Add one with `runyard columns add TABLE --file DEF.json`.');
-  print(table(['id', 'name', 'producer', 'profile', 'version', 'created'], list.data.map((c) => [text(c.id), text(c.name, 40), text(c.producer), text(c.profile), String(c.version), time(c.created_at)])));
+  print(
+    table(
+      ['id', 'name', 'producer', 'profile', 'version', 'created'],
+      list.data.map((c) => [text(c.id), text(c.name, 40), text(c.producer), text(c.profile), String(c.version), time(c.created_at)]),
+    ),
+  );
 }
 
 const counts = (r: Run) => `${r.items_succeeded}/${r.items_failed}/${r.items_total}`;
@@ -66,13 +81,22 @@ export function printRun(r: Run): void {
     ['mode', text(r.mode)],
     ['trigger', text(r.trigger.type) + (r.trigger.actor ? ` by ${text(r.trigger.actor)}` : '')],
     ['profile', text(r.profile)],
-    ['items', `${r.items_total} total: ${r.items_succeeded} succeeded, ${r.items_failed} failed, ${r.items_pending} pending, ${r.items_running} running, ${r.items_skipped} skipped, ${r.items_canceled} canceled`],
+    [
+      'items',
+      `${r.items_total} total: ${r.items_succeeded} succeeded, ${r.items_failed} failed, ${r.items_pending} pending, ${r.items_running} running, ${r.items_skipped} skipped, ${r.items_canceled} canceled`,
+    ],
     ['credits', `${r.credits_used} used of ${r.credits_reserved} reserved`],
   ];
   if (r.error) pairs.push(['error', `${text(r.error.code)}: ${text(r.error.message, 200)}`]);
   if (r.waiting_reason) pairs.push(['waiting', text(r.waiting_reason, 200)]);
   if (r.result_summary) pairs.push(['summary', text(r.result_summary, 200)]);
-  pairs.push(['created', time(r.created_at)], ['started', time(r.started_at)], ['finished', time(r.finished_at)], ['duration', duration(r.duration_ms)], ['web_url', text(r.web_url, 200)]);
+  pairs.push(
+    ['created', time(r.created_at)],
+    ['started', time(r.started_at)],
+    ['finished', time(r.finished_at)],
+    ['duration', duration(r.duration_ms)],
+    ['web_url', text(r.web_url, 200)],
+  );
   print(details(pairs));
 }
 
@@ -82,7 +106,17 @@ export function printRuns(page: Page<Run>): void {
   print(
     table(
       ['id', 'name', 'kind', 'status', 'mode', 'trigger', 'ok/failed/total', 'started', 'duration'],
-      page.data.map((r) => [text(r.id), text(r.name, 40), text(r.kind), status(r.status), text(r.mode), text(r.trigger.type), counts(r), time(r.started_at), duration(r.duration_ms)]),
+      page.data.map((r) => [
+        text(r.id),
+        text(r.name, 40),
+        text(r.kind),
+        status(r.status),
+        text(r.mode),
+        text(r.trigger.type),
+        counts(r),
+        time(r.started_at),
+        duration(r.duration_ms),
+      ]),
     ),
   );
   nextPage(page.next_cursor);
@@ -94,7 +128,15 @@ export function printItems(page: Page<Item>): void {
   print(
     table(
       ['#', 'id', 'key', 'status', 'attempts', 'error', 'duration'],
-      page.data.map((i) => [String(i.ordinal), text(i.id), text(i.key), status(i.status), `${i.attempt_count}/${i.max_attempts}`, i.error ? `${text(i.error.code)}: ${text(i.error.message, 60)}` : '-', duration(i.duration_ms)]),
+      page.data.map((i) => [
+        String(i.ordinal),
+        text(i.id),
+        text(i.key),
+        status(i.status),
+        `${i.attempt_count}/${i.max_attempts}`,
+        i.error ? `${text(i.error.code)}: ${text(i.error.message, 60)}` : '-',
+        duration(i.duration_ms),
+      ]),
     ),
   );
   nextPage(page.next_cursor);
@@ -117,4 +159,3 @@ export function printCell(c: Cell): void {
     ]),
   );
 }
-

@@ -45,8 +45,7 @@ function barProgress(first: Run): Progress {
 function lineProgress(first: Run): Progress {
   let last = '';
   let at = 0;
-  const line = (r: Run) =>
-    `${clean(r.id)} ${clean(r.status)}: ${done(r)}/${r.items_total} items (${r.items_succeeded} succeeded, ${r.items_failed} failed)`;
+  const line = (r: Run) => `${clean(r.id)} ${clean(r.status)}: ${done(r)}/${r.items_total} items (${r.items_succeeded} succeeded, ${r.items_failed} failed)`;
   const write = (r: Run, force: boolean) => {
     const l = line(r);
     if (l === last || (!force && Date.now() - at < LINE_MS)) return;

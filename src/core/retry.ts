@@ -28,9 +28,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 /** What to do after a failed attempt. */
-export type RetryDecision =
-  | { kind: 'retry'; delayMs: number; nextAttemptAt: number }
-  | { kind: 'fail'; reason: 'permanent' | 'attempts_exhausted' };
+export type RetryDecision = { kind: 'retry'; delayMs: number; nextAttemptAt: number } | { kind: 'fail'; reason: 'permanent' | 'attempts_exhausted' };
 
 /**
  * Decides whether the attempt numbered `attempt` (1-based, the one that just failed) is retried.
@@ -47,8 +45,7 @@ export function decideRetry(
 ): RetryDecision {
   if (!error.retryable) return { kind: 'fail', reason: 'permanent' };
   if (attempt >= policy.maxAttempts) return { kind: 'fail', reason: 'attempts_exhausted' };
-  const delayMs =
-    error.retryAfterMs !== undefined ? Math.min(Math.max(0, error.retryAfterMs), policy.maxDelayMs) : backoffDelay(policy, attempt, random);
+  const delayMs = error.retryAfterMs !== undefined ? Math.min(Math.max(0, error.retryAfterMs), policy.maxDelayMs) : backoffDelay(policy, attempt, random);
   return { kind: 'retry', delayMs, nextAttemptAt: now + delayMs };
 }
 

@@ -195,7 +195,11 @@ export class Executor {
       case 'shutdown':
         return { kind: 'released', item_id: item.id, lease_token: flight.claim.lease_token };
       default: {
-        const error: ItemError = { code: 'producer_timeout', message: `the attempt took longer than ${flight.claim.run.spec.item_timeout_ms} ms`, retryable: true };
+        const error: ItemError = {
+          code: 'producer_timeout',
+          message: `the attempt took longer than ${flight.claim.run.spec.item_timeout_ms} ms`,
+          retryable: true,
+        };
         return this.failure(flight, error, startedAt);
       }
     }
@@ -204,7 +208,13 @@ export class Executor {
   private failure(flight: InFlight, error: ItemError & { retryAfterMs?: number }, startedAt: number): Completion {
     const { item, run, lease_token } = flight.claim;
     const now = this.deps.clock.now();
-    const policy = { maxAttempts: item.max_attempts, baseDelayMs: run.spec.retry_base_delay_ms, maxDelayMs: run.spec.retry_max_delay_ms, factor: 2, jitter: 0.5 };
+    const policy = {
+      maxAttempts: item.max_attempts,
+      baseDelayMs: run.spec.retry_base_delay_ms,
+      maxDelayMs: run.spec.retry_max_delay_ms,
+      factor: 2,
+      jitter: 0.5,
+    };
     const decision = decideRetry(policy, item.attempt_count, error, now, this.deps.random.next());
     const { retryAfterMs: _drop, ...stored } = error;
     const duration_ms = now - startedAt;

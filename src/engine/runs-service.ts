@@ -60,7 +60,12 @@ export class RunsService {
     const rows = await store.allRows(ws, tableId);
     const items = rows.map((row) => {
       try {
-        return { id: ids.next('itm'), key: row.id, inputs: renderDeep(column.config, row.data, 'config') as Record<string, unknown>, status: 'pending' as const };
+        return {
+          id: ids.next('itm'),
+          key: row.id,
+          inputs: renderDeep(column.config, row.data, 'config') as Record<string, unknown>,
+          status: 'pending' as const,
+        };
       } catch (err) {
         if (err instanceof RunyardError) {
           throw new RunyardError('template_error', `row ${row.id} (#${row.ordinal + 1}): ${err.message}`, { ...err.details, row_id: row.id });
@@ -137,6 +142,8 @@ export class RunsService {
 
   private requestHash(columnId: string, opts: StartColumnRun): string {
     const { idempotency_key: _k, ...rest } = opts;
-    return createHash('sha256').update(JSON.stringify({ columnId, ...rest })).digest('hex');
+    return createHash('sha256')
+      .update(JSON.stringify({ columnId, ...rest }))
+      .digest('hex');
   }
 }

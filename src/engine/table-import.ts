@@ -233,8 +233,7 @@ function checkCsvHeader(record: string[], line: number): string[] {
   const dups = new Set<string>();
   record.forEach((name, i) => {
     const problem = fieldNameProblem(name);
-    if (problem)
-      throw importError(`data line ${line}: header column ${i + 1} ${name.trim() === '' ? '' : `${quote(name)} `}${problem}`, { line });
+    if (problem) throw importError(`data line ${line}: header column ${i + 1} ${name.trim() === '' ? '' : `${quote(name)} `}${problem}`, { line });
     if (seen.has(name)) dups.add(name);
     seen.add(name);
   });
@@ -247,10 +246,7 @@ function checkCsvHeader(record: string[], line: number): string[] {
 // ------------------------------------------------------------------------------ JSON, NDJSON
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' &&
-  v !== null &&
-  !Array.isArray(v) &&
-  (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+  typeof v === 'object' && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
 

@@ -42,7 +42,11 @@ export class TablesService {
     if (trimmed === '' || trimmed.length > 200) throw new ValidationError('name: expected 1 to 200 characters', { field: 'name' });
     const parsed = parseTableData(format, text);
     const { ids, clock, store } = this.deps;
-    return store.createTable(ws, { id: ids.next('tbl'), name: trimmed, fields: parsed.fields, rows: parsed.rows.map((data) => ({ id: ids.next('row'), data })) }, clock.now());
+    return store.createTable(
+      ws,
+      { id: ids.next('tbl'), name: trimmed, fields: parsed.fields, rows: parsed.rows.map((data) => ({ id: ids.next('row'), data })) },
+      clock.now(),
+    );
   }
 
   /** @throws NotFoundError when the table does not exist in the workspace. */
@@ -66,10 +70,13 @@ export class TablesService {
     producer.validate(def.config);
     for (const ref of collectTemplateFields(def.config, 'config')) {
       if (!table.fields.includes(ref.field)) {
-        throw new ValidationError(`${ref.path}: the template names field "${ref.field}", which table ${table.id} does not have (fields: ${table.fields.join(', ')})`, {
-          field: ref.path,
-          missing: ref.field,
-        });
+        throw new ValidationError(
+          `${ref.path}: the template names field "${ref.field}", which table ${table.id} does not have (fields: ${table.fields.join(', ')})`,
+          {
+            field: ref.path,
+            missing: ref.field,
+          },
+        );
       }
     }
     const profile = def.profile ?? DEFAULT_PROFILE;

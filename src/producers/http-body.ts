@@ -32,12 +32,7 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
  * `PermanentError('output_too_large')`; `mode: 'truncate'` returns the first `limit` bytes.
  * Stream errors (network, abort) propagate as thrown by the stream.
  */
-export async function readCapped(
-  res: Response,
-  limit: number,
-  mode: 'fail' | 'truncate',
-  abort: () => void,
-): Promise<{ text: string; truncated: boolean }> {
+export async function readCapped(res: Response, limit: number, mode: 'fail' | 'truncate', abort: () => void): Promise<{ text: string; truncated: boolean }> {
   const chunks: Uint8Array[] = [];
   if (!res.body) return { text: '', truncated: false };
   const reader = res.body.getReader();

@@ -107,7 +107,9 @@ export function createHttpProducer(): Producer {
         const declared = Number(res.headers.get('content-length') ?? NaN);
         if (ok && declared > maxBytes) {
           ctl.abort();
-          throw new PermanentError('output_too_large', `${target}: response of ${declared} bytes exceeds max_response_bytes ${maxBytes}`, { max_response_bytes: maxBytes });
+          throw new PermanentError('output_too_large', `${target}: response of ${declared} bytes exceeds max_response_bytes ${maxBytes}`, {
+            max_response_bytes: maxBytes,
+          });
         }
         let raw: { text: string; truncated: boolean };
         try {
@@ -146,7 +148,9 @@ function toUrl(value: unknown): URL {
     }
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new PermanentError('invalid_url', `config.url: ${head(JSON.stringify(value) ?? String(value), 200)} is not an http: or https: URL`, { field: 'config.url' });
+    throw new PermanentError('invalid_url', `config.url: ${head(JSON.stringify(value) ?? String(value), 200)} is not an http: or https: URL`, {
+      field: 'config.url',
+    });
   }
   return url;
 }

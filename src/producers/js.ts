@@ -67,9 +67,13 @@ export function createJsProducer(opts: JsProducerOptions = {}): Producer {
         modules.delete(path);
         const e = err as { code?: string; message?: string };
         if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message?.includes(path)) {
-          throw new PermanentError('module_not_found', `config.module: ${JSON.stringify(spec)} was not found (resolved to ${path})`, { field: 'config.module' });
+          throw new PermanentError('module_not_found', `config.module: ${JSON.stringify(spec)} was not found (resolved to ${path})`, {
+            field: 'config.module',
+          });
         }
-        throw new PermanentError('invalid_module', `config.module: ${JSON.stringify(spec)} failed to load: ${e.message ?? String(err)}`, { field: 'config.module' });
+        throw new PermanentError('invalid_module', `config.module: ${JSON.stringify(spec)} failed to load: ${e.message ?? String(err)}`, {
+          field: 'config.module',
+        });
       });
       modules.set(path, mod);
     }

@@ -60,7 +60,10 @@ export function createShellProducer(): Producer {
       const cfg = parseConfig(schema(true), ctx.inputs);
       if (ctx.signal.aborted) throw new PermanentError('aborted', 'the attempt was aborted before the command started');
       if (cfg.cwd !== undefined) {
-        const ok = await stat(cfg.cwd).then((s) => s.isDirectory(), () => false);
+        const ok = await stat(cfg.cwd).then(
+          (s) => s.isDirectory(),
+          () => false,
+        );
         if (!ok) throw new PermanentError('invalid_cwd', `config.cwd: ${JSON.stringify(cfg.cwd)} is not a directory`, { field: 'config.cwd' });
       }
       const env: Record<string, string> = {};
@@ -171,7 +174,12 @@ function run(command: string, args: string[], o: RunOptions): Promise<RunOutput>
       if (done) return;
       bytes += chunk.length;
       if (bytes > o.maxBytes) {
-        stop(new PermanentError('output_too_large', `command output exceeded ${o.maxBytes} bytes (stdout + stderr); the command was killed`, { max_output_bytes: o.maxBytes, bytes_read: bytes }));
+        stop(
+          new PermanentError('output_too_large', `command output exceeded ${o.maxBytes} bytes (stdout + stderr); the command was killed`, {
+            max_output_bytes: o.maxBytes,
+            bytes_read: bytes,
+          }),
+        );
         return;
       }
       sink.push(chunk);

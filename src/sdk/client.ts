@@ -4,7 +4,24 @@
  */
 import { ApiError } from './errors.js';
 import { parseSse } from './sse.js';
-import type { Cell, Column, ColumnDefinition, FollowMessage, Item, ItemFilters, List, Page, PageOptions, Row, Run, RunEvent, RunFilters, StartRunRequest, Table, TableFormat } from './types.js';
+import type {
+  Cell,
+  Column,
+  ColumnDefinition,
+  FollowMessage,
+  Item,
+  ItemFilters,
+  List,
+  Page,
+  PageOptions,
+  Row,
+  Run,
+  RunEvent,
+  RunFilters,
+  StartRunRequest,
+  Table,
+  TableFormat,
+} from './types.js';
 
 export { ApiError } from './errors.js';
 export type * from './types.js';
@@ -110,7 +127,7 @@ export class RunyardClient {
    */
   async *followEvents(runId: string, opts: { after?: number; signal?: AbortSignal } = {}): AsyncGenerator<FollowMessage> {
     let after = opts.after ?? 0;
-    for (let drops = 0; ; ) {
+    for (let drops = 0; ;) {
       const res = await this.#send('GET', `/v1/runs/${seg(runId)}/events`, {
         query: { follow: true, after },
         headers: { accept: 'text/event-stream' },

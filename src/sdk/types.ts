@@ -4,17 +4,7 @@
  * so the SDK carries no server code at run time.
  */
 import type { z } from '@hono/zod-openapi';
-import type {
-  AddColumnBody,
-  CellSchema,
-  ColumnSchema,
-  EventSchema,
-  ItemSchema,
-  RowSchema,
-  RunSchema,
-  StartRunBody,
-  TableSchema,
-} from '../server/schemas.js';
+import type { AddColumnBody, CellSchema, ColumnSchema, EventSchema, ItemSchema, RowSchema, RunSchema, StartRunBody, TableSchema } from '../server/schemas.js';
 
 /** A run (DESIGN.md §3): status, counts, credits, timestamps. */
 export type Run = z.infer<typeof RunSchema>;

@@ -39,7 +39,11 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   runRoutes(app, engine, sc);
   app.doc('/openapi.json', {
     openapi: '3.0.3',
-    info: { title: 'Runyard API', version: '0.1.0', description: 'Runs, items, events, tables and columns. Errors: {"error": {"code", "message", "details"}}.' },
+    info: {
+      title: 'Runyard API',
+      version: '0.1.0',
+      description: 'Runs, items, events, tables and columns. Errors: {"error": {"code", "message", "details"}}.',
+    },
   });
   return app;
 }

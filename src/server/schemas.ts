@@ -54,9 +54,7 @@ export const RunSchema = z
   })
   .openapi('Run');
 
-export const ItemErrorSchema = z
-  .object({ code: z.string(), message: z.string(), retryable: z.boolean(), detail: z.unknown().optional() })
-  .openapi('ItemError');
+export const ItemErrorSchema = z.object({ code: z.string(), message: z.string(), retryable: z.boolean(), detail: z.unknown().optional() }).openapi('ItemError');
 
 export const ItemSchema = z
   .object({
@@ -82,7 +80,15 @@ export const ItemSchema = z
   .openapi('Item');
 
 export const EventSchema = z
-  .object({ seq: z.number().int(), id: z.string(), run_id: z.string(), item_id: z.string().nullable(), type: z.string(), data: z.record(z.string(), z.unknown()), created_at: iso })
+  .object({
+    seq: z.number().int(),
+    id: z.string(),
+    run_id: z.string(),
+    item_id: z.string().nullable(),
+    type: z.string(),
+    data: z.record(z.string(), z.unknown()),
+    created_at: iso,
+  })
   .openapi('Event');
 
 export const TableSchema = z

@@ -54,7 +54,9 @@ export async function openStore(url: string): Promise<Store> {
     throw new RunyardError('validation_failed', 'database: PostgreSQL is not supported by this build yet; use a SQLite file path', { field: 'database' });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('sqlite:') && !url.startsWith('file:')) {
-    throw new RunyardError('validation_failed', `database: unsupported URL scheme in ${JSON.stringify(url)} (use a file path or sqlite:PATH)`, { field: 'database' });
+    throw new RunyardError('validation_failed', `database: unsupported URL scheme in ${JSON.stringify(url)} (use a file path or sqlite:PATH)`, {
+      field: 'database',
+    });
   }
   const path = url.replace(/^sqlite:(\/\/)?/, '').replace(/^file:(\/\/)?/, '');
   const store = SqliteStore.open({ path: path === ':memory:' ? path : resolve(path) });
@@ -73,7 +75,8 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const databaseUrl = s.databaseUrl ?? process.env.RUNYARD_DATABASE_URL ?? `${dataDir}/runyard.db`;
   const host = s.host ?? process.env.RUNYARD_HOST ?? '127.0.0.1';
   const port = s.port ?? (process.env.RUNYARD_PORT ? Number(process.env.RUNYARD_PORT) : DEFAULT_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RunyardError('validation_failed', `port: expected an integer from 0 to 65535, got ${port}`, { field: 'port' });
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RunyardError('validation_failed', `port: expected an integer from 0 to 65535, got ${port}`, { field: 'port' });
   const logger = s.logger ?? createLogger();
   const store = await openStore(databaseUrl);
   const engine = createEngine({ store, producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }), logger, options: s.engine ?? {} });

@@ -10,18 +10,7 @@ import type { CountDelta } from '../core/counts.js';
 import type { ItemError } from '../core/errors.js';
 import type { Usage } from '../core/producer.js';
 import type { ItemStatus, RunStatus } from '../core/status.js';
-import type {
-  CellRecord,
-  ColumnRecord,
-  EventRecord,
-  ItemRecord,
-  RowRecord,
-  RunKind,
-  RunMode,
-  RunRecord,
-  TableRecord,
-  TriggerType,
-} from '../core/model.js';
+import type { CellRecord, ColumnRecord, EventRecord, ItemRecord, RowRecord, RunKind, RunMode, RunRecord, TableRecord, TriggerType } from '../core/model.js';
 
 /** A page of results and the cursor of the next page (`null` at the end). */
 export interface Page<T> {

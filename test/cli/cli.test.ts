@@ -55,13 +55,19 @@ describe('runyard client commands', () => {
     assert.equal(col.producer, 'js');
     assert.equal(col.config.module, 'examples/size-class.mjs');
     const list = await json<{ data: Column[] }>(['columns', 'list', table.id]);
-    assert.deepEqual(list.data.map((c) => c.id), [col.id]);
+    assert.deepEqual(
+      list.data.map((c) => c.id),
+      [col.id],
+    );
   });
 
   test('columns run --watch --json: events as NDJSON, final run partial last, exit 1', async () => {
     const r = await cli(['columns', 'run', table.id, 'size_class', '--watch', '--json']);
     assert.equal(r.code, 1, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     run = lines.at(-1) as Run;
     assert.equal(run.status, 'partial');
     assert.equal(run.items_total, 250);
@@ -70,7 +76,10 @@ describe('runyard client commands', () => {
     const events = lines.slice(0, -1) as RunEvent[];
     assert.ok(events.length >= 250, `expected the run's events before the run, got ${events.length}`);
     assert.ok(events.every((e) => e.run_id === run.id && typeof e.seq === 'number'));
-    assert.deepEqual(events.map((e) => e.seq), [...events.map((e) => e.seq)].sort((a, b) => a - b));
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      [...events.map((e) => e.seq)].sort((a, b) => a - b),
+    );
     assert.equal(events.filter((e) => e.type === 'item.failed').length, 1);
   });
 

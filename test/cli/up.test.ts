@@ -15,7 +15,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('runyard up', () => {
   test('prints its URL, answers /healthz, exits 0 on SIGTERM', async () => {
     const data = join(dir, 'up');
-    const child = spawn(process.execPath, [bin, 'up', '--port', '0', '--data-dir', data], { cwd: root, env: { ...process.env, RUNYARD_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'up', '--port', '0', '--data-dir', data], {
+      cwd: root,
+      env: { ...process.env, RUNYARD_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
       const line = await new Promise<string>((resolve, reject) => {

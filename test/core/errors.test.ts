@@ -16,7 +16,12 @@ import {
 
 describe('errors: toItemError', () => {
   test('PermanentError → not retryable, code and detail kept', () => {
-    assert.deepEqual(toItemError(new PermanentError('bad_row', 'row 3 is bad', { row: 3 })), { code: 'bad_row', message: 'row 3 is bad', retryable: false, detail: { row: 3 } });
+    assert.deepEqual(toItemError(new PermanentError('bad_row', 'row 3 is bad', { row: 3 })), {
+      code: 'bad_row',
+      message: 'row 3 is bad',
+      retryable: false,
+      detail: { row: 3 },
+    });
     assert.deepEqual(toItemError(new PermanentError('bad_row', 'no detail')), { code: 'bad_row', message: 'no detail', retryable: false });
   });
 
@@ -38,7 +43,11 @@ describe('errors: toItemError', () => {
 
   test('a plain Error is retryable producer_failed', () => {
     assert.deepEqual(toItemError(new Error('boom')), { code: 'producer_failed', message: 'boom', retryable: true });
-    assert.deepEqual(toItemError(new TypeError('')), { code: 'producer_failed', message: 'TypeError', retryable: true }, 'empty message falls back to the name');
+    assert.deepEqual(
+      toItemError(new TypeError('')),
+      { code: 'producer_failed', message: 'TypeError', retryable: true },
+      'empty message falls back to the name',
+    );
   });
 
   test('an Error carrying retryable:false and a code is permanent with that code', () => {
@@ -82,22 +91,24 @@ describe('errors: message clipping', () => {
   });
 
   test('long messages are clipped to the prefix and marked', () => {
-    for (const err of [new Error('y'.repeat(10_000)), new PermanentError('p', 'y'.repeat(10_000)), new RetryableError('r', 'y'.repeat(10_000)), 'y'.repeat(10_000)]) {
+    for (const err of [
+      new Error('y'.repeat(10_000)),
+      new PermanentError('p', 'y'.repeat(10_000)),
+      new RetryableError('r', 'y'.repeat(10_000)),
+      'y'.repeat(10_000),
+    ]) {
       const { message } = toItemError(err);
       assert.ok(message.startsWith('y'.repeat(MAX_ERROR_MESSAGE - 1)));
       assert.ok(message.endsWith('…'));
     }
   });
 
-  test(
-    'property: a stored message is never longer than MAX_ERROR_MESSAGE',
-    () => {
-      fc.assert(
-        fc.property(fc.integer({ min: 0, max: 3 * MAX_ERROR_MESSAGE }), (n) => {
-          assert.ok(toItemError(new Error('z'.repeat(n) || 'e')).message.length <= MAX_ERROR_MESSAGE);
-        }),
-        { numRuns: 200 },
-      );
-    },
-  );
+  test('property: a stored message is never longer than MAX_ERROR_MESSAGE', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3 * MAX_ERROR_MESSAGE }), (n) => {
+        assert.ok(toItemError(new Error('z'.repeat(n) || 'e')).message.length <= MAX_ERROR_MESSAGE);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -40,7 +40,11 @@ describe('retry: decideRetry', () => {
 
   test('retryAfterMs overrides the computed delay but is capped and floored', () => {
     assert.deepEqual(decideRetry(policy, 1, { retryable: true, retryAfterMs: 1234 }, NOW, 0.7), { kind: 'retry', delayMs: 1234, nextAttemptAt: NOW + 1234 });
-    assert.deepEqual(decideRetry(policy, 1, { retryable: true, retryAfterMs: 3_600_000 }, NOW, 0.7), { kind: 'retry', delayMs: 5000, nextAttemptAt: NOW + 5000 });
+    assert.deepEqual(decideRetry(policy, 1, { retryable: true, retryAfterMs: 3_600_000 }, NOW, 0.7), {
+      kind: 'retry',
+      delayMs: 5000,
+      nextAttemptAt: NOW + 5000,
+    });
     assert.deepEqual(decideRetry(policy, 1, { retryable: true, retryAfterMs: -50 }, NOW, 0.7), { kind: 'retry', delayMs: 0, nextAttemptAt: NOW });
     // A retryAfterMs never rescues a permanent error or an exhausted item.
     assert.equal(decideRetry(policy, 1, { retryable: false, retryAfterMs: 10 }, NOW, 0).kind, 'fail');
@@ -58,17 +62,23 @@ describe('retry: decideRetry', () => {
 describe('retry: properties', () => {
   test('delay is an integer in [0, maxDelayMs] and nextAttemptAt = now + delayMs', () => {
     fc.assert(
-      fc.property(policyArb, fc.integer({ min: 1, max: 60 }), randomArb, fc.option(fc.integer({ min: -1000, max: 10_000_000 }), { nil: undefined }), (p, attempt, random, retryAfterMs) => {
-        const error = retryAfterMs === undefined ? { retryable: true } : { retryable: true, retryAfterMs };
-        const d = decideRetry(p, attempt, error, NOW, random);
-        if (attempt >= p.maxAttempts) return assert.deepEqual(d, { kind: 'fail', reason: 'attempts_exhausted' });
-        assert.equal(d.kind, 'retry');
-        if (d.kind !== 'retry') return;
-        assert.ok(Number.isInteger(d.delayMs), `delay ${d.delayMs}`);
-        assert.ok(d.delayMs >= 0 && d.delayMs <= p.maxDelayMs, `delay ${d.delayMs} outside [0, ${p.maxDelayMs}]`);
-        assert.equal(d.nextAttemptAt, NOW + d.delayMs);
-        if (retryAfterMs !== undefined) assert.equal(d.delayMs, Math.min(Math.max(0, retryAfterMs), p.maxDelayMs));
-      }),
+      fc.property(
+        policyArb,
+        fc.integer({ min: 1, max: 60 }),
+        randomArb,
+        fc.option(fc.integer({ min: -1000, max: 10_000_000 }), { nil: undefined }),
+        (p, attempt, random, retryAfterMs) => {
+          const error = retryAfterMs === undefined ? { retryable: true } : { retryable: true, retryAfterMs };
+          const d = decideRetry(p, attempt, error, NOW, random);
+          if (attempt >= p.maxAttempts) return assert.deepEqual(d, { kind: 'fail', reason: 'attempts_exhausted' });
+          assert.equal(d.kind, 'retry');
+          if (d.kind !== 'retry') return;
+          assert.ok(Number.isInteger(d.delayMs), `delay ${d.delayMs}`);
+          assert.ok(d.delayMs >= 0 && d.delayMs <= p.maxDelayMs, `delay ${d.delayMs} outside [0, ${p.maxDelayMs}]`);
+          assert.equal(d.nextAttemptAt, NOW + d.delayMs);
+          if (retryAfterMs !== undefined) assert.equal(d.delayMs, Math.min(Math.max(0, retryAfterMs), p.maxDelayMs));
+        },
+      ),
       { numRuns: NUM_RUNS },
     );
   });

@@ -55,12 +55,9 @@ describe('template: renderDeep', () => {
     expectCode('template_error', () => renderDeep('{{obj.nope.deeper}}', row));
   });
 
-  test(
-    'a missing field that shares a name with an Object.prototype member is still an error',
-    () => {
-      for (const t of ['{{constructor}}', 'x {{toString}}', '{{__proto__}}']) expectCode('template_error', () => renderDeep(t, {}));
-    },
-  );
+  test('a missing field that shares a name with an Object.prototype member is still an error', () => {
+    for (const t of ['{{constructor}}', 'x {{toString}}', '{{__proto__}}']) expectCode('template_error', () => renderDeep(t, {}));
+  });
 
   test('property: text without placeholders is returned unchanged', () => {
     const literal = fc.string({ maxLength: 80 }).filter((s) => !s.includes('{{'));

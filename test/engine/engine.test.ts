@@ -12,7 +12,11 @@ describe('engine: column runs on SQLite', () => {
     const engine = await testEngine({ baseDir: dir });
     const ws = engine.workspaceId;
     const table = await engine.tables.importTable(ws, 'people', 'csv', CSV);
-    const col = await engine.tables.addColumn(ws, table.id, { name: 'double', producer: 'js', config: { module: 'double.mjs', input: { who: '{{name}}', n: '{{n}}' } } });
+    const col = await engine.tables.addColumn(ws, table.id, {
+      name: 'double',
+      producer: 'js',
+      config: { module: 'double.mjs', input: { who: '{{name}}', n: '{{n}}' } },
+    });
     const { run } = await engine.runs.startColumnRun(ws, table.id, 'double');
     assert.equal(run.status, 'queued');
     assert.equal(run.items_total, 4);
@@ -75,9 +79,13 @@ describe('engine: column runs on SQLite', () => {
     const table = await engine.tables.importTable(ws, 't', 'csv', CSV);
     await assert.rejects(
       engine.tables.addColumn(ws, table.id, { name: 'x', producer: 'shell', config: { command: 'echo', args: ['{{nope}}'] } }),
-      (e: Error & { code?: string; details?: { field?: string } }) => e.code === 'validation_failed' && e.details?.field === 'config.args[0]' && /nope/.test(e.message),
+      (e: Error & { code?: string; details?: { field?: string } }) =>
+        e.code === 'validation_failed' && e.details?.field === 'config.args[0]' && /nope/.test(e.message),
     );
-    await assert.rejects(engine.tables.addColumn(ws, table.id, { name: 'x', producer: 'python', config: {} }), (e: Error & { code?: string }) => e.code === 'unknown_producer');
+    await assert.rejects(
+      engine.tables.addColumn(ws, table.id, { name: 'x', producer: 'python', config: {} }),
+      (e: Error & { code?: string }) => e.code === 'unknown_producer',
+    );
     assert.equal((await engine.store.listColumns(ws, table.id)).length, 0);
     await engine.store.close();
   });

@@ -26,7 +26,11 @@ test('a lost lease aborts the producer and rejects its late write', { timeout: 3
   const path = join(dir, 'r.db');
   const store = SqliteStore.open({ path });
   await store.migrate();
-  const engine = createEngine({ store, producers: createProducerRegistry({ baseDir: dir }), options: { leaseMs: 60_000, heartbeatMs: 200, sweepMs: 60_000, pollMs: 50 } });
+  const engine = createEngine({
+    store,
+    producers: createProducerRegistry({ baseDir: dir }),
+    options: { leaseMs: 60_000, heartbeatMs: 200, sweepMs: 60_000, pollMs: 50 },
+  });
   const ws = engine.workspaceId;
   const table = await engine.tables.importTable(ws, 't', 'csv', 'n\n1\n');
   await engine.tables.addColumn(ws, table.id, { name: 'slow', producer: 'js', config: { module: 'slow.mjs', input: { n: '{{n}}' } } });
@@ -44,7 +48,11 @@ test('a lost lease aborts the producer and rejects its late write', { timeout: 3
   for (let i = 0; i < 100 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 25));
   assert.equal(readFileSync(marker, 'utf8'), 'yes', 'the producer was aborted');
   await new Promise((r) => setTimeout(r, 300));
-  const after = raw.prepare('SELECT status, lease_token, outputs FROM items WHERE id = ?').get(item!.id) as { status: string; lease_token: string; outputs: string | null };
+  const after = raw.prepare('SELECT status, lease_token, outputs FROM items WHERE id = ?').get(item!.id) as {
+    status: string;
+    lease_token: string;
+    outputs: string | null;
+  };
   assert.deepEqual(after, { status: 'running', lease_token: 'lse_other_node', outputs: null }, 'the stale attempt wrote nothing');
   raw.close();
   await engine.stopExecutor(100);

@@ -11,7 +11,7 @@ test('crash, hang and flood fail only their own items', { timeout: 60_000 }, asy
   const engine = await testEngine();
   const ws = engine.workspaceId;
   const script = [
-    "const m = process.argv[1];",
+    'const m = process.argv[1];',
     "if (m === 'crash') { process.stderr.write('segfault-ish'); process.exit(139); }",
     "if (m === 'hang') { setInterval(() => {}, 1000); }",
     "else if (m === 'flood') { const chunk = 'x'.repeat(1 << 20); let n = 0; const go = () => { while (n++ < 64) { if (!process.stdout.write(chunk)) return process.stdout.once('drain', go); } }; go(); }",

@@ -92,15 +92,11 @@ test('csv: header only gives fields and no rows', () => {
 });
 
 test('csv: a row with a different column count names its line number', () => {
-  assertImportError(
-    () => parseTableData('csv', 'a,b,c\n1,2,3\n4,5\n'),
-    /^data line 3: row has 2 columns but the header \(line 1\) has 3$/,
-    {
-      field: 'data',
-      line: 3,
-      index: 1,
-    },
-  );
+  assertImportError(() => parseTableData('csv', 'a,b,c\n1,2,3\n4,5\n'), /^data line 3: row has 2 columns but the header \(line 1\) has 3$/, {
+    field: 'data',
+    line: 3,
+    index: 1,
+  });
   // Too many columns, after a quoted multi-line field and skipped empty lines (CRLF).
   assertImportError(() => parseTableData('csv', 'a,b\r\n"x\r\ny",z\r\n\r\n1,2,3\r\n'), /^data line 5: row has 3 columns/, {
     field: 'data',
@@ -123,14 +119,10 @@ test('csv: an empty header cell is refused', () => {
 
 test('csv: prototype-polluting header names are refused', () => {
   for (const key of ['__proto__', 'constructor', 'prototype']) {
-    assertImportError(
-      () => parseTableData('csv', `a,${key}\n1,{"polluted":true}\n`),
-      new RegExp(`header column 2 "${key}" is not allowed`),
-      {
-        field: 'data',
-        line: 1,
-      },
-    );
+    assertImportError(() => parseTableData('csv', `a,${key}\n1,{"polluted":true}\n`), new RegExp(`header column 2 "${key}" is not allowed`), {
+      field: 'data',
+      line: 1,
+    });
   }
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
@@ -147,14 +139,10 @@ test('csv: field name length and count limits', () => {
 });
 
 test('csv: an unclosed quote names the line where its row starts', () => {
-  assertImportError(
-    () => parseTableData('csv', 'a,b\n1,2\n"3,4\n5,6\n'),
-    /^data line 3: a quoted field starting in this row is never closed$/,
-    {
-      field: 'data',
-      line: 3,
-    },
-  );
+  assertImportError(() => parseTableData('csv', 'a,b\n1,2\n"3,4\n5,6\n'), /^data line 3: a quoted field starting in this row is never closed$/, {
+    field: 'data',
+    line: 3,
+  });
 });
 
 test('csv: a stray quote in an unquoted field is a CSV error with a line', () => {
@@ -225,30 +213,18 @@ test('json: syntax errors name line and column', () => {
 });
 
 test('json: prototype keys are refused at the top level and nested, without polluting', () => {
-  assertImportError(
-    () => parseTableData('json', '[{"a":1},{"__proto__":{"polluted":true}}]'),
-    /^data\[1\]: key "__proto__" is not allowed/,
-    {
-      field: 'data',
-      index: 1,
-    },
-  );
-  assertImportError(
-    () => parseTableData('json', '[{"constructor":{"prototype":{"polluted":true}}}]'),
-    /^data\[0\]: key "constructor" is not allowed/,
-    {
-      field: 'data',
-      index: 0,
-    },
-  );
-  assertImportError(
-    () => parseTableData('json', '[{"ok":{"deep":[{"prototype":1}]}}]'),
-    /^data\[0\]\.ok\.deep\[0\]: key "prototype" is not allowed/,
-    {
-      field: 'data',
-      index: 0,
-    },
-  );
+  assertImportError(() => parseTableData('json', '[{"a":1},{"__proto__":{"polluted":true}}]'), /^data\[1\]: key "__proto__" is not allowed/, {
+    field: 'data',
+    index: 1,
+  });
+  assertImportError(() => parseTableData('json', '[{"constructor":{"prototype":{"polluted":true}}}]'), /^data\[0\]: key "constructor" is not allowed/, {
+    field: 'data',
+    index: 0,
+  });
+  assertImportError(() => parseTableData('json', '[{"ok":{"deep":[{"prototype":1}]}}]'), /^data\[0\]\.ok\.deep\[0\]: key "prototype" is not allowed/, {
+    field: 'data',
+    index: 0,
+  });
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted'), false);
 });
@@ -281,15 +257,11 @@ test('ndjson: a bad line names its line number', () => {
     line: 2,
     index: 1,
   });
-  assertImportError(
-    () => parseTableData('ndjson', '{"a":1}\n{"__proto__":{"polluted":true}}\n'),
-    /^data line 2: key "__proto__" is not allowed/,
-    {
-      field: 'data',
-      line: 2,
-      index: 1,
-    },
-  );
+  assertImportError(() => parseTableData('ndjson', '{"a":1}\n{"__proto__":{"polluted":true}}\n'), /^data line 2: key "__proto__" is not allowed/, {
+    field: 'data',
+    line: 2,
+    index: 1,
+  });
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
 

@@ -57,7 +57,12 @@ test('kill -9 mid-run and restart: nothing lost, nothing succeeded re-run, orpha
   );
   const first = await spawnRunyard(['--database', db]);
   const table = await api(first.url, '/v1/tables', { name: 'nums', format: 'csv', data: `n\n${Array.from({ length: ROWS }, (_, i) => i).join('\n')}\n` });
-  await api(first.url, `/v1/tables/${String(table.id)}/columns`, { name: 'double', producer: 'js', config: { module: join(dir, 'slow.mjs'), input: { n: '{{n}}' } }, profile: 'small' });
+  await api(first.url, `/v1/tables/${String(table.id)}/columns`, {
+    name: 'double',
+    producer: 'js',
+    config: { module: join(dir, 'slow.mjs'), input: { n: '{{n}}' } },
+    profile: 'small',
+  });
   const run = await api(first.url, `/v1/tables/${String(table.id)}/columns/double/runs`, {});
   const runId = String(run.id);
 
@@ -71,7 +76,9 @@ test('kill -9 mid-run and restart: nothing lost, nothing succeeded re-run, orpha
 
   const snap = new Database(db, { readonly: true });
   const state = snap.prepare('SELECT key, status FROM items WHERE run_id = ?').all(runId) as { key: string; status: string }[];
-  const rows = new Map((snap.prepare('SELECT id, data FROM table_rows').all() as { id: string; data: string }[]).map((r) => [r.id, (JSON.parse(r.data) as { n: string }).n]));
+  const rows = new Map(
+    (snap.prepare('SELECT id, data FROM table_rows').all() as { id: string; data: string }[]).map((r) => [r.id, (JSON.parse(r.data) as { n: string }).n]),
+  );
   snap.close();
   const succeededBefore = new Set(state.filter((s) => s.status === 'succeeded').map((s) => rows.get(s.key)));
   const orphans = new Set(state.filter((s) => s.status === 'running').map((s) => rows.get(s.key)));

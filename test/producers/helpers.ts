@@ -44,7 +44,9 @@ export async function waitDead(pid: number, ms = 2000): Promise<boolean> {
 }
 
 /** Captures what a promise rejects with (fails the test if it resolves). */
-export async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; retryAfterMs?: number; detail?: unknown; details?: Record<string, unknown> }> {
+export async function rejection(
+  p: Promise<unknown>,
+): Promise<Error & { code?: string; retryAfterMs?: number; detail?: unknown; details?: Record<string, unknown> }> {
   try {
     await p;
   } catch (err) {

@@ -111,7 +111,8 @@ describe('http producer', () => {
     assert.equal(v.headers['content-type'], 'application/json');
     assert.equal(v.headers['x-trace'], 'abc');
     assert.deepEqual(JSON.parse(v.body), { name: 'Ada', n: [1, 2] });
-    const raw = (await call({ method: 'PUT', url: `${base}/echo`, body: 'a=1&b=2', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).value as typeof v;
+    const raw = (await call({ method: 'PUT', url: `${base}/echo`, body: 'a=1&b=2', headers: { 'content-type': 'application/x-www-form-urlencoded' } }))
+      .value as typeof v;
     assert.equal(raw.body, 'a=1&b=2');
     assert.equal(raw.headers['content-type'], 'application/x-www-form-urlencoded');
   });

@@ -20,20 +20,32 @@ const write = (name: string, source: string): string => {
   return path;
 };
 
-write('double.mjs', `export default (input, ctx) => ({ doubled: input.n * 2, key: ctx.idempotencyKey, attempt: ctx.attempt,
-  run: ctx.runId, item: ctx.itemId, env: ctx.env, hasSignal: ctx.signal instanceof AbortSignal });`);
-write('lib/named.mjs', `export async function shout(input) { await new Promise((r) => setTimeout(r, 5)); return String(input).toUpperCase(); }
-export const notFn = 5;`);
+write(
+  'double.mjs',
+  `export default (input, ctx) => ({ doubled: input.n * 2, key: ctx.idempotencyKey, attempt: ctx.attempt,
+  run: ctx.runId, item: ctx.itemId, env: ctx.env, hasSignal: ctx.signal instanceof AbortSignal });`,
+);
+write(
+  'lib/named.mjs',
+  `export async function shout(input) { await new Promise((r) => setTimeout(r, 5)); return String(input).toUpperCase(); }
+export const notFn = 5;`,
+);
 write('counter.mjs', 'let n = 0; export default () => ++n;');
-write('throws.mjs', `import { PermanentError, RetryableError } from ${JSON.stringify(errorsUrl)};
+write(
+  'throws.mjs',
+  `import { PermanentError, RetryableError } from ${JSON.stringify(errorsUrl)};
 export const permanent = () => { throw new PermanentError('bad_row', 'row 7 has no email'); };
 export const retryable = async () => { throw new RetryableError('rate_limited', 'slow down', 1500); };
-export const plain = () => { throw { retryable: false, code: 'custom', message: 'plain object' }; };`);
-write('waits.mjs', `export async function honours(input, ctx) {
+export const plain = () => { throw { retryable: false, code: 'custom', message: 'plain object' }; };`,
+);
+write(
+  'waits.mjs',
+  `export async function honours(input, ctx) {
   await new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }));
   globalThis.__runyardJsSawAbort = ctx.signal.aborted;
 }
-export const ignores = () => new Promise(() => {});`);
+export const ignores = () => new Promise(() => {});`,
+);
 write('broken.mjs', 'export default ( => 1;');
 
 const js = createJsProducer({ baseDir: dir });

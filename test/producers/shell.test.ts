@@ -26,7 +26,7 @@ describe('shell producer', () => {
   });
 
   test('argv values with shell metacharacters reach the child literally', async () => {
-    const evil = "; rm -rf / $(x) `y` 'q' \"d\" | cat > /tmp/pwned & *\n$HOME";
+    const evil = '; rm -rf / $(x) `y` \'q\' "d" | cat > /tmp/pwned & *\n$HOME';
     const res = await runNode('process.stdout.write(JSON.stringify(process.argv.slice(1)))', { parse: 'json' }, [evil, '--', '$PATH', 42, { a: 1 }, null]);
     assert.deepEqual(res.value, [evil, '--', '$PATH', '42', '{"a":1}', '']);
     // sh as the command is the user's choice; a value passed as a positional stays data.
@@ -65,7 +65,9 @@ describe('shell producer', () => {
   test('abort via ctx.signal kills the child; a pre-aborted signal never spawns', async () => {
     const pidFile = join(dir, 'abort-pid.txt');
     const ac = new AbortController();
-    const p = runNode(`require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(()=>{},1000)`, {}, [], { signal: ac.signal });
+    const p = runNode(`require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(()=>{},1000)`, {}, [], {
+      signal: ac.signal,
+    });
     setTimeout(() => ac.abort(), 400);
     const err = await rejection(p);
     assert.ok(err instanceof PermanentError, String(err));
@@ -143,7 +145,16 @@ describe('shell producer', () => {
         key: e.RUNYARD_IDEMPOTENCY_KEY, run: e.RUNYARD_RUN_ID, item: e.RUNYARD_ITEM_ID, attempt: e.RUNYARD_ATTEMPT,
         a: e.FROM_RUN ?? null, b: e.FROM_CONFIG ?? null, path: typeof e.PATH }))`;
       const res = await runNode(script, { parse: 'json' }, [], { env: { FROM_RUN: 'run', FROM_CONFIG: 'overridden' } });
-      assert.deepEqual(res.value, { secret: null, key: 'idem_run1_itm1', run: 'run_01TEST', item: 'itm_01TEST', attempt: '2', a: 'run', b: 'overridden', path: 'string' });
+      assert.deepEqual(res.value, {
+        secret: null,
+        key: 'idem_run1_itm1',
+        run: 'run_01TEST',
+        item: 'itm_01TEST',
+        attempt: '2',
+        a: 'run',
+        b: 'overridden',
+        path: 'string',
+      });
       const res2 = await runNode(script, { parse: 'json', env: { RUNYARD_TEST_SECRET: 'given', FROM_CONFIG: 7 } }, [], { env: { FROM_CONFIG: 'overridden' } });
       assert.equal((res2.value as { secret: string }).secret, 'given');
       assert.equal((res2.value as { b: string }).b, '7');

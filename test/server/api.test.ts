@@ -21,7 +21,11 @@ describe('HTTP API (in-process)', () => {
   }
 
   before(async () => {
-    writeModule(dir, 'upper.mjs', "export default (i) => { if (i.name === 'boom') throw Object.assign(new Error('boom row'), { retryable: false, code: 'bad_row' }); return i.name.toUpperCase(); };");
+    writeModule(
+      dir,
+      'upper.mjs',
+      "export default (i) => { if (i.name === 'boom') throw Object.assign(new Error('boom row'), { retryable: false, code: 'bad_row' }); return i.name.toUpperCase(); };",
+    );
     engine = await testEngine({ baseDir: dir });
     app = createApp(engine, { baseUrl: () => 'http://runyard.test' });
     await engine.startExecutor();
@@ -39,7 +43,11 @@ describe('HTTP API (in-process)', () => {
 
   test('import, add column, run, follow to the end, read items, cells and events', async () => {
     const tableId = await importPeople();
-    const col = await call('POST', `/v1/tables/${tableId}/columns`, { name: 'upper', producer: 'js', config: { module: 'upper.mjs', input: { name: '{{name}}' } } });
+    const col = await call('POST', `/v1/tables/${tableId}/columns`, {
+      name: 'upper',
+      producer: 'js',
+      config: { module: 'upper.mjs', input: { name: '{{name}}' } },
+    });
     assert.equal(col.status, 201, JSON.stringify(col.json));
     const started = await call('POST', `/v1/tables/${tableId}/columns/upper/runs`, { trigger: 'manual', actor: 'ada@example.com' });
     assert.equal(started.status, 201);
@@ -87,7 +95,9 @@ describe('HTTP API (in-process)', () => {
   test('Idempotency-Key: same request → same run; different body → 422; nothing duplicated', async () => {
     const tableId = await importPeople('name\nx\n');
     await call('POST', `/v1/tables/${tableId}/columns`, { name: 'upper', producer: 'js', config: { module: 'upper.mjs', input: { name: '{{name}}' } } });
-    const results = await Promise.all(Array.from({ length: 10 }, () => call('POST', `/v1/tables/${tableId}/columns/upper/runs`, { name: 'once' }, { 'idempotency-key': 'k-1' })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => call('POST', `/v1/tables/${tableId}/columns/upper/runs`, { name: 'once' }, { 'idempotency-key': 'k-1' })),
+    );
     const ids = new Set(results.map((r) => r.json.id));
     assert.equal(ids.size, 1);
     assert.equal(results.filter((r) => r.status === 201).length, 1);
@@ -193,7 +203,14 @@ describe('HTTP API (in-process)', () => {
     const doc = await call('GET', '/openapi.json');
     assert.equal(doc.status, 200);
     const paths = Object.keys(doc.json.paths as object);
-    for (const p of ['/v1/tables', '/v1/runs', '/v1/runs/{run_id}', '/v1/runs/{run_id}/items', '/v1/runs/{run_id}/events', '/v1/tables/{table_id}/cells/{row_id}/{column}']) {
+    for (const p of [
+      '/v1/tables',
+      '/v1/runs',
+      '/v1/runs/{run_id}',
+      '/v1/runs/{run_id}/items',
+      '/v1/runs/{run_id}/events',
+      '/v1/tables/{table_id}/cells/{row_id}/{column}',
+    ]) {
       assert.ok(paths.includes(p), `missing ${p}`);
     }
     const schemas = Object.keys((doc.json.components as { schemas: object }).schemas);

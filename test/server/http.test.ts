@@ -14,8 +14,11 @@ describe('HTTP API over real loopback HTTP', () => {
 
   test('health, a shell column end to end, and SSE over a socket', async () => {
     assert.deepEqual(await (await fetch(`${ry.url}/healthz`)).json(), { ok: true });
-    const post = (path: string, body: unknown) => fetch(`${ry.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const table = (await (await post('/v1/tables', { name: 'words', format: 'ndjson', data: '{"w":"a; rm -rf /"}\n{"w":"$(id)"}\n' })).json()) as { id: string };
+    const post = (path: string, body: unknown) =>
+      fetch(`${ry.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const table = (await (await post('/v1/tables', { name: 'words', format: 'ndjson', data: '{"w":"a; rm -rf /"}\n{"w":"$(id)"}\n' })).json()) as {
+      id: string;
+    };
     const col = await post(`/v1/tables/${table.id}/columns`, { name: 'echo', producer: 'shell', config: { command: 'printf', args: ['%s', '{{w}}'] } });
     assert.equal(col.status, 201);
     const run = (await (await post(`/v1/tables/${table.id}/columns/echo/runs`, {})).json()) as { id: string };
@@ -31,7 +34,11 @@ describe('HTTP API over real loopback HTTP', () => {
 
   test('a body over the limit is refused with 413', async () => {
     const big = 'x'.repeat(65 * 1024 * 1024);
-    const res = await fetch(`${ry.url}/v1/tables`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'big', format: 'csv', data: big }) });
+    const res = await fetch(`${ry.url}/v1/tables`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'big', format: 'csv', data: big }),
+    });
     assert.equal(res.status, 413);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'payload_too_large');
   });

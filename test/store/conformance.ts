@@ -33,7 +33,16 @@ export function testId(prefix: string): string {
 
 /** A run spec with small, explicit defaults. */
 export function runSpec(over: Partial<RunSpec> = {}): RunSpec {
-  return { producer: 'js', config: {}, concurrency: 10, item_timeout_ms: 60_000, max_attempts: 3, retry_base_delay_ms: 1000, retry_max_delay_ms: 60_000, ...over };
+  return {
+    producer: 'js',
+    config: {},
+    concurrency: 10,
+    item_timeout_ms: 60_000,
+    max_attempts: 3,
+    retry_base_delay_ms: 1000,
+    retry_max_delay_ms: 60_000,
+    ...over,
+  };
 }
 
 export interface RunInput {
@@ -95,15 +104,42 @@ export function newRun(ws: string, o: RunInput = {}): NewRun {
 
 /** A {@link NewTable} with `n` rows `{ name, n }`. */
 export function newTable(n: number, over: Partial<NewTable> = {}): NewTable {
-  return { id: testId('tbl'), name: 'people', fields: ['name', 'n'], rows: Array.from({ length: n }, (_, i) => ({ id: testId('row'), data: { name: `p${i}`, n: i } })), ...over };
+  return {
+    id: testId('tbl'),
+    name: 'people',
+    fields: ['name', 'n'],
+    rows: Array.from({ length: n }, (_, i) => ({ id: testId('row'), data: { name: `p${i}`, n: i } })),
+    ...over,
+  };
 }
 
 export function newColumn(table: TableRecord, name = 'out'): ColumnRecord {
-  return { id: testId('col'), workspace_id: WS, table_id: table.id, name, producer: 'js', config: { module: 'x.mjs' }, profile: 'standard', version: 1, created_at: T0, updated_at: T0 };
+  return {
+    id: testId('col'),
+    workspace_id: WS,
+    table_id: table.id,
+    name,
+    producer: 'js',
+    config: { module: 'x.mjs' },
+    profile: 'standard',
+    version: 1,
+    created_at: T0,
+    updated_at: T0,
+  };
 }
 
 function succeeded(c: ClaimedItem, value: unknown = { ok: c.item.key }): Completion {
-  return { kind: 'succeeded', item_id: c.item.id, lease_token: c.lease_token, value, outputs: { value }, usage: null, provider: 'test', credits_used: 5, duration_ms: 12 };
+  return {
+    kind: 'succeeded',
+    item_id: c.item.id,
+    lease_token: c.lease_token,
+    value,
+    outputs: { value },
+    usage: null,
+    provider: 'test',
+    credits_used: 5,
+    duration_ms: 12,
+  };
 }
 function failed(c: ClaimedItem, code = 'bad_row', message = `row ${c.item.key} is bad`): Completion {
   return { kind: 'failed', item_id: c.item.id, lease_token: c.lease_token, error: { code, message, retryable: false }, duration_ms: 7 };
@@ -259,7 +295,12 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
           [...Array(23).keys()],
         );
         assert.deepEqual(all[4]?.data, { name: 'p4', n: 4 });
-        assert.deepEqual(await store.getRow(WS, t.id, input.rows[7]?.id ?? ''), { id: input.rows[7]?.id, table_id: t.id, ordinal: 7, data: { name: 'p7', n: 7 } });
+        assert.deepEqual(await store.getRow(WS, t.id, input.rows[7]?.id ?? ''), {
+          id: input.rows[7]?.id,
+          table_id: t.id,
+          ordinal: 7,
+          data: { name: 'p7', n: 7 },
+        });
         // A page size that divides the row count exactly still ends with a null cursor.
         const exact = await store.listRows(WS, t.id, { limit: 23 });
         assert.equal(exact.data.length, 23);
@@ -438,7 +479,11 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.ok(itemsPage.next_cursor);
         // A cursor of the other kind (an item ordinal) is not a run cursor, and vice versa.
         await rejectsWithCode(store.listRuns(WS, {}, { limit: 1, cursor: itemsPage.next_cursor }), 'validation_failed', 'cursor');
-        await rejectsWithCode(store.listItems(WS, run.id, {}, { limit: 1, cursor: Buffer.from('"run_x"').toString('base64url') }), 'validation_failed', 'cursor');
+        await rejectsWithCode(
+          store.listItems(WS, run.id, {}, { limit: 1, cursor: Buffer.from('"run_x"').toString('base64url') }),
+          'validation_failed',
+          'cursor',
+        );
       });
 
       test('workspace isolation: another workspace sees none of a run, its items or its events', async () => {
@@ -532,7 +577,10 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.ok(limited.every((c) => c.run.id === other.run.id));
         await assertCounts(store, WS, other.run.id);
 
-        await store.completeItems(first.map((c) => succeeded(c)), now + 3);
+        await store.completeItems(
+          first.map((c) => succeeded(c)),
+          now + 3,
+        );
         const next = await claim(now + 4, 10);
         assert.deepEqual(
           next.filter((c) => c.run.id === run.id).map((c) => c.item.ordinal),
@@ -591,7 +639,11 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         const itemBefore = await store.getItem(WS, c0.item.id);
         const runBefore = await store.getRun(WS, run.id);
         const eventsBefore = await eventTypes(store, WS, run.id);
-        for (const bad of [succeeded({ ...c0, lease_token: 'lse_stale' }), failed({ ...c0, lease_token: 'lse_stale' }), released({ ...c0, lease_token: 'lse_stale' })]) {
+        for (const bad of [
+          succeeded({ ...c0, lease_token: 'lse_stale' }),
+          failed({ ...c0, lease_token: 'lse_stale' }),
+          released({ ...c0, lease_token: 'lse_stale' }),
+        ]) {
           const res = await store.completeItems([bad], T0 + 20);
           assert.deepEqual(res, { accepted: [], lease_lost: [c0.item.id], finished_runs: [] });
         }
@@ -633,21 +685,18 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.equal(counted.items_running, 2);
       });
 
-      test(
-        'the same item twice in one batch: one completion is written, the other is lease_lost; counts hold',
-        async () => {
-          const { run } = await startedRun({ items: 2 });
-          const [a, b] = await claim(T0 + 10, 10);
-          assert.ok(a && b);
-          const res = await store.completeItems([succeeded(a), succeeded(a)], T0 + 20);
-          assert.deepEqual(res.accepted, [a.item.id]);
-          assert.deepEqual(res.lease_lost, [a.item.id]);
-          assert.deepEqual(res.finished_runs, []);
-          assert.equal((await eventTypes(store, WS, run.id)).filter((t) => t === 'item.succeeded').length, 1);
-          const counted = await assertCounts(store, WS, run.id);
-          assert.equal(counted.status, 'running', 'b is still running');
-        },
-      );
+      test('the same item twice in one batch: one completion is written, the other is lease_lost; counts hold', async () => {
+        const { run } = await startedRun({ items: 2 });
+        const [a, b] = await claim(T0 + 10, 10);
+        assert.ok(a && b);
+        const res = await store.completeItems([succeeded(a), succeeded(a)], T0 + 20);
+        assert.deepEqual(res.accepted, [a.item.id]);
+        assert.deepEqual(res.lease_lost, [a.item.id]);
+        assert.deepEqual(res.finished_runs, []);
+        assert.equal((await eventTypes(store, WS, run.id)).filter((t) => t === 'item.succeeded').length, 1);
+        const counted = await assertCounts(store, WS, run.id);
+        assert.equal(counted.status, 'running', 'b is still running');
+      });
 
       const scenarios: { name: string; plan: ('ok' | 'fail')[]; status: RunStatus }[] = [
         { name: 'all succeed → succeeded', plan: ['ok', 'ok', 'ok'], status: 'succeeded' },
@@ -760,7 +809,11 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.equal((await store.getItem(WS, a.item.id))?.status, 'running');
         assert.equal((await store.getItem(WS, b.item.id))?.status, 'pending');
         assert.equal(await store.recoverExpiredLeases(T0 + 20_000 + LEASE_MS, 100), 0, 'a lease expiring exactly now is still held');
-        assert.deepEqual(await store.heartbeatItems([{ item_id: b.item.id, lease_token: b.lease_token }], T0 + 40_000, LEASE_MS), [b.item.id], 'a recovered lease is lost');
+        assert.deepEqual(
+          await store.heartbeatItems([{ item_id: b.item.id, lease_token: b.lease_token }], T0 + 40_000, LEASE_MS),
+          [b.item.id],
+          'a recovered lease is lost',
+        );
         assert.deepEqual((await store.completeItems([succeeded(a)], T0 + 45_000)).accepted, [a.item.id]);
         await assertCounts(store, WS, run.id);
       });
@@ -849,42 +902,42 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.equal(counted.items_pending, 5);
       });
 
-      test(
-        'a recovered item of a newer run is claimed before the backlog of an older run',
-        async () => {
-          const older = await startedRun({ items: 10, spec: { concurrency: 2 } });
-          const newer = await startedRun({ items: 1 });
-          const claims = await claim(T0, 10);
-          assert.equal(claims.length, 3);
-          const olderClaims = claims.filter((c) => c.run.id === older.run.id);
-          await store.heartbeatItems(
-            olderClaims.map((c) => ({ item_id: c.item.id, lease_token: c.lease_token })),
-            T0 + 20_000,
-            LEASE_MS,
-          );
-          assert.equal(await store.recoverExpiredLeases(T0 + LEASE_MS + 1, 100), 1);
-          await store.completeItems(olderClaims.map((c) => succeeded(c)), T0 + LEASE_MS + 2);
-          const [next] = await claim(T0 + LEASE_MS + 3, 1);
-          assert.equal(next?.run.id, newer.run.id);
-        },
-      );
+      test('a recovered item of a newer run is claimed before the backlog of an older run', async () => {
+        const older = await startedRun({ items: 10, spec: { concurrency: 2 } });
+        const newer = await startedRun({ items: 1 });
+        const claims = await claim(T0, 10);
+        assert.equal(claims.length, 3);
+        const olderClaims = claims.filter((c) => c.run.id === older.run.id);
+        await store.heartbeatItems(
+          olderClaims.map((c) => ({ item_id: c.item.id, lease_token: c.lease_token })),
+          T0 + 20_000,
+          LEASE_MS,
+        );
+        assert.equal(await store.recoverExpiredLeases(T0 + LEASE_MS + 1, 100), 1);
+        await store.completeItems(
+          olderClaims.map((c) => succeeded(c)),
+          T0 + LEASE_MS + 2,
+        );
+        const [next] = await claim(T0 + LEASE_MS + 3, 1);
+        assert.equal(next?.run.id, newer.run.id);
+      });
 
-      test(
-        'runs beyond the 64 oldest running runs are claimed while the older ones wait on backoff',
-        async () => {
-          const runs: string[] = [];
-          for (let i = 0; i < 65; i++) runs.push((await store.createRun(WS, newRun(WS, { items: 1, spec: { concurrency: 1 } }), T0)).run.id);
-          assert.equal((await store.startQueuedRuns(NODE, T0, 100)).length, 65);
-          const first = await claim(T0, 64);
-          assert.equal(first.length, 64);
-          await store.completeItems(first.map((c) => retrying(c, T0 + 60_000)), T0 + 1);
-          const next = await claim(T0 + 2, 10);
-          assert.deepEqual(
-            next.map((c) => c.run.id),
-            [runs[64]],
-          );
-        },
-      );
+      test('runs beyond the 64 oldest running runs are claimed while the older ones wait on backoff', async () => {
+        const runs: string[] = [];
+        for (let i = 0; i < 65; i++) runs.push((await store.createRun(WS, newRun(WS, { items: 1, spec: { concurrency: 1 } }), T0)).run.id);
+        assert.equal((await store.startQueuedRuns(NODE, T0, 100)).length, 65);
+        const first = await claim(T0, 64);
+        assert.equal(first.length, 64);
+        await store.completeItems(
+          first.map((c) => retrying(c, T0 + 60_000)),
+          T0 + 1,
+        );
+        const next = await claim(T0 + 2, 10);
+        assert.deepEqual(
+          next.map((c) => c.run.id),
+          [runs[64]],
+        );
+      });
     });
   });
 }

@@ -70,11 +70,13 @@ export function registerColumns(program: Command): void {
     else printColumn(col);
   });
 
-  clientCommand(columns.command('list').description("list a table's columns").argument('<table>', 'table id')).action(async (table: string, opts: ClientOptions) => {
-    const list = await clientOf(opts).listColumns(table);
-    if (opts.json) printJson(list);
-    else printColumns(list);
-  });
+  clientCommand(columns.command('list').description("list a table's columns").argument('<table>', 'table id')).action(
+    async (table: string, opts: ClientOptions) => {
+      const list = await clientOf(opts).listColumns(table);
+      if (opts.json) printJson(list);
+      else printColumns(list);
+    },
+  );
 
   clientCommand(
     columns

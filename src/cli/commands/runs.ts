@@ -43,7 +43,11 @@ export function registerRuns(program: Command): void {
     runs
       .command('list')
       .description('list runs, newest first')
-      .option('--status <s,…>', 'statuses (queued, running, succeeded, partial, failed, canceled, …)', listOption('status', (v) => parseRunStatus(v) !== undefined))
+      .option(
+        '--status <s,…>',
+        'statuses (queued, running, succeeded, partial, failed, canceled, …)',
+        listOption('status', (v) => parseRunStatus(v) !== undefined),
+      )
       .option('--kind <k,…>', `kinds (${KINDS.join(', ')})`, oneOfList('kind', KINDS))
       .option('--mode <m,…>', `modes (${MODES.join(', ')})`, oneOfList('mode', MODES))
       .option('--trigger <t,…>', `trigger types (${TRIGGERS.join(', ')})`, oneOfList('trigger', TRIGGERS))
@@ -82,7 +86,11 @@ export function registerRuns(program: Command): void {
       .command('items')
       .description("list a run's items in order")
       .argument('<run>', 'run id')
-      .option('--status <s,…>', 'item statuses (pending, running, retrying, succeeded, failed, skipped, canceled, …)', listOption('item status', (v) => parseItemStatus(v) !== undefined))
+      .option(
+        '--status <s,…>',
+        'item statuses (pending, running, retrying, succeeded, failed, skipped, canceled, …)',
+        listOption('item status', (v) => parseItemStatus(v) !== undefined),
+      )
       .option('--limit <n>', 'items per page, 1 to 1000 (default 50)', parseLimit)
       .option('--cursor <cursor>', 'next_cursor of the previous page'),
   ).action(async (id: string, opts: ItemsOptions) => {
@@ -94,7 +102,9 @@ export function registerRuns(program: Command): void {
   clientCommand(
     runs
       .command('watch')
-      .description('follow a run until it ends: progress on stderr, then the final run (exit 1 unless it succeeded); --json prints events as NDJSON, the final run last'),
+      .description(
+        'follow a run until it ends: progress on stderr, then the final run (exit 1 unless it succeeded); --json prints events as NDJSON, the final run last',
+      ),
   )
     .argument('<run>', 'run id')
     .action(async (id: string, opts: ClientOptions) => {

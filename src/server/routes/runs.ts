@@ -32,13 +32,14 @@ function listParam<T extends string>(raw: string | undefined, field: string, par
 }
 
 function oneOf<T extends string>(values: readonly T[]) {
-  return (v: string) => (values as readonly string[]).includes(v.trim().toLowerCase()) ? (v.trim().toLowerCase() as T) : undefined;
+  return (v: string) => ((values as readonly string[]).includes(v.trim().toLowerCase()) ? (v.trim().toLowerCase() as T) : undefined);
 }
 
 function timeParam(raw: string | undefined, field: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const ms = Date.parse(raw);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(ms)) throw new ValidationError(`${field}: expected an ISO-8601 time such as 2026-11-21T07:00:00Z`, { field });
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(ms))
+    throw new ValidationError(`${field}: expected an ISO-8601 time such as 2026-11-21T07:00:00Z`, { field });
   return ms;
 }
 
@@ -59,7 +60,13 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
   const ws = engine.workspaceId;
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/runs', summary: 'List runs, newest first', request: { query: RunListQuery }, responses: { 200: json(pageOf(RunSchema, 'RunPage'), 'Runs'), 422: errors[422] } }),
+    createRoute({
+      method: 'get',
+      path: '/v1/runs',
+      summary: 'List runs, newest first',
+      request: { query: RunListQuery },
+      responses: { 200: json(pageOf(RunSchema, 'RunPage'), 'Runs'), 422: errors[422] },
+    }),
     async (c) => {
       const q = c.req.valid('query');
       const filter: RunFilter = {};
@@ -83,7 +90,13 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/runs/{run_id}', summary: 'Get a run', request: { params: RunId }, responses: { 200: json(RunSchema, 'The run'), ...errors } }),
+    createRoute({
+      method: 'get',
+      path: '/v1/runs/{run_id}',
+      summary: 'Get a run',
+      request: { params: RunId },
+      responses: { 200: json(RunSchema, 'The run'), ...errors },
+    }),
     async (c) => c.json(presentRun(await engine.runs.getRun(ws, c.req.valid('param').run_id), sc.baseUrl()), 200),
   );
 
@@ -119,7 +132,10 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
         }),
       },
       responses: {
-        200: { content: { 'application/json': { schema: z.object({ data: z.array(EventSchema) }) }, 'text/event-stream': { schema: z.string() } }, description: 'Events' },
+        200: {
+          content: { 'application/json': { schema: z.object({ data: z.array(EventSchema) }) }, 'text/event-stream': { schema: z.string() } },
+          description: 'Events',
+        },
         ...errors,
       },
     }),

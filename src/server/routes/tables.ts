@@ -10,7 +10,19 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { NotFoundError } from '../../core/errors.js';
 import type { Engine } from '../../engine/engine.js';
 import { presentCell, presentColumn, presentRow, presentRun, presentTable } from '../present.js';
-import { AddColumnBody, CellSchema, ColumnSchema, ErrorSchema, ImportTableBody, limitParam, pageOf, RowSchema, RunSchema, StartRunBody, TableSchema } from '../schemas.js';
+import {
+  AddColumnBody,
+  CellSchema,
+  ColumnSchema,
+  ErrorSchema,
+  ImportTableBody,
+  limitParam,
+  pageOf,
+  RowSchema,
+  RunSchema,
+  StartRunBody,
+  TableSchema,
+} from '../schemas.js';
 import type { ServerContext } from '../context.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
@@ -44,7 +56,13 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/tables/{table_id}', summary: 'Get a table', request: { params: TableId }, responses: { 200: json(TableSchema, 'The table'), ...errors } }),
+    createRoute({
+      method: 'get',
+      path: '/v1/tables/{table_id}',
+      summary: 'Get a table',
+      request: { params: TableId },
+      responses: { 200: json(TableSchema, 'The table'), ...errors },
+    }),
     async (c) => c.json(presentTable(await engine.tables.getTable(ws, c.req.valid('param').table_id)), 200),
   );
 
@@ -86,7 +104,13 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/tables/{table_id}/columns', summary: 'List columns', request: { params: TableId }, responses: { 200: json(z.object({ data: z.array(ColumnSchema) }), 'Columns'), ...errors } }),
+    createRoute({
+      method: 'get',
+      path: '/v1/tables/{table_id}/columns',
+      summary: 'List columns',
+      request: { params: TableId },
+      responses: { 200: json(z.object({ data: z.array(ColumnSchema) }), 'Columns'), ...errors },
+    }),
     async (c) => {
       const { table_id } = c.req.valid('param');
       await engine.tables.getTable(ws, table_id);

@@ -22,7 +22,14 @@ export interface CellTarget {
 }
 
 /** The cell row of a column-run item's outcome; undefined when the run writes no cells. */
-export function cellRow(spec: RunSpec | undefined, t: CellTarget, status: ItemStatus, value: unknown, error: ItemError | null, now: number): CellsTable | undefined {
+export function cellRow(
+  spec: RunSpec | undefined,
+  t: CellTarget,
+  status: ItemStatus,
+  value: unknown,
+  error: ItemError | null,
+  now: number,
+): CellsTable | undefined {
   if (!spec?.table_id || !spec.column_id) return undefined;
   return {
     workspace_id: t.workspace_id,
@@ -169,7 +176,8 @@ export async function completeItems(ctx: SqlContext, completions: Completion[], 
       const attempt = Number(row.attempt_count);
       if (c.kind === 'succeeded') events.push({ ...base, type: 'item.succeeded', data: { attempt, duration_ms: c.duration_ms } });
       else if (c.kind === 'failed') events.push({ ...base, type: 'item.failed', data: { attempt, code: c.error.code, message: c.error.message } });
-      else if (c.kind === 'retrying') events.push({ ...base, type: 'item.retrying', data: { attempt, code: c.error.code, next_attempt_at: c.next_attempt_at } });
+      else if (c.kind === 'retrying')
+        events.push({ ...base, type: 'item.retrying', data: { attempt, code: c.error.code, next_attempt_at: c.next_attempt_at } });
       else events.push({ ...base, type: 'item.released', data: { attempt } });
       if (c.kind === 'succeeded' || c.kind === 'failed') cellItems.push({ row, c });
     }

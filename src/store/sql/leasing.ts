@@ -117,7 +117,13 @@ export async function claimItems(ctx: SqlContext, nodeId: string, now: number, l
         const from = prior.get(item.id) ?? 'pending';
         transitionItem(item.id, from, 'running');
         deltas.add(run.id, from, 'running');
-        events.push({ workspace_id: run.workspace_id, run_id: run.id, item_id: item.id, type: 'item.started', data: { attempt: item.attempt_count, node_id: nodeId } });
+        events.push({
+          workspace_id: run.workspace_id,
+          run_id: run.id,
+          item_id: item.id,
+          type: 'item.started',
+          data: { attempt: item.attempt_count, node_id: nodeId },
+        });
         claimed.push({ item, run, lease_token: token, lease_expires_at: expires });
       }
     }
@@ -165,7 +171,11 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
       const to = exhausted ? 'failed' : 'pending';
       transitionItem(r.id, 'running', to);
       const error: ItemError | null = exhausted
-        ? { code: 'worker_crashed', message: `the lease expired on attempt ${r.attempt_count} of ${r.max_attempts} (node ${r.lease_owner ?? '?'} stopped heartbeating)`, retryable: false }
+        ? {
+            code: 'worker_crashed',
+            message: `the lease expired on attempt ${r.attempt_count} of ${r.max_attempts} (node ${r.lease_owner ?? '?'} stopped heartbeating)`,
+            retryable: false,
+          }
         : null;
       const res = await db
         .updateTable('items')
@@ -183,7 +193,13 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) continue;
       deltas.add(r.run_id, 'running', to);
-      events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.id, type: 'item.lease_expired', data: { attempt: Number(r.attempt_count), node_id: r.lease_owner, next: to } });
+      events.push({
+        workspace_id: r.workspace_id,
+        run_id: r.run_id,
+        item_id: r.id,
+        type: 'item.lease_expired',
+        data: { attempt: Number(r.attempt_count), node_id: r.lease_owner, next: to },
+      });
       if (exhausted) {
         events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.id, type: 'item.failed', data: { code: 'worker_crashed' } });
         const target = { workspace_id: r.workspace_id, row_id: r.key, run_id: r.run_id, item_id: r.id, attempt: Number(r.attempt_count) };

@@ -96,7 +96,14 @@ export function toEvent(r: Selected<EventsTable>): EventRecord & { seq: number }
 }
 
 export function toTable(r: TablesTable): TableRecord {
-  return { id: r.id, workspace_id: r.workspace_id, name: r.name, fields: fromJson<string[]>(r.fields) ?? [], row_count: Number(r.row_count), created_at: Number(r.created_at) };
+  return {
+    id: r.id,
+    workspace_id: r.workspace_id,
+    name: r.name,
+    fields: fromJson<string[]>(r.fields) ?? [],
+    row_count: Number(r.row_count),
+    created_at: Number(r.created_at),
+  };
 }
 
 export function toRow(r: TableRowsTable): RowRecord {

@@ -63,7 +63,11 @@ export async function finishRun(ctx: SqlContext, db: Db, run: RunRecord, now: nu
       .limit(1)
       .executeTakeFirst();
     const e = first?.error ? (JSON.parse(first.error) as { code: string; message: string }) : undefined;
-    error = { code: e?.code ?? 'item_failed', message: `${run.items_failed} of ${run.items_total} items failed; first: ${e?.message ?? 'unknown error'}`, item_id: first?.id ?? null };
+    error = {
+      code: e?.code ?? 'item_failed',
+      message: `${run.items_failed} of ${run.items_total} items failed; first: ${e?.message ?? 'unknown error'}`,
+      item_id: first?.id ?? null,
+    };
   }
   const summary = outcome.noItems
     ? 'no items'
@@ -75,6 +79,11 @@ export async function finishRun(ctx: SqlContext, db: Db, run: RunRecord, now: nu
     .where('status', '=', run.status)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await appendEvents(ctx, db, [{ workspace_id: run.workspace_id, run_id: run.id, item_id: null, type: `run.${outcome.status}`, data: { no_items: outcome.noItems, summary } }], now);
+  await appendEvents(
+    ctx,
+    db,
+    [{ workspace_id: run.workspace_id, run_id: run.id, item_id: null, type: `run.${outcome.status}`, data: { no_items: outcome.noItems, summary } }],
+    now,
+  );
   return toRun(row);
 }

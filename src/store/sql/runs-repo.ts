@@ -99,7 +99,20 @@ export async function createRun(ctx: SqlContext, ws: string, input: NewRun, now:
       }));
       await db.insertInto('items').values(chunk).execute();
     }
-    await appendEvents(ctx, db, [{ workspace_id: ws, run_id: run.id, item_id: null, type: 'run.queued', data: { items_total: input.items.length, mode: run.mode, trigger: run.trigger.type } }], now);
+    await appendEvents(
+      ctx,
+      db,
+      [
+        {
+          workspace_id: ws,
+          run_id: run.id,
+          item_id: null,
+          type: 'run.queued',
+          data: { items_total: input.items.length, mode: run.mode, trigger: run.trigger.type },
+        },
+      ],
+      now,
+    );
     return { run: toRun(row), created: true };
   });
 }
@@ -131,7 +144,10 @@ export async function listRuns(ctx: SqlContext, ws: string, f: RunFilter, opts: 
     const op = sql.raw(ctx.dialect === 'postgres' ? 'ILIKE' : 'LIKE');
     q = q.where(sql<boolean>`name ${op} ${pattern} ESCAPE '\\'`);
   }
-  const rows = await q.orderBy('id', 'desc').limit(opts.limit + 1).execute();
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(opts.limit + 1)
+    .execute();
   const data = rows.slice(0, opts.limit).map(toRun);
   const last = data.at(-1);
   return { data, next_cursor: rows.length > opts.limit && last ? encodeCursor(last.id) : null };
@@ -147,7 +163,10 @@ export async function listItems(
   const after = cursorValue<number>(opts.cursor, 'number') ?? -1;
   let q = ctx.db.selectFrom('items').selectAll().where('workspace_id', '=', ws).where('run_id', '=', runId).where('ordinal', '>', after);
   if (f.status?.length) q = q.where('status', 'in', f.status);
-  const rows = await q.orderBy('ordinal').limit(opts.limit + 1).execute();
+  const rows = await q
+    .orderBy('ordinal')
+    .limit(opts.limit + 1)
+    .execute();
   const data = rows.slice(0, opts.limit).map(toItem);
   const last = data.at(-1);
   return { data, next_cursor: rows.length > opts.limit && last ? encodeCursor(last.ordinal) : null };

@@ -93,7 +93,9 @@ export class SqliteStore extends SqlStore {
 
   /** The schema as `CREATE` statements, for the committed snapshot. */
   schemaSql(): string {
-    const rows = this.raw.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name").all() as { sql: string }[];
+    const rows = this.raw.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name").all() as {
+      sql: string;
+    }[];
     return `${rows.map((r) => `${r.sql};`).join('\n\n')}\n`;
   }
 
