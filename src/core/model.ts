@@ -78,6 +78,14 @@ export interface RunRecord extends RunCounts {
   idempotency_key: string | null;
   tags: string[];
   spec: RunSpec;
+  /** Pinned runs are kept by retention. */
+  pinned: boolean;
+  /** Per-run env overrides (non-secret values, shown by the API). */
+  overrides_env: Record<string, string> | null;
+  /** Names of the per-run secrets; their values are stored encrypted and never returned. */
+  secret_names: string[];
+  /** Why a paused run is paused: `user` or `budget`. */
+  paused_reason: string | null;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;

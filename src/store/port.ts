@@ -35,7 +35,24 @@ export interface RunFilter {
 
 /** A new run with its items, written in one transaction by {@link Store.createRun}. */
 export interface NewRun {
-  run: Omit<RunRecord, 'items_succeeded' | 'items_failed' | 'items_pending' | 'items_running' | 'items_skipped' | 'items_canceled' | 'updated_at'>;
+  run: Omit<
+    RunRecord,
+    | 'items_succeeded'
+    | 'items_failed'
+    | 'items_pending'
+    | 'items_running'
+    | 'items_skipped'
+    | 'items_canceled'
+    | 'updated_at'
+    | 'pinned'
+    | 'secret_names'
+    | 'paused_reason'
+  >;
+  /**
+   * Encrypted per-run secrets as stored: `{"names": [...], "box": "<ciphertext>"}` JSON, or
+   * null. The store never sees secret values in clear.
+   */
+  sealed_secrets: string | null;
   items: { id: string; key: string; inputs: Record<string, unknown> | null; status: Extract<ItemStatus, 'pending' | 'skipped'> }[];
   /** Hash of the creating request, compared on an idempotent replay. */
   request_hash: string | null;

@@ -93,12 +93,14 @@ export function newRun(ws: string, o: RunInput = {}): NewRun {
       idempotency_key: o.idempotency_key ?? null,
       tags: ['t'],
       spec,
+      overrides_env: null,
       created_at: T0,
       started_at: null,
       finished_at: null,
     },
     items,
     request_hash: o.request_hash ?? null,
+    sealed_secrets: null,
   };
 }
 

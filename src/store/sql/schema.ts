@@ -89,6 +89,13 @@ export interface RunsTable {
   spec: string;
   scheduled_for: number | null;
   claimed_by: string | null;
+  pinned: number;
+  /** Per-run env overrides, JSON object (clear text: only non-secret values). */
+  overrides_env: string | null;
+  /** Per-run secrets: AES-256-GCM ciphertext (see engine/secrets.ts); never returned. */
+  overrides_secrets: string | null;
+  /** Why a run is paused: `user` or `budget`. */
+  paused_reason: string | null;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -142,6 +149,24 @@ export interface NodesTable {
   stopped_at: number | null;
 }
 
+export interface OperationsTable {
+  id: string;
+  workspace_id: string;
+  /** `cancel`, `retry_failed` or `delete`. */
+  action: string;
+  /** The run filter, JSON. */
+  filter: string;
+  /** `running`, `succeeded`, `failed`. */
+  status: string;
+  total: number;
+  succeeded: number;
+  failed: number;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   tables: TablesTable;
@@ -152,4 +177,5 @@ export interface Database {
   items: ItemsTable;
   events: EventsTable;
   nodes: NodesTable;
+  operations: OperationsTable;
 }

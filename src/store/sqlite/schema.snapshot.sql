@@ -73,6 +73,21 @@ CREATE TABLE nodes (
   stopped_at INTEGER
 );
 
+CREATE TABLE operations (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  status TEXT NOT NULL,
+  total INTEGER NOT NULL DEFAULT 0,
+  succeeded INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+
 CREATE TABLE runs (
   id TEXT PRIMARY KEY,
   workspace_id TEXT NOT NULL,
@@ -111,7 +126,7 @@ CREATE TABLE runs (
   started_at INTEGER,
   finished_at INTEGER,
   updated_at INTEGER NOT NULL
-);
+, pinned INTEGER NOT NULL DEFAULT 0, overrides_env TEXT, overrides_secrets TEXT, paused_reason TEXT);
 
 CREATE TABLE runyard_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
 
@@ -151,6 +166,8 @@ CREATE UNIQUE INDEX items_order ON items (run_id, ordinal);
 
 CREATE INDEX items_status ON items (run_id, status, ordinal);
 
+CREATE INDEX operations_workspace ON operations (workspace_id, id);
+
 CREATE INDEX runs_active ON runs (status, id) WHERE status IN ('queued', 'running');
 
 CREATE INDEX runs_created ON runs (workspace_id, created_at);
@@ -158,6 +175,8 @@ CREATE INDEX runs_created ON runs (workspace_id, created_at);
 CREATE UNIQUE INDEX runs_idempotency ON runs (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 
 CREATE INDEX runs_kind ON runs (workspace_id, kind, id);
+
+CREATE INDEX runs_retention ON runs (workspace_id, finished_at) WHERE finished_at IS NOT NULL AND pinned = 0;
 
 CREATE INDEX runs_status ON runs (workspace_id, status, id);
 
