@@ -89,6 +89,15 @@ export function oneOfList(what: string, values: readonly string[]): (value: stri
   return listOption(what, (v) => values.includes(v.trim().toLowerCase()));
 }
 
+/** Parser of one value from a fixed vocabulary. */
+export function oneOf<T extends string>(what: string, values: readonly T[]): (value: string) => T {
+  return (value) => {
+    const v = value.trim().toLowerCase();
+    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`unknown ${what} ${JSON.stringify(value)} (use ${values.join(', ')})`);
+    return v as T;
+  };
+}
+
 /** Reads a UTF-8 file named on the command line; a failure is a usage error. */
 export async function readTextFile(path: string, what = 'file'): Promise<string> {
   try {

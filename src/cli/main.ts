@@ -11,6 +11,7 @@ import { ApiError } from '../sdk/errors.js';
 import { registerCells } from './commands/cells.js';
 import { registerColumns } from './commands/columns.js';
 import { registerRuns } from './commands/runs.js';
+import { registerRunControl } from './commands/runs-control.js';
 import { registerTables } from './commands/tables.js';
 import { registerUp, StartError } from './commands/up.js';
 import { ExitCode, UsageError } from './common.js';
@@ -43,6 +44,7 @@ export function buildProgram(state: { json: boolean }): Command {
   registerTables(program);
   registerColumns(program);
   registerRuns(program);
+  registerRunControl(program);
   registerCells(program);
   return program;
 }

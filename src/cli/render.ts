@@ -1,5 +1,5 @@
 /** Readable (non-`--json`) rendering of each API resource. */
-import type { Cell, Column, Item, List, Page, Row, Run, Table } from '../sdk/client.js';
+import type { Cell, Column, EngineNode, Item, List, Page, Row, Run, Table } from '../sdk/client.js';
 import { details, duration, nextPage, print, status, table, text, time } from './output.js';
 
 const ROW_FIELDS_SHOWN = 6;
@@ -88,7 +88,7 @@ export function printRun(r: Run): void {
     ['credits', `${r.credits_used} used of ${r.credits_reserved} reserved`],
   ];
   if (r.error) pairs.push(['error', `${text(r.error.code)}: ${text(r.error.message, 200)}`]);
-  if (r.waiting_reason) pairs.push(['waiting', text(r.waiting_reason, 200)]);
+  if (r.waiting_reason) pairs.push(['waiting', `${text(r.waiting_reason.code)}: ${text(r.waiting_reason.message, 200)}`]);
   if (r.result_summary) pairs.push(['summary', text(r.result_summary, 200)]);
   pairs.push(
     ['created', time(r.created_at)],
@@ -98,6 +98,25 @@ export function printRun(r: Run): void {
     ['web_url', text(r.web_url, 200)],
   );
   print(details(pairs));
+}
+
+/** Engine nodes. */
+export function printNodes(list: List<EngineNode>): void {
+  if (list.data.length === 0) return print('No nodes have registered yet: start one with `runyard up` or `runyard worker`.');
+  print(
+    table(
+      ['id', 'host', 'pid', 'alive', 'in flight', 'capacity', 'heartbeat'],
+      list.data.map((n) => [
+        text(n.id),
+        text(n.hostname),
+        String(n.pid),
+        n.alive ? 'yes' : 'no',
+        String(n.in_flight),
+        String(n.capacity),
+        time(n.heartbeat_at),
+      ]),
+    ),
+  );
 }
 
 /** A page of runs. */

@@ -15,6 +15,7 @@ export const ErrorCode = {
   template_error: 'template_error',
   import_failed: 'import_failed',
   conflict: 'conflict',
+  nothing_to_retry: 'nothing_to_retry',
   producer_failed: 'producer_failed',
   producer_timeout: 'producer_timeout',
   output_too_large: 'output_too_large',

@@ -52,16 +52,21 @@ export const ItemStatus = {
 export type ItemStatus = (typeof ItemStatus)[keyof typeof ItemStatus];
 export const ITEM_STATUSES = Object.values(ItemStatus) as readonly ItemStatus[];
 
-/** Allowed run transitions (DESIGN.md §2). Terminal statuses have none. */
+/**
+ * Allowed run transitions (DESIGN.md §2). `succeeded` and `canceled` have none. `partial` and
+ * `failed` have exactly one: `running`, taken only by retry-failed, which reopens the run to
+ * re-execute its failed items (seed 004: "only failed items re-execute"); nothing else moves a
+ * terminal run, and `isTerminalRun` stays true for them.
+ */
 export const RUN_TRANSITIONS = {
   queued: ['claimed', 'running', 'paused', 'canceled', 'failed'],
   claimed: ['running', 'queued', 'paused', 'canceled', 'failed', 'succeeded'],
   running: ['waiting_for_input', 'paused', 'succeeded', 'partial', 'failed', 'canceled'],
   waiting_for_input: ['running', 'paused', 'canceled', 'failed'],
-  paused: ['queued', 'running', 'canceled'],
+  paused: ['queued', 'running', 'canceled', 'succeeded', 'partial', 'failed'],
   succeeded: [],
-  partial: [],
-  failed: [],
+  partial: ['running'],
+  failed: ['running'],
   canceled: [],
 } as const satisfies Record<RunStatus, readonly RunStatus[]>;
 
@@ -92,6 +97,21 @@ export function isTerminalRun(status: RunStatus): boolean {
 /** True for `succeeded`, `failed`, `skipped`, `canceled`. */
 export function isTerminalItem(status: ItemStatus): boolean {
   return TERMINAL_ITEM.has(status);
+}
+
+/** May a person pause a run in this status? */
+export function canPause(status: RunStatus): boolean {
+  return canTransitionRun(status, 'paused');
+}
+
+/** May a person cancel a run in this status? */
+export function canCancel(status: RunStatus): boolean {
+  return canTransitionRun(status, 'canceled');
+}
+
+/** May retry-failed reopen or feed a run in this status? (`partial`/`failed` reopen; active runs take the items back.) */
+export function canRetryFailed(status: RunStatus): boolean {
+  return status === 'partial' || status === 'failed' || status === 'running' || status === 'paused';
 }
 
 /** May a node claim items of a run in this status? */

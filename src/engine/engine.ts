@@ -8,8 +8,12 @@ import { Executor, type ProducerLookup } from './executor.js';
 import { silentLogger, type Logger } from './logger.js';
 import { Notifier } from './notifier.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './options.js';
+import { ControlService } from './control.js';
+import { ProfileCatalog } from './profiles.js';
 import { RunsService } from './runs-service.js';
 import { TablesService } from './tables-service.js';
+import { WaitingService } from './waiting.js';
+import type { WorkloadProfile } from '../core/profile.js';
 
 export interface EngineConfig {
   store: Store;
@@ -19,6 +23,8 @@ export interface EngineConfig {
   random?: RandomSource;
   logger?: Logger;
   options?: Partial<EngineOptions>;
+  /** Custom workload profiles by name, besides small, standard and large. */
+  profiles?: Record<string, WorkloadProfile>;
 }
 
 export interface Engine {
@@ -26,6 +32,9 @@ export interface Engine {
   readonly notifier: Notifier;
   readonly tables: TablesService;
   readonly runs: RunsService;
+  readonly control: ControlService;
+  readonly waiting: WaitingService;
+  readonly profiles: ProfileCatalog;
   readonly clock: Clock;
   readonly options: EngineOptions;
   /** The workspace every request uses until API tokens arrive. */
@@ -45,14 +54,19 @@ export function createEngine(cfg: EngineConfig): Engine {
   const options = { ...DEFAULT_ENGINE_OPTIONS, ...cfg.options };
   const notifier = new Notifier();
   let executor: Executor | undefined;
+  const profiles = new ProfileCatalog(cfg.profiles);
+  const runs = new RunsService({ store: cfg.store, clock, ids, notifier, profiles });
   return {
     store: cfg.store,
     notifier,
     clock,
     options,
+    profiles,
     workspaceId: DEFAULT_WORKSPACE_ID,
-    tables: new TablesService({ store: cfg.store, clock, ids, producers: cfg.producers }),
-    runs: new RunsService({ store: cfg.store, clock, ids, notifier }),
+    tables: new TablesService({ store: cfg.store, clock, ids, producers: cfg.producers, profiles }),
+    runs,
+    control: new ControlService({ store: cfg.store, clock, notifier, runs, profiles }),
+    waiting: new WaitingService({ store: cfg.store, clock, heartbeatMs: options.heartbeatMs }),
     async startExecutor() {
       if (!executor) {
         executor = new Executor({ store: cfg.store, clock, ids, random, producers: cfg.producers, notifier, logger, options });

@@ -34,7 +34,7 @@ interface InFlight {
   claim: ClaimedItem;
   controller: AbortController;
   /** Why the attempt is being aborted, if it is. */
-  abortReason?: 'lease_lost' | 'shutdown' | 'timeout';
+  abortReason?: 'lease_lost' | 'shutdown' | 'timeout' | 'canceled';
 }
 
 /** One executor process's worth of work loops. Start with {@link start}, stop with {@link stop}. */
@@ -48,7 +48,7 @@ export class Executor {
   private claiming = false;
   private rerun = false;
   private running = false;
-  private unsubscribe: (() => void) | undefined;
+  private unsubscribe: (() => void)[] = [];
   private readonly startedAt: number;
 
   constructor(private readonly deps: ExecutorDeps) {
@@ -66,7 +66,7 @@ export class Executor {
     const { options } = this.deps;
     this.running = true;
     await this.heartbeatNode();
-    this.unsubscribe = this.deps.notifier.onWork(() => this.wake());
+    this.unsubscribe = [this.deps.notifier.onWork(() => this.wake()), this.deps.notifier.onCancel((runId) => this.abortRun(runId))];
     this.timers.push(setInterval(() => void this.guard('heartbeat', () => this.heartbeat()), options.heartbeatMs));
     this.timers.push(setInterval(() => void this.guard('sweep', () => this.sweep()), options.sweepMs));
     this.timers.push(setInterval(() => this.wake(), options.pollMs));
@@ -81,7 +81,8 @@ export class Executor {
   async stop(graceMs = this.deps.options.shutdownGraceMs): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.unsubscribe?.();
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
@@ -94,6 +95,19 @@ export class Executor {
     while (this.inFlight.size > 0) await sleep(10);
     await this.flush();
     await this.deps.store.stopNode(this.nodeId, this.deps.clock.now());
+  }
+
+  /**
+   * Aborts this node's in-flight attempts of a canceled run at once (same node: well within
+   * 1 s); their leases were dropped by the cancel, so nothing they return is written. Other
+   * nodes find out at their next heartbeat (lease lost).
+   */
+  private abortRun(runId: string): void {
+    for (const f of this.inFlight.values()) {
+      if (f.claim.run.id !== runId || f.abortReason) continue;
+      f.abortReason = 'canceled';
+      f.controller.abort(new Error('run canceled'));
+    }
   }
 
   /** Asks the claim loop to look for work soon. */
@@ -157,6 +171,7 @@ export class Executor {
     }, run.spec.item_timeout_ms);
     try {
       const producer = this.deps.producers.get(run.spec.producer);
+      if (run.mode === 'dry_run') return this.dryRun(flight, producer, startedAt);
       const result = await producer.execute({
         inputs: item.inputs ?? {},
         idempotencyKey: item.id,
@@ -187,10 +202,42 @@ export class Executor {
     }
   }
 
+  /**
+   * A dry run never calls `execute`: the side-effect boundary is here, in one place, for every
+   * producer. The rendered inputs are validated against the producer's config rules instead,
+   * and the item records what would have been executed.
+   */
+  private dryRun(flight: InFlight, producer: Producer, startedAt: number): Completion {
+    const { item, lease_token, run } = flight.claim;
+    try {
+      producer.validate(item.inputs ?? {});
+    } catch (err) {
+      return {
+        kind: 'failed',
+        item_id: item.id,
+        lease_token,
+        error: { ...toItemError(err), retryable: false },
+        duration_ms: this.deps.clock.now() - startedAt,
+      };
+    }
+    return {
+      kind: 'succeeded',
+      item_id: item.id,
+      lease_token,
+      value: null,
+      outputs: { dry_run: true, would_execute: { producer: run.spec.producer, inputs: item.inputs } },
+      usage: null,
+      provider: null,
+      credits_used: 0,
+      duration_ms: this.deps.clock.now() - startedAt,
+    };
+  }
+
   private abortedCompletion(flight: InFlight, startedAt: number): Completion | undefined {
     const { item } = flight.claim;
     switch (flight.abortReason) {
       case 'lease_lost':
+      case 'canceled':
         return undefined;
       case 'shutdown':
         return { kind: 'released', item_id: item.id, lease_token: flight.claim.lease_token };

@@ -23,10 +23,28 @@ export class Notifier {
     this.emitter.emit('run:*', runId);
   }
 
+  /** Signals that a run was canceled: executors abort its in-flight attempts. */
+  runCanceled(runId: string): void {
+    this.emitter.emit('cancel', runId);
+    this.runChanged(runId);
+  }
+
+  /** Subscribes to cancellations; returns the unsubscribe function. */
+  onCancel(fn: (runId: string) => void): () => void {
+    this.emitter.on('cancel', fn);
+    return () => this.emitter.off('cancel', fn);
+  }
+
   /** Subscribes; returns the unsubscribe function. */
   onWork(fn: () => void): () => void {
     this.emitter.on('work', fn);
     return () => this.emitter.off('work', fn);
+  }
+
+  /** Subscribes to every run's changes; returns the unsubscribe function. */
+  onAnyRun(fn: (runId: string) => void): () => void {
+    this.emitter.on('run:*', fn);
+    return () => this.emitter.off('run:*', fn);
   }
 
   /** Subscribes to one run's changes; returns the unsubscribe function. */

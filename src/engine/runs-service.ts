@@ -1,15 +1,20 @@
 /**
  * Creating runs. A column run has one item per row; each item's inputs are the column's
- * producer config rendered against its row, frozen at creation together with the run spec.
+ * producer config rendered against its row, frozen at creation together with the run spec,
+ * so later edits of the column never change a run in flight.
  */
 import { createHash } from 'node:crypto';
 import { IdempotencyConflictError, NotFoundError, RunyardError, ValidationError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
-import type { RunRecord, RunSpec, TriggerType } from '../core/model.js';
-import { findProfile } from '../core/profile.js';
+import type { RunKind, RunMode, RunRecord, RunSpec, TriggerType } from '../core/model.js';
+import type { WorkloadProfile } from '../core/profile.js';
 import { renderDeep } from '../core/template.js';
-import type { Store } from '../store/port.js';
+import type { NewRun, Store } from '../store/port.js';
 import type { Notifier } from './notifier.js';
+import type { ProfileCatalog } from './profiles.js';
+
+/** Items a smoke test runs live when no size is given. */
+export const DEFAULT_SMOKE_TEST_ITEMS = 5;
 
 /** Options of {@link RunsService.startColumnRun}. */
 export interface StartColumnRun {
@@ -17,10 +22,19 @@ export interface StartColumnRun {
   name?: string;
   /** Workload profile override. @default the column's profile */
   profile?: string;
+  /** `live`; `dry_run` (validate, render, execute nothing); `smoke_test` (first N items live, the rest skipped). @default 'live' */
+  mode?: RunMode;
+  /** Items a smoke test runs live, 1 to 10,000. @default 5 */
+  smoke_test_items?: number;
   trigger?: { type: TriggerType; actor?: string | null; source_id?: string | null };
   tags?: string[];
+  /** The initial prompt of a manual run, kept on the run record. */
+  prompt?: string;
+  session_id?: string;
   /** At most 255 characters (Stripe's limit). */
   idempotency_key?: string;
+  /** The run this one re-runs (`rerun`). */
+  retry_of?: string;
 }
 
 export interface RunsDeps {
@@ -28,6 +42,19 @@ export interface RunsDeps {
   clock: Clock;
   ids: IdSource;
   notifier: Notifier;
+  profiles: ProfileCatalog;
+}
+
+/** What {@link RunsService.createRun} writes besides the items. */
+export interface RunDraft {
+  kind: RunKind;
+  target_id: string;
+  target_version: number;
+  name: string;
+  profile: WorkloadProfile;
+  spec: RunSpec;
+  opts: StartColumnRun;
+  items: { key: string; inputs: Record<string, unknown> | null }[];
 }
 
 export class RunsService {
@@ -41,31 +68,21 @@ export class RunsService {
    *   IdempotencyConflictError when the key was used with another request.
    */
   async startColumnRun(ws: string, tableId: string, columnRef: string, opts: StartColumnRun = {}): Promise<{ run: RunRecord; created: boolean }> {
-    const { store, ids, clock } = this.deps;
+    const { store } = this.deps;
     const table = await store.getTable(ws, tableId);
     if (!table) throw new NotFoundError('table', tableId);
     const column = await store.getColumn(ws, tableId, columnRef);
     if (!column) throw new NotFoundError('column', columnRef);
-    const profileName = opts.profile ?? column.profile;
-    const profile = findProfile(profileName);
-    if (!profile) throw new ValidationError(`profile: unknown workload profile "${profileName}" (use small, standard or large)`, { field: 'profile' });
-    const key = opts.idempotency_key;
-    if (key !== undefined && (key.length === 0 || key.length > 255 || /[\r\n\0]/.test(key))) {
-      throw new ValidationError('Idempotency-Key: expected 1 to 255 characters without line breaks', { field: 'Idempotency-Key' });
-    }
-    if (key !== undefined) {
-      const existing = await this.replay(ws, key, this.requestHash(column.id, opts));
+    const profile = this.deps.profiles.resolve(opts.profile ?? column.profile);
+    this.checkOptions(opts);
+    if (opts.idempotency_key !== undefined) {
+      const existing = await this.replay(ws, opts.idempotency_key, this.requestHash(column.id, opts));
       if (existing) return { run: existing, created: false };
     }
     const rows = await store.allRows(ws, tableId);
     const items = rows.map((row) => {
       try {
-        return {
-          id: ids.next('itm'),
-          key: row.id,
-          inputs: renderDeep(column.config, row.data, 'config') as Record<string, unknown>,
-          status: 'pending' as const,
-        };
+        return { key: row.id, inputs: renderDeep(column.config, row.data, 'config') as Record<string, unknown> };
       } catch (err) {
         if (err instanceof RunyardError) {
           throw new RunyardError('template_error', `row ${row.id} (#${row.ordinal + 1}): ${err.message}`, { ...err.details, row_id: row.id });
@@ -73,55 +90,62 @@ export class RunsService {
         throw err;
       }
     });
-    const spec: RunSpec = {
-      producer: column.producer,
-      config: column.config,
-      table_id: table.id,
-      column_id: column.id,
-      concurrency: profile.concurrency,
-      item_timeout_ms: profile.itemTimeoutMs,
-      max_attempts: profile.retry.maxAttempts,
-      retry_base_delay_ms: profile.retry.baseDelayMs,
-      retry_max_delay_ms: profile.retry.maxDelayMs,
-    };
+    return this.createRun(ws, {
+      kind: 'column',
+      target_id: column.id,
+      target_version: column.version,
+      name: opts.name ?? `${table.name} · ${column.name}`,
+      profile,
+      spec: specFor(column.producer, column.config, profile, { table_id: table.id, column_id: column.id }),
+      opts,
+      items,
+    });
+  }
+
+  /**
+   * Writes a run from a draft: applies the mode (a smoke test skips items past its size) and
+   * the idempotency key, then wakes the executors.
+   */
+  async createRun(ws: string, d: RunDraft): Promise<{ run: RunRecord; created: boolean }> {
+    const { store, ids, clock } = this.deps;
+    const mode = d.opts.mode ?? 'live';
+    const live = mode === 'smoke_test' ? (d.opts.smoke_test_items ?? DEFAULT_SMOKE_TEST_ITEMS) : Infinity;
+    const key = d.opts.idempotency_key;
     const now = clock.now();
-    const result = await store.createRun(
-      ws,
-      {
-        run: {
-          id: ids.next('run'),
-          workspace_id: ws,
-          kind: 'column',
-          target_id: column.id,
-          target_version: column.version,
-          name: opts.name ?? `${table.name} · ${column.name}`,
-          status: 'queued',
-          phase: null,
-          mode: 'live',
-          trigger: { type: opts.trigger?.type ?? 'api', actor: opts.trigger?.actor ?? null, source_id: opts.trigger?.source_id ?? null },
-          profile: profile.name,
-          prompt: null,
-          session_id: null,
-          items_total: items.length,
-          credits_reserved: 0,
-          credits_used: 0,
-          result_summary: null,
-          error: null,
-          retry_of: null,
-          idempotency_key: key ?? null,
-          tags: opts.tags ?? [],
-          spec,
-          overrides_env: null,
-          created_at: now,
-          started_at: null,
-          finished_at: null,
-        },
-        items,
-        request_hash: key === undefined ? null : this.requestHash(column.id, opts),
-        sealed_secrets: null,
+    const input: NewRun = {
+      run: {
+        id: ids.next('run'),
+        workspace_id: ws,
+        kind: d.kind,
+        target_id: d.target_id,
+        target_version: d.target_version,
+        name: d.name,
+        status: 'queued',
+        phase: null,
+        mode,
+        trigger: { type: d.opts.trigger?.type ?? 'api', actor: d.opts.trigger?.actor ?? null, source_id: d.opts.trigger?.source_id ?? null },
+        profile: d.profile.name,
+        prompt: d.opts.prompt ?? null,
+        session_id: d.opts.session_id ?? null,
+        items_total: d.items.length,
+        credits_reserved: 0,
+        credits_used: 0,
+        result_summary: null,
+        error: null,
+        retry_of: d.opts.retry_of ?? null,
+        idempotency_key: key ?? null,
+        tags: d.opts.tags ?? [],
+        spec: d.spec,
+        overrides_env: null,
+        created_at: now,
+        started_at: null,
+        finished_at: null,
       },
-      now,
-    );
+      items: d.items.map((it, i) => ({ id: ids.next('itm'), key: it.key, inputs: it.inputs, status: i < live ? 'pending' : 'skipped' })),
+      request_hash: key === undefined ? null : this.requestHash(d.target_id, d.opts),
+      sealed_secrets: null,
+    };
+    const result = await store.createRun(ws, input, now);
     if (result.created) this.deps.notifier.workAvailable();
     return result;
   }
@@ -133,6 +157,18 @@ export class RunsService {
     return run;
   }
 
+  private checkOptions(opts: StartColumnRun): void {
+    const key = opts.idempotency_key;
+    if (key !== undefined && (key.length === 0 || key.length > 255 || /[\r\n\0]/.test(key))) {
+      throw new ValidationError('Idempotency-Key: expected 1 to 255 characters without line breaks', { field: 'Idempotency-Key' });
+    }
+    const n = opts.smoke_test_items;
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 10_000)) {
+      throw new ValidationError('smoke_test_items: expected an integer from 1 to 10000', { field: 'smoke_test_items' });
+    }
+    if (n !== undefined && opts.mode !== 'smoke_test') throw new ValidationError('smoke_test_items: only with mode smoke_test', { field: 'smoke_test_items' });
+  }
+
   private async replay(ws: string, key: string, hash: string): Promise<RunRecord | undefined> {
     // The store enforces the key inside createRun's transaction; this early look only avoids
     // rendering every row for a replay.
@@ -142,10 +178,24 @@ export class RunsService {
     return run.run;
   }
 
-  private requestHash(columnId: string, opts: StartColumnRun): string {
+  private requestHash(targetId: string, opts: StartColumnRun): string {
     const { idempotency_key: _k, ...rest } = opts;
     return createHash('sha256')
-      .update(JSON.stringify({ columnId, ...rest }))
+      .update(JSON.stringify({ targetId, ...rest }))
       .digest('hex');
   }
+}
+
+/** The frozen execution spec of a run. */
+export function specFor(producer: string, config: Record<string, unknown>, profile: WorkloadProfile, target: Pick<RunSpec, 'table_id' | 'column_id'>): RunSpec {
+  return {
+    producer,
+    config,
+    ...target,
+    concurrency: profile.concurrency,
+    item_timeout_ms: profile.itemTimeoutMs,
+    max_attempts: profile.retry.maxAttempts,
+    retry_base_delay_ms: profile.retry.baseDelayMs,
+    retry_max_delay_ms: profile.retry.maxDelayMs,
+  };
 }

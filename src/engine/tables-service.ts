@@ -5,7 +5,8 @@
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
 import type { ColumnRecord, TableRecord } from '../core/model.js';
-import { findProfile, DEFAULT_PROFILE } from '../core/profile.js';
+import { DEFAULT_PROFILE } from '../core/profile.js';
+import type { ProfileCatalog } from './profiles.js';
 import { collectTemplateFields } from '../core/template.js';
 import type { Store } from '../store/port.js';
 import type { ProducerLookup } from './executor.js';
@@ -28,6 +29,7 @@ export interface TablesDeps {
   clock: Clock;
   ids: IdSource;
   producers: ProducerLookup;
+  profiles: ProfileCatalog;
 }
 
 export class TablesService {
@@ -79,8 +81,7 @@ export class TablesService {
         );
       }
     }
-    const profile = def.profile ?? DEFAULT_PROFILE;
-    if (!findProfile(profile)) throw new ValidationError(`profile: unknown workload profile "${profile}" (use small, standard or large)`, { field: 'profile' });
+    const profile = this.deps.profiles.resolve(def.profile ?? DEFAULT_PROFILE).name;
     const now = this.deps.clock.now();
     return this.deps.store.createColumn(ws, {
       id: this.deps.ids.next('col'),

@@ -12,6 +12,7 @@ import type {
   Item,
   ItemFilters,
   List,
+  EngineNode,
   Page,
   PageOptions,
   Row,
@@ -115,6 +116,42 @@ export class RunyardClient {
     return this.#json('GET', `/v1/runs/${seg(runId)}/events`, { query: { ...opts } });
   }
 
+  /** Pauses a run: no new item is claimed; in-flight items finish. */
+  pauseRun(id: string): Promise<Run> {
+    return this.#json('POST', `/v1/runs/${seg(id)}/pause`);
+  }
+
+  /** Resumes a paused run. */
+  resumeRun(id: string): Promise<Run> {
+    return this.#json('POST', `/v1/runs/${seg(id)}/resume`);
+  }
+
+  /** Cancels a run; cancelling a canceled run returns it unchanged. */
+  cancelRun(id: string): Promise<Run> {
+    return this.#json('POST', `/v1/runs/${seg(id)}/cancel`);
+  }
+
+  /** Re-executes only the failed items of a run. */
+  retryFailed(id: string): Promise<{ run: Run; retried: number }> {
+    return this.#json('POST', `/v1/runs/${seg(id)}/retry-failed`);
+  }
+
+  /** A new run of the same target (`retry_of` set), pinned to the original definition version or the current one. */
+  rerun(id: string, pin: 'version' | 'current' = 'version', opts: { idempotencyKey?: string } = {}): Promise<Run> {
+    const headers: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': opts.idempotencyKey };
+    return this.#json('POST', `/v1/runs/${seg(id)}/rerun`, { body: { pin }, headers });
+  }
+
+  /** Lists engine nodes with liveness, capacity and items in flight. */
+  listNodes(): Promise<List<EngineNode>> {
+    return this.#json('GET', '/v1/nodes');
+  }
+
+  /** Lists the workspace's events (or one run's) with `seq > after`. */
+  listWorkspaceEvents(opts: { runId?: string; after?: number; limit?: number } = {}): Promise<List<RunEvent>> {
+    return this.#json('GET', '/v1/events', { query: { run_id: opts.runId, after: opts.after, limit: opts.limit } });
+  }
+
   /** Inspects a cell: value, status, inputs, error, attempts, run and item. */
   getCell(tableId: string, rowId: string, column: string): Promise<Cell> {
     return this.#json('GET', `/v1/tables/${seg(tableId)}/cells/${seg(rowId)}/${seg(column)}`);
@@ -122,13 +159,15 @@ export class RunyardClient {
 
   /**
    * Follows a run's events live (Server-Sent Events) until the run is terminal: yields every
-   * event with `seq > after`, then one `end` message with the final run. A stream that closes
-   * early is resumed from the last event seen (up to 3 times in a row without progress).
+   * event with `seq > after`, then one `end` message with the final run. With `runId` null it
+   * follows the whole workspace until `signal` aborts. A stream that closes early is resumed
+   * from the last event seen (up to 3 times in a row without progress).
    */
-  async *followEvents(runId: string, opts: { after?: number; signal?: AbortSignal } = {}): AsyncGenerator<FollowMessage> {
+  async *followEvents(runId: string | null, opts: { after?: number; signal?: AbortSignal } = {}): AsyncGenerator<FollowMessage> {
     let after = opts.after ?? 0;
+    const path = runId === null ? '/v1/events' : `/v1/runs/${seg(runId)}/events`;
     for (let drops = 0; ;) {
-      const res = await this.#send('GET', `/v1/runs/${seg(runId)}/events`, {
+      const res = await this.#send('GET', path, {
         query: { follow: true, after },
         headers: { accept: 'text/event-stream' },
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -151,7 +190,7 @@ export class RunyardClient {
         // The connection broke mid-stream: resume below.
       }
       drops = progressed ? 1 : drops + 1;
-      if (drops > 3) throw new ApiError(0, 'stream_closed', `the event stream of run ${runId} keeps closing before the run ends`, { run_id: runId });
+      if (drops > 3) throw new ApiError(0, 'stream_closed', `the event stream of ${runId ?? 'the workspace'} keeps closing`, { run_id: runId });
       await new Promise((r) => setTimeout(r, 250 * drops));
     }
   }

@@ -4,7 +4,18 @@
  * so the SDK carries no server code at run time.
  */
 import type { z } from '@hono/zod-openapi';
-import type { AddColumnBody, CellSchema, ColumnSchema, EventSchema, ItemSchema, RowSchema, RunSchema, StartRunBody, TableSchema } from '../server/schemas.js';
+import type {
+  AddColumnBody,
+  CellSchema,
+  ColumnSchema,
+  EventSchema,
+  ItemSchema,
+  NodeSchema,
+  RowSchema,
+  RunSchema,
+  StartRunBody,
+  TableSchema,
+} from '../server/schemas.js';
 
 /** A run (DESIGN.md §3): status, counts, credits, timestamps. */
 export type Run = z.infer<typeof RunSchema>;
@@ -24,6 +35,9 @@ export type Cell = z.infer<typeof CellSchema>;
 export type ColumnDefinition = z.infer<typeof AddColumnBody>;
 /** Body of `POST /v1/tables/{table_id}/columns/{column}/runs`. */
 export type StartRunRequest = z.infer<typeof StartRunBody>;
+
+/** An engine node (API and/or executor process) with its liveness. */
+export type EngineNode = z.infer<typeof NodeSchema>;
 
 /** Input formats of a table import. */
 export type TableFormat = 'csv' | 'json' | 'ndjson';

@@ -1,4 +1,6 @@
 /** Storage records → API shapes: ISO-8601 times, credits in both units, derived fields. */
+import type { WaitingReason } from '../core/waiting.js';
+import type { Engine } from '../engine/engine.js';
 import type { CellRecord, ColumnRecord, EventRecord, ItemRecord, RowRecord, RunRecord, TableRecord } from '../core/model.js';
 
 const MICRO = 1_000_000;
@@ -10,7 +12,8 @@ export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-export function presentRun(r: RunRecord, baseUrl: string) {
+/** A run in API shape; `waiting` is its computed waiting reason (null when progressing or done). */
+export function presentRun(r: RunRecord, baseUrl: string, waiting: WaitingReason | null = null) {
   return {
     id: r.id,
     workspace_id: r.workspace_id,
@@ -39,8 +42,7 @@ export function presentRun(r: RunRecord, baseUrl: string) {
     credits_used_micro: r.credits_used,
     result_summary: r.result_summary,
     error: r.error,
-    // Computed waiting reasons arrive with the run-control issue; until then none is claimed.
-    waiting_reason: null,
+    waiting_reason: waiting && { code: waiting.code, message: waiting.message, until: waiting.until === undefined ? null : iso(waiting.until) },
     retry_of: r.retry_of,
     idempotency_key: r.idempotency_key,
     tags: r.tags,
@@ -51,6 +53,18 @@ export function presentRun(r: RunRecord, baseUrl: string) {
     duration_ms: r.started_at === null ? null : (r.finished_at ?? r.updated_at) - r.started_at,
     web_url: `${baseUrl}/runs/${r.id}`,
   };
+}
+
+/** Runs in API shape with their waiting reasons computed (see engine/waiting.ts). */
+export async function presentRuns(engine: Engine, baseUrl: string, runs: RunRecord[]) {
+  const reasons = await engine.waiting.explain(engine.workspaceId, runs);
+  return runs.map((r) => presentRun(r, baseUrl, reasons.get(r.id) ?? null));
+}
+
+/** One run in API shape with its waiting reason. */
+export async function presentOne(engine: Engine, baseUrl: string, run: RunRecord) {
+  const [view] = await presentRuns(engine, baseUrl, [run]);
+  return view as ReturnType<typeof presentRun>;
 }
 
 export function presentItem(i: ItemRecord) {

@@ -41,7 +41,10 @@ export const RunSchema = z
     credits_used_micro: z.number().int(),
     result_summary: z.string().nullable(),
     error: z.object({ code: z.string(), message: z.string(), item_id: z.string().nullable() }).nullable(),
-    waiting_reason: z.string().nullable(),
+    waiting_reason: z.object({ code: z.string(), message: z.string(), until: iso.nullable() }).nullable().openapi({
+      description:
+        'Why a non-terminal run is not progressing (no node alive, nodes at capacity, paused, backing off, …); null when it is progressing or finished',
+    }),
     retry_of: z.string().nullable(),
     idempotency_key: z.string().nullable(),
     tags: z.array(z.string()),
@@ -156,12 +159,36 @@ export const StartRunBody = z
   .object({
     name: z.string().min(1).max(200).optional(),
     profile: z.string().optional(),
+    mode: z.enum(['live', 'dry_run', 'smoke_test']).optional(),
+    smoke_test_items: z.number().int().min(1).max(10_000).optional(),
     trigger: z.enum(['manual', 'api', 'rule', 'schedule', 'webhook', 'event', 'chat']).optional(),
     actor: z.string().max(200).optional(),
     tags: z.array(z.string().max(100)).max(50).optional(),
   })
   .strict()
   .openapi('StartColumnRun');
+
+export const NodeSchema = z
+  .object({
+    id: z.string(),
+    hostname: z.string(),
+    pid: z.number().int(),
+    roles: z.array(z.string()),
+    capacity: z.number().int(),
+    in_flight: z.number().int(),
+    alive: z.boolean(),
+    started_at: iso,
+    heartbeat_at: iso,
+    stopped_at: iso.nullable(),
+  })
+  .openapi('Node');
+
+export const RerunBody = z
+  .object({
+    pin: z.enum(['version', 'current']).default('version').openapi({ description: 'Re-run the definition version the original ran, or the current one' }),
+  })
+  .strict()
+  .openapi('Rerun');
 
 /** Page size: 1 to 1000. @default 50 */
 export const limitParam = z.coerce.number().int().min(1).max(1000).default(50);

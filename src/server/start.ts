@@ -8,6 +8,8 @@ import { RunyardError } from '../core/errors.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { createLogger, type Logger } from '../engine/logger.js';
 import type { EngineOptions } from '../engine/options.js';
+import { parseCustomProfiles } from '../engine/profiles.js';
+import type { WorkloadProfile } from '../core/profile.js';
 import { createProducerRegistry } from '../producers/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/port.js';
@@ -28,6 +30,8 @@ export interface RunyardSettings {
   /** Base directory for `js` producer modules. @default process.cwd() */
   baseDir?: string;
   engine?: Partial<EngineOptions>;
+  /** Custom workload profiles. @default parsed from `RUNYARD_PROFILES` (JSON) */
+  profiles?: Record<string, WorkloadProfile>;
   logger?: Logger;
 }
 
@@ -78,8 +82,9 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RunyardError('validation_failed', `port: expected an integer from 0 to 65535, got ${port}`, { field: 'port' });
   const logger = s.logger ?? createLogger();
+  const profiles = s.profiles ?? parseCustomProfiles(process.env.RUNYARD_PROFILES);
   const store = await openStore(databaseUrl);
-  const engine = createEngine({ store, producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }), logger, options: s.engine ?? {} });
+  const engine = createEngine({ store, producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }), logger, options: s.engine ?? {}, profiles });
   let baseUrl = '';
   const app = createApp(engine, { baseUrl: () => baseUrl });
   const server = await new Promise<ServerType>((res, rej) => {

@@ -159,8 +159,8 @@ export interface Store {
   /** In ordinal order. */
   listItems(ws: string, runId: string, filter: { status?: ItemStatus[] }, opts: { limit: number; cursor?: string }): Promise<Page<ItemRecord>>;
   getItem(ws: string, itemId: string): Promise<ItemRecord | undefined>;
-  /** Events of a run with `seq > afterSeq`, oldest first. */
-  listEvents(ws: string, runId: string, afterSeq: number, limit: number): Promise<(EventRecord & { seq: number })[]>;
+  /** Events with `seq > afterSeq`, oldest first: of one run, or of the whole workspace when `runId` is null. */
+  listEvents(ws: string, runId: string | null, afterSeq: number, limit: number): Promise<(EventRecord & { seq: number })[]>;
 
   // ---- engine -------------------------------------------------------------------------------
   /**
@@ -193,6 +193,26 @@ export interface Store {
    * (`worker_crashed`). @returns how many items were recovered.
    */
   recoverExpiredLeases(now: number, limit: number): Promise<number>;
+
+  // ---- control ------------------------------------------------------------------------------
+  /** Pauses a queued or running run (a paused run is returned as it is). @throws IllegalTransitionError */
+  pauseRun(ws: string, runId: string, reason: 'user' | 'budget', now: number): Promise<RunRecord>;
+  /** Resumes a paused run; finishes it if its items all finished meanwhile. @throws IllegalTransitionError */
+  resumeRun(ws: string, runId: string, now: number): Promise<RunRecord>;
+  /**
+   * Cancels a run and all its unfinished items (their leases are dropped, so late results are
+   * rejected). Idempotent on a canceled run (`changed: false`). @throws IllegalTransitionError
+   */
+  cancelRun(ws: string, runId: string, now: number): Promise<{ run: RunRecord; changed: boolean; aborted: string[] }>;
+  /**
+   * Failed items back to pending with a fresh attempt budget; reopens partial/failed runs.
+   * @throws RunyardError `nothing_to_retry`; IllegalTransitionError
+   */
+  retryFailedItems(ws: string, runId: string, now: number): Promise<{ run: RunRecord; retried: number }>;
+  /** Earliest `next_attempt_at` of each run's claimable items (null when none). */
+  earliestDue(ws: string, runIds: string[]): Promise<Map<string, number | null>>;
+  /** Number of items each node holds a lease on. */
+  inFlightByNode(): Promise<Map<string, number>>;
 
   // ---- nodes --------------------------------------------------------------------------------
   /** Inserts or refreshes a node row (heartbeat). */

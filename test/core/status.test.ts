@@ -66,9 +66,12 @@ describe('status: transition table shape', () => {
     }
   });
 
-  test('terminal run statuses are exactly succeeded, partial, failed, canceled and have no outgoing transitions', () => {
+  test('terminal run statuses are exactly succeeded, partial, failed, canceled; their only way out is the retry-failed reopen', () => {
     assert.deepEqual(RUN_STATUSES.filter(isTerminalRun).sort(), ['canceled', 'failed', 'partial', 'succeeded']);
-    for (const s of RUN_STATUSES) assert.equal(isTerminalRun(s), runTargets(s).length === 0, s);
+    for (const s of RUN_STATUSES) {
+      if (!isTerminalRun(s)) assert.ok(runTargets(s).length > 0, s);
+      else assert.deepEqual([...runTargets(s)], s === 'partial' || s === 'failed' ? ['running'] : [], s);
+    }
   });
 
   test('every non-terminal run status can be canceled (DESIGN.md §2)', () => {
@@ -140,7 +143,7 @@ describe('status: transitionRun / transitionItem are exhaustive over all pairs',
     }
   });
 
-  test('property: a terminal run status never changes', () => {
+  test('property: a terminal run status never changes, except partial/failed reopened to running by retry-failed', () => {
     const status = fc.constantFrom(...RUN_STATUSES);
     fc.assert(
       fc.property(status, fc.array(status, { maxLength: 30 }), (start, attempts) => {
@@ -153,8 +156,11 @@ describe('status: transitionRun / transitionItem are exhaustive over all pairs',
             assert.ok(err instanceof IllegalTransitionError);
             assert.equal(err.details?.['status'], current);
           }
-          if (terminalAt !== undefined) assert.equal(current, terminalAt);
-          else if (isTerminalRun(current)) terminalAt = current;
+          if (terminalAt !== undefined && current !== terminalAt) {
+            assert.ok(terminalAt === 'partial' || terminalAt === 'failed', `${terminalAt} changed to ${current}`);
+            assert.equal(current, 'running');
+            terminalAt = undefined;
+          } else if (isTerminalRun(current)) terminalAt = current;
         }
       }),
       { numRuns: NUM_RUNS },

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { isRecord } from '../../sdk/errors.js';
 import type { ColumnDefinition } from '../../sdk/client.js';
-import { clientCommand, clientOf, parseJsonArg, readTextFile, UsageError, type ClientOptions } from '../common.js';
+import { clientCommand, clientOf, intOption, oneOf, parseJsonArg, readTextFile, UsageError, type ClientOptions } from '../common.js';
 import { clean, printJson } from '../output.js';
 import { printColumn, printColumns, printRun } from '../render.js';
 import { watchRun } from '../watch.js';
@@ -18,6 +18,8 @@ interface AddOptions extends ClientOptions {
 interface RunOptions extends ClientOptions {
   name?: string;
   profile?: string;
+  mode?: 'live' | 'dry_run' | 'smoke_test';
+  smoke?: number;
   idempotencyKey?: string;
   watch?: boolean;
 }
@@ -86,6 +88,12 @@ export function registerColumns(program: Command): void {
       .argument('<column>', 'column id or name')
       .option('--name <name>', 'run name')
       .option('--profile <profile>', 'workload profile for this run')
+      .option(
+        '--mode <mode>',
+        'live (default); dry_run: validate and render, execute nothing; smoke_test: only the first items live',
+        oneOf('mode', ['live', 'dry_run', 'smoke_test']),
+      )
+      .option('--smoke <n>', 'items a smoke test runs live (default 5; implies --mode smoke_test)', intOption(1, 10_000))
       .option('--idempotency-key <key>', 'repeat-safe key: the same key answers the same run')
       .option('--watch', 'follow the run until it ends (exit 1 unless it succeeded)'),
   ).action(async (table: string, column: string, opts: RunOptions) => {
@@ -93,7 +101,12 @@ export function registerColumns(program: Command): void {
     const run = await client.startColumnRun(
       table,
       column,
-      { ...(opts.name === undefined ? {} : { name: opts.name }), ...(opts.profile === undefined ? {} : { profile: opts.profile }), trigger: 'manual' },
+      {
+        ...(opts.name === undefined ? {} : { name: opts.name }),
+        ...(opts.profile === undefined ? {} : { profile: opts.profile }),
+        ...(opts.smoke === undefined ? (opts.mode === undefined ? {} : { mode: opts.mode }) : { mode: 'smoke_test' as const, smoke_test_items: opts.smoke }),
+        trigger: 'manual',
+      },
       opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey },
     );
     if (opts.watch) {

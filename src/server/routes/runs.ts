@@ -7,14 +7,14 @@
  *   a Server-Sent Events stream that ends with an `end` event once the run is terminal.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
 import { ValidationError } from '../../core/errors.js';
 import type { RunKind, RunMode, TriggerType } from '../../core/model.js';
-import { isTerminalRun, parseItemStatus, parseRunStatus, type ItemStatus, type RunStatus } from '../../core/status.js';
+import { parseItemStatus, parseRunStatus, type ItemStatus, type RunStatus } from '../../core/status.js';
 import type { Engine } from '../../engine/engine.js';
 import type { RunFilter } from '../../store/port.js';
 import type { ServerContext } from '../context.js';
-import { presentEvent, presentItem, presentRun } from '../present.js';
+import { presentEvent, presentItem, presentOne, presentRuns } from '../present.js';
+import { streamEvents } from '../sse.js';
 import { ErrorSchema, EventSchema, ItemSchema, limitParam, pageOf, RunSchema } from '../schemas.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
@@ -85,7 +85,7 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
       if (after !== undefined) filter.created_after = after;
       if (before !== undefined) filter.created_before = before;
       const page = await engine.store.listRuns(ws, filter, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
-      return c.json({ data: page.data.map((r) => presentRun(r, sc.baseUrl())), next_cursor: page.next_cursor }, 200);
+      return c.json({ data: await presentRuns(engine, sc.baseUrl(), page.data), next_cursor: page.next_cursor }, 200);
     },
   );
 
@@ -97,7 +97,7 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
       request: { params: RunId },
       responses: { 200: json(RunSchema, 'The run'), ...errors },
     }),
-    async (c) => c.json(presentRun(await engine.runs.getRun(ws, c.req.valid('param').run_id), sc.baseUrl()), 200),
+    async (c) => c.json(await presentOne(engine, sc.baseUrl(), await engine.runs.getRun(ws, c.req.valid('param').run_id)), 200),
   );
 
   app.openapi(
@@ -149,39 +149,38 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
         return c.json({ data: events.map(presentEvent) }, 200);
       }
       const lastId = Number(c.req.header('last-event-id') ?? q.after);
-      return streamSSE(c, async (stream) => {
-        let after = Number.isFinite(lastId) ? lastId : 0;
-        let wake: (() => void) | undefined;
-        const unsubscribe = engine.notifier.onRun(run_id, () => wake?.());
-        stream.onAbort(() => wake?.());
-        try {
-          while (!stream.aborted) {
-            const events = await engine.store.listEvents(ws, run_id, after, 500);
-            for (const e of events) {
-              await stream.writeSSE({ id: String(e.seq), event: e.type, data: JSON.stringify(presentEvent(e)) });
-              after = e.seq;
-            }
-            if (events.length === 500) continue;
-            const run = await engine.runs.getRun(ws, run_id);
-            if (isTerminalRun(run.status)) {
-              const rest = await engine.store.listEvents(ws, run_id, after, 1);
-              if (rest.length > 0) continue;
-              await stream.writeSSE({ event: 'end', data: JSON.stringify(presentRun(run, sc.baseUrl())) });
-              break;
-            }
-            // Woken by this process's notifier; the 1 s poll finds other processes' writes.
-            await new Promise<void>((resolve) => {
-              const t = setTimeout(resolve, 1000);
-              wake = () => {
-                clearTimeout(t);
-                resolve();
-              };
-            });
-          }
-        } finally {
-          unsubscribe();
-        }
-      });
+      return streamEvents(c, engine, sc.baseUrl(), run_id, Number.isFinite(lastId) ? lastId : 0);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/events',
+      summary: 'Events of every run in the workspace (optionally one run); follow=true streams them live',
+      request: {
+        query: z.object({
+          run_id: z.string().optional(),
+          after: z.coerce.number().int().min(0).default(0),
+          follow: z.enum(['true', 'false']).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+      },
+      responses: {
+        200: {
+          content: { 'application/json': { schema: z.object({ data: z.array(EventSchema) }) }, 'text/event-stream': { schema: z.string() } },
+          description: 'Events, oldest first',
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      if (q.run_id !== undefined) await engine.runs.getRun(ws, q.run_id);
+      const follow = q.follow === 'true' || (q.follow === undefined && (c.req.header('accept') ?? '').includes('text/event-stream'));
+      if (!follow) return c.json({ data: (await engine.store.listEvents(ws, q.run_id ?? null, q.after, q.limit)).map(presentEvent) }, 200);
+      const lastId = Number(c.req.header('last-event-id') ?? q.after);
+      return streamEvents(c, engine, sc.baseUrl(), q.run_id ?? null, Number.isFinite(lastId) ? lastId : 0);
     },
   );
 }

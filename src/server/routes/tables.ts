@@ -9,7 +9,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { NotFoundError } from '../../core/errors.js';
 import type { Engine } from '../../engine/engine.js';
-import { presentCell, presentColumn, presentRow, presentRun, presentTable } from '../present.js';
+import { presentCell, presentColumn, presentOne, presentRow, presentTable } from '../present.js';
 import {
   AddColumnBody,
   CellSchema,
@@ -137,11 +137,13 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
       const { run, created } = await engine.runs.startColumnRun(ws, table_id, column, {
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.profile === undefined ? {} : { profile: body.profile }),
+        ...(body.mode === undefined ? {} : { mode: body.mode }),
+        ...(body.smoke_test_items === undefined ? {} : { smoke_test_items: body.smoke_test_items }),
         ...(body.tags === undefined ? {} : { tags: body.tags }),
         trigger: { type: body.trigger ?? 'api', actor: body.actor ?? null },
         ...(key === undefined ? {} : { idempotency_key: key }),
       });
-      return c.json(presentRun(run, sc.baseUrl()), created ? 201 : 200);
+      return c.json(await presentOne(engine, sc.baseUrl(), run), created ? 201 : 200);
     },
   );
 

@@ -46,12 +46,15 @@ export function cellRow(
   };
 }
 
-/** The run specs of the given runs, read once per transaction. */
+/**
+ * The run specs of the given runs that write cells, read once per transaction. A dry run
+ * writes no cells (no side effects), so its runs are left out.
+ */
 export async function specs(db: Db, runIds: string[]): Promise<Map<string, RunSpec>> {
   const out = new Map<string, RunSpec>();
   if (runIds.length === 0) return out;
-  const rows = await db.selectFrom('runs').select(['id', 'spec']).where('id', 'in', runIds).execute();
-  for (const r of rows) out.set(r.id, JSON.parse(r.spec) as RunSpec);
+  const rows = await db.selectFrom('runs').select(['id', 'spec', 'mode']).where('id', 'in', runIds).execute();
+  for (const r of rows) if (r.mode !== 'dry_run') out.set(r.id, JSON.parse(r.spec) as RunSpec);
   return out;
 }
 

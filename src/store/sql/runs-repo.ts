@@ -181,15 +181,15 @@ export async function getItem(ctx: SqlContext, ws: string, id: string): Promise<
   return r && toItem(r);
 }
 
-export async function listEvents(ctx: SqlContext, ws: string, runId: string, afterSeq: number, limit: number): Promise<(EventRecord & { seq: number })[]> {
-  const rows = await ctx.db
-    .selectFrom('events')
-    .selectAll()
-    .where('workspace_id', '=', ws)
-    .where('run_id', '=', runId)
-    .where('seq', '>', afterSeq)
-    .orderBy('seq')
-    .limit(limit)
-    .execute();
+export async function listEvents(
+  ctx: SqlContext,
+  ws: string,
+  runId: string | null,
+  afterSeq: number,
+  limit: number,
+): Promise<(EventRecord & { seq: number })[]> {
+  let q = ctx.db.selectFrom('events').selectAll().where('workspace_id', '=', ws).where('seq', '>', afterSeq);
+  if (runId !== null) q = q.where('run_id', '=', runId);
+  const rows = await q.orderBy('seq').limit(limit).execute();
   return rows.map(toEvent);
 }

@@ -10,6 +10,7 @@ import * as tables from './tables-repo.js';
 import * as runs from './runs-repo.js';
 import * as leasing from './leasing.js';
 import { completeItems } from './completion.js';
+import * as control from './control-repo.js';
 import { toNode } from './mapping.js';
 
 export abstract class SqlStore implements Store {
@@ -67,7 +68,7 @@ export abstract class SqlStore implements Store {
   getItem(ws: string, id: string) {
     return runs.getItem(this.ctx, ws, id);
   }
-  listEvents(ws: string, runId: string, afterSeq: number, limit: number) {
+  listEvents(ws: string, runId: string | null, afterSeq: number, limit: number) {
     return runs.listEvents(this.ctx, ws, runId, afterSeq, limit);
   }
 
@@ -85,6 +86,25 @@ export abstract class SqlStore implements Store {
   }
   recoverExpiredLeases(now: number, limit: number) {
     return leasing.recoverExpiredLeases(this.ctx, now, limit);
+  }
+
+  pauseRun(ws: string, runId: string, reason: 'user' | 'budget', now: number) {
+    return control.pauseRun(this.ctx, ws, runId, reason, now);
+  }
+  resumeRun(ws: string, runId: string, now: number) {
+    return control.resumeRun(this.ctx, ws, runId, now);
+  }
+  cancelRun(ws: string, runId: string, now: number) {
+    return control.cancelRun(this.ctx, ws, runId, now);
+  }
+  retryFailedItems(ws: string, runId: string, now: number) {
+    return control.retryFailedItems(this.ctx, ws, runId, now);
+  }
+  earliestDue(ws: string, runIds: string[]) {
+    return control.earliestDue(this.ctx, ws, runIds);
+  }
+  inFlightByNode() {
+    return control.inFlightByNode(this.ctx);
   }
 
   async upsertNode(n: NodeRecord): Promise<void> {

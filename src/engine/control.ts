@@ -1,0 +1,105 @@
+/**
+ * Run control in flight: pause, resume, cancel, retry-failed and rerun. Each call is one store
+ * transaction; this layer adds the wake-ups (executors claim resumed or retried work at once,
+ * and abort a canceled run's attempts on this node at once).
+ */
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import type { Clock } from '../core/ids.js';
+import type { ItemRecord, RunRecord } from '../core/model.js';
+import type { Store } from '../store/port.js';
+import type { Notifier } from './notifier.js';
+import type { ProfileCatalog } from './profiles.js';
+import type { RunsService } from './runs-service.js';
+
+export interface ControlDeps {
+  store: Store;
+  clock: Clock;
+  notifier: Notifier;
+  runs: RunsService;
+  profiles: ProfileCatalog;
+}
+
+/** How a rerun picks its definition: the version the original ran, or the current one. */
+export type RerunPin = 'version' | 'current';
+
+export class ControlService {
+  constructor(private readonly deps: ControlDeps) {}
+
+  /** No new item is claimed; in-flight items finish. @throws IllegalTransitionError (409) */
+  async pause(ws: string, runId: string): Promise<RunRecord> {
+    const run = await this.deps.store.pauseRun(ws, runId, 'user', this.deps.clock.now());
+    this.deps.notifier.runChanged(run.id);
+    return run;
+  }
+
+  /** @throws IllegalTransitionError (409) */
+  async resume(ws: string, runId: string): Promise<RunRecord> {
+    const run = await this.deps.store.resumeRun(ws, runId, this.deps.clock.now());
+    this.deps.notifier.runChanged(run.id);
+    this.deps.notifier.workAvailable();
+    return run;
+  }
+
+  /**
+   * Cancels; in-flight producers on this node are aborted at once, on other nodes at their
+   * next heartbeat. Cancelling a canceled run returns it unchanged.
+   * @throws IllegalTransitionError (409) naming the status of a succeeded/partial/failed run
+   */
+  async cancel(ws: string, runId: string): Promise<RunRecord> {
+    const res = await this.deps.store.cancelRun(ws, runId, this.deps.clock.now());
+    if (res.changed) this.deps.notifier.runCanceled(res.run.id);
+    return res.run;
+  }
+
+  /**
+   * Re-executes only the failed items.
+   * @throws RunyardError `nothing_to_retry` (422); IllegalTransitionError (409)
+   */
+  async retryFailed(ws: string, runId: string): Promise<{ run: RunRecord; retried: number }> {
+    const res = await this.deps.store.retryFailedItems(ws, runId, this.deps.clock.now());
+    this.deps.notifier.runChanged(res.run.id);
+    this.deps.notifier.workAvailable();
+    return res;
+  }
+
+  /**
+   * A new run of the same target with `retry_of` set. `version`: the original's frozen spec and
+   * item inputs; `current`: the target's definition and rows as they are now.
+   * @throws NotFoundError; ValidationError
+   */
+  async rerun(ws: string, runId: string, pin: RerunPin, idempotencyKey?: string): Promise<{ run: RunRecord; created: boolean }> {
+    const { store } = this.deps;
+    const original = await store.getRun(ws, runId);
+    if (!original) throw new NotFoundError('run', runId);
+    const opts = {
+      retry_of: original.id,
+      mode: original.mode,
+      tags: original.tags,
+      trigger: { type: 'manual' as const },
+      ...(original.prompt === null ? {} : { prompt: original.prompt }),
+      ...(original.session_id === null ? {} : { session_id: original.session_id }),
+      ...(idempotencyKey === undefined ? {} : { idempotency_key: idempotencyKey }),
+    };
+    if (pin === 'current') {
+      const { table_id, column_id } = original.spec;
+      if (!table_id || !column_id) throw new ValidationError(`pin: run ${original.id} has no current definition to re-run; use pin=version`, { field: 'pin' });
+      return this.deps.runs.startColumnRun(ws, table_id, column_id, { ...opts, profile: original.profile });
+    }
+    const items: ItemRecord[] = [];
+    for (let cursor: string | undefined, first = true; first || cursor !== undefined; first = false) {
+      const page = await store.listItems(ws, original.id, {}, { limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
+      items.push(...page.data);
+      cursor = page.next_cursor ?? undefined;
+    }
+    return this.deps.runs.createRun(ws, {
+      kind: original.kind,
+      target_id: original.target_id,
+      target_version: original.target_version,
+      name: original.name,
+      profile: this.deps.profiles.resolve(original.profile),
+      spec: original.spec,
+      opts,
+      items: items.map((i) => ({ key: i.key, inputs: i.inputs })),
+    });
+  }
+}

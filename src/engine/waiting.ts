@@ -1,0 +1,43 @@
+/**
+ * Gathers the facts behind waiting reasons (live nodes, their free slots, each run's earliest
+ * due item) and applies the pure rule in core/waiting.ts. One nodes query and one in-flight
+ * query per call, then one index seek per non-terminal run.
+ */
+import type { Clock } from '../core/ids.js';
+import type { RunRecord } from '../core/model.js';
+import { isTerminalRun } from '../core/status.js';
+import { waitingReason, type WaitingReason } from '../core/waiting.js';
+import type { NodeRecord, Store } from '../store/port.js';
+
+/** A node is alive when it heartbeated within this many heartbeat intervals. */
+const ALIVE_HEARTBEATS = 3;
+
+/** Is a node alive at `now`: not stopped, and heartbeated within three heartbeat intervals? */
+export function isNodeAlive(node: NodeRecord, now: number, heartbeatMs: number): boolean {
+  return node.stopped_at === null && node.heartbeat_at >= now - ALIVE_HEARTBEATS * heartbeatMs;
+}
+
+export class WaitingService {
+  constructor(private readonly deps: { store: Store; clock: Clock; heartbeatMs: number }) {}
+
+  /** Waiting reasons of the given runs by id (null for progressing or terminal runs). */
+  async explain(ws: string, runs: RunRecord[]): Promise<Map<string, WaitingReason | null>> {
+    const out = new Map<string, WaitingReason | null>();
+    const open = runs.filter((r) => !isTerminalRun(r.status));
+    for (const r of runs) out.set(r.id, null);
+    if (open.length === 0) return out;
+    const now = this.deps.clock.now();
+    const [nodes, inFlight, due] = await Promise.all([
+      this.deps.store.listNodes(),
+      this.deps.store.inFlightByNode(),
+      this.deps.store.earliestDue(
+        ws,
+        open.map((r) => r.id),
+      ),
+    ]);
+    const alive = nodes.filter((n) => isNodeAlive(n, now, this.deps.heartbeatMs));
+    const freeSlots = alive.reduce((sum, n) => sum + Math.max(0, n.capacity - (inFlight.get(n.id) ?? 0)), 0);
+    for (const r of open) out.set(r.id, waitingReason(r, { nodesAlive: alive.length, freeSlots, earliestDueAt: due.get(r.id) ?? null }, now));
+    return out;
+  }
+}

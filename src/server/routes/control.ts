@@ -1,0 +1,102 @@
+/**
+ * Run control and nodes.
+ * - `POST /v1/runs/{run_id}/pause` · `/resume` · `/cancel` → Run (409 `illegal_transition`
+ *   naming the current status); cancelling a canceled run returns it unchanged
+ * - `POST /v1/runs/{run_id}/retry-failed` → `{ run, retried }` (422 `nothing_to_retry`)
+ * - `POST /v1/runs/{run_id}/rerun` `{ pin: version | current }` → 201 Run with `retry_of`
+ * - `GET /v1/nodes` → registered engine nodes with liveness and in-flight counts
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Engine } from '../../engine/engine.js';
+import { isNodeAlive } from '../../engine/waiting.js';
+import type { ServerContext } from '../context.js';
+import { iso, presentOne } from '../present.js';
+import { ErrorSchema, NodeSchema, RerunBody, RunSchema } from '../schemas.js';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const errors = {
+  404: json(ErrorSchema, 'Not found'),
+  409: json(ErrorSchema, 'Not allowed in the current status (details.status)'),
+  422: json(ErrorSchema, 'Invalid input'),
+};
+const RunId = z.object({ run_id: z.string().openapi({ param: { name: 'run_id', in: 'path' } }) });
+
+export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
+  const ws = engine.workspaceId;
+  const simple = [
+    ['pause', 'Pause: no new item is claimed; in-flight items finish', (id: string) => engine.control.pause(ws, id)],
+    ['resume', 'Resume a paused run', (id: string) => engine.control.resume(ws, id)],
+    ['cancel', 'Cancel: unfinished items become canceled; in-flight producers are aborted', (id: string) => engine.control.cancel(ws, id)],
+  ] as const;
+  for (const [action, summary, fn] of simple) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/runs/{run_id}/${action}`,
+        summary,
+        request: { params: RunId },
+        responses: { 200: json(RunSchema, 'The run'), ...errors },
+      }),
+      async (c) => c.json(await presentOne(engine, sc.baseUrl(), await fn(c.req.valid('param').run_id)), 200),
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/runs/{run_id}/retry-failed',
+      summary: 'Re-execute only the failed items (succeeded items never run again)',
+      request: { params: RunId },
+      responses: { 200: json(z.object({ run: RunSchema, retried: z.number().int() }), 'The run and how many items were retried'), ...errors },
+    }),
+    async (c) => {
+      const res = await engine.control.retryFailed(ws, c.req.valid('param').run_id);
+      return c.json({ run: await presentOne(engine, sc.baseUrl(), res.run), retried: res.retried }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/runs/{run_id}/rerun',
+      summary: 'A new run of the same target with retry_of set',
+      request: {
+        params: RunId,
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        body: { content: { 'application/json': { schema: RerunBody } }, required: false },
+      },
+      responses: { 201: json(RunSchema, 'The new run'), 200: json(RunSchema, 'The run created earlier with this Idempotency-Key'), ...errors },
+    }),
+    async (c) => {
+      const body = c.req.header('content-type') ? c.req.valid('json') : { pin: 'version' as const };
+      const { run, created } = await engine.control.rerun(ws, c.req.valid('param').run_id, body.pin, c.req.valid('header')['idempotency-key']);
+      return c.json(await presentOne(engine, sc.baseUrl(), run), created ? 201 : 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/nodes',
+      summary: 'Engine nodes: liveness, capacity, items in flight',
+      responses: { 200: json(z.object({ data: z.array(NodeSchema) }), 'Nodes') },
+    }),
+    async (c) => {
+      const [nodes, inFlight] = await Promise.all([engine.store.listNodes(), engine.store.inFlightByNode()]);
+      const now = engine.clock.now();
+      const data = nodes.map((n) => ({
+        id: n.id,
+        hostname: n.hostname,
+        pid: n.pid,
+        roles: n.roles,
+        capacity: n.capacity,
+        in_flight: inFlight.get(n.id) ?? 0,
+        alive: isNodeAlive(n, now, engine.options.heartbeatMs),
+        started_at: iso(n.started_at),
+        heartbeat_at: iso(n.heartbeat_at),
+        stopped_at: iso(n.stopped_at),
+      }));
+      return c.json({ data }, 200);
+    },
+  );
+}

@@ -1,0 +1,127 @@
+/**
+ * A real `runyard up` process plus a recording js producer for run-control tests. The producer
+ * appends one line per call to a marker file (`key attempt pid start_ms`), sleeps the row's `ms`
+ * (abortably), then behaves by the row's `kind` (`ok`, `perm`, `trans` while `<dir>/fail-trans`
+ * exists), and records the time
+ * its AbortSignal fired (`<dir>/aborted.log`).
+ */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/fixtures.js';
+import { spawnRunyard, type RunyardProcess } from '../helpers/proc.js';
+
+export type Json = Record<string, unknown> & { error?: { code: string; message: string; details: Record<string, unknown> } };
+
+export interface Harness {
+  dir: string;
+  ry: RunyardProcess;
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }>;
+  /** Imports `rows` and adds the recording column; returns the table id. */
+  table(name: string, rows: { n: number; kind: string; ms?: number }[], profile?: string): Promise<string>;
+  start(tableId: string, body?: Record<string, unknown>): Promise<Json>;
+  waitTerminal(runId: string, timeoutMs?: number): Promise<Json>;
+  calls(): { key: string; attempt: number; pid: number; at: number }[];
+  aborts(): { key: string; at: number }[];
+  events(runId: string): Promise<Json[]>;
+  items(runId: string, status?: string): Promise<Json[]>;
+  close(): Promise<void>;
+}
+
+const MODULE = (dir: string) => `import { appendFileSync, existsSync } from 'node:fs';
+export default async (input, ctx) => {
+  appendFileSync(${JSON.stringify(join(dir, 'calls.log'))}, input.n + ' ' + ctx.attempt + ' ' + process.pid + ' ' + Date.now() + '\\n');
+  await new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, Number(input.ms));
+    ctx.signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      appendFileSync(${JSON.stringify(join(dir, 'aborted.log'))}, input.n + ' ' + Date.now() + '\\n');
+      reject(new Error('aborted'));
+    });
+  });
+  if (input.kind === 'perm') throw Object.assign(new Error('permanent failure of ' + input.n), { retryable: false, code: 'perm' });
+  if (input.kind === 'trans' && existsSync(${JSON.stringify(join(dir, 'fail-trans'))})) throw Object.assign(new Error('transient failure of ' + input.n), { code: 'trans' });
+  return { n: Number(input.n), double: Number(input.n) * 2 };
+};
+`;
+
+function lines(path: string): string[][] {
+  return existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' '))
+    : [];
+}
+
+/** Starts a server on a fresh SQLite file. */
+export async function harness(env: Record<string, string> = {}, args: string[] = []): Promise<Harness> {
+  const dir = tempDir('runyard-control-');
+  writeFileSync(join(dir, 'rec.mjs'), MODULE(dir));
+  const ry = await spawnRunyard(['--database', join(dir, 'r.db'), ...args], env);
+  const call = async (method: string, path: string, body?: unknown) => {
+    const init: RequestInit = { method, headers: body === undefined ? {} : { 'content-type': 'application/json' } };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const res = await fetch(`${ry.url}${path}`, init);
+    const text = await res.text();
+    return { status: res.status, json: (text ? JSON.parse(text) : {}) as Json };
+  };
+  const h: Harness = {
+    dir,
+    ry,
+    call,
+    async table(name, rows, profile = 'small') {
+      const t = await call('POST', '/v1/tables', {
+        name,
+        format: 'json',
+        data: JSON.stringify(rows.map((r) => ({ n: String(r.n), kind: r.kind, ms: String(r.ms ?? 5) }))),
+      });
+      if (t.status !== 201) throw new Error(JSON.stringify(t.json));
+      const col = await call('POST', `/v1/tables/${String(t.json.id)}/columns`, {
+        name: 'rec',
+        producer: 'js',
+        config: { module: join(dir, 'rec.mjs'), input: { n: '{{n}}', kind: '{{kind}}', ms: '{{ms}}' } },
+        profile,
+      });
+      if (col.status !== 201) throw new Error(JSON.stringify(col.json));
+      return String(t.json.id);
+    },
+    async start(tableId, body = {}) {
+      const r = await call('POST', `/v1/tables/${tableId}/columns/rec/runs`, body);
+      if (r.status !== 201) throw new Error(JSON.stringify(r.json));
+      return r.json;
+    },
+    async waitTerminal(runId, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const r = (await call('GET', `/v1/runs/${runId}`)).json;
+        if (['succeeded', 'partial', 'failed', 'canceled'].includes(String(r.status))) return r;
+        if (Date.now() > deadline) throw new Error(`run ${runId} still ${String(r.status)}`);
+        await new Promise((res) => setTimeout(res, 25));
+      }
+    },
+    calls: () =>
+      lines(join(dir, 'calls.log')).map(([key, attempt, pid, at]) => ({ key: String(key), attempt: Number(attempt), pid: Number(pid), at: Number(at) })),
+    aborts: () => lines(join(dir, 'aborted.log')).map(([key, at]) => ({ key: String(key), at: Number(at) })),
+    async events(runId) {
+      const out: Json[] = [];
+      for (let after = 0; ;) {
+        const page = (await call('GET', `/v1/runs/${runId}/events?after=${after}&limit=1000`)).json.data as Json[];
+        out.push(...page);
+        if (page.length < 1000) return out;
+        after = Number(page.at(-1)?.seq);
+      }
+    },
+    async items(runId, status) {
+      const out: Json[] = [];
+      for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+        const q: string = `/v1/runs/${runId}/items?limit=1000${status ? `&status=${status}` : ''}${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = (await call('GET', q)).json;
+        out.push(...(page.data as Json[]));
+        cursor = page.next_cursor as string | null;
+      }
+      return out;
+    },
+    close: () => ry.kill('SIGTERM'),
+  };
+  return h;
+}
