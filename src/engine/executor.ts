@@ -66,6 +66,7 @@ export class Executor {
     const { options } = this.deps;
     this.running = true;
     await this.heartbeatNode();
+    await this.guard('dead-node check', () => this.expireDeadLocalNodes());
     this.unsubscribe = [this.deps.notifier.onWork(() => this.wake()), this.deps.notifier.onCancel((runId) => this.abortRun(runId))];
     this.timers.push(setInterval(() => void this.guard('heartbeat', () => this.heartbeat()), options.heartbeatMs));
     this.timers.push(setInterval(() => void this.guard('sweep', () => this.sweep()), options.sweepMs));
@@ -301,6 +302,7 @@ export class Executor {
 
   private async heartbeat(): Promise<void> {
     await this.heartbeatNode();
+    await this.expireDeadLocalNodes();
     const leases = [...this.inFlight.values()].map((f) => ({ item_id: f.claim.item.id, lease_token: f.claim.lease_token }));
     const lost = await this.deps.store.heartbeatItems(leases, this.deps.clock.now(), this.deps.options.leaseMs);
     for (const id of lost) {
@@ -326,6 +328,23 @@ export class Executor {
     });
   }
 
+  /**
+   * A node on this host whose process no longer exists (it was killed before it could stop)
+   * holds leases nobody will renew: expire them now instead of waiting out the lease, so a
+   * restart picks its orphans up within a sweep. A pid that exists (or was reused) proves
+   * nothing, and other hosts' nodes are left to lease expiry.
+   */
+  private async expireDeadLocalNodes(): Promise<void> {
+    const now = this.deps.clock.now();
+    const host = hostname();
+    for (const node of await this.deps.store.listNodes()) {
+      if (node.id === this.nodeId || node.stopped_at !== null || node.hostname !== host || node.pid === process.pid || processExists(node.pid)) continue;
+      const n = await this.deps.store.expireNodeLeases(node.id, now);
+      await this.deps.store.stopNode(node.id, now);
+      if (n > 0) this.deps.logger.info('expired the leases of a dead node on this host', { node_id: node.id, pid: node.pid, items: n });
+    }
+  }
+
   private async sweep(): Promise<void> {
     const n = await this.deps.store.recoverExpiredLeases(this.deps.clock.now(), 1000);
     if (n > 0) {
@@ -341,6 +360,16 @@ export class Executor {
     } catch (err) {
       this.deps.logger.error(`${what} failed`, { error: (err as Error).message });
     }
+  }
+}
+
+/** Does a process with this pid exist on this host? (`EPERM`: it exists but is not ours.) */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -218,6 +218,11 @@ export interface Store {
   /** Inserts or refreshes a node row (heartbeat). */
   upsertNode(node: NodeRecord): Promise<void>;
   listNodes(): Promise<NodeRecord[]>;
+  /**
+   * Expires every lease a node holds (sets `lease_expires_at` to `now`), so the next sweep
+   * recovers its items; used when the node is known to be dead. @returns how many leases
+   */
+  expireNodeLeases(nodeId: string, now: number): Promise<number>;
   /** Marks a node stopped. */
   stopNode(nodeId: string, now: number): Promise<void>;
 }

@@ -894,6 +894,28 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.equal(await store.recoverExpiredLeases(T0 + 10 * LEASE_MS, 100), 0);
       });
 
+      test("expireNodeLeases hands a dead node's items to the next sweep, and only that node's", async () => {
+        const { run } = await startedRun({ items: 4 });
+        const mine = await store.claimItems(NODE, T0, LEASE_MS, 2);
+        const theirs = await store.claimItems('nod_other', T0, LEASE_MS, 2);
+        assert.equal(mine.length + theirs.length, 4);
+        assert.equal(await store.expireNodeLeases(NODE, T0 + 5), 2);
+        assert.equal(await store.recoverExpiredLeases(T0 + 5, 100), 2, 'recovered long before the lease would have run out');
+        const items = (await store.listItems(WS, run.id, {}, { limit: 10 })).data;
+        for (const c of mine) assert.equal(items.find((i) => i.id === c.item.id)?.status, 'pending');
+        for (const c of theirs) assert.equal(items.find((i) => i.id === c.item.id)?.status, 'running');
+        assert.deepEqual(
+          (
+            await store.completeItems(
+              mine.map((c) => succeeded(c)),
+              T0 + 6,
+            )
+          ).lease_lost.sort(),
+          mine.map((c) => c.item.id).sort(),
+        );
+        await assertCounts(store, WS, run.id);
+      });
+
       test('recoverExpiredLeases honours its limit and a later sweep takes the rest', async () => {
         const { run } = await startedRun({ items: 5 });
         assert.equal((await claim(T0, 10)).length, 5);

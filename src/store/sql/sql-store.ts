@@ -121,6 +121,17 @@ export abstract class SqlStore implements Store {
     const rows = await this.ctx.db.selectFrom('nodes').selectAll().orderBy('started_at', 'desc').execute();
     return rows.map(toNode);
   }
+  async expireNodeLeases(nodeId: string, now: number): Promise<number> {
+    const res = await this.ctx.tx((db) =>
+      db
+        .updateTable('items')
+        .set({ lease_expires_at: now - 1 })
+        .where('lease_owner', '=', nodeId)
+        .where('status', '=', 'running')
+        .executeTakeFirst(),
+    );
+    return Number(res.numUpdatedRows);
+  }
   async stopNode(nodeId: string, now: number): Promise<void> {
     await this.ctx.tx((db) => db.updateTable('nodes').set({ stopped_at: now }).where('id', '=', nodeId).execute());
   }
