@@ -24,19 +24,11 @@ const schema = z.strictObject({
  */
 export type JsConfig = z.input<typeof schema>;
 
-/** Second argument of a user function: the attempt's context. */
-export interface JsFunctionContext {
-  /** Stable across attempts of the item; pass it to side effects. */
-  idempotencyKey: string;
-  /** Aborted when the run is canceled or the item times out. */
-  signal: AbortSignal;
-  /** 1-based attempt number. */
-  attempt: number;
-  runId: string;
-  itemId: string;
-  /** The run's env overrides (not the engine's environment). */
-  env: Record<string, string>;
-}
+/**
+ * Second argument of a user function: the attempt's context (the producer context without the
+ * inputs, which come as the first argument, and without the time budget).
+ */
+export type JsFunctionContext = Pick<ProducerContext, 'idempotencyKey' | 'signal' | 'attempt' | 'runId' | 'itemId' | 'env'>;
 
 /** The shape a user module exports: `(input, ctx) => value | Promise<value>`. */
 export type JsFunction = (input: unknown, ctx: JsFunctionContext) => unknown;
