@@ -16,6 +16,7 @@ export const ErrorCode = {
   import_failed: 'import_failed',
   conflict: 'conflict',
   nothing_to_retry: 'nothing_to_retry',
+  insufficient_credits: 'insufficient_credits',
   producer_failed: 'producer_failed',
   producer_timeout: 'producer_timeout',
   output_too_large: 'output_too_large',

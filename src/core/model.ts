@@ -86,6 +86,12 @@ export interface RunRecord extends RunCounts {
   secret_names: string[];
   /** Why a paused run is paused: `user` or `budget`. */
   paused_reason: string | null;
+  /** Budget: the most this run may reserve, µ; null for none. */
+  credit_cap: number | null;
+  /** µ reserved per item: the most one item can cost (core/credits.ts `itemCostBound`). */
+  item_cost_bound: number;
+  /** µ released back to the workspace so far; at the end reserved = used + released. */
+  credits_released: number;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;

@@ -43,6 +43,9 @@ export interface WaitingFacts {
   earliestDueAt: number | null;
   /** The run's not-before time, if any. */
   scheduledFor?: number | null;
+  /** µ the workspace has available, and µ this run must reserve to start. */
+  availableCredits?: number;
+  requiredCredits?: number;
 }
 
 function at(ms: number): string {
@@ -60,6 +63,12 @@ export function waitingReason(run: RunRecord, facts: WaitingFacts, now: number):
   if (run.status === 'waiting_for_input') return { code: 'waiting_for_input', message: 'an item is waiting for a person to answer' };
   if (run.status === 'queued' && facts.scheduledFor != null && facts.scheduledFor > now) {
     return { code: 'scheduled', message: `scheduled to start at ${at(facts.scheduledFor)}`, until: facts.scheduledFor };
+  }
+  if (run.status === 'queued' && (facts.requiredCredits ?? 0) > (facts.availableCredits ?? Infinity)) {
+    return {
+      code: 'insufficient_credits',
+      message: `the run needs ${facts.requiredCredits} µ reserved to start and the workspace has ${facts.availableCredits} µ available: grant credits and it starts`,
+    };
   }
   const hasWork = run.status === 'queued' || run.status === 'claimed' || run.items_pending > 0;
   if (!hasWork) return null;

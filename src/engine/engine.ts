@@ -9,11 +9,13 @@ import { silentLogger, type Logger } from './logger.js';
 import { Notifier } from './notifier.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './options.js';
 import { ControlService } from './control.js';
+import { CreditsService } from './credits.js';
 import { ProfileCatalog } from './profiles.js';
 import { RunsService } from './runs-service.js';
 import { TablesService } from './tables-service.js';
 import { WaitingService } from './waiting.js';
 import type { WorkloadProfile } from '../core/profile.js';
+import type { PriceTable } from '../core/credits.js';
 
 export interface EngineConfig {
   store: Store;
@@ -25,6 +27,8 @@ export interface EngineConfig {
   options?: Partial<EngineOptions>;
   /** Custom workload profiles by name, besides small, standard and large. */
   profiles?: Record<string, WorkloadProfile>;
+  /** Prices, µ per unit (core/credits.ts); none set: every run is free. */
+  prices?: PriceTable;
 }
 
 export interface Engine {
@@ -33,8 +37,10 @@ export interface Engine {
   readonly tables: TablesService;
   readonly runs: RunsService;
   readonly control: ControlService;
+  readonly credits: CreditsService;
   readonly waiting: WaitingService;
   readonly profiles: ProfileCatalog;
+  readonly prices: PriceTable;
   readonly clock: Clock;
   readonly options: EngineOptions;
   /** The workspace every request uses until API tokens arrive. */
@@ -55,21 +61,24 @@ export function createEngine(cfg: EngineConfig): Engine {
   const notifier = new Notifier();
   let executor: Executor | undefined;
   const profiles = new ProfileCatalog(cfg.profiles);
-  const runs = new RunsService({ store: cfg.store, clock, ids, notifier, profiles });
+  const prices = cfg.prices ?? {};
+  const runs = new RunsService({ store: cfg.store, clock, ids, notifier, profiles, prices });
   return {
     store: cfg.store,
     notifier,
     clock,
     options,
     profiles,
+    prices,
     workspaceId: DEFAULT_WORKSPACE_ID,
     tables: new TablesService({ store: cfg.store, clock, ids, producers: cfg.producers, profiles }),
     runs,
     control: new ControlService({ store: cfg.store, clock, notifier, runs, profiles }),
+    credits: new CreditsService({ store: cfg.store, clock, ids, notifier }),
     waiting: new WaitingService({ store: cfg.store, clock, heartbeatMs: options.heartbeatMs }),
     async startExecutor() {
       if (!executor) {
-        executor = new Executor({ store: cfg.store, clock, ids, random, producers: cfg.producers, notifier, logger, options });
+        executor = new Executor({ store: cfg.store, clock, ids, random, producers: cfg.producers, notifier, logger, options, prices });
         await executor.start();
       }
       return executor;

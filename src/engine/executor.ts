@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { decideRetry } from '../core/retry.js';
+import { itemCostBound, usageCost, type PriceTable } from '../core/credits.js';
 import { toItemError, type ItemError } from '../core/errors.js';
 import type { Clock, IdSource, RandomSource } from '../core/ids.js';
 import type { Producer } from '../core/producer.js';
@@ -28,6 +29,8 @@ export interface ExecutorDeps {
   notifier: Notifier;
   logger: Logger;
   options: EngineOptions;
+  /** Prices, µ per unit: a succeeded attempt's usage is priced here, capped at the item's bound. */
+  prices: PriceTable;
 }
 
 interface InFlight {
@@ -192,7 +195,7 @@ export class Executor {
         outputs: result.outputs ?? { value: result.value ?? null },
         usage: result.usage ?? null,
         provider: result.provider ?? null,
-        credits_used: 0,
+        credits_used: usageCost(this.deps.prices, run.spec.producer, result.usage ?? null, run.item_cost_bound),
         duration_ms: clock.now() - startedAt,
       };
     } catch (err) {
@@ -226,7 +229,11 @@ export class Executor {
       item_id: item.id,
       lease_token,
       value: null,
-      outputs: { dry_run: true, would_execute: { producer: run.spec.producer, inputs: item.inputs } },
+      outputs: {
+        dry_run: true,
+        would_execute: { producer: run.spec.producer, inputs: item.inputs },
+        estimated_credits_micro: itemCostBound(this.deps.prices, { producer: run.spec.producer, item_timeout_ms: run.spec.item_timeout_ms }),
+      },
       usage: null,
       provider: null,
       credits_used: 0,

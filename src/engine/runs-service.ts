@@ -9,6 +9,7 @@ import type { Clock, IdSource } from '../core/ids.js';
 import type { RunKind, RunMode, RunRecord, RunSpec, TriggerType } from '../core/model.js';
 import type { WorkloadProfile } from '../core/profile.js';
 import { renderDeep } from '../core/template.js';
+import { checkAmount, itemCostBound, type PriceTable } from '../core/credits.js';
 import type { NewRun, Store } from '../store/port.js';
 import type { Notifier } from './notifier.js';
 import type { ProfileCatalog } from './profiles.js';
@@ -35,6 +36,8 @@ export interface StartColumnRun {
   idempotency_key?: string;
   /** The run this one re-runs (`rerun`). */
   retry_of?: string;
+  /** Budget: the most this run may spend, µ (it pauses with reason `budget` when reached). */
+  budget_micro?: number;
 }
 
 export interface RunsDeps {
@@ -43,6 +46,8 @@ export interface RunsDeps {
   ids: IdSource;
   notifier: Notifier;
   profiles: ProfileCatalog;
+  /** Prices, µ per unit (core/credits.ts). */
+  prices: PriceTable;
 }
 
 /** What {@link RunsService.createRun} writes besides the items. */
@@ -112,6 +117,8 @@ export class RunsService {
     const live = mode === 'smoke_test' ? (d.opts.smoke_test_items ?? DEFAULT_SMOKE_TEST_ITEMS) : Infinity;
     const key = d.opts.idempotency_key;
     const now = clock.now();
+    // A dry run captures nothing, so it reserves nothing; its items report the estimate.
+    const bound = mode === 'dry_run' ? 0 : itemCostBound(this.deps.prices, { producer: d.spec.producer, item_timeout_ms: d.spec.item_timeout_ms });
     const input: NewRun = {
       run: {
         id: ids.next('run'),
@@ -137,6 +144,8 @@ export class RunsService {
         tags: d.opts.tags ?? [],
         spec: d.spec,
         overrides_env: null,
+        credit_cap: d.opts.budget_micro ?? null,
+        item_cost_bound: bound,
         created_at: now,
         started_at: null,
         finished_at: null,
@@ -167,6 +176,7 @@ export class RunsService {
       throw new ValidationError('smoke_test_items: expected an integer from 1 to 10000', { field: 'smoke_test_items' });
     }
     if (n !== undefined && opts.mode !== 'smoke_test') throw new ValidationError('smoke_test_items: only with mode smoke_test', { field: 'smoke_test_items' });
+    if (opts.budget_micro !== undefined) checkAmount(opts.budget_micro, 'budget_micro');
   }
 
   private async replay(ws: string, key: string, hash: string): Promise<RunRecord | undefined> {

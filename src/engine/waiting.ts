@@ -6,6 +6,7 @@
 import type { Clock } from '../core/ids.js';
 import type { RunRecord } from '../core/model.js';
 import { isTerminalRun } from '../core/status.js';
+import { startReservation } from '../core/credits.js';
 import { waitingReason, type WaitingReason } from '../core/waiting.js';
 import type { NodeRecord, Store } from '../store/port.js';
 
@@ -27,7 +28,8 @@ export class WaitingService {
     for (const r of runs) out.set(r.id, null);
     if (open.length === 0) return out;
     const now = this.deps.clock.now();
-    const [nodes, inFlight, due] = await Promise.all([
+    const [balance, nodes, inFlight, due] = await Promise.all([
+      this.deps.store.getBalance(ws),
       this.deps.store.listNodes(),
       this.deps.store.inFlightByNode(),
       this.deps.store.earliestDue(
@@ -37,7 +39,16 @@ export class WaitingService {
     ]);
     const alive = nodes.filter((n) => isNodeAlive(n, now, this.deps.heartbeatMs));
     const freeSlots = alive.reduce((sum, n) => sum + Math.max(0, n.capacity - (inFlight.get(n.id) ?? 0)), 0);
-    for (const r of open) out.set(r.id, waitingReason(r, { nodesAlive: alive.length, freeSlots, earliestDueAt: due.get(r.id) ?? null }, now));
+    for (const r of open) {
+      const facts = {
+        nodesAlive: alive.length,
+        freeSlots,
+        earliestDueAt: due.get(r.id) ?? null,
+        availableCredits: balance.available,
+        requiredCredits: startReservation(r),
+      };
+      out.set(r.id, waitingReason(r, facts, now));
+    }
     return out;
   }
 }

@@ -9,6 +9,7 @@ import type { Engine } from '../engine/engine.js';
 import type { ServerContext } from './context.js';
 import { errorBody, onError, zodErrorBody } from './errors.js';
 import { controlRoutes } from './routes/control.js';
+import { creditRoutes } from './routes/credits.js';
 import { runRoutes } from './routes/runs.js';
 import { tableRoutes } from './routes/tables.js';
 
@@ -39,6 +40,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   tableRoutes(app, engine, sc);
   runRoutes(app, engine, sc);
   controlRoutes(app, engine, sc);
+  creditRoutes(app, engine);
   app.doc('/openapi.json', {
     openapi: '3.0.3',
     info: {

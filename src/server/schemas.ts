@@ -39,6 +39,8 @@ export const RunSchema = z
     credits_used: z.number(),
     credits_reserved_micro: z.number().int(),
     credits_used_micro: z.number().int(),
+    credits_released_micro: z.number().int(),
+    budget_micro: z.number().int().nullable(),
     result_summary: z.string().nullable(),
     error: z.object({ code: z.string(), message: z.string(), item_id: z.string().nullable() }).nullable(),
     waiting_reason: z.object({ code: z.string(), message: z.string(), until: iso.nullable() }).nullable().openapi({
@@ -161,6 +163,7 @@ export const StartRunBody = z
     profile: z.string().optional(),
     mode: z.enum(['live', 'dry_run', 'smoke_test']).optional(),
     smoke_test_items: z.number().int().min(1).max(10_000).optional(),
+    budget_micro: z.number().optional().openapi({ description: 'The most this run may spend, integer micro-credits; it pauses (reason budget) when reached' }),
     trigger: z.enum(['manual', 'api', 'rule', 'schedule', 'webhook', 'event', 'chat']).optional(),
     actor: z.string().max(200).optional(),
     tags: z.array(z.string().max(100)).max(50).optional(),

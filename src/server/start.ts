@@ -9,6 +9,7 @@ import { createEngine, type Engine } from '../engine/engine.js';
 import { createLogger, type Logger } from '../engine/logger.js';
 import type { EngineOptions } from '../engine/options.js';
 import { parseCustomProfiles } from '../engine/profiles.js';
+import { parsePriceTable, type PriceTable } from '../core/credits.js';
 import type { WorkloadProfile } from '../core/profile.js';
 import { createProducerRegistry } from '../producers/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -30,6 +31,8 @@ export interface RunyardSettings {
   /** Base directory for `js` producer modules. @default process.cwd() */
   baseDir?: string;
   engine?: Partial<EngineOptions>;
+  /** Prices, µ per unit. @default parsed from `RUNYARD_PRICES` (JSON), else none (runs are free) */
+  prices?: PriceTable;
   /** Custom workload profiles. @default parsed from `RUNYARD_PROFILES` (JSON) */
   profiles?: Record<string, WorkloadProfile>;
   logger?: Logger;
@@ -73,6 +76,17 @@ export async function openStore(url: string): Promise<Store> {
   return store;
 }
 
+/** Parses a JSON environment setting. @throws RunyardError `validation_failed` naming `field` */
+function parseJsonSetting(name: string, field: string): unknown {
+  const text = process.env[name];
+  if (text === undefined || text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RunyardError('validation_failed', `${field}: ${name} is not valid JSON`, { field });
+  }
+}
+
 /** Starts Runyard. Resolves once the server listens. */
 export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRunyard> {
   const dataDir = s.dataDir ?? process.env.RUNYARD_DATA_DIR ?? './.runyard';
@@ -83,8 +97,16 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
     throw new RunyardError('validation_failed', `port: expected an integer from 0 to 65535, got ${port}`, { field: 'port' });
   const logger = s.logger ?? createLogger();
   const profiles = s.profiles ?? parseCustomProfiles(process.env.RUNYARD_PROFILES);
+  const prices = s.prices ?? parsePriceTable(parseJsonSetting('RUNYARD_PRICES', 'prices'));
   const store = await openStore(databaseUrl);
-  const engine = createEngine({ store, producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }), logger, options: s.engine ?? {}, profiles });
+  const engine = createEngine({
+    store,
+    producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }),
+    logger,
+    options: s.engine ?? {},
+    profiles,
+    prices,
+  });
   let baseUrl = '';
   const app = createApp(engine, { baseUrl: () => baseUrl });
   const server = await new Promise<ServerType>((res, rej) => {

@@ -7,6 +7,7 @@
  * data takes the workspace id and never touches another workspace's rows.
  */
 import type { CountDelta } from '../core/counts.js';
+import type { Balance, LedgerKind } from '../core/credits.js';
 import type { ItemError } from '../core/errors.js';
 import type { Usage } from '../core/producer.js';
 import type { ItemStatus, RunStatus } from '../core/status.js';
@@ -47,6 +48,7 @@ export interface NewRun {
     | 'pinned'
     | 'secret_names'
     | 'paused_reason'
+    | 'credits_released'
   >;
   /**
    * Encrypted per-run secrets as stored: `{"names": [...], "box": "<ciphertext>"}` JSON, or
@@ -104,6 +106,41 @@ export interface NodeRecord {
   started_at: number;
   heartbeat_at: number;
   stopped_at: number | null;
+}
+
+/** One ledger entry. `amount` in µ (negative only for an `adjust`). */
+export interface LedgerEntry {
+  seq: number;
+  id: string;
+  kind: LedgerKind;
+  amount: number;
+  run_id: string | null;
+  item_id: string | null;
+  idempotency_key: string;
+  reason: string | null;
+  created_at: number;
+}
+
+/** Usage over a window; credits in µ. */
+export interface UsageReport {
+  runs: number;
+  items: number;
+  input_tokens: number;
+  output_tokens: number;
+  credits_used: number;
+  by_target: Record<string, { runs: number; items: number; credits_used: number }>;
+  by_provider: Record<string, { items: number; input_tokens: number; output_tokens: number; credits_used: number }>;
+}
+
+/** One provider's figures in a run. Latencies in ms (null without finished items). */
+export interface ProviderStats {
+  provider: string;
+  calls: number;
+  successes: number;
+  failures: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  credits_used: number;
 }
 
 /** Input to {@link Store.createTable}. */
@@ -213,6 +250,32 @@ export interface Store {
   earliestDue(ws: string, runIds: string[]): Promise<Map<string, number | null>>;
   /** Number of items each node holds a lease on. */
   inFlightByNode(): Promise<Map<string, number>>;
+
+  // ---- credits ------------------------------------------------------------------------------
+  /** The workspace's balances, µ (from the cached account kept in step with the ledger). */
+  getBalance(ws: string): Promise<Balance>;
+  /**
+   * Posts a `grant` (amount > 0) or an `adjust` (±) with a reason. A repeated idempotency key
+   * changes nothing (`created: false`).
+   * @throws NotFoundError (unknown workspace); RunyardError `insufficient_credits` when a
+   *   negative adjustment would take `available` below zero
+   */
+  postCredit(
+    ws: string,
+    kind: 'grant' | 'adjust',
+    amount: number,
+    reason: string | null,
+    idempotencyKey: string,
+    now: number,
+  ): Promise<{ balance: Balance; created: boolean }>;
+  /** Ledger entries, oldest first; cursor pagination. */
+  listLedger(ws: string, filter: { run_id?: string; kind?: LedgerKind[] }, opts: { limit: number; cursor?: string }): Promise<Page<LedgerEntry>>;
+  /** The balance recomputed from every ledger entry (must equal {@link getBalance}). */
+  replayLedger(ws: string): Promise<Balance>;
+  /** Usage since `since` (ms): runs, items, tokens and µ by target and provider. */
+  usageSince(ws: string, since: number): Promise<UsageReport>;
+  /** Per-provider calls, successes, failures, p50/p95 latency and µ of one run. */
+  providerSummary(ws: string, runId: string, producer: string): Promise<ProviderStats[]>;
 
   // ---- nodes --------------------------------------------------------------------------------
   /** Inserts or refreshes a node row (heartbeat). */

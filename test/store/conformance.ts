@@ -61,6 +61,8 @@ export interface RunInput {
   spec?: Partial<RunSpec>;
   idempotency_key?: string | null;
   request_hash?: string | null;
+  credit_cap?: number | null;
+  item_cost_bound?: number;
 }
 
 /** A {@link NewRun} for `createRun`. */
@@ -94,6 +96,8 @@ export function newRun(ws: string, o: RunInput = {}): NewRun {
       tags: ['t'],
       spec,
       overrides_env: null,
+      credit_cap: o.credit_cap ?? null,
+      item_cost_bound: o.item_cost_bound ?? 0,
       created_at: T0,
       started_at: null,
       finished_at: null,

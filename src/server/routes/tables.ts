@@ -139,6 +139,7 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
         ...(body.profile === undefined ? {} : { profile: body.profile }),
         ...(body.mode === undefined ? {} : { mode: body.mode }),
         ...(body.smoke_test_items === undefined ? {} : { smoke_test_items: body.smoke_test_items }),
+        ...(body.budget_micro === undefined ? {} : { budget_micro: body.budget_micro }),
         ...(body.tags === undefined ? {} : { tags: body.tags }),
         trigger: { type: body.trigger ?? 'api', actor: body.actor ?? null },
         ...(key === undefined ? {} : { idempotency_key: key }),

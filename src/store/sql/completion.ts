@@ -9,6 +9,7 @@ import type { CompleteResult, Completion } from '../port.js';
 import { sql } from 'kysely';
 import { toJson, type Db, type SqlContext } from './context.js';
 import type { CellsTable } from './schema.js';
+import { costBounds, postEntries, type NewEntry } from './ledger.js';
 import { appendEvents, type NewEvent } from './events.js';
 import { applyDeltasAndFinish, RunDeltas } from './run-finish.js';
 
@@ -167,6 +168,8 @@ export async function completeItems(ctx: SqlContext, completions: Completion[], 
     const deltas = new RunDeltas();
     const events: NewEvent[] = [];
     const cellItems: { row: UpdatedItem; c: Extract<Completion, { kind: 'succeeded' | 'failed' }> }[] = [];
+    const bounds = await costBounds(db, [...new Set(updated.map((u) => u.run_id))]);
+    const ledger: NewEntry[] = [];
     for (const c of unique) {
       const row = byId.get(c.item_id);
       if (!row) {
@@ -182,7 +185,16 @@ export async function completeItems(ctx: SqlContext, completions: Completion[], 
       else if (c.kind === 'retrying')
         events.push({ ...base, type: 'item.retrying', data: { attempt, code: c.error.code, next_attempt_at: c.next_attempt_at } });
       else events.push({ ...base, type: 'item.released', data: { attempt } });
-      if (c.kind === 'succeeded' || c.kind === 'failed') cellItems.push({ row, c });
+      if (c.kind === 'succeeded' || c.kind === 'failed') {
+        cellItems.push({ row, c });
+        // Settle the item's reservation: capture what it cost (succeeded), release the rest.
+        const u = bounds.get(row.run_id) ?? 0;
+        const used = c.kind === 'succeeded' ? Math.max(0, Math.min(c.credits_used, u)) : 0;
+        const ids = { workspace_id: row.workspace_id, run_id: row.run_id, item_id: row.id };
+        ledger.push({ ...ids, kind: 'capture', amount: used, idempotency_key: `capture:${row.id}` });
+        ledger.push({ ...ids, kind: 'release', amount: u - used, idempotency_key: `release:${row.id}:a${attempt}` });
+        deltas.addCredits(row.run_id, used, u - used);
+      }
     }
     const runSpecs = await specs(db, [...new Set(cellItems.map((x) => x.row.run_id))]);
     const cells: CellsTable[] = [];
@@ -192,6 +204,7 @@ export async function completeItems(ctx: SqlContext, completions: Completion[], 
       if (cell) cells.push(cell);
     }
     await upsertCells(db, cells);
+    await postEntries(ctx, db, ledger, now);
     await appendEvents(ctx, db, events, now);
     const finished_runs = await applyDeltasAndFinish(ctx, db, deltas, now);
     return { accepted, lease_lost: lost, finished_runs };

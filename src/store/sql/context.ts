@@ -14,7 +14,7 @@ export interface SqlContext {
   /** Runs `fn` in one write transaction; commits when it resolves, rolls back when it throws. */
   tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** Makes ids (events, lease tokens) inside repository code. */
-  newId(prefix: 'evt' | 'lse'): string;
+  newId(prefix: 'evt' | 'lse' | 'led'): string;
 }
 
 /** JSON text for a column, or null. */

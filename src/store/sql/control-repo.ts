@@ -10,6 +10,8 @@ import type { Db, SqlContext } from './context.js';
 import { appendEvents } from './events.js';
 import { toRun } from './mapping.js';
 import { finishRun } from './run-finish.js';
+import { postEntries, readBalance, releaseRemainder } from './ledger.js';
+import { canReserve } from '../../core/credits.js';
 
 async function lockRun(ctx: SqlContext, db: Db, ws: string, runId: string): Promise<RunRecord> {
   let q = db.selectFrom('runs').selectAll().where('workspace_id', '=', ws).where('id', '=', runId);
@@ -90,10 +92,14 @@ export async function cancelRun(ctx: SqlContext, ws: string, runId: string, now:
       .where(sql<boolean>`status IN ('pending', 'retrying')`)
       .executeTakeFirst();
     const canceled = inFlight.length + Number(rest.numUpdatedRows);
+    // Nothing more will be captured: everything the run still holds goes back.
+    const release = releaseRemainder(run, 'cancel');
+    if (release) await postEntries(ctx, db, [release], now);
     const row = await db
       .updateTable('runs')
       .set({
         status: 'canceled',
+        credits_released: run.credits_released + (release?.amount ?? 0),
         items_canceled: run.items_canceled + canceled,
         items_pending: 0,
         items_running: 0,
@@ -124,6 +130,33 @@ export async function retryFailedItems(ctx: SqlContext, ws: string, runId: strin
     if (run.items_failed === 0) {
       throw new RunyardError('nothing_to_retry', `run ${run.id} has no failed items to retry (status ${run.status})`, { status: run.status, field: 'run_id' });
     }
+    // Each retried item needs its bound reserved again (its first reservation was settled).
+    const need = run.item_cost_bound * run.items_failed;
+    if (need > 0) {
+      const balance = await readBalance(ctx, db, run.workspace_id);
+      if (!canReserve(balance, need)) {
+        throw new RunyardError('insufficient_credits', `retrying ${run.items_failed} items needs ${need} µ; ${balance.available} µ are available`, {
+          field: 'run_id',
+          required_micro: need,
+          available_micro: balance.available,
+        });
+      }
+      await postEntries(
+        ctx,
+        db,
+        [
+          {
+            workspace_id: run.workspace_id,
+            kind: 'reserve',
+            amount: need,
+            run_id: run.id,
+            item_id: null,
+            idempotency_key: `reserve:${run.id}:retry:${run.credits_reserved}`,
+          },
+        ],
+        now,
+      );
+    }
     const res = await db
       .updateTable('items')
       .set((eb) => ({
@@ -144,6 +177,7 @@ export async function retryFailedItems(ctx: SqlContext, ws: string, runId: strin
       .set({
         items_failed: run.items_failed - retried,
         items_pending: run.items_pending + retried,
+        credits_reserved: run.credits_reserved + need,
         updated_at: now,
         ...(reopen ? { status: 'running', finished_at: null, error: null, result_summary: null } : {}),
       })

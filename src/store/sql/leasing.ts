@@ -7,12 +7,36 @@ import type { ItemError } from '../../core/errors.js';
 import { transitionItem, transitionRun } from '../../core/status.js';
 import type { RunRecord } from '../../core/model.js';
 import type { ClaimedItem } from '../port.js';
-import type { SqlContext } from './context.js';
+import type { Db, SqlContext } from './context.js';
+import { canReserve, startReservation } from '../../core/credits.js';
+import { costBounds, outstandingOf, postEntries, readBalance, type NewEntry } from './ledger.js';
 import { appendEvents, type NewEvent } from './events.js';
 import { toItem, toRun } from './mapping.js';
 import { applyDeltasAndFinish, finishRun, RunDeltas } from './run-finish.js';
 import { cellRow, specs, upsertCells } from './completion.js';
 import type { CellsTable } from './schema.js';
+
+/** How many more items the run's remaining reservation covers (each may cost its bound). */
+function affordableItems(run: RunRecord): number {
+  if (run.item_cost_bound === 0) return Number.MAX_SAFE_INTEGER;
+  return Math.floor((outstandingOf(run) - run.items_running * run.item_cost_bound) / run.item_cost_bound);
+}
+
+async function pauseForBudget(ctx: SqlContext, db: Db, run: RunRecord, now: number): Promise<void> {
+  transitionRun(run.id, run.status, 'paused');
+  await db
+    .updateTable('runs')
+    .set({ status: 'paused', paused_reason: 'budget', updated_at: now })
+    .where('id', '=', run.id)
+    .where('status', '=', 'running')
+    .execute();
+  await appendEvents(
+    ctx,
+    db,
+    [{ workspace_id: run.workspace_id, run_id: run.id, item_id: null, type: 'run.paused', data: { reason: 'budget', credits_reserved: run.credits_reserved } }],
+    now,
+  );
+}
 
 /**
  * Claimable item statuses as literal SQL: SQLite only uses the partial index `items_claimable`
@@ -34,9 +58,21 @@ export async function startQueuedRuns(ctx: SqlContext, nodeId: string, now: numb
     for (const r of rows) {
       const run = toRun(r);
       transitionRun(run.id, run.status, 'running');
+      // Reserve the run's credits first: a run the balance does not cover stays queued (its
+      // waiting reason says insufficient_credits) and starts when a grant arrives.
+      const need = startReservation(run);
+      if (need > 0) {
+        if (!canReserve(await readBalance(ctx, db, run.workspace_id), need)) continue;
+        await postEntries(
+          ctx,
+          db,
+          [{ workspace_id: run.workspace_id, kind: 'reserve', amount: need, run_id: run.id, item_id: null, idempotency_key: `reserve:${run.id}:start` }],
+          now,
+        );
+      }
       const row = await db
         .updateTable('runs')
-        .set({ status: 'running', started_at: now, updated_at: now, claimed_by: nodeId })
+        .set({ status: 'running', started_at: now, updated_at: now, claimed_by: nodeId, credits_reserved: run.credits_reserved + need })
         .where('id', '=', run.id)
         .where('status', '=', 'queued')
         .returningAll()
@@ -83,8 +119,15 @@ export async function claimItems(ctx: SqlContext, nodeId: string, now: number, l
     const token = ctx.newId('lse');
     const expires = now + leaseMs;
     for (const { run } of runs) {
-      const want = Math.min(run.spec.concurrency - run.items_running, limit - claimed.length);
-      if (want <= 0) break;
+      if (claimed.length >= limit) break;
+      const affordable = affordableItems(run);
+      if (affordable <= 0) {
+        // The budget is spent: nothing more is claimed; once nothing is in flight, pause.
+        if (run.items_running === 0) await pauseForBudget(ctx, db, run, now);
+        continue;
+      }
+      const want = Math.min(run.spec.concurrency - run.items_running, limit - claimed.length, affordable);
+      if (want <= 0) continue;
       const due = await db
         .selectFrom('items')
         .select(['id', 'status'])
@@ -165,6 +208,8 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
     const deltas = new RunDeltas();
     const events: NewEvent[] = [];
     const runSpecs = await specs(db, [...new Set(rows.map((r) => r.run_id))]);
+    const bounds = await costBounds(db, [...new Set(rows.map((r) => r.run_id))]);
+    const ledger: NewEntry[] = [];
     const cells: CellsTable[] = [];
     for (const r of rows) {
       const exhausted = Number(r.attempt_count) >= Number(r.max_attempts);
@@ -201,6 +246,16 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
         data: { attempt: Number(r.attempt_count), node_id: r.lease_owner, next: to },
       });
       if (exhausted) {
+        const u = bounds.get(r.run_id) ?? 0;
+        ledger.push({
+          workspace_id: r.workspace_id,
+          kind: 'release',
+          amount: u,
+          run_id: r.run_id,
+          item_id: r.id,
+          idempotency_key: `release:${r.id}:a${r.attempt_count}`,
+        });
+        deltas.addCredits(r.run_id, 0, u);
         events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.id, type: 'item.failed', data: { code: 'worker_crashed' } });
         const target = { workspace_id: r.workspace_id, row_id: r.key, run_id: r.run_id, item_id: r.id, attempt: Number(r.attempt_count) };
         const cell = cellRow(runSpecs.get(r.run_id), target, 'failed', null, error, now);
@@ -208,6 +263,7 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
       }
     }
     await upsertCells(db, cells);
+    await postEntries(ctx, db, ledger, now);
     await appendEvents(ctx, db, events, now);
     await applyDeltasAndFinish(ctx, db, deltas, now);
     return events.filter((e) => e.type === 'item.lease_expired').length;

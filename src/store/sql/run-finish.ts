@@ -10,10 +10,14 @@ import { transitionRun, type ItemStatus } from '../../core/status.js';
 import type { Db, SqlContext } from './context.js';
 import { appendEvents } from './events.js';
 import { toRun } from './mapping.js';
+import { postEntries, releaseRemainder } from './ledger.js';
 
-/** Accumulates per-run count deltas from item transitions. */
+/** Count deltas plus the credit moves (µ) of one run. */
+type Delta = CountDelta & { credits_used?: number; credits_released?: number };
+
+/** Accumulates per-run count deltas from item transitions, and credit moves from ledger entries. */
 export class RunDeltas {
-  private readonly byRun = new Map<string, CountDelta>();
+  private readonly byRun = new Map<string, Delta>();
 
   /** Records one `from → to` transition of an item of `runId`. */
   add(runId: string, from: ItemStatus, to: ItemStatus): void {
@@ -22,7 +26,15 @@ export class RunDeltas {
     addTransitionDelta(d, from, to);
   }
 
-  entries(): [string, CountDelta][] {
+  /** Records µ captured (`used`) and released for a run. */
+  addCredits(runId: string, used: number, released: number): void {
+    let d = this.byRun.get(runId);
+    if (!d) this.byRun.set(runId, (d = {}));
+    d.credits_used = (d.credits_used ?? 0) + used;
+    d.credits_released = (d.credits_released ?? 0) + released;
+  }
+
+  entries(): [string, Delta][] {
     return [...this.byRun.entries()];
   }
 }
@@ -51,6 +63,9 @@ export async function applyDeltasAndFinish(ctx: SqlContext, db: Db, deltas: RunD
  */
 export async function finishRun(ctx: SqlContext, db: Db, run: RunRecord, now: number): Promise<RunRecord> {
   const outcome = runOutcome(run);
+  // Reconcile: whatever the run still holds goes back, so reserved = captured + released.
+  const rest = releaseRemainder(run, 'end');
+  if (rest) await postEntries(ctx, db, [rest], now);
   transitionRun(run.id, run.status, outcome.status);
   let error: RunError | null = null;
   if (run.items_failed > 0) {
@@ -74,7 +89,14 @@ export async function finishRun(ctx: SqlContext, db: Db, run: RunRecord, now: nu
     : `${run.items_succeeded} succeeded, ${run.items_failed} failed, ${run.items_skipped} skipped, ${run.items_canceled} canceled of ${run.items_total}`;
   const row = await db
     .updateTable('runs')
-    .set({ status: outcome.status, finished_at: now, updated_at: now, result_summary: summary, error: error && JSON.stringify(error) })
+    .set({
+      status: outcome.status,
+      finished_at: now,
+      updated_at: now,
+      result_summary: summary,
+      error: error && JSON.stringify(error),
+      credits_released: run.credits_released + (rest?.amount ?? 0),
+    })
     .where('id', '=', run.id)
     .where('status', '=', run.status)
     .returningAll()

@@ -96,6 +96,11 @@ export interface RunsTable {
   overrides_secrets: string | null;
   /** Why a run is paused: `user` or `budget`. */
   paused_reason: string | null;
+  /** Budget: the most this run may reserve, µ; null for none. */
+  credit_cap: number | null;
+  /** µ reserved per item (the most one item can cost). */
+  item_cost_bound: number;
+  credits_released: number;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -167,6 +172,31 @@ export interface OperationsTable {
   finished_at: number | null;
 }
 
+export interface LedgerEntriesTable {
+  seq: Generated<number>;
+  id: string;
+  workspace_id: string;
+  /** grant | reserve | capture | release | adjust */
+  kind: string;
+  /** µ; positive except for a negative adjust */
+  amount: number;
+  run_id: string | null;
+  item_id: string | null;
+  idempotency_key: string;
+  reason: string | null;
+  created_at: number;
+}
+
+/** Cached balances derived from the ledger in the same transactions (the ledger is the truth). */
+export interface CreditAccountsTable {
+  workspace_id: string;
+  granted: number;
+  captured: number;
+  outstanding: number;
+  adjusted: number;
+  updated_at: number;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   tables: TablesTable;
@@ -178,4 +208,6 @@ export interface Database {
   events: EventsTable;
   nodes: NodesTable;
   operations: OperationsTable;
+  ledger_entries: LedgerEntriesTable;
+  credit_accounts: CreditAccountsTable;
 }

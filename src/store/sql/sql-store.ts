@@ -11,6 +11,8 @@ import * as runs from './runs-repo.js';
 import * as leasing from './leasing.js';
 import { completeItems } from './completion.js';
 import * as control from './control-repo.js';
+import * as credits from './credits-repo.js';
+import type { LedgerKind } from '../../core/credits.js';
 import { toNode } from './mapping.js';
 
 export abstract class SqlStore implements Store {
@@ -105,6 +107,25 @@ export abstract class SqlStore implements Store {
   }
   inFlightByNode() {
     return control.inFlightByNode(this.ctx);
+  }
+
+  getBalance(ws: string) {
+    return credits.getBalance(this.ctx, ws);
+  }
+  postCredit(ws: string, kind: 'grant' | 'adjust', amount: number, reason: string | null, key: string, now: number) {
+    return credits.postCredit(this.ctx, ws, kind, amount, reason, key, now);
+  }
+  listLedger(ws: string, f: { run_id?: string; kind?: LedgerKind[] }, opts: { limit: number; cursor?: string }) {
+    return credits.listLedger(this.ctx, ws, f, opts);
+  }
+  replayLedger(ws: string) {
+    return credits.replayLedger(this.ctx, ws);
+  }
+  usageSince(ws: string, since: number) {
+    return credits.usageSince(this.ctx, ws, since);
+  }
+  providerSummary(ws: string, runId: string, producer: string) {
+    return credits.providerSummary(this.ctx, ws, runId, producer);
   }
 
   async upsertNode(n: NodeRecord): Promise<void> {

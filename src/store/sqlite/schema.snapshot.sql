@@ -26,6 +26,15 @@ CREATE TABLE columns (
   updated_at INTEGER NOT NULL
 );
 
+CREATE TABLE credit_accounts (
+  workspace_id TEXT PRIMARY KEY,
+  granted INTEGER NOT NULL DEFAULT 0,
+  captured INTEGER NOT NULL DEFAULT 0,
+  outstanding INTEGER NOT NULL DEFAULT 0,
+  adjusted INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL
+);
+
 CREATE TABLE events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
@@ -59,6 +68,19 @@ CREATE TABLE items (
   started_at INTEGER,
   finished_at INTEGER,
   duration_ms INTEGER
+);
+
+CREATE TABLE ledger_entries (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  workspace_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  run_id TEXT,
+  item_id TEXT,
+  idempotency_key TEXT NOT NULL,
+  reason TEXT,
+  created_at INTEGER NOT NULL
 );
 
 CREATE TABLE nodes (
@@ -126,7 +148,7 @@ CREATE TABLE runs (
   started_at INTEGER,
   finished_at INTEGER,
   updated_at INTEGER NOT NULL
-, pinned INTEGER NOT NULL DEFAULT 0, overrides_env TEXT, overrides_secrets TEXT, paused_reason TEXT);
+, pinned INTEGER NOT NULL DEFAULT 0, overrides_env TEXT, overrides_secrets TEXT, paused_reason TEXT, credit_cap INTEGER, item_cost_bound INTEGER NOT NULL DEFAULT 0, credits_released INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE runyard_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
 
@@ -165,6 +187,12 @@ CREATE INDEX items_leased ON items (lease_expires_at) WHERE status = 'running';
 CREATE UNIQUE INDEX items_order ON items (run_id, ordinal);
 
 CREATE INDEX items_status ON items (run_id, status, ordinal);
+
+CREATE UNIQUE INDEX ledger_idempotency ON ledger_entries (workspace_id, idempotency_key);
+
+CREATE INDEX ledger_run ON ledger_entries (run_id, seq) WHERE run_id IS NOT NULL;
+
+CREATE INDEX ledger_workspace ON ledger_entries (workspace_id, seq);
 
 CREATE INDEX operations_workspace ON operations (workspace_id, id);
 
