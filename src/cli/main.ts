@@ -12,6 +12,7 @@ import { registerCells } from './commands/cells.js';
 import { registerColumns } from './commands/columns.js';
 import { registerRuns } from './commands/runs.js';
 import { registerRunControl } from './commands/runs-control.js';
+import { registerCredits } from './commands/credits.js';
 import { registerTables } from './commands/tables.js';
 import { registerUp, StartError } from './commands/up.js';
 import { ExitCode, UsageError } from './common.js';
@@ -45,6 +46,7 @@ export function buildProgram(state: { json: boolean }): Command {
   registerColumns(program);
   registerRuns(program);
   registerRunControl(program);
+  registerCredits(program);
   registerCells(program);
   return program;
 }

@@ -194,7 +194,7 @@ export class Executor {
         value: result.value ?? null,
         outputs: result.outputs ?? { value: result.value ?? null },
         usage: result.usage ?? null,
-        provider: result.provider ?? null,
+        provider: result.provider ?? run.spec.producer,
         credits_used: usageCost(this.deps.prices, run.spec.producer, result.usage ?? null, run.item_cost_bound),
         duration_ms: clock.now() - startedAt,
       };

@@ -152,6 +152,32 @@ export class RunyardClient {
     return this.#json('GET', '/v1/events', { query: { run_id: opts.runId, after: opts.after, limit: opts.limit } });
   }
 
+  /** The workspace credit balance (µ fields `*_micro`). */
+  getBalance(): Promise<Record<string, unknown>> {
+    return this.#json('GET', '/v1/credits/balance');
+  }
+
+  /** Ledger entries, oldest first. */
+  listLedger(filters: { run_id?: string; kind?: string; limit?: number; cursor?: string } = {}): Promise<Page<Record<string, unknown>>> {
+    return this.#json('GET', '/v1/credits/ledger', { query: { ...filters } });
+  }
+
+  /** Grants credits (µ); with an idempotency key a repeat grants nothing. */
+  grantCredits(amountMicro: number, reason?: string, opts: { idempotencyKey?: string } = {}): Promise<Record<string, unknown>> {
+    const headers: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': opts.idempotencyKey };
+    return this.#json('POST', '/v1/credits/grants', { body: { amount_micro: amountMicro, ...(reason === undefined ? {} : { reason }) }, headers });
+  }
+
+  /** Usage in a rolling window (`1h`, `24h`, `7d`, `30d`). */
+  getUsage(window = '24h'): Promise<Record<string, unknown>> {
+    return this.#json('GET', '/v1/usage', { query: { window } });
+  }
+
+  /** Per-provider calls, successes, failures, p50/p95 latency and credits of a run. */
+  providerSummary(runId: string): Promise<List<Record<string, unknown>>> {
+    return this.#json('GET', `/v1/runs/${seg(runId)}/provider-summary`);
+  }
+
   /** Inspects a cell: value, status, inputs, error, attempts, run and item. */
   getCell(tableId: string, rowId: string, column: string): Promise<Cell> {
     return this.#json('GET', `/v1/tables/${seg(tableId)}/cells/${seg(rowId)}/${seg(column)}`);

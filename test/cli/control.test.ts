@@ -67,4 +67,27 @@ describe('runyard runs cancel|pause|resume|retry-failed|rerun, nodes, observabil
     const usage = await runCli(['columns', 'run', tableId, 'rec', '--mode', 'pretend', ...url]);
     assert.equal(usage.code, 2);
   });
+
+  test('credits from the command line: grant, balance, ledger, usage, provider summary', { timeout: 30_000 }, async () => {
+    const grant = await runCli(['credits', 'grant', '--amount', '12.5', '--reason', 'top-up', '--json', ...url]);
+    assert.equal(grant.code, 0, grant.stderr);
+    const balance = JSON.parse((await runCli(['credits', 'balance', '--json', ...url])).stdout) as { granted_micro: number };
+    assert.equal(balance.granted_micro, 12_500_000);
+    const readable = await runCli(['credits', 'balance', ...url]);
+    assert.match(readable.stdout, /12\.5/);
+    const ledger = JSON.parse((await runCli(['credits', 'ledger', '--kind', 'grant', '--json', ...url])).stdout) as { data: { reason: string }[] };
+    assert.equal(ledger.data.at(-1)?.reason, 'top-up');
+    for (const bad of ['-1', '0', '1.1234567', 'ten']) {
+      const r = await runCli(['credits', 'grant', '--amount', bad, ...url]);
+      assert.equal(r.code, 2, `--amount ${bad}`);
+    }
+    const usage = JSON.parse((await runCli(['usage', '--window', '1h', '--json', ...url])).stdout) as { window: string };
+    assert.equal(usage.window, '1h');
+    assert.equal((await runCli(['usage', '--window', '2h', ...url])).code, 2);
+    const runs = JSON.parse((await runCli(['runs', 'list', '--json', ...url])).stdout) as { data: { id: string }[] };
+    const summary = JSON.parse((await runCli(['runs', 'provider-summary', String(runs.data.at(-1)?.id), '--json', ...url])).stdout) as {
+      data: { provider: string }[];
+    };
+    assert.equal(summary.data[0]?.provider, 'js');
+  });
 });

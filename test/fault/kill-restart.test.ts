@@ -55,7 +55,9 @@ test('kill -9 mid-run and restart: nothing lost, nothing succeeded re-run, orpha
        return Number(input.n) * 2;
      };`,
   );
-  const first = await spawnRunyard(['--database', db]);
+  const env = { RUNYARD_PRICES: JSON.stringify({ js_call: 1000 }) };
+  const first = await spawnRunyard(['--database', db], env);
+  await api(first.url, '/v1/credits/grants', { amount_micro: 10_000_000, reason: 'test' });
   const table = await api(first.url, '/v1/tables', { name: 'nums', format: 'csv', data: `n\n${Array.from({ length: ROWS }, (_, i) => i).join('\n')}\n` });
   await api(first.url, `/v1/tables/${String(table.id)}/columns`, {
     name: 'double',
@@ -87,7 +89,7 @@ test('kill -9 mid-run and restart: nothing lost, nothing succeeded re-run, orpha
   assert.ok(orphans.size > 0, 'some items were in flight at the kill');
 
   const restartAt = Date.now();
-  const second = await spawnRunyard(['--database', db]);
+  const second = await spawnRunyard(['--database', db], env);
   try {
     let final: Record<string, unknown>;
     for (;;) {
@@ -120,6 +122,31 @@ test('kill -9 mid-run and restart: nothing lost, nothing succeeded re-run, orpha
     const byStatus = check.prepare('SELECT status, COUNT(*) AS n FROM items WHERE run_id = ? GROUP BY status').all(runId) as { status: string; n: number }[];
     check.close();
     assert.deepEqual(byStatus, [{ status: 'succeeded', n: ROWS }]);
+
+    // The ledger: one capture per item, the run reconciles, and a replay gives the cached balance.
+    const ledger = new Database(db, { readonly: true });
+    const captures = ledger.prepare("SELECT item_id, COUNT(*) AS n FROM ledger_entries WHERE kind = 'capture' GROUP BY item_id HAVING n > 1").all();
+    const sums = ledger.prepare('SELECT kind, SUM(amount) AS total FROM ledger_entries WHERE run_id = ? GROUP BY kind').all(runId) as {
+      kind: string;
+      total: number;
+    }[];
+    const totals = ledger.prepare('SELECT kind, SUM(amount) AS total FROM ledger_entries GROUP BY kind').all() as { kind: string; total: number }[];
+    const account = ledger.prepare('SELECT granted, captured, outstanding FROM credit_accounts').get() as {
+      granted: number;
+      captured: number;
+      outstanding: number;
+    };
+    ledger.close();
+    assert.deepEqual(captures, [], 'no item has two captures');
+    const of = (rows: { kind: string; total: number }[], k: string) => rows.find((r) => r.kind === k)?.total ?? 0;
+    assert.equal(of(sums, 'capture'), ROWS * 1000);
+    assert.equal(of(sums, 'reserve'), of(sums, 'capture') + of(sums, 'release'), 'reserved = captured + released');
+    assert.deepEqual(account, {
+      granted: of(totals, 'grant'),
+      captured: of(totals, 'capture'),
+      outstanding: of(totals, 'reserve') - of(totals, 'capture') - of(totals, 'release'),
+    });
+    assert.equal(account.outstanding, 0);
     const reclaim = Math.max(...[...orphans].map((n) => (after.find((c) => c.n === n)?.at ?? 0) - restartAt));
     console.log(`# kill-restart: ${orphans.size} orphans, slowest re-claim ${reclaim} ms after restart, ${duplicates} duplicate calls`);
   } finally {
