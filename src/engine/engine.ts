@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { Notifier } from './notifier.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './options.js';
 import { RunsService } from './runs-service.js';
+import type { SecretBox } from './secrets.js';
 import { TablesService } from './tables-service.js';
 
 export interface EngineConfig {
@@ -19,6 +20,8 @@ export interface EngineConfig {
   random?: RandomSource;
   logger?: Logger;
   options?: Partial<EngineOptions>;
+  /** Seals and opens per-run secrets. Without it, runs with secrets are refused. */
+  secrets?: SecretBox;
 }
 
 export interface Engine {
@@ -52,10 +55,10 @@ export function createEngine(cfg: EngineConfig): Engine {
     options,
     workspaceId: DEFAULT_WORKSPACE_ID,
     tables: new TablesService({ store: cfg.store, clock, ids, producers: cfg.producers }),
-    runs: new RunsService({ store: cfg.store, clock, ids, notifier }),
+    runs: new RunsService({ store: cfg.store, clock, ids, notifier, secrets: cfg.secrets, logger }),
     async startExecutor() {
       if (!executor) {
-        executor = new Executor({ store: cfg.store, clock, ids, random, producers: cfg.producers, notifier, logger, options });
+        executor = new Executor({ store: cfg.store, clock, ids, random, producers: cfg.producers, notifier, logger, options, secrets: cfg.secrets });
         await executor.start();
       }
       return executor;

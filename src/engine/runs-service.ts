@@ -9,10 +9,16 @@ import type { RunRecord, RunSpec, TriggerType } from '../core/model.js';
 import { findProfile } from '../core/profile.js';
 import { renderDeep } from '../core/template.js';
 import type { Store } from '../store/port.js';
+import type { Logger } from './logger.js';
 import type { Notifier } from './notifier.js';
+import { prepareManualRun, type ManualRunFields, type PreparedManualRun } from './run-overrides.js';
+import type { SecretBox } from './secrets.js';
 
-/** Options of {@link RunsService.startColumnRun}. */
-export interface StartColumnRun {
+/**
+ * Options of {@link RunsService.startColumnRun}. The manual-run fields (`prompt`, `session_id`,
+ * `overrides`) apply to this run only; the column's saved definition never changes.
+ */
+export interface StartColumnRun extends ManualRunFields {
   /** Display name. @default "<table name> · <column name>" */
   name?: string;
   /** Workload profile override. @default the column's profile */
@@ -28,6 +34,9 @@ export interface RunsDeps {
   clock: Clock;
   ids: IdSource;
   notifier: Notifier;
+  /** Seals per-run secrets; without it, requests with secrets are refused. */
+  secrets?: SecretBox | undefined;
+  logger?: Logger;
 }
 
 export class RunsService {
@@ -49,12 +58,14 @@ export class RunsService {
     const profileName = opts.profile ?? column.profile;
     const profile = findProfile(profileName);
     if (!profile) throw new ValidationError(`profile: unknown workload profile "${profileName}" (use small, standard or large)`, { field: 'profile' });
+    const manual = prepareManualRun(opts, this.deps.secrets);
     const key = opts.idempotency_key;
     if (key !== undefined && (key.length === 0 || key.length > 255 || /[\r\n\0]/.test(key))) {
       throw new ValidationError('Idempotency-Key: expected 1 to 255 characters without line breaks', { field: 'Idempotency-Key' });
     }
-    if (key !== undefined) {
-      const existing = await this.replay(ws, key, this.requestHash(column.id, opts));
+    const requestHash = key === undefined ? null : this.requestHash(column.id, opts, manual);
+    if (key !== undefined && requestHash !== null) {
+      const existing = await this.replay(ws, key, requestHash);
       if (existing) return { run: existing, created: false };
     }
     const rows = await store.allRows(ws, tableId);
@@ -100,8 +111,8 @@ export class RunsService {
           mode: 'live',
           trigger: { type: opts.trigger?.type ?? 'api', actor: opts.trigger?.actor ?? null, source_id: opts.trigger?.source_id ?? null },
           profile: profile.name,
-          prompt: null,
-          session_id: null,
+          prompt: manual.prompt,
+          session_id: manual.session_id,
           items_total: items.length,
           credits_reserved: 0,
           credits_used: 0,
@@ -111,18 +122,20 @@ export class RunsService {
           idempotency_key: key ?? null,
           tags: opts.tags ?? [],
           spec,
-          overrides_env: null,
+          overrides_env: manual.overrides_env,
           created_at: now,
           started_at: null,
           finished_at: null,
         },
         items,
-        request_hash: key === undefined ? null : this.requestHash(column.id, opts),
-        sealed_secrets: null,
+        request_hash: requestHash,
+        sealed_secrets: manual.sealed_secrets,
       },
       now,
     );
     if (result.created) this.deps.notifier.workAvailable();
+    // Names only: override values and secrets are never logged.
+    if (result.created) this.deps.logger?.debug('run created', { run_id: result.run.id, env_names: manual.env_names, secret_names: manual.secret_names });
     return result;
   }
 
@@ -142,10 +155,11 @@ export class RunsService {
     return run.run;
   }
 
-  private requestHash(columnId: string, opts: StartColumnRun): string {
-    const { idempotency_key: _k, ...rest } = opts;
+  private requestHash(columnId: string, opts: StartColumnRun, manual: PreparedManualRun): string {
+    // Overrides enter the hash as prepared: env sorted, secrets as a keyed fingerprint.
+    const { idempotency_key: _k, overrides: _o, ...rest } = opts;
     return createHash('sha256')
-      .update(JSON.stringify({ columnId, ...rest }))
+      .update(JSON.stringify({ columnId, ...rest, ...(manual.hashPart ? { overrides: manual.hashPart } : {}) }))
       .digest('hex');
   }
 }
