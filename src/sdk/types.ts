@@ -5,6 +5,7 @@
  */
 import type { z } from '@hono/zod-openapi';
 import type { AddColumnBody, CellSchema, ColumnSchema, EventSchema, ItemSchema, RowSchema, RunSchema, StartRunBody, TableSchema } from '../server/schemas.js';
+import type { ManualRunBody } from '../server/manual-run-schemas.js';
 
 /** A run (DESIGN.md §3): status, counts, credits, timestamps. */
 export type Run = z.infer<typeof RunSchema>;
@@ -24,6 +25,12 @@ export type Cell = z.infer<typeof CellSchema>;
 export type ColumnDefinition = z.infer<typeof AddColumnBody>;
 /** Body of `POST /v1/tables/{table_id}/columns/{column}/runs`. */
 export type StartRunRequest = z.infer<typeof StartRunBody>;
+
+/**
+ * Body of `POST /v1/runs`: a manual run of a target with an optional prompt, profile, session
+ * and per-run overrides (`overrides.secrets` values are write-only).
+ */
+export type ManualRunRequest = z.input<typeof ManualRunBody>;
 
 /** Input formats of a table import. */
 export type TableFormat = 'csv' | 'json' | 'ndjson';

@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Engine } from '../engine/engine.js';
 import type { ServerContext } from './context.js';
 import { errorBody, onError, zodErrorBody } from './errors.js';
+import { manualRunRoutes } from './routes/manual-runs.js';
 import { runRoutes } from './routes/runs.js';
 import { tableRoutes } from './routes/tables.js';
 
@@ -37,6 +38,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   app.get('/healthz', (c) => c.json({ ok: true }));
   tableRoutes(app, engine, sc);
   runRoutes(app, engine, sc);
+  manualRunRoutes(app, engine, sc);
   app.doc('/openapi.json', {
     openapi: '3.0.3',
     info: {

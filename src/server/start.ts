@@ -8,6 +8,7 @@ import { RunyardError } from '../core/errors.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { createLogger, type Logger } from '../engine/logger.js';
 import type { EngineOptions } from '../engine/options.js';
+import { loadSecretKey, SecretBox } from '../engine/secrets.js';
 import { createProducerRegistry } from '../producers/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/port.js';
@@ -29,6 +30,11 @@ export interface RunyardSettings {
   baseDir?: string;
   engine?: Partial<EngineOptions>;
   logger?: Logger;
+  /**
+   * Key of per-run secrets: 64 hex characters or the base64 of 32 bytes.
+   * @default `RUNYARD_SECRET_KEY`, else `<dataDir>/secret.key` (generated once, mode 0600)
+   */
+  secretKey?: string;
 }
 
 export interface RunningRunyard {
@@ -78,8 +84,10 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RunyardError('validation_failed', `port: expected an integer from 0 to 65535, got ${port}`, { field: 'port' });
   const logger = s.logger ?? createLogger();
+  const secretKey = await loadSecretKey({ env: s.secretKey ?? process.env.RUNYARD_SECRET_KEY, dataDir });
   const store = await openStore(databaseUrl);
-  const engine = createEngine({ store, producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }), logger, options: s.engine ?? {} });
+  const secrets = new SecretBox(secretKey.key);
+  const engine = createEngine({ store, producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }), logger, options: s.engine ?? {}, secrets });
   let baseUrl = '';
   const app = createApp(engine, { baseUrl: () => baseUrl });
   const server = await new Promise<ServerType>((res, rej) => {
@@ -90,7 +98,7 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   if (s.executor !== false) await engine.startExecutor();
-  logger.info('runyard up', { url: baseUrl, database: databaseUrl });
+  logger.info('runyard up', { url: baseUrl, database: databaseUrl, secret_key: secretKey.source });
   return {
     url: baseUrl,
     database: databaseUrl,
