@@ -142,3 +142,13 @@ describe('runyard runs create', () => {
     assert.match(profile.stderr, /profile: unknown workload profile/);
   });
 });
+
+describe('runyard up: the secret key', () => {
+  test('a malformed RUNYARD_SECRET_KEY stops the start (exit 1) naming the variable, never its value', async () => {
+    const bad = 'not-a-key-0123456789';
+    const r = await runCli(['up', '--port', '0', '--data-dir', join(dir, 'bad-key')], { RUNYARD_SECRET_KEY: bad });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot start: RUNYARD_SECRET_KEY: expected 64 hex characters or the base64 of 32 random bytes/);
+    assert.ok(!r.stderr.includes(bad) && !r.stdout.includes(bad));
+  });
+});
