@@ -81,6 +81,7 @@ export function printRun(r: Run): void {
     ['mode', text(r.mode)],
     ['trigger', text(r.trigger.type) + (r.trigger.actor ? ` by ${text(r.trigger.actor)}` : '')],
     ['profile', text(r.profile)],
+    ...overrideLines(r),
     [
       'items',
       `${r.items_total} total: ${r.items_succeeded} succeeded, ${r.items_failed} failed, ${r.items_pending} pending, ${r.items_running} running, ${r.items_skipped} skipped, ${r.items_canceled} canceled`,
@@ -117,6 +118,17 @@ export function printNodes(list: List<EngineNode>): void {
       ]),
     ),
   );
+}
+
+/** Prompt, session and overrides of a run, when set; secrets by name only. */
+function overrideLines(r: Run): [string, string][] {
+  const lines: [string, string][] = [];
+  if (r.prompt) lines.push(['prompt', text(r.prompt, 200)]);
+  if (r.session_id) lines.push(['session', text(r.session_id)]);
+  const env = Object.entries(r.overrides.env);
+  if (env.length > 0) lines.push(['env', text(env.map(([k, v]) => `${k}=${v}`).join(' '), 200)]);
+  if (r.overrides.secret_names.length > 0) lines.push(['secrets', `${text(r.overrides.secret_names.join(', '), 200)} (values hidden)`]);
+  return lines;
 }
 
 /** A page of runs. */

@@ -16,6 +16,7 @@ import { TablesService } from './tables-service.js';
 import { WaitingService } from './waiting.js';
 import type { WorkloadProfile } from '../core/profile.js';
 import type { PriceTable } from '../core/credits.js';
+import type { SecretBox } from './secrets.js';
 
 export interface EngineConfig {
   store: Store;
@@ -29,6 +30,8 @@ export interface EngineConfig {
   profiles?: Record<string, WorkloadProfile>;
   /** Prices, µ per unit (core/credits.ts); none set: every run is free. */
   prices?: PriceTable;
+  /** Seals and opens per-run secrets. Without it, runs with secrets are refused. */
+  secrets?: SecretBox;
 }
 
 export interface Engine {
@@ -62,7 +65,7 @@ export function createEngine(cfg: EngineConfig): Engine {
   let executor: Executor | undefined;
   const profiles = new ProfileCatalog(cfg.profiles);
   const prices = cfg.prices ?? {};
-  const runs = new RunsService({ store: cfg.store, clock, ids, notifier, profiles, prices });
+  const runs = new RunsService({ store: cfg.store, clock, ids, notifier, profiles, prices, secrets: cfg.secrets, logger });
   return {
     store: cfg.store,
     notifier,
@@ -78,7 +81,7 @@ export function createEngine(cfg: EngineConfig): Engine {
     waiting: new WaitingService({ store: cfg.store, clock, heartbeatMs: options.heartbeatMs }),
     async startExecutor() {
       if (!executor) {
-        executor = new Executor({ store: cfg.store, clock, ids, random, producers: cfg.producers, notifier, logger, options, prices });
+        executor = new Executor({ store: cfg.store, clock, ids, random, producers: cfg.producers, notifier, logger, options, prices, secrets: cfg.secrets });
         await executor.start();
       }
       return executor;

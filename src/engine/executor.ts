@@ -13,6 +13,8 @@ import type { ClaimedItem, Completion, Store } from '../store/port.js';
 import type { Logger } from './logger.js';
 import type { Notifier } from './notifier.js';
 import type { EngineOptions } from './options.js';
+import { redactCompletion, RunEnvironments } from './run-env.js';
+import type { SecretBox } from './secrets.js';
 
 /** Looks producers up by name. */
 export interface ProducerLookup {
@@ -31,6 +33,8 @@ export interface ExecutorDeps {
   options: EngineOptions;
   /** Prices, µ per unit: a succeeded attempt's usage is priced here, capped at the item's bound. */
   prices: PriceTable;
+  /** Opens per-run secrets; without it, runs that have secrets fail their items. */
+  secrets?: SecretBox | undefined;
 }
 
 interface InFlight {
@@ -53,10 +57,12 @@ export class Executor {
   private running = false;
   private unsubscribe: (() => void)[] = [];
   private readonly startedAt: number;
+  private readonly runEnvs: RunEnvironments;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.nodeId = deps.ids.next('nod');
     this.startedAt = deps.clock.now();
+    this.runEnvs = new RunEnvironments({ store: deps.store, secrets: deps.secrets });
   }
 
   /** Items this node is executing now. */
@@ -164,8 +170,23 @@ export class Executor {
     });
   }
 
-  /** Runs one attempt and turns its outcome into a completion (or none when the lease was lost). */
+  /**
+   * Runs one attempt with the run's env (overrides and opened secrets) and returns its
+   * completion with every secret redacted from what the producer handed back.
+   */
   private async attempt(flight: InFlight): Promise<Completion | undefined> {
+    let runEnv;
+    try {
+      runEnv = await this.runEnvs.get(flight.claim.run);
+    } catch (err) {
+      return this.failure(flight, toItemError(err), this.deps.clock.now());
+    }
+    const completion = await this.runProducer(flight, runEnv.env);
+    return completion && redactCompletion(completion, runEnv.redactor);
+  }
+
+  /** Runs one attempt and turns its outcome into a completion (or none when the lease was lost). */
+  private async runProducer(flight: InFlight, env: Record<string, string>): Promise<Completion | undefined> {
     const { item, run, lease_token } = flight.claim;
     const { clock } = this.deps;
     const startedAt = clock.now();
@@ -183,7 +204,7 @@ export class Executor {
         attempt: item.attempt_count,
         runId: run.id,
         itemId: item.id,
-        env: {},
+        env,
         timeoutMs: run.spec.item_timeout_ms,
       });
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);

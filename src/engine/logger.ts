@@ -1,6 +1,6 @@
 /**
  * Structured logging (pino). The engine logs through this small interface so tests can
- * capture lines and so secrets can be redacted in one place later.
+ * capture lines, and so secrets are redacted in one place ({@link REDACTED_LOG_FIELDS}).
  */
 import { pino } from 'pino';
 
@@ -12,11 +12,19 @@ export interface Logger {
 }
 
 /**
+ * Fields whose values are censored in every log line, at the top level and one level down:
+ * anything that can carry per-run env values, secrets or credentials. Code logs names
+ * (`secret_names`), never these; this is the net under that rule.
+ */
+export const REDACTED_LOG_FIELDS = ['overrides', 'secrets', 'env', 'sealed_secrets', 'authorization', 'body'] as const;
+
+/**
  * A pino logger writing JSON lines to stderr.
  * @param level `debug` | `info` | `warn` | `error` | `silent`; @default process.env.RUNYARD_LOG_LEVEL ?? 'info'
  */
 export function createLogger(level = process.env.RUNYARD_LOG_LEVEL ?? 'info'): Logger {
-  const p = pino({ level, base: { pid: process.pid } }, pino.destination(2));
+  const paths = REDACTED_LOG_FIELDS.flatMap((f) => [f, `*.${f}`]);
+  const p = pino({ level, base: { pid: process.pid }, redact: { paths, censor: '[REDACTED]' } }, pino.destination(2));
   return {
     debug: (msg, f) => p.debug(f ?? {}, msg),
     info: (msg, f) => p.info(f ?? {}, msg),

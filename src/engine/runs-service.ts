@@ -11,14 +11,20 @@ import type { WorkloadProfile } from '../core/profile.js';
 import { renderDeep } from '../core/template.js';
 import { checkAmount, itemCostBound, type PriceTable } from '../core/credits.js';
 import type { NewRun, Store } from '../store/port.js';
+import type { Logger } from './logger.js';
 import type { Notifier } from './notifier.js';
 import type { ProfileCatalog } from './profiles.js';
+import { prepareManualRun, type ManualRunFields, type PreparedManualRun } from './run-overrides.js';
+import type { SecretBox } from './secrets.js';
 
 /** Items a smoke test runs live when no size is given. */
 export const DEFAULT_SMOKE_TEST_ITEMS = 5;
 
-/** Options of {@link RunsService.startColumnRun}. */
-export interface StartColumnRun {
+/**
+ * Options of {@link RunsService.startColumnRun}. The manual-run fields (`prompt`, `session_id`,
+ * `overrides`) apply to this run only; the column's saved definition never changes.
+ */
+export interface StartColumnRun extends ManualRunFields {
   /** Display name. @default "<table name> · <column name>" */
   name?: string;
   /** Workload profile override. @default the column's profile */
@@ -29,9 +35,6 @@ export interface StartColumnRun {
   smoke_test_items?: number;
   trigger?: { type: TriggerType; actor?: string | null; source_id?: string | null };
   tags?: string[];
-  /** The initial prompt of a manual run, kept on the run record. */
-  prompt?: string;
-  session_id?: string;
   /** At most 255 characters (Stripe's limit). */
   idempotency_key?: string;
   /** The run this one re-runs (`rerun`). */
@@ -48,6 +51,9 @@ export interface RunsDeps {
   profiles: ProfileCatalog;
   /** Prices, µ per unit (core/credits.ts). */
   prices: PriceTable;
+  /** Seals per-run secrets; without it, requests with secrets are refused. */
+  secrets?: SecretBox | undefined;
+  logger?: Logger | undefined;
 }
 
 /** What {@link RunsService.createRun} writes besides the items. */
@@ -60,6 +66,8 @@ export interface RunDraft {
   spec: RunSpec;
   opts: StartColumnRun;
   items: { key: string; inputs: Record<string, unknown> | null }[];
+  /** The manual-run fields already validated and sealed (else prepared from `opts`). */
+  manual?: PreparedManualRun;
 }
 
 export class RunsService {
@@ -80,8 +88,9 @@ export class RunsService {
     if (!column) throw new NotFoundError('column', columnRef);
     const profile = this.deps.profiles.resolve(opts.profile ?? column.profile);
     this.checkOptions(opts);
+    const manual = prepareManualRun(opts, this.deps.secrets);
     if (opts.idempotency_key !== undefined) {
-      const existing = await this.replay(ws, opts.idempotency_key, this.requestHash(column.id, opts));
+      const existing = await this.replay(ws, opts.idempotency_key, this.requestHash(column.id, opts, manual));
       if (existing) return { run: existing, created: false };
     }
     const rows = await store.allRows(ws, tableId);
@@ -104,6 +113,7 @@ export class RunsService {
       spec: specFor(column.producer, column.config, profile, { table_id: table.id, column_id: column.id }),
       opts,
       items,
+      manual,
     });
   }
 
@@ -116,6 +126,7 @@ export class RunsService {
     const mode = d.opts.mode ?? 'live';
     const live = mode === 'smoke_test' ? (d.opts.smoke_test_items ?? DEFAULT_SMOKE_TEST_ITEMS) : Infinity;
     const key = d.opts.idempotency_key;
+    const manual = d.manual ?? prepareManualRun(d.opts, this.deps.secrets);
     const now = clock.now();
     // A dry run captures nothing, so it reserves nothing; its items report the estimate.
     const bound = mode === 'dry_run' ? 0 : itemCostBound(this.deps.prices, { producer: d.spec.producer, item_timeout_ms: d.spec.item_timeout_ms });
@@ -132,8 +143,8 @@ export class RunsService {
         mode,
         trigger: { type: d.opts.trigger?.type ?? 'api', actor: d.opts.trigger?.actor ?? null, source_id: d.opts.trigger?.source_id ?? null },
         profile: d.profile.name,
-        prompt: d.opts.prompt ?? null,
-        session_id: d.opts.session_id ?? null,
+        prompt: manual.prompt,
+        session_id: manual.session_id,
         items_total: d.items.length,
         credits_reserved: 0,
         credits_used: 0,
@@ -143,7 +154,7 @@ export class RunsService {
         idempotency_key: key ?? null,
         tags: d.opts.tags ?? [],
         spec: d.spec,
-        overrides_env: null,
+        overrides_env: manual.overrides_env,
         credit_cap: d.opts.budget_micro ?? null,
         item_cost_bound: bound,
         created_at: now,
@@ -151,11 +162,15 @@ export class RunsService {
         finished_at: null,
       },
       items: d.items.map((it, i) => ({ id: ids.next('itm'), key: it.key, inputs: it.inputs, status: i < live ? 'pending' : 'skipped' })),
-      request_hash: key === undefined ? null : this.requestHash(d.target_id, d.opts),
-      sealed_secrets: null,
+      request_hash: key === undefined ? null : this.requestHash(d.target_id, d.opts, manual),
+      sealed_secrets: manual.sealed_secrets,
     };
     const result = await store.createRun(ws, input, now);
-    if (result.created) this.deps.notifier.workAvailable();
+    if (result.created) {
+      this.deps.notifier.workAvailable();
+      // Names only: override values and secrets are never logged.
+      this.deps.logger?.debug('run created', { run_id: result.run.id, env_names: manual.env_names, secret_names: manual.secret_names });
+    }
     return result;
   }
 
@@ -188,10 +203,11 @@ export class RunsService {
     return run.run;
   }
 
-  private requestHash(targetId: string, opts: StartColumnRun): string {
-    const { idempotency_key: _k, ...rest } = opts;
+  private requestHash(targetId: string, opts: StartColumnRun, manual: PreparedManualRun): string {
+    // Overrides enter the hash as prepared: env sorted, secrets as a keyed fingerprint.
+    const { idempotency_key: _k, overrides: _o, ...rest } = opts;
     return createHash('sha256')
-      .update(JSON.stringify({ targetId, ...rest }))
+      .update(JSON.stringify({ targetId, ...rest, ...(manual.hashPart ? { overrides: manual.hashPart } : {}) }))
       .digest('hex');
   }
 }

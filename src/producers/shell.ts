@@ -34,7 +34,8 @@ const schema = (rendered: boolean) => {
  * - `command` (required): executable name (looked up on `PATH`) or path; never run through a shell.
  * - `args`: argv after the command; each rendered value is passed literally (non-strings are
  *   JSON-encoded). `stdin`: written to the child then closed (non-strings JSON-encoded).
- * - `cwd`, `env` (added on top of `PATH`/`HOME`/`LANG` and the run's env overrides).
+ * - `cwd`, `env` (added on top of `PATH`/`HOME`/`LANG`; the run's env overrides and secrets
+ *   replace same-named entries).
  * - `timeout_ms` (default: the item's budget), `max_output_bytes` (default 1 MiB, stdout+stderr).
  * - `parse`: `text` (value = trimmed stdout, default) or `json`.
  * - `retry_exit_codes`: exit codes that make the attempt retryable instead of permanent.
@@ -71,7 +72,8 @@ export function createShellProducer(): Producer {
         const v = process.env[k];
         if (v !== undefined) env[k] = v;
       }
-      Object.assign(env, ctx.env, cfg.env, {
+      // The run's overrides (ctx.env) win over the column's saved env: they are this run's changes.
+      Object.assign(env, cfg.env, ctx.env, {
         RUNYARD_IDEMPOTENCY_KEY: ctx.idempotencyKey,
         RUNYARD_RUN_ID: ctx.runId,
         RUNYARD_ITEM_ID: ctx.itemId,

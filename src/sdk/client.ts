@@ -13,6 +13,7 @@ import type {
   ItemFilters,
   List,
   EngineNode,
+  ManualRunRequest,
   Page,
   PageOptions,
   Row,
@@ -94,6 +95,16 @@ export class RunyardClient {
   startColumnRun(tableId: string, column: string, body: StartRunRequest = {}, opts: { idempotencyKey?: string } = {}): Promise<Run> {
     const headers: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': opts.idempotencyKey };
     return this.#json('POST', `/v1/tables/${seg(tableId)}/columns/${seg(column)}/runs`, { body, headers });
+  }
+
+  /**
+   * Queues a manual run (`POST /v1/runs`): a target plus an optional prompt, profile, session
+   * and per-run env/secret overrides. With `idempotencyKey`, a repeated call answers the run
+   * created first.
+   */
+  createRun(body: ManualRunRequest, opts: { idempotencyKey?: string } = {}): Promise<Run> {
+    const headers: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': opts.idempotencyKey };
+    return this.#json('POST', '/v1/runs', { body, headers });
   }
 
   /** Lists runs, newest first. */

@@ -16,6 +16,7 @@ import type {
   StartRunBody,
   TableSchema,
 } from '../server/schemas.js';
+import type { ManualRunBody } from '../server/manual-run-schemas.js';
 
 /** A run (DESIGN.md §3): status, counts, credits, timestamps. */
 export type Run = z.infer<typeof RunSchema>;
@@ -38,6 +39,11 @@ export type StartRunRequest = z.infer<typeof StartRunBody>;
 
 /** An engine node (API and/or executor process) with its liveness. */
 export type EngineNode = z.infer<typeof NodeSchema>;
+/**
+ * Body of `POST /v1/runs`: a manual run of a target with an optional prompt, profile, session
+ * and per-run overrides (`overrides.secrets` values are write-only).
+ */
+export type ManualRunRequest = z.input<typeof ManualRunBody>;
 
 /** Input formats of a table import. */
 export type TableFormat = 'csv' | 'json' | 'ndjson';

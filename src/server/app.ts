@@ -10,6 +10,7 @@ import type { ServerContext } from './context.js';
 import { errorBody, onError, zodErrorBody } from './errors.js';
 import { controlRoutes } from './routes/control.js';
 import { creditRoutes } from './routes/credits.js';
+import { manualRunRoutes } from './routes/manual-runs.js';
 import { runRoutes } from './routes/runs.js';
 import { tableRoutes } from './routes/tables.js';
 
@@ -41,6 +42,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   runRoutes(app, engine, sc);
   controlRoutes(app, engine, sc);
   creditRoutes(app, engine);
+  manualRunRoutes(app, engine, sc);
   app.doc('/openapi.json', {
     openapi: '3.0.3',
     info: {

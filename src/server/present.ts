@@ -48,6 +48,8 @@ export function presentRun(r: RunRecord, baseUrl: string, waiting: WaitingReason
     retry_of: r.retry_of,
     idempotency_key: r.idempotency_key,
     tags: r.tags,
+    // Secret values are write-only: only their names are ever shown.
+    overrides: { env: r.overrides_env ?? {}, secret_names: r.secret_names },
     created_at: iso(r.created_at),
     started_at: iso(r.started_at),
     finished_at: iso(r.finished_at),

@@ -5,6 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { ITEM_STATUSES, RUN_STATUSES } from '../core/status.js';
+import { manualRunFields, RunOverridesView } from './manual-run-schemas.js';
 
 export const ErrorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }) })
@@ -50,6 +51,7 @@ export const RunSchema = z
     retry_of: z.string().nullable(),
     idempotency_key: z.string().nullable(),
     tags: z.array(z.string()),
+    overrides: RunOverridesView,
     created_at: iso,
     started_at: iso.nullable(),
     finished_at: iso.nullable(),
@@ -167,6 +169,7 @@ export const StartRunBody = z
     trigger: z.enum(['manual', 'api', 'rule', 'schedule', 'webhook', 'event', 'chat']).optional(),
     actor: z.string().max(200).optional(),
     tags: z.array(z.string().max(100)).max(50).optional(),
+    ...manualRunFields,
   })
   .strict()
   .openapi('StartColumnRun');

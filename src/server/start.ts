@@ -11,6 +11,7 @@ import type { EngineOptions } from '../engine/options.js';
 import { parseCustomProfiles } from '../engine/profiles.js';
 import { parsePriceTable, type PriceTable } from '../core/credits.js';
 import type { WorkloadProfile } from '../core/profile.js';
+import { loadSecretKey, SecretBox } from '../engine/secrets.js';
 import { createProducerRegistry } from '../producers/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/port.js';
@@ -36,6 +37,11 @@ export interface RunyardSettings {
   /** Custom workload profiles. @default parsed from `RUNYARD_PROFILES` (JSON) */
   profiles?: Record<string, WorkloadProfile>;
   logger?: Logger;
+  /**
+   * Key of per-run secrets: 64 hex characters or the base64 of 32 bytes.
+   * @default `RUNYARD_SECRET_KEY`, else `<dataDir>/secret.key` (generated once, mode 0600)
+   */
+  secretKey?: string;
 }
 
 export interface RunningRunyard {
@@ -98,7 +104,9 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const logger = s.logger ?? createLogger();
   const profiles = s.profiles ?? parseCustomProfiles(process.env.RUNYARD_PROFILES);
   const prices = s.prices ?? parsePriceTable(parseJsonSetting('RUNYARD_PRICES', 'prices'));
+  const secretKey = await loadSecretKey({ env: s.secretKey ?? process.env.RUNYARD_SECRET_KEY, dataDir });
   const store = await openStore(databaseUrl);
+  const secrets = new SecretBox(secretKey.key);
   const engine = createEngine({
     store,
     producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }),
@@ -106,6 +114,7 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
     options: s.engine ?? {},
     profiles,
     prices,
+    secrets,
   });
   let baseUrl = '';
   const app = createApp(engine, { baseUrl: () => baseUrl });
@@ -117,7 +126,7 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   if (s.executor !== false) await engine.startExecutor();
-  logger.info('runyard up', { url: baseUrl, database: databaseUrl });
+  logger.info('runyard up', { url: baseUrl, database: databaseUrl, secret_key: secretKey.source });
   return {
     url: baseUrl,
     database: databaseUrl,

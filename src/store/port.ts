@@ -189,6 +189,11 @@ export interface Store {
    */
   createRun(ws: string, input: NewRun, now: number): Promise<{ run: RunRecord; created: boolean }>;
   getRun(ws: string, runId: string): Promise<RunRecord | undefined>;
+  /**
+   * The run's sealed secrets exactly as {@link NewRun.sealed_secrets} stored them (ciphertext;
+   * the store never decrypts), or `null` when the run has none or does not exist.
+   */
+  getRunSecrets(ws: string, runId: string): Promise<string | null>;
   /** The run holding an idempotency key in the workspace, with the hash of its creating request. */
   findRunByIdempotencyKey(ws: string, key: string): Promise<{ run: RunRecord; request_hash: string | null } | undefined>;
   /** Newest first, keyset pagination on the (sortable) id. */

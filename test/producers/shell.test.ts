@@ -138,7 +138,7 @@ describe('shell producer', () => {
     assert.equal(err.code, 'invalid_output');
   });
 
-  test('env is isolated: engine variables stay out; run env, config env and RUNYARD_* get in', async () => {
+  test('env is isolated: engine variables stay out; config env, run env (winning) and RUNYARD_* get in', async () => {
     process.env.RUNYARD_TEST_SECRET = 's3cret';
     try {
       const script = `const e = process.env; process.stdout.write(JSON.stringify({ secret: e.RUNYARD_TEST_SECRET ?? null,
@@ -157,7 +157,8 @@ describe('shell producer', () => {
       });
       const res2 = await runNode(script, { parse: 'json', env: { RUNYARD_TEST_SECRET: 'given', FROM_CONFIG: 7 } }, [], { env: { FROM_CONFIG: 'overridden' } });
       assert.equal((res2.value as { secret: string }).secret, 'given');
-      assert.equal((res2.value as { b: string }).b, '7');
+      // The run's overrides win over the column's saved env.
+      assert.equal((res2.value as { b: string }).b, 'overridden');
     } finally {
       delete process.env.RUNYARD_TEST_SECRET;
     }

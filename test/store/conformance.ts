@@ -408,6 +408,24 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.equal(await store.findRunByIdempotencyKey(WS, 'k2'), undefined);
       });
 
+      test('per-run overrides: env round-trips; sealed secrets stored as given, names shown, read back only in their workspace', async () => {
+        const sealed = JSON.stringify({ names: ['API_TOKEN', 'B'], kid: 'k', box: 'b3BhcXVl' });
+        const input = newRun(WS);
+        input.run.overrides_env = { MODE: 'fast', EMPTY: '' };
+        input.sealed_secrets = sealed;
+        const { run } = await store.createRun(WS, input, T0);
+        assert.deepEqual(run.overrides_env, { MODE: 'fast', EMPTY: '' });
+        assert.deepEqual(run.secret_names, ['API_TOKEN', 'B']);
+        assert.deepEqual((await store.getRun(WS, run.id))?.secret_names, ['API_TOKEN', 'B']);
+        assert.equal(await store.getRunSecrets(WS, run.id), sealed);
+        assert.equal(await store.getRunSecrets(OTHER_WS, run.id), null);
+        assert.equal(await store.getRunSecrets(WS, 'run_missing'), null);
+        const plain = (await store.createRun(WS, newRun(WS), T0)).run;
+        assert.equal(plain.overrides_env, null);
+        assert.deepEqual(plain.secret_names, []);
+        assert.equal(await store.getRunSecrets(WS, plain.id), null);
+      });
+
       test('listRuns: newest first; keyset pages cover every run once, stable under inserts', async () => {
         const ids: string[] = [];
         for (let i = 0; i < 11; i++) ids.push((await store.createRun(WS, newRun(WS, { items: 0 }), T0 + i)).run.id);

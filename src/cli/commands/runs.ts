@@ -1,4 +1,4 @@
-/** `runyard runs list|get|items|watch`. */
+/** `runyard runs list|get|items|watch|create`. */
 import type { Command } from 'commander';
 import { parseItemStatus, parseRunStatus } from '../../core/status.js';
 import type { ItemFilters, RunFilters } from '../../sdk/client.js';
@@ -6,6 +6,7 @@ import { clientCommand, clientOf, listOption, oneOfList, parseLimit, parseTime, 
 import { printJson } from '../output.js';
 import { printItems, printRun, printRuns } from '../render.js';
 import { watchRun } from '../watch.js';
+import { registerRunsCreate } from './runs-create.js';
 
 interface ListOptions extends ClientOptions {
   status?: string;
@@ -38,6 +39,7 @@ function defined<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
 /** Registers the `runs` command group. */
 export function registerRuns(program: Command): void {
   const runs = program.command('runs').description('list, inspect and follow runs');
+  registerRunsCreate(runs);
 
   clientCommand(
     runs

@@ -24,6 +24,7 @@ import {
   TableSchema,
 } from '../schemas.js';
 import type { ServerContext } from '../context.js';
+import { manualRunOptions } from './manual-runs.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
@@ -135,6 +136,7 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
       const key = c.req.valid('header')['idempotency-key'];
       const body = (c.req.header('content-type') ? c.req.valid('json') : undefined) ?? {};
       const { run, created } = await engine.runs.startColumnRun(ws, table_id, column, {
+        ...manualRunOptions(body),
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.profile === undefined ? {} : { profile: body.profile }),
         ...(body.mode === undefined ? {} : { mode: body.mode }),

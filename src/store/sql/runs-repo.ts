@@ -129,6 +129,11 @@ export async function getRun(ctx: SqlContext, ws: string, id: string): Promise<R
   return r && toRun(r);
 }
 
+export async function getRunSecrets(ctx: SqlContext, ws: string, id: string): Promise<string | null> {
+  const r = await ctx.db.selectFrom('runs').select('overrides_secrets').where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  return r?.overrides_secrets ?? null;
+}
+
 export async function findRunByIdempotencyKey(ctx: SqlContext, ws: string, key: string): Promise<{ run: RunRecord; request_hash: string | null } | undefined> {
   const r = await ctx.db.selectFrom('runs').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', key).executeTakeFirst();
   return r && { run: toRun(r), request_hash: r.request_hash };

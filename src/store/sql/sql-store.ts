@@ -58,6 +58,9 @@ export abstract class SqlStore implements Store {
   getRun(ws: string, id: string) {
     return runs.getRun(this.ctx, ws, id);
   }
+  getRunSecrets(ws: string, id: string) {
+    return runs.getRunSecrets(this.ctx, ws, id);
+  }
   findRunByIdempotencyKey(ws: string, key: string) {
     return runs.findRunByIdempotencyKey(this.ctx, ws, key);
   }
