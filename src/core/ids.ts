@@ -15,6 +15,7 @@ export const IdPrefix = {
   node: 'nod',
   lease: 'lse',
   workspace: 'wsp',
+  operation: 'op',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

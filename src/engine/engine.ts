@@ -2,11 +2,13 @@
  * The engine façade: one dependency bag, the services the API and CLI call, and the executor
  * node. Composition roots (`runyard up`, tests) build one with {@link createEngine}.
  */
+import { RunyardError } from '../core/errors.js';
 import { DEFAULT_WORKSPACE_ID, systemClock, systemRandom, ulidIds, type Clock, type IdSource, type RandomSource } from '../core/ids.js';
 import type { Store } from '../store/port.js';
 import { Executor, type ProducerLookup } from './executor.js';
 import { silentLogger, type Logger } from './logger.js';
 import { Notifier } from './notifier.js';
+import { OperationsService, type RunActions } from './operations.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './options.js';
 import { RunsService } from './runs-service.js';
 import { TablesService } from './tables-service.js';
@@ -19,6 +21,8 @@ export interface EngineConfig {
   random?: RandomSource;
   logger?: Logger;
   options?: Partial<EngineOptions>;
+  /** Per-run actions of bulk operations; `delete` defaults to the store's. */
+  runActions?: Partial<RunActions>;
 }
 
 export interface Engine {
@@ -26,6 +30,8 @@ export interface Engine {
   readonly notifier: Notifier;
   readonly tables: TablesService;
   readonly runs: RunsService;
+  /** Bulk operations by filter (cancel, retry_failed, delete), tracked with progress. */
+  readonly operations: OperationsService;
   readonly clock: Clock;
   readonly options: EngineOptions;
   /** The workspace every request uses until API tokens arrive. */
@@ -45,6 +51,14 @@ export function createEngine(cfg: EngineConfig): Engine {
   const options = { ...DEFAULT_ENGINE_OPTIONS, ...cfg.options };
   const notifier = new Notifier();
   let executor: Executor | undefined;
+  const unavailable = (what: string) => () => Promise.reject(new RunyardError('internal', `${what} is not available in this build`));
+  const actions: RunActions = {
+    delete: (ws, runId) => cfg.store.deleteRun(ws, runId),
+    // wired by the lead: the run-control functions (engine.control cancel / retry-failed) plug in here.
+    cancel: unavailable('cancel'),
+    retryFailed: unavailable('retry-failed'),
+    ...cfg.runActions,
+  };
   return {
     store: cfg.store,
     notifier,
@@ -53,6 +67,7 @@ export function createEngine(cfg: EngineConfig): Engine {
     workspaceId: DEFAULT_WORKSPACE_ID,
     tables: new TablesService({ store: cfg.store, clock, ids, producers: cfg.producers }),
     runs: new RunsService({ store: cfg.store, clock, ids, notifier }),
+    operations: new OperationsService({ store: cfg.store, clock, ids, logger, actions }),
     async startExecutor() {
       if (!executor) {
         executor = new Executor({ store: cfg.store, clock, ids, random, producers: cfg.producers, notifier, logger, options });

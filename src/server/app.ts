@@ -8,6 +8,9 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Engine } from '../engine/engine.js';
 import type { ServerContext } from './context.js';
 import { errorBody, onError, zodErrorBody } from './errors.js';
+import { exportRoutes } from './routes/export.js';
+import { operationRoutes } from './routes/operations.js';
+import { runAdminRoutes } from './routes/run-admin.js';
 import { runRoutes } from './routes/runs.js';
 import { tableRoutes } from './routes/tables.js';
 
@@ -36,7 +39,11 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   );
   app.get('/healthz', (c) => c.json({ ok: true }));
   tableRoutes(app, engine, sc);
+  // Before runRoutes: `/v1/runs/count` and `/v1/runs/export` must win over `/v1/runs/{run_id}`.
+  exportRoutes(app, engine, sc);
+  runAdminRoutes(app, engine, sc);
   runRoutes(app, engine, sc);
+  operationRoutes(app, engine);
   app.doc('/openapi.json', {
     openapi: '3.0.3',
     info: {

@@ -44,6 +44,7 @@ export function presentRun(r: RunRecord, baseUrl: string) {
     retry_of: r.retry_of,
     idempotency_key: r.idempotency_key,
     tags: r.tags,
+    pinned: r.pinned,
     created_at: iso(r.created_at),
     started_at: iso(r.started_at),
     finished_at: iso(r.finished_at),

@@ -45,6 +45,7 @@ export const RunSchema = z
     retry_of: z.string().nullable(),
     idempotency_key: z.string().nullable(),
     tags: z.array(z.string()),
+    pinned: z.boolean().openapi({ description: 'Pinned runs are kept by retention' }),
     created_at: iso,
     started_at: iso.nullable(),
     finished_at: iso.nullable(),

@@ -8,6 +8,7 @@ import { RunyardError } from '../core/errors.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { createLogger, type Logger } from '../engine/logger.js';
 import type { EngineOptions } from '../engine/options.js';
+import { DAY_MS, Retention } from '../engine/retention.js';
 import { createProducerRegistry } from '../producers/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/port.js';
@@ -29,6 +30,11 @@ export interface RunyardSettings {
   baseDir?: string;
   engine?: Partial<EngineOptions>;
   logger?: Logger;
+  /**
+   * Purge finished, unpinned runs older than this many days, at start and hourly
+   * (`RUNYARD_RETENTION_DAYS`). @default undefined (keep every run); 0 also keeps every run
+   */
+  retentionDays?: number;
 }
 
 export interface RunningRunyard {
@@ -77,6 +83,11 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const port = s.port ?? (process.env.RUNYARD_PORT ? Number(process.env.RUNYARD_PORT) : DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RunyardError('validation_failed', `port: expected an integer from 0 to 65535, got ${port}`, { field: 'port' });
+  const retentionDays = s.retentionDays ?? (process.env.RUNYARD_RETENTION_DAYS ? Number(process.env.RUNYARD_RETENTION_DAYS) : 0);
+  if (!Number.isInteger(retentionDays) || retentionDays < 0 || retentionDays > 36_500)
+    throw new RunyardError('validation_failed', `retention days: expected an integer from 0 (keep every run) to 36500, got ${retentionDays}`, {
+      field: 'retention_days',
+    });
   const logger = s.logger ?? createLogger();
   const store = await openStore(databaseUrl);
   const engine = createEngine({ store, producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }), logger, options: s.engine ?? {} });
@@ -90,6 +101,9 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   if (s.executor !== false) await engine.startExecutor();
+  engine.operations.startSweeper();
+  const retention = retentionDays > 0 ? new Retention({ store, clock: engine.clock, logger, maxAgeMs: retentionDays * DAY_MS }) : undefined;
+  retention?.start();
   logger.info('runyard up', { url: baseUrl, database: databaseUrl });
   return {
     url: baseUrl,
@@ -101,6 +115,8 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
         server.close(() => r());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await retention?.stop();
+      await engine.operations.stop();
       await engine.stopExecutor(graceMs);
       await store.close();
     },
