@@ -1,5 +1,5 @@
 /**
- * Exports, streamed at constant memory (one page of ~1000 records per chunk, pulled as the
+ * Exports, streamed at constant memory (one page of 500 records per chunk, pulled as the
  * client reads):
  * - `GET /v1/runs/{run_id}/export?format=json|ndjson|csv` — json `{"run": Run, "items": [Item…]}`;
  *   ndjson: the run on the first line, then one item per line; csv: one row per item
@@ -18,8 +18,8 @@ import { presentItem, presentRun } from '../present.js';
 import { parseRunFilter, RunFilterQuery } from '../run-filter.js';
 import { ErrorSchema } from '../schemas.js';
 
-/** Items per page of an item export. */
-const ITEM_PAGE = 1000;
+/** Items per page of an item export (smaller pages measured lower peaks at the same speed). */
+const ITEM_PAGE = 500;
 /** Runs per page of a run-list export. */
 const RUN_PAGE = 500;
 

@@ -10,6 +10,31 @@ import type { Db, SqlContext } from './context.js';
 import { toItem, toRun } from './mapping.js';
 import { TERMINAL_RUN, whereRunFilter } from './run-filter.js';
 
+/**
+ * The item columns an export reads. Naming them (not `SELECT *`) skips the lease columns and
+ * halves the time better-sqlite3 spends building row objects.
+ */
+const ITEM_COLUMNS = [
+  'id',
+  'workspace_id',
+  'run_id',
+  'ordinal',
+  'key',
+  'status',
+  'attempt_count',
+  'max_attempts',
+  'next_attempt_at',
+  'inputs',
+  'outputs',
+  'error',
+  'provider',
+  'usage',
+  'credits_used',
+  'started_at',
+  'finished_at',
+  'duration_ms',
+] as const;
+
 /** Run ids per DELETE … IN (…) statement. */
 const DELETE_CHUNK = 200;
 
@@ -94,7 +119,7 @@ export async function* streamItems(ctx: SqlContext, ws: string, runId: string, b
   for (;;) {
     const rows = await ctx.db
       .selectFrom('items')
-      .selectAll()
+      .select(ITEM_COLUMNS)
       .where('run_id', '=', runId)
       .where('workspace_id', '=', ws)
       .where('ordinal', '>', after)
