@@ -3,7 +3,8 @@
  * page by page as the client reads, so a run of a million items never sits in memory.
  *
  * The stream pulls one page of records (one keyset query) per chunk it hands out; a slow
- * reader therefore slows the queries down instead of filling a buffer (backpressure).
+ * reader therefore slows the queries down instead of filling a buffer (backpressure), and
+ * every page first yields to the event loop, so a fast reader cannot starve the process.
  */
 import { stringify } from 'csv-stringify/sync';
 
@@ -119,6 +120,10 @@ export function exportStream<T>(spec: ExportSpec<T>): ReadableStream<Uint8Array>
             if (head !== '') return controller.enqueue(encoder.encode(head));
           }
           for (;;) {
+            // Yield to the event loop before every page. A socket that accepts each chunk at
+            // once completes the write in a nextTick, so without this the whole export runs
+            // as one chain of microtasks: timers (lease heartbeats) and other requests starve.
+            await new Promise((resolve) => setImmediate(resolve));
             const next = await pages.next();
             if (next.done) {
               if (spec.format === 'json') controller.enqueue(encoder.encode(']}\n'));

@@ -117,6 +117,22 @@ describe('exportStream', () => {
     await reader.cancel();
   });
 
+  test('a fast reader does not starve the event loop: timers run between pages', async () => {
+    const many = Array.from({ length: 200 }, (_, i) => [{ id: i, text: 'x' }]);
+    let ticks = 0;
+    let ticksAtEnd = -1;
+    const timer = setInterval(() => (ticks += 1), 1);
+    try {
+      // Reading in a tight loop of already-resolved promises: only the stream's own yields
+      // let the timer run before the last chunk.
+      const reader = exportStream({ format: 'ndjson', listKey: 'items', pages: pagesOf(many), csvColumns: COLUMNS }).getReader();
+      while (!(await reader.read()).done) ticksAtEnd = ticks;
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(ticksAtEnd > 0, `timer ticks while reading: ${ticksAtEnd}`);
+  });
+
   test('a failure mid-stream errors the stream (never a clean end) and is reported', async () => {
     async function* failing(): AsyncGenerator<Rec[]> {
       yield [{ id: 1, text: 'a' }];
