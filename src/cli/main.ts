@@ -10,9 +10,11 @@ import { Command, CommanderError } from 'commander';
 import { ApiError } from '../sdk/errors.js';
 import { registerCells } from './commands/cells.js';
 import { registerColumns } from './commands/columns.js';
+import { registerOperations } from './commands/operations.js';
 import { registerRuns } from './commands/runs.js';
 import { registerRunControl } from './commands/runs-control.js';
 import { registerCredits } from './commands/credits.js';
+import { registerRunsAdmin } from './commands/runs-admin.js';
 import { registerTables } from './commands/tables.js';
 import { registerUp, StartError } from './commands/up.js';
 import { ExitCode, UsageError } from './common.js';
@@ -47,6 +49,8 @@ export function buildProgram(state: { json: boolean }): Command {
   registerRuns(program);
   registerRunControl(program);
   registerCredits(program);
+  registerRunsAdmin(program);
+  registerOperations(program);
   registerCells(program);
   return program;
 }

@@ -16,6 +16,7 @@ export const IdPrefix = {
   lease: 'lse',
   workspace: 'wsp',
   ledger: 'led',
+  operation: 'op',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

@@ -7,6 +7,7 @@ import type { Store } from '../store/port.js';
 import { Executor, type ProducerLookup } from './executor.js';
 import { silentLogger, type Logger } from './logger.js';
 import { Notifier } from './notifier.js';
+import { OperationsService, type RunActions } from './operations.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './options.js';
 import { ControlService } from './control.js';
 import { CreditsService } from './credits.js';
@@ -32,6 +33,8 @@ export interface EngineConfig {
   prices?: PriceTable;
   /** Seals and opens per-run secrets. Without it, runs with secrets are refused. */
   secrets?: SecretBox;
+  /** Per-run actions of bulk operations; `delete` defaults to the store's. */
+  runActions?: Partial<RunActions>;
 }
 
 export interface Engine {
@@ -44,6 +47,8 @@ export interface Engine {
   readonly waiting: WaitingService;
   readonly profiles: ProfileCatalog;
   readonly prices: PriceTable;
+  /** Bulk operations by filter (cancel, retry_failed, delete), tracked with progress. */
+  readonly operations: OperationsService;
   readonly clock: Clock;
   readonly options: EngineOptions;
   /** The workspace every request uses until API tokens arrive. */
@@ -66,6 +71,13 @@ export function createEngine(cfg: EngineConfig): Engine {
   const profiles = new ProfileCatalog(cfg.profiles);
   const prices = cfg.prices ?? {};
   const runs = new RunsService({ store: cfg.store, clock, ids, notifier, profiles, prices, secrets: cfg.secrets, logger });
+  const control = new ControlService({ store: cfg.store, clock, notifier, runs, profiles });
+  const actions: RunActions = {
+    delete: (ws, runId) => cfg.store.deleteRun(ws, runId),
+    cancel: (ws, runId) => control.cancel(ws, runId),
+    retryFailed: (ws, runId) => control.retryFailed(ws, runId),
+    ...cfg.runActions,
+  };
   return {
     store: cfg.store,
     notifier,
@@ -76,9 +88,10 @@ export function createEngine(cfg: EngineConfig): Engine {
     workspaceId: DEFAULT_WORKSPACE_ID,
     tables: new TablesService({ store: cfg.store, clock, ids, producers: cfg.producers, profiles }),
     runs,
-    control: new ControlService({ store: cfg.store, clock, notifier, runs, profiles }),
+    control,
     credits: new CreditsService({ store: cfg.store, clock, ids, notifier }),
     waiting: new WaitingService({ store: cfg.store, clock, heartbeatMs: options.heartbeatMs }),
+    operations: new OperationsService({ store: cfg.store, clock, ids, logger, actions }),
     async startExecutor() {
       if (!executor) {
         executor = new Executor({ store: cfg.store, clock, ids, random, producers: cfg.producers, notifier, logger, options, prices, secrets: cfg.secrets });

@@ -8,6 +8,12 @@ import type {
   Cell,
   Column,
   ColumnDefinition,
+  ExportDownload,
+  ExportFormat,
+  Operation,
+  OperationAction,
+  CreateOperationRequest,
+  RunSelection,
   FollowMessage,
   Item,
   ItemFilters,
@@ -189,6 +195,51 @@ export class RunyardClient {
     return this.#json('GET', `/v1/runs/${seg(runId)}/provider-summary`);
   }
 
+  /** Deletes a finished run with its items and events. Fails with `conflict` (409) while it has not finished. */
+  async deleteRun(id: string): Promise<void> {
+    await this.#send('DELETE', `/v1/runs/${seg(id)}`, {});
+  }
+
+  /** Counts the runs the filters select (the preview of a bulk action). */
+  countRuns(filters: RunSelection = {}): Promise<{ count: number }> {
+    return this.#json('GET', '/v1/runs/count', { query: { ...filters } });
+  }
+
+  /** Pins a run: retention keeps it. */
+  pinRun(id: string): Promise<Run> {
+    return this.#json('POST', `/v1/runs/${seg(id)}/pin`);
+  }
+
+  /** Unpins a run: retention may purge it once it is old enough. */
+  unpinRun(id: string): Promise<Run> {
+    return this.#json('POST', `/v1/runs/${seg(id)}/unpin`);
+  }
+
+  /** Exports a run with all its items (json: one document; ndjson: the run, then one item per line; csv: one row per item), streamed. */
+  exportRun(id: string, format: ExportFormat, opts: { signal?: AbortSignal } = {}): Promise<ExportDownload> {
+    return this.#download(`/v1/runs/${seg(id)}/export`, { format }, opts.signal);
+  }
+
+  /** Exports the runs the filters select, newest first, streamed. */
+  exportRuns(filters: RunSelection, format: ExportFormat, opts: { signal?: AbortSignal } = {}): Promise<ExportDownload> {
+    return this.#download('/v1/runs/export', { ...filters, format }, opts.signal);
+  }
+
+  /** Starts a bulk operation over the runs a filter selects; it runs in the background (see {@link getOperation}). */
+  startOperation(action: OperationAction, filter: CreateOperationRequest['filter']): Promise<Operation> {
+    return this.#json('POST', '/v1/operations', { body: { action, filter } });
+  }
+
+  /** Gets a bulk operation and its progress. */
+  getOperation(id: string): Promise<Operation> {
+    return this.#json('GET', `/v1/operations/${seg(id)}`);
+  }
+
+  /** Lists bulk operations, newest first. */
+  listOperations(page: PageOptions = {}): Promise<Page<Operation>> {
+    return this.#json('GET', '/v1/operations', { query: { ...page } });
+  }
+
   /** Inspects a cell: value, status, inputs, error, attempts, run and item. */
   getCell(tableId: string, rowId: string, column: string): Promise<Cell> {
     return this.#json('GET', `/v1/tables/${seg(tableId)}/cells/${seg(rowId)}/${seg(column)}`);
@@ -230,6 +281,17 @@ export class RunyardClient {
       if (drops > 3) throw new ApiError(0, 'stream_closed', `the event stream of ${runId ?? 'the workspace'} keeps closing`, { run_id: runId });
       await new Promise((r) => setTimeout(r, 250 * drops));
     }
+  }
+
+  async #download(path: string, query: Query, signal: AbortSignal | undefined): Promise<ExportDownload> {
+    const res = await this.#send('GET', path, { query, headers: { accept: '*/*' }, ...(signal ? { signal } : {}) });
+    if (!res.body) throw new ApiError(res.status, 'bad_response', `GET ${path}: the export has no body`);
+    const disposition = res.headers.get('content-disposition') ?? '';
+    return {
+      body: res.body,
+      filename: /filename="([^"]*)"/.exec(disposition)?.[1] ?? null,
+      contentType: res.headers.get('content-type') ?? 'application/octet-stream',
+    };
   }
 
   async #json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {

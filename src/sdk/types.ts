@@ -17,6 +17,7 @@ import type {
   TableSchema,
 } from '../server/schemas.js';
 import type { ManualRunBody } from '../server/manual-run-schemas.js';
+import type { CreateOperationBody, OperationSchema } from '../server/operation-schemas.js';
 
 /** A run (DESIGN.md §3): status, counts, credits, timestamps. */
 export type Run = z.infer<typeof RunSchema>;
@@ -98,3 +99,24 @@ export interface ItemFilters extends PageOptions {
 
 /** One message of `RunyardClient.followEvents`: an event, or the end of the stream with the final run. */
 export type FollowMessage = { type: 'event'; event: RunEvent } | { type: 'end'; run: Run };
+
+/** A bulk operation (cancel, retry_failed or delete over the runs a filter selects) and its progress. */
+export type Operation = z.infer<typeof OperationSchema>;
+/** Body of `POST /v1/operations`. */
+export type CreateOperationRequest = z.infer<typeof CreateOperationBody>;
+/** Actions of a bulk operation. */
+export type OperationAction = 'cancel' | 'retry_failed' | 'delete';
+/** The run filters without paging (counts, exports). */
+export type RunSelection = Omit<RunFilters, 'limit' | 'cursor'>;
+/** Formats of an export. */
+export type ExportFormat = 'json' | 'ndjson' | 'csv';
+
+/** A streamed export: read `body` to the end (it is never buffered whole). */
+export interface ExportDownload {
+  /** The file's bytes, as the server streams them. */
+  body: ReadableStream<Uint8Array>;
+  /** The server's suggested file name (`Content-Disposition`), e.g. `run_01jd….csv`. */
+  filename: string | null;
+  /** The `Content-Type`, e.g. `text/csv; charset=utf-8`. */
+  contentType: string;
+}

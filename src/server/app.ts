@@ -11,6 +11,9 @@ import { errorBody, onError, zodErrorBody } from './errors.js';
 import { controlRoutes } from './routes/control.js';
 import { creditRoutes } from './routes/credits.js';
 import { manualRunRoutes } from './routes/manual-runs.js';
+import { exportRoutes } from './routes/export.js';
+import { operationRoutes } from './routes/operations.js';
+import { runAdminRoutes } from './routes/run-admin.js';
 import { runRoutes } from './routes/runs.js';
 import { tableRoutes } from './routes/tables.js';
 
@@ -39,10 +42,14 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   );
   app.get('/healthz', (c) => c.json({ ok: true }));
   tableRoutes(app, engine, sc);
+  // Before runRoutes: `/v1/runs/count` and `/v1/runs/export` must win over `/v1/runs/{run_id}`.
+  exportRoutes(app, engine, sc);
+  runAdminRoutes(app, engine, sc);
   runRoutes(app, engine, sc);
   controlRoutes(app, engine, sc);
   creditRoutes(app, engine);
   manualRunRoutes(app, engine, sc);
+  operationRoutes(app, engine);
   app.doc('/openapi.json', {
     openapi: '3.0.3',
     info: {

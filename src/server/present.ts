@@ -50,6 +50,7 @@ export function presentRun(r: RunRecord, baseUrl: string, waiting: WaitingReason
     tags: r.tags,
     // Secret values are write-only: only their names are ever shown.
     overrides: { env: r.overrides_env ?? {}, secret_names: r.secret_names },
+    pinned: r.pinned,
     created_at: iso(r.created_at),
     started_at: iso(r.started_at),
     finished_at: iso(r.finished_at),

@@ -52,6 +52,7 @@ export const RunSchema = z
     idempotency_key: z.string().nullable(),
     tags: z.array(z.string()),
     overrides: RunOverridesView,
+    pinned: z.boolean().openapi({ description: 'Pinned runs are kept by retention' }),
     created_at: iso,
     started_at: iso.nullable(),
     finished_at: iso.nullable(),

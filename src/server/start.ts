@@ -12,6 +12,7 @@ import { parseCustomProfiles } from '../engine/profiles.js';
 import { parsePriceTable, type PriceTable } from '../core/credits.js';
 import type { WorkloadProfile } from '../core/profile.js';
 import { loadSecretKey, SecretBox } from '../engine/secrets.js';
+import { DAY_MS, Retention } from '../engine/retention.js';
 import { createProducerRegistry } from '../producers/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/port.js';
@@ -42,6 +43,11 @@ export interface RunyardSettings {
    * @default `RUNYARD_SECRET_KEY`, else `<dataDir>/secret.key` (generated once, mode 0600)
    */
   secretKey?: string;
+  /**
+   * Purge finished, unpinned runs older than this many days, at start and hourly
+   * (`RUNYARD_RETENTION_DAYS`). @default undefined (keep every run); 0 also keeps every run
+   */
+  retentionDays?: number;
 }
 
 export interface RunningRunyard {
@@ -101,6 +107,12 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const port = s.port ?? (process.env.RUNYARD_PORT ? Number(process.env.RUNYARD_PORT) : DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RunyardError('validation_failed', `port: expected an integer from 0 to 65535, got ${port}`, { field: 'port' });
+  const rawRetention = s.retentionDays ?? process.env.RUNYARD_RETENTION_DAYS ?? 0;
+  const retentionDays = typeof rawRetention === 'number' ? rawRetention : /^\s*\d+\s*$/.test(rawRetention) ? Number(rawRetention) : NaN;
+  if (!Number.isInteger(retentionDays) || retentionDays < 0 || retentionDays > 36_500)
+    throw new RunyardError('validation_failed', `retention days: expected an integer from 0 (keep every run) to 36500, got ${JSON.stringify(rawRetention)}`, {
+      field: 'retention_days',
+    });
   const logger = s.logger ?? createLogger();
   const profiles = s.profiles ?? parseCustomProfiles(process.env.RUNYARD_PROFILES);
   const prices = s.prices ?? parsePriceTable(parseJsonSetting('RUNYARD_PRICES', 'prices'));
@@ -126,6 +138,9 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   if (s.executor !== false) await engine.startExecutor();
+  engine.operations.startSweeper();
+  const retention = retentionDays > 0 ? new Retention({ store, clock: engine.clock, logger, maxAgeMs: retentionDays * DAY_MS }) : undefined;
+  retention?.start();
   logger.info('runyard up', { url: baseUrl, database: databaseUrl, secret_key: secretKey.source });
   return {
     url: baseUrl,
@@ -137,6 +152,8 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
         server.close(() => r());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await retention?.stop();
+      await engine.operations.stop();
       await engine.stopExecutor(graceMs);
       await store.close();
     },

@@ -11,6 +11,7 @@ import type { Balance, LedgerKind } from '../core/credits.js';
 import type { ItemError } from '../core/errors.js';
 import type { Usage } from '../core/producer.js';
 import type { ItemStatus, RunStatus } from '../core/status.js';
+import type { OperationAction, OperationStatus } from '../core/operation.js';
 import type { CellRecord, ColumnRecord, EventRecord, ItemRecord, RowRecord, RunKind, RunMode, RunRecord, TableRecord, TriggerType } from '../core/model.js';
 
 /** A page of results and the cursor of the next page (`null` at the end). */
@@ -149,6 +150,36 @@ export interface NewTable {
   name: string;
   fields: string[];
   rows: { id: string; data: Record<string, unknown> }[];
+}
+
+/** A tracked bulk operation (see core/operation.ts), in storage units. */
+export interface OperationRecord {
+  id: string;
+  workspace_id: string;
+  action: OperationAction;
+  /** The effective filter of the runs it applies to. */
+  filter: RunFilter;
+  status: OperationStatus;
+  /** Runs matched when the operation started; on finish, the runs actually visited. */
+  total: number;
+  /** Runs the action was applied to. */
+  succeeded: number;
+  /** Runs the action was refused for (e.g. a finished run cannot be canceled). */
+  failed: number;
+  /** Why the operation failed; or, when it succeeded with `failed > 0`, the first refusal. */
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+/** Changes to an operation; a terminal `status` also sets `finished_at`. */
+export interface OperationPatch {
+  total?: number;
+  succeeded?: number;
+  failed?: number;
+  status?: OperationStatus;
+  error?: string | null;
 }
 
 /**
@@ -293,6 +324,53 @@ export interface Store {
   expireNodeLeases(nodeId: string, now: number): Promise<number>;
   /** Marks a node stopped. */
   stopNode(nodeId: string, now: number): Promise<void>;
+
+  // ---- delete, retention, export, bulk operations (store/sql/retention-repo.ts) -------------
+  /**
+   * Deletes a finished run with its items and events in one transaction. Cells written by the
+   * run keep their values (they belong to the table).
+   * @throws NotFoundError when the run is not in the workspace; RunyardError `conflict` (HTTP
+   *   409, `details.status`) when the run is not terminal.
+   */
+  deleteRun(ws: string, runId: string): Promise<void>;
+  /** How many runs of the workspace match the filter. */
+  countRuns(ws: string, filter: RunFilter): Promise<number>;
+  /**
+   * Deletes up to `limit` terminal runs that match the filter (non-terminal matches are left
+   * alone), with their items and events, in one transaction. @returns the deleted run ids.
+   */
+  deleteRuns(ws: string, filter: RunFilter, limit: number): Promise<string[]>;
+  /**
+   * Retention: deletes up to `limit` terminal, unpinned runs of every workspace whose
+   * `finished_at < cutoff` (epoch ms), with their items and events, in one transaction.
+   * @returns how many runs were deleted (call again while it returns `limit`).
+   */
+  purgeTerminalRuns(cutoff: number, limit: number): Promise<number>;
+  /** Pins (kept by retention) or unpins a run. @throws NotFoundError */
+  setPinned(ws: string, runId: string, pinned: boolean, now: number): Promise<RunRecord>;
+  /**
+   * A run's items in ordinal order, `batch` at a time: each page is one keyset query
+   * (`ordinal > last`), so memory stays constant however many items the run has. Not one
+   * snapshot: an item that changes while the pages are read is seen in its state at its page.
+   */
+  streamItems(ws: string, runId: string, batch: number): AsyncIterable<ItemRecord[]>;
+  /** Runs matching the filter, newest first, `batch` at a time (keyset on id). */
+  streamRuns(ws: string, filter: RunFilter, batch: number): AsyncIterable<RunRecord[]>;
+  /** Writes a new operation record (durable on return). */
+  createOperation(op: OperationRecord): Promise<OperationRecord>;
+  getOperation(ws: string, id: string): Promise<OperationRecord | undefined>;
+  /** Newest first, keyset pagination on the id. */
+  listOperations(ws: string, opts: { limit: number; cursor?: string }): Promise<Page<OperationRecord>>;
+  /**
+   * Applies a patch to a `running` operation and touches `updated_at`.
+   * @returns the updated record; undefined when it does not exist or has already finished.
+   */
+  updateOperationProgress(ws: string, id: string, patch: OperationPatch, now: number): Promise<OperationRecord | undefined>;
+  /**
+   * Marks `running` operations of every workspace not updated since `staleBefore` as `failed`
+   * (their node stopped mid-way). @returns how many were marked.
+   */
+  failStaleOperations(staleBefore: number, now: number): Promise<number>;
 }
 
 export type { CountDelta };

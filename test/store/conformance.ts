@@ -13,7 +13,7 @@ import { countField, type CountField } from '../../src/core/counts.js';
 import { RunyardError, type ItemError } from '../../src/core/errors.js';
 import type { ColumnRecord, ItemRecord, RunKind, RunMode, RunRecord, RunSpec, TableRecord, TriggerType } from '../../src/core/model.js';
 import type { RunStatus } from '../../src/core/status.js';
-import type { ClaimedItem, Completion, NewRun, NewTable, RunFilter, Store } from '../../src/store/port.js';
+import type { ClaimedItem, Completion, NewRun, NewTable, OperationRecord, RunFilter, Store } from '../../src/store/port.js';
 
 // ---- inputs -----------------------------------------------------------------------------------
 
@@ -983,6 +983,240 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
           next.map((c) => c.run.id),
           [runs[64]],
         );
+      });
+    });
+
+    describe('delete, retention, export readers, operations', () => {
+      /** A run driven to its end at `at`: `ok` items succeed, `bad` fail. Returns it finished. */
+      async function finishedRun(o: RunInput & { ok?: number; bad?: number }, at: number, ws = WS): Promise<RunRecord> {
+        const ok = o.ok ?? 2;
+        const bad = o.bad ?? 0;
+        const { run } = await store.createRun(ws, newRun(ws, { ...o, items: ok + bad }), at - 3);
+        await store.startQueuedRuns(NODE, at - 2, 100);
+        const mine = (await claim(at - 1, 1000)).filter((c) => c.run.id === run.id);
+        assert.equal(mine.length, ok + bad);
+        await store.completeItems(
+          mine.map((c, i) => (i < ok ? succeeded(c) : failed(c))),
+          at,
+        );
+        const done = await assertCounts(store, ws, run.id);
+        assert.equal(done.finished_at, at);
+        return done;
+      }
+
+      test('deleteRun: a finished run goes with its items and events; cells keep their values; other runs stay', async () => {
+        const { table, rows, run, items } = await startedColumnRun(3);
+        const claims = await claim(T0 + 1, 10);
+        await store.completeItems(
+          claims.map((c) => succeeded(c, `v${c.item.ordinal}`)),
+          T0 + 2,
+        );
+        const keep = await finishedRun({}, T0 + 10);
+        assert.equal((await store.getRun(WS, run.id))?.status, 'succeeded');
+        await store.deleteRun(WS, run.id);
+        assert.equal(await store.getRun(WS, run.id), undefined);
+        assert.deepEqual((await store.listItems(WS, run.id, {}, { limit: 10 })).data, []);
+        assert.equal(await store.getItem(WS, items[0]?.id ?? ''), undefined);
+        assert.deepEqual(await store.listEvents(WS, run.id, 0, 100), []);
+        const column = (await store.listColumns(WS, table.id))[0];
+        const cell = await store.getCell(WS, table.id, rows[1]?.id ?? '', column?.id ?? '');
+        assert.equal(cell?.value, 'v1', 'the cell keeps its value');
+        assert.deepEqual(await listIds(store, {}), [keep.id]);
+        assert.equal((await allItems(store, WS, keep.id)).length, 2);
+        assert.ok((await store.listEvents(WS, keep.id, 0, 100)).length > 0);
+        await rejectsWithCode(store.deleteRun(WS, run.id), 'not_found');
+      });
+
+      test('deleteRun: a queued or running run → conflict naming its status; another workspace → not_found', async () => {
+        const { run: running } = await startedRun({ items: 2 });
+        const { run: queued } = await store.createRun(WS, newRun(WS), T0);
+        const err = await rejectsWithCode(store.deleteRun(WS, running.id), 'conflict');
+        assert.equal(err.details?.['status'], 'running');
+        assert.match(err.message, /running/);
+        assert.equal((await rejectsWithCode(store.deleteRun(WS, queued.id), 'conflict')).details?.['status'], 'queued');
+        assert.equal((await allItems(store, WS, running.id)).length, 2, 'nothing was deleted');
+        const other = await finishedRun({}, T0 + 5, OTHER_WS);
+        await rejectsWithCode(store.deleteRun(WS, other.id), 'not_found');
+        assert.equal((await store.getRun(OTHER_WS, other.id))?.id, other.id);
+        await rejectsWithCode(store.deleteRun(WS, 'run_missing'), 'not_found');
+      });
+
+      test('countRuns agrees with listRuns for each filter and is workspace-scoped', async () => {
+        const a = await finishedRun({ name: 'Nightly 100% sync', bad: 1 }, T0 + 10);
+        const b = await finishedRun({ name: 'nightly other', kind: 'flow' }, T0 + 20);
+        const { run: c } = await startedRun({ name: 'adhoc', trigger: 'api' });
+        await finishedRun({ name: 'Nightly 100% sync' }, T0 + 30, OTHER_WS);
+        const filters: RunFilter[] = [
+          {},
+          { status: ['partial'] },
+          { status: ['succeeded', 'running'] },
+          { kind: ['flow'] },
+          { trigger: ['api'] },
+          { name: '100%' },
+          { name: 'NIGHTLY' },
+          { created_after: T0 + 10, created_before: T0 + 20 },
+          { status: ['canceled'] },
+        ];
+        for (const f of filters) assert.equal(await store.countRuns(WS, f), (await listIds(store, f)).length, JSON.stringify(f));
+        assert.equal(await store.countRuns(WS, {}), 3);
+        assert.equal(await store.countRuns(WS, { name: '100%' }), 1);
+        assert.equal(await store.countRuns(OTHER_WS, {}), 1);
+        assert.deepEqual([a.status, b.status, c.status], ['partial', 'succeeded', 'running']);
+      });
+
+      test('deleteRuns: only terminal matches, at most limit per call, ids returned; others untouched', async () => {
+        const done: string[] = [];
+        for (let i = 0; i < 5; i++) done.push((await finishedRun({ name: `old ${i}` }, T0 + 10 + i)).id);
+        const other = await finishedRun({ name: 'other' }, T0 + 20);
+        const otherWs = await finishedRun({ name: 'old ws' }, T0 + 21, OTHER_WS);
+        const { run: active } = await startedRun({ name: 'old but running' });
+        const first = await store.deleteRuns(WS, { name: 'old' }, 3);
+        assert.equal(first.length, 3);
+        assert.ok(first.every((id) => done.includes(id)));
+        const second = await store.deleteRuns(WS, { name: 'old' }, 3);
+        assert.equal(second.length, 2);
+        assert.deepEqual([...first, ...second].sort(), [...done].sort());
+        assert.deepEqual(await store.deleteRuns(WS, { name: 'old' }, 3), []);
+        assert.deepEqual(await listIds(store, {}), [active.id, other.id]);
+        assert.equal(await store.getRun(OTHER_WS, otherWs.id).then((r) => r?.id), otherWs.id);
+        for (const id of done) {
+          assert.deepEqual((await store.listItems(WS, id, {}, { limit: 5 })).data, []);
+          assert.deepEqual(await store.listEvents(WS, id, 0, 5), []);
+        }
+        assert.deepEqual(await store.deleteRuns(WS, { status: ['running'] }, 10), [], 'a running run is never deleted');
+      });
+
+      test('purgeTerminalRuns: finished before the cutoff, unpinned, any workspace; limit honoured', async () => {
+        const old1 = await finishedRun({}, T0 + 100);
+        const old2 = await finishedRun({ bad: 2, ok: 0 }, T0 + 200);
+        const oldOther = await finishedRun({}, T0 + 300, OTHER_WS);
+        const pinned = await finishedRun({}, T0 + 400);
+        const fresh = await finishedRun({}, T0 + 10_000);
+        assert.equal((await store.setPinned(WS, pinned.id, true, T0 + 500)).pinned, true);
+        const { run: active } = await startedRun({});
+        assert.equal(await store.purgeTerminalRuns(T0 + 5_000, 2), 2);
+        assert.equal(await store.purgeTerminalRuns(T0 + 5_000, 2), 1);
+        assert.equal(await store.purgeTerminalRuns(T0 + 5_000, 2), 0);
+        for (const [ws, r] of [
+          [WS, old1],
+          [WS, old2],
+          [OTHER_WS, oldOther],
+        ] as const) {
+          assert.equal(await store.getRun(ws, r.id), undefined, `${r.id} purged`);
+          assert.deepEqual((await store.listItems(ws, r.id, {}, { limit: 5 })).data, []);
+        }
+        assert.deepEqual(await listIds(store, {}), [active.id, fresh.id, pinned.id].sort().reverse());
+        assert.equal(await store.purgeTerminalRuns(T0 + 10_000, 10), 0, 'the cutoff is exclusive');
+        assert.equal(await store.purgeTerminalRuns(T0 + 10_001, 10), 1);
+        await store.setPinned(WS, pinned.id, false, T0 + 20_000);
+        assert.equal(await store.purgeTerminalRuns(T0 + 20_000, 10), 1, 'an unpinned run is purged again');
+        assert.deepEqual(await listIds(store, {}), [active.id]);
+      });
+
+      test('setPinned: persists, touches updated_at; another workspace → not_found', async () => {
+        const run = await finishedRun({}, T0 + 10);
+        assert.equal(run.pinned, false);
+        const pinned = await store.setPinned(WS, run.id, true, T0 + 99);
+        assert.equal(pinned.pinned, true);
+        assert.equal(pinned.updated_at, T0 + 99);
+        assert.equal((await store.getRun(WS, run.id))?.pinned, true);
+        assert.equal((await store.setPinned(WS, run.id, false, T0 + 100)).pinned, false);
+        await rejectsWithCode(store.setPinned(OTHER_WS, run.id, true, T0 + 101), 'not_found');
+        assert.equal((await store.getRun(WS, run.id))?.pinned, false);
+      });
+
+      test('streamItems: every item once, in ordinal order, in pages of the batch size; scoped to the workspace', async () => {
+        const { run } = await store.createRun(WS, newRun(WS, { items: 10, skipped: 1 }), T0);
+        const pages: ItemRecord[][] = [];
+        for await (const page of store.streamItems(WS, run.id, 4)) pages.push(page);
+        assert.deepEqual(
+          pages.map((p) => p.length),
+          [4, 4, 3],
+        );
+        assert.deepEqual(pages.flat(), await allItems(store, WS, run.id));
+        const exact: ItemRecord[][] = [];
+        for await (const page of store.streamItems(WS, run.id, 11)) exact.push(page);
+        assert.deepEqual(
+          exact.map((p) => p.length),
+          [11],
+        );
+        for await (const _ of store.streamItems(OTHER_WS, run.id, 4)) assert.fail('another workspace sees no items');
+        const { run: empty } = await store.createRun(WS, newRun(WS, { items: 0 }), T0);
+        for await (const _ of store.streamItems(WS, empty.id, 4)) assert.fail('an empty run yields no page');
+      });
+
+      test('streamRuns: the filtered runs newest first, in pages; scoped to the workspace', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 7; i++) ids.push((await store.createRun(WS, newRun(WS, { items: 0, name: i % 2 ? 'odd' : 'even' }), T0 + i)).run.id);
+        await store.createRun(OTHER_WS, newRun(OTHER_WS, { items: 0, name: 'odd' }), T0);
+        const pages: RunRecord[][] = [];
+        for await (const page of store.streamRuns(WS, { name: 'odd' }, 2)) pages.push(page);
+        assert.deepEqual(
+          pages.map((p) => p.length),
+          [2, 1],
+        );
+        assert.deepEqual(
+          pages.flat().map((r) => r.id),
+          await listIds(store, { name: 'odd' }),
+        );
+        const all: string[] = [];
+        for await (const page of store.streamRuns(WS, {}, 3)) all.push(...page.map((r) => r.id));
+        assert.deepEqual(all, [...ids].reverse());
+      });
+
+      test('operations: create, get, list newest first in pages, progress, finish, stale sweep; scoped to the workspace', async () => {
+        const op = (id: string, ws = WS, at = T0): OperationRecord => ({
+          id,
+          workspace_id: ws,
+          action: 'delete',
+          filter: { status: ['succeeded'], name: 'x%' },
+          status: 'running',
+          total: 0,
+          succeeded: 0,
+          failed: 0,
+          error: null,
+          created_at: at,
+          updated_at: at,
+          finished_at: null,
+        });
+        const ids = [testId('op'), testId('op'), testId('op')];
+        for (const id of ids) assert.deepEqual(await store.createOperation(op(id)), op(id));
+        const foreign = await store.createOperation(op(testId('op'), OTHER_WS));
+        assert.deepEqual(await store.getOperation(WS, ids[0] ?? ''), op(ids[0] ?? ''));
+        assert.equal(await store.getOperation(WS, foreign.id), undefined);
+        const p1 = await store.listOperations(WS, { limit: 2 });
+        assert.deepEqual(
+          p1.data.map((o) => o.id),
+          [ids[2], ids[1]],
+        );
+        assert.ok(p1.next_cursor);
+        const p2 = await store.listOperations(WS, { limit: 2, cursor: p1.next_cursor });
+        assert.deepEqual(
+          p2.data.map((o) => o.id),
+          [ids[0]],
+        );
+        assert.equal(p2.next_cursor, null);
+        await rejectsWithCode(store.listOperations(WS, { limit: 2, cursor: 'nope!' }), 'validation_failed', 'cursor');
+
+        const id = ids[0] ?? '';
+        const progressed = await store.updateOperationProgress(WS, id, { total: 10, succeeded: 4, failed: 1 }, T0 + 5);
+        assert.deepEqual(
+          [progressed?.total, progressed?.succeeded, progressed?.failed, progressed?.status, progressed?.updated_at, progressed?.finished_at],
+          [10, 4, 1, 'running', T0 + 5, null],
+        );
+        assert.equal(await store.updateOperationProgress(OTHER_WS, id, { succeeded: 9 }, T0 + 6), undefined);
+        const done = await store.updateOperationProgress(WS, id, { succeeded: 9, status: 'succeeded', error: 'run x refused' }, T0 + 7);
+        assert.deepEqual([done?.status, done?.succeeded, done?.finished_at, done?.error], ['succeeded', 9, T0 + 7, 'run x refused']);
+        assert.equal(await store.updateOperationProgress(WS, id, { failed: 5 }, T0 + 8), undefined, 'a finished operation no longer changes');
+        assert.equal((await store.getOperation(WS, id))?.failed, 1);
+
+        await store.updateOperationProgress(WS, ids[1] ?? '', { succeeded: 1 }, T0 + 1000);
+        assert.equal(await store.failStaleOperations(T0 + 500, T0 + 2000), 2, 'ids[2] and the other workspace’s');
+        const stale = await store.getOperation(WS, ids[2] ?? '');
+        assert.deepEqual([stale?.status, stale?.finished_at], ['failed', T0 + 2000]);
+        assert.match(stale?.error ?? '', /interrupted/);
+        assert.equal((await store.getOperation(WS, ids[1] ?? ''))?.status, 'running');
+        assert.equal((await store.getOperation(WS, id))?.status, 'succeeded', 'finished operations are not touched');
       });
     });
   });

@@ -14,6 +14,7 @@ interface UpOptions {
   database?: string;
   dataDir?: string;
   executor: boolean;
+  retentionDays?: number;
   json?: boolean;
 }
 
@@ -43,6 +44,11 @@ export function registerUp(program: Command): void {
     .option('--database <url>', 'SQLite file path or sqlite: URL (env RUNYARD_DATABASE_URL, default <data-dir>/runyard.db)')
     .option('--data-dir <dir>', 'data directory (env RUNYARD_DATA_DIR, default ./.runyard)')
     .option('--no-executor', 'serve the API only; do not execute items in this process')
+    .option(
+      '--retention-days <n>',
+      'purge finished, unpinned runs older than N days, at start and hourly; 0 keeps all (env RUNYARD_RETENTION_DAYS)',
+      intOption(0, 36_500),
+    )
     .option('--json', 'print {"url", "database"} as one JSON line once up')
     .action(async (opts: UpOptions) => {
       const settings: RunyardSettings = { executor: opts.executor };
@@ -50,6 +56,7 @@ export function registerUp(program: Command): void {
       if (opts.host !== undefined) settings.host = opts.host;
       if (opts.database !== undefined) settings.databaseUrl = opts.database;
       if (opts.dataDir !== undefined) settings.dataDir = opts.dataDir;
+      if (opts.retentionDays !== undefined) settings.retentionDays = opts.retentionDays;
       if (opts.host === '') throw new UsageError('--host must not be empty');
 
       let running;

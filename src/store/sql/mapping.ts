@@ -66,7 +66,7 @@ export function toRun(r: Selected<RunsTable>): RunRecord {
   };
 }
 
-export function toItem(r: ItemsTable): ItemRecord {
+export function toItem(r: Omit<ItemsTable, 'lease_token' | 'lease_owner' | 'lease_expires_at'>): ItemRecord {
   return {
     id: r.id,
     workspace_id: r.workspace_id,

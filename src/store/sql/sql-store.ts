@@ -2,7 +2,7 @@
  * The dialect-neutral implementation of the {@link Store} port over Kysely. Adapters supply
  * the {@link SqlContext} (connection, dialect, transaction runner) and migrations.
  */
-import type { Store, NodeRecord, NewRun, NewTable, RunFilter, Completion } from '../port.js';
+import type { Store, NodeRecord, NewRun, NewTable, RunFilter, Completion, OperationPatch, OperationRecord } from '../port.js';
 import type { ColumnRecord } from '../../core/model.js';
 import type { ItemStatus } from '../../core/status.js';
 import type { SqlContext } from './context.js';
@@ -14,6 +14,8 @@ import * as control from './control-repo.js';
 import * as credits from './credits-repo.js';
 import type { LedgerKind } from '../../core/credits.js';
 import { toNode } from './mapping.js';
+import * as retention from './retention-repo.js';
+import * as operations from './operations-repo.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
@@ -158,5 +160,42 @@ export abstract class SqlStore implements Store {
   }
   async stopNode(nodeId: string, now: number): Promise<void> {
     await this.ctx.tx((db) => db.updateTable('nodes').set({ stopped_at: now }).where('id', '=', nodeId).execute());
+  }
+
+  deleteRun(ws: string, runId: string) {
+    return retention.deleteRun(this.ctx, ws, runId);
+  }
+  countRuns(ws: string, f: RunFilter) {
+    return retention.countRuns(this.ctx, ws, f);
+  }
+  deleteRuns(ws: string, f: RunFilter, limit: number) {
+    return retention.deleteRuns(this.ctx, ws, f, limit);
+  }
+  purgeTerminalRuns(cutoff: number, limit: number) {
+    return retention.purgeTerminalRuns(this.ctx, cutoff, limit);
+  }
+  setPinned(ws: string, runId: string, pinned: boolean, now: number) {
+    return retention.setPinned(this.ctx, ws, runId, pinned, now);
+  }
+  streamItems(ws: string, runId: string, batch: number) {
+    return retention.streamItems(this.ctx, ws, runId, batch);
+  }
+  streamRuns(ws: string, f: RunFilter, batch: number) {
+    return retention.streamRuns(this.ctx, ws, f, batch);
+  }
+  createOperation(op: OperationRecord) {
+    return operations.createOperation(this.ctx, op);
+  }
+  getOperation(ws: string, id: string) {
+    return operations.getOperation(this.ctx, ws, id);
+  }
+  listOperations(ws: string, opts: { limit: number; cursor?: string }) {
+    return operations.listOperations(this.ctx, ws, opts);
+  }
+  updateOperationProgress(ws: string, id: string, patch: OperationPatch, now: number) {
+    return operations.updateOperationProgress(this.ctx, ws, id, patch, now);
+  }
+  failStaleOperations(staleBefore: number, now: number) {
+    return operations.failStaleOperations(this.ctx, staleBefore, now);
   }
 }
