@@ -12,15 +12,17 @@ import { createEngine } from '../../src/engine/engine.js';
 import { createProducerRegistry } from '../../src/producers/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
-test('a lost lease aborts the producer and rejects its late write', { timeout: 30_000 }, async () => {
+test('a lost lease aborts the producer and rejects its late write', { timeout: 30_000 }, async (t) => {
   const dir = tempDir();
   const marker = join(dir, 'aborted');
+  const started = join(dir, 'started');
   writeModule(
     dir,
     'slow.mjs',
     `import { writeFileSync } from 'node:fs';
      export default (input, ctx) => new Promise((resolve) => {
        ctx.signal.addEventListener('abort', () => { writeFileSync(${JSON.stringify(marker)}, 'yes'); resolve('late result'); });
+       writeFileSync(${JSON.stringify(started)}, 'yes');
      });`,
   );
   const path = join(dir, 'r.db');
@@ -37,8 +39,16 @@ test('a lost lease aborts the producer and rejects its late write', { timeout: 3
   const { run } = await engine.runs.startColumnRun(ws, table.id, 'slow');
   await engine.startExecutor();
   const raw = new Database(path);
+  // A failed assertion must not leave the executor's timers keeping this test process alive.
+  t.after(async () => {
+    raw.close();
+    await engine.stopExecutor(100);
+    await store.close();
+  });
   let item: { id: string; status: string; lease_token: string | null } | undefined;
-  for (let i = 0; i < 200 && item?.status !== 'running'; i++) {
+  // Wait for the function itself (not only the claim): an abort that fires while the module is
+  // still being imported never reaches the function's listener.
+  for (let i = 0; i < 400 && (item?.status !== 'running' || !existsSync(started)); i++) {
     await new Promise((r) => setTimeout(r, 25));
     item = raw.prepare('SELECT id, status, lease_token FROM items WHERE run_id = ?').get(run.id) as typeof item;
   }
@@ -54,7 +64,4 @@ test('a lost lease aborts the producer and rejects its late write', { timeout: 3
     outputs: string | null;
   };
   assert.deepEqual(after, { status: 'running', lease_token: 'lse_other_node', outputs: null }, 'the stale attempt wrote nothing');
-  raw.close();
-  await engine.stopExecutor(100);
-  await store.close();
 });
