@@ -107,7 +107,7 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const port = s.port ?? (process.env.RUNYARD_PORT ? Number(process.env.RUNYARD_PORT) : DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RunyardError('validation_failed', `port: expected an integer from 0 to 65535, got ${port}`, { field: 'port' });
-  const rawRetention = s.retentionDays ?? process.env.RUNYARD_RETENTION_DAYS ?? 0;
+  const rawRetention = s.retentionDays ?? (process.env.RUNYARD_RETENTION_DAYS || 0);
   const retentionDays = typeof rawRetention === 'number' ? rawRetention : /^\s*\d+\s*$/.test(rawRetention) ? Number(rawRetention) : NaN;
   if (!Number.isInteger(retentionDays) || retentionDays < 0 || retentionDays > 36_500)
     throw new RunyardError('validation_failed', `retention days: expected an integer from 0 (keep every run) to 36500, got ${JSON.stringify(rawRetention)}`, {
