@@ -10,6 +10,7 @@ import type { Store } from '../store/port.js';
 import type { Notifier } from './notifier.js';
 import type { ProfileCatalog } from './profiles.js';
 import type { RunsService } from './runs-service.js';
+import type { PreparedManualRun } from './run-overrides.js';
 
 export interface ControlDeps {
   store: Store;
@@ -71,19 +72,27 @@ export class ControlService {
     const { store } = this.deps;
     const original = await store.getRun(ws, runId);
     if (!original) throw new NotFoundError('run', runId);
+    // The rerun keeps the original's prompt, session, env and sealed secrets as stored.
+    const carried: PreparedManualRun = {
+      prompt: original.prompt,
+      session_id: original.session_id,
+      overrides_env: original.overrides_env,
+      sealed_secrets: await store.getRunSecrets(ws, original.id),
+      hashPart: undefined,
+      env_names: Object.keys(original.overrides_env ?? {}),
+      secret_names: original.secret_names,
+    };
     const opts = {
       retry_of: original.id,
       mode: original.mode,
       tags: original.tags,
       trigger: { type: 'manual' as const },
-      ...(original.prompt === null ? {} : { prompt: original.prompt }),
-      ...(original.session_id === null ? {} : { session_id: original.session_id }),
       ...(idempotencyKey === undefined ? {} : { idempotency_key: idempotencyKey }),
     };
     if (pin === 'current') {
       const { table_id, column_id } = original.spec;
       if (!table_id || !column_id) throw new ValidationError(`pin: run ${original.id} has no current definition to re-run; use pin=version`, { field: 'pin' });
-      return this.deps.runs.startColumnRun(ws, table_id, column_id, { ...opts, profile: original.profile });
+      return this.deps.runs.startColumnRun(ws, table_id, column_id, { ...opts, profile: original.profile }, carried);
     }
     const items: ItemRecord[] = [];
     for (let cursor: string | undefined, first = true; first || cursor !== undefined; first = false) {
@@ -100,6 +109,7 @@ export class ControlService {
       spec: original.spec,
       opts,
       items: items.map((i) => ({ key: i.key, inputs: i.inputs })),
+      manual: carried,
     });
   }
 }

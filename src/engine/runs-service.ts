@@ -76,11 +76,19 @@ export class RunsService {
   /**
    * Starts a column run: validates, renders every row's inputs, and writes the run and its
    * items in one transaction before returning (the run is durable on return).
+   * @param carried manual-run fields already prepared (a rerun carries its original's sealed
+   *   secrets and env without ever opening them)
    * @returns the run and whether it was created (false: an idempotent replay).
    * @throws NotFoundError; RunyardError `template_error` naming the row; ValidationError;
    *   IdempotencyConflictError when the key was used with another request.
    */
-  async startColumnRun(ws: string, tableId: string, columnRef: string, opts: StartColumnRun = {}): Promise<{ run: RunRecord; created: boolean }> {
+  async startColumnRun(
+    ws: string,
+    tableId: string,
+    columnRef: string,
+    opts: StartColumnRun = {},
+    carried?: PreparedManualRun,
+  ): Promise<{ run: RunRecord; created: boolean }> {
     const { store } = this.deps;
     const table = await store.getTable(ws, tableId);
     if (!table) throw new NotFoundError('table', tableId);
@@ -88,7 +96,7 @@ export class RunsService {
     if (!column) throw new NotFoundError('column', columnRef);
     const profile = this.deps.profiles.resolve(opts.profile ?? column.profile);
     this.checkOptions(opts);
-    const manual = prepareManualRun(opts, this.deps.secrets);
+    const manual = carried ?? prepareManualRun(opts, this.deps.secrets);
     if (opts.idempotency_key !== undefined) {
       const existing = await this.replay(ws, opts.idempotency_key, this.requestHash(column.id, opts, manual));
       if (existing) return { run: existing, created: false };

@@ -159,6 +159,20 @@ describe('run control (real process)', () => {
     const current = await h.call('POST', `/v1/runs/${String(run.id)}/rerun`, { pin: 'current' });
     assert.equal(current.status, 201);
     assert.equal(current.json.retry_of, run.id);
+    const manual = await h.call('POST', '/v1/runs', {
+      target: { type: 'column', table_id: tableId, column: 'rec' },
+      prompt: 'again',
+      overrides: { env: { MODE: 'x' }, secrets: { API_TOKEN: 'canary-rerun-secret' } },
+    });
+    assert.equal(manual.status, 201, JSON.stringify(manual.json));
+    await h.waitTerminal(String(manual.json.id));
+    for (const pin of ['version', 'current']) {
+      const copy = await h.call('POST', `/v1/runs/${String(manual.json.id)}/rerun`, { pin });
+      assert.equal(copy.status, 201);
+      assert.equal(copy.json.prompt, 'again');
+      assert.deepEqual(copy.json.overrides, { env: { MODE: 'x' }, secret_names: ['API_TOKEN'] }, 'a rerun carries env and sealed secrets');
+      assert.ok(!JSON.stringify(copy.json).includes('canary-rerun-secret'));
+    }
     const bad = await h.call('POST', `/v1/runs/${String(run.id)}/rerun`, { pin: 'yesterday' });
     assert.equal(bad.status, 422);
     assert.equal(bad.json.error?.details.field, 'pin');

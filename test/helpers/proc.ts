@@ -1,6 +1,8 @@
 /** Spawning `runyard up` as a real child process for fault tests and benchmarks. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface RunyardProcess {
@@ -17,7 +19,8 @@ export interface RunyardProcess {
  */
 export function spawnRunyard(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunyardProcess> {
   const proc = spawn(process.execPath, ['bin/runyard.js', 'up', '--json', '--port', '0', ...args], {
-    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', ...env },
+    // A fresh data dir (secret key, …) unless the caller names one.
+    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'runyard-data-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -204,9 +204,10 @@ export async function completeItems(ctx: SqlContext, completions: Completion[], 
       if (cell) cells.push(cell);
     }
     await upsertCells(db, cells);
-    await postEntries(ctx, db, ledger, now);
     await appendEvents(ctx, db, events, now);
+    // Run rows before the workspace account, in every transaction (one lock order).
     const finished_runs = await applyDeltasAndFinish(ctx, db, deltas, now);
+    await postEntries(ctx, db, ledger, now);
     return { accepted, lease_lost: lost, finished_runs };
   });
 }

@@ -263,9 +263,9 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
       }
     }
     await upsertCells(db, cells);
-    await postEntries(ctx, db, ledger, now);
     await appendEvents(ctx, db, events, now);
     await applyDeltasAndFinish(ctx, db, deltas, now);
+    await postEntries(ctx, db, ledger, now);
     return events.filter((e) => e.type === 'item.lease_expired').length;
   });
 }
