@@ -22,8 +22,9 @@ export class RunDeltas {
     addTransitionDelta(d, from, to);
   }
 
+  /** In run id order: every transaction locks run rows in that one order (no deadlocks between nodes). */
   entries(): [string, CountDelta][] {
-    return [...this.byRun.entries()];
+    return [...this.byRun.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 }
 
