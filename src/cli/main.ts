@@ -13,6 +13,7 @@ import { registerColumns } from './commands/columns.js';
 import { registerRuns } from './commands/runs.js';
 import { registerTables } from './commands/tables.js';
 import { registerUp, StartError } from './commands/up.js';
+import { registerWorker } from './commands/worker.js';
 import { ExitCode, UsageError } from './common.js';
 import { clean, printJson } from './output.js';
 
@@ -40,6 +41,7 @@ export function buildProgram(state: { json: boolean }): Command {
       state.json = action.opts<{ json?: boolean }>().json === true;
     });
   registerUp(program);
+  registerWorker(program);
   registerTables(program);
   registerColumns(program);
   registerRuns(program);

@@ -5,17 +5,20 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { resolve } from 'node:path';
 import { RunyardError } from '../core/errors.js';
+import { DatabaseClock } from '../engine/database-clock.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { createLogger, type Logger } from '../engine/logger.js';
 import type { EngineOptions } from '../engine/options.js';
 import { createProducerRegistry } from '../producers/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { isPostgresUrl, redactUrl } from '../store/postgres/connection.js';
+import { openPostgresStore } from '../store/postgres/open.js';
 import type { Store } from '../store/port.js';
 import { createApp } from './app.js';
 
 /** Settings of {@link startRunyard}; each has an environment variable (DESIGN.md §7). */
 export interface RunyardSettings {
-  /** A file path or `sqlite:` URL; `postgres://` arrives with the PostgreSQL adapter. @default `<dataDir>/runyard.db` */
+  /** A file path or `sqlite:` URL, or a `postgres://` URL (scale-out). @default `<dataDir>/runyard.db` */
   databaseUrl?: string;
   /** @default 8686 (`RUNYARD_PORT`); 0 picks a free port */
   port?: number;
@@ -33,7 +36,7 @@ export interface RunyardSettings {
 
 export interface RunningRunyard {
   url: string;
-  /** The database URL or path in use. */
+  /** The database URL (password redacted) or path in use. */
   database: string;
   port: number;
   engine: Engine;
@@ -49,14 +52,16 @@ export const DEFAULT_PORT = 8686;
  * @throws RunyardError `validation_failed` naming `database` for an unsupported URL;
  *   `database_unavailable`; `schema_too_new`.
  */
-export async function openStore(url: string): Promise<Store> {
-  if (/^postgres(ql)?:\/\//i.test(url)) {
-    throw new RunyardError('validation_failed', 'database: PostgreSQL is not supported by this build yet; use a SQLite file path', { field: 'database' });
-  }
+export async function openStore(url: string, logger?: Logger): Promise<Store> {
+  if (isPostgresUrl(url)) return openPostgresStore(url, logger ? { onError: (err) => logger.warn('database connection lost', { error: err.message }) } : {});
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('sqlite:') && !url.startsWith('file:')) {
-    throw new RunyardError('validation_failed', `database: unsupported URL scheme in ${JSON.stringify(url)} (use a file path or sqlite:PATH)`, {
-      field: 'database',
-    });
+    throw new RunyardError(
+      'validation_failed',
+      `database: unsupported URL scheme in ${JSON.stringify(redactUrl(url))} (use a file path, sqlite:PATH or postgres://)`,
+      {
+        field: 'database',
+      },
+    );
   }
   const path = url.replace(/^sqlite:(\/\/)?/, '').replace(/^file:(\/\/)?/, '');
   const store = SqliteStore.open({ path: path === ':memory:' ? path : resolve(path) });
@@ -78,8 +83,12 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RunyardError('validation_failed', `port: expected an integer from 0 to 65535, got ${port}`, { field: 'port' });
   const logger = s.logger ?? createLogger();
-  const store = await openStore(databaseUrl);
-  const engine = createEngine({ store, producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }), logger, options: s.engine ?? {} });
+  const store = await openStore(databaseUrl, logger);
+  const clock = await DatabaseClock.start(store).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  const engine = createEngine({ store, producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }), logger, clock, options: s.engine ?? {} });
   let baseUrl = '';
   const app = createApp(engine, { baseUrl: () => baseUrl });
   const server = await new Promise<ServerType>((res, rej) => {
@@ -90,10 +99,11 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   if (s.executor !== false) await engine.startExecutor();
-  logger.info('runyard up', { url: baseUrl, database: databaseUrl });
+  const database = redactUrl(databaseUrl);
+  logger.info('runyard up', { url: baseUrl, database });
   return {
     url: baseUrl,
-    database: databaseUrl,
+    database,
     port: actualPort,
     engine,
     async close(graceMs) {
@@ -102,6 +112,7 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await engine.stopExecutor(graceMs);
+      clock.stop();
       await store.close();
     },
   };
