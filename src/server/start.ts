@@ -48,12 +48,21 @@ export interface RunningRunyard {
 export const DEFAULT_PORT = 8686;
 
 /**
- * Opens the store named by `url`.
- * @throws RunyardError `validation_failed` naming `database` for an unsupported URL;
- *   `database_unavailable`; `schema_too_new`.
+ * Opens and migrates the store named by `url`: a `postgres://` URL (scale-out; environment
+ * `RUNYARD_DATABASE_POOL_MAX`, default 10, and `RUNYARD_DATABASE_LISTEN=off` behind a
+ * transaction-mode pooler), else a SQLite file path or `sqlite:` URL.
+ * @throws RunyardError `validation_failed` naming `database` for an unsupported or malformed URL;
+ *   `database_unavailable` (unreachable server, unknown database, bad credentials);
+ *   `schema_too_new`.
  */
 export async function openStore(url: string, logger?: Logger): Promise<Store> {
-  if (isPostgresUrl(url)) return openPostgresStore(url, logger ? { onError: (err) => logger.warn('database connection lost', { error: err.message }) } : {});
+  if (isPostgresUrl(url)) {
+    return openPostgresStore(url, {
+      // Off behind a transaction-mode pooler, where LISTEN cannot work (docs/deploy-postgres.md).
+      listen: process.env.RUNYARD_DATABASE_LISTEN !== 'off',
+      ...(logger ? { onError: (err: Error) => logger.warn('database connection lost', { error: err.message }) } : {}),
+    });
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('sqlite:') && !url.startsWith('file:')) {
     throw new RunyardError(
       'validation_failed',
