@@ -25,11 +25,8 @@ export interface PgServer {
   readonly where: string;
   /** The URL of one database on this server. */
   url(database: string): string;
-  /**
-   * Creates an empty database (or, with `migrated`, a copy of a migrated template, which is
-   * faster than migrating each one) and returns its URL.
-   */
-  createDatabase(opts?: { migrated?: boolean }): Promise<string>;
+  /** Creates an empty database and returns its URL. */
+  createDatabase(): Promise<string>;
   /**
    * A store on a fresh, migrated, empty schema of one shared database (much faster than a
    * database per test; the schema is chosen through the URL's `search_path` option). The
@@ -193,40 +190,16 @@ async function startEmbedded(durable: boolean): Promise<PgServer> {
 
 function serverAt(base: string, external: boolean, stopServer: () => Promise<void>): PgServer {
   const u = new URL(base);
-  let template: Promise<string> | undefined;
   let scratch: Promise<string> | undefined;
   const created: string[] = [];
   const server: PgServer = {
     external,
     where: `${u.hostname}:${u.port || '5432'}`,
     url: (database) => withDatabase(base, database),
-    async createDatabase(opts = {}) {
+    async createDatabase() {
       const name = dbName();
       created.push(name);
-      if (opts.migrated) {
-        template ??= (async () => {
-          const t = `${dbName()}_template`;
-          created.push(t);
-          await queryOnce(base, `CREATE DATABASE ${t}`);
-          const store = PostgresStore.open({ url: withDatabase(base, t), listen: false });
-          await store.migrate();
-          await store.close();
-          return t;
-        })();
-        const t = await template;
-        // A session that just closed may still be leaving the template (55006): try again.
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await queryOnce(base, `CREATE DATABASE ${name} TEMPLATE ${t}`);
-            break;
-          } catch (err) {
-            if ((err as { code?: unknown }).code !== '55006' || attempt >= 50) throw err;
-            await new Promise((r) => setTimeout(r, 20));
-          }
-        }
-      } else {
-        await queryOnce(base, `CREATE DATABASE ${name}`);
-      }
+      await queryOnce(base, `CREATE DATABASE ${name}`);
       return withDatabase(base, name);
     },
     async freshStore(opts = {}) {
