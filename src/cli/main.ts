@@ -17,6 +17,7 @@ import { registerCredits } from './commands/credits.js';
 import { registerRunsAdmin } from './commands/runs-admin.js';
 import { registerTables } from './commands/tables.js';
 import { registerUp, StartError } from './commands/up.js';
+import { registerWorker } from './commands/worker.js';
 import { ExitCode, UsageError } from './common.js';
 import { clean, printJson } from './output.js';
 
@@ -44,6 +45,7 @@ export function buildProgram(state: { json: boolean }): Command {
       state.json = action.opts<{ json?: boolean }>().json === true;
     });
   registerUp(program);
+  registerWorker(program);
   registerTables(program);
   registerColumns(program);
   registerRuns(program);

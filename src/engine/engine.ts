@@ -53,9 +53,15 @@ export interface Engine {
   readonly options: EngineOptions;
   /** The workspace every request uses until API tokens arrive. */
   readonly workspaceId: string;
-  /** Starts an executor node in this process (idempotent). */
+  /**
+   * Starts an executor node in this process (idempotent). It also listens for other
+   * processes' wake-ups when the store offers them (PostgreSQL LISTEN/NOTIFY).
+   */
   startExecutor(): Promise<Executor>;
-  /** Stops the executor (graceful, see {@link Executor.stop}); the store stays open. */
+  /**
+   * Stops the executor (graceful, see {@link Executor.stop}); the store stays open. Calling it
+   * again while a stop is under way shortens the grace period (a second SIGTERM).
+   */
   stopExecutor(graceMs?: number): Promise<void>;
 }
 
@@ -78,6 +84,7 @@ export function createEngine(cfg: EngineConfig): Engine {
     retryFailed: (ws, runId) => control.retryFailed(ws, runId),
     ...cfg.runActions,
   };
+  let stopListening: (() => void) | undefined;
   return {
     store: cfg.store,
     notifier,
@@ -95,13 +102,18 @@ export function createEngine(cfg: EngineConfig): Engine {
     async startExecutor() {
       if (!executor) {
         executor = new Executor({ store: cfg.store, clock, ids, random, producers: cfg.producers, notifier, logger, options, prices, secrets: cfg.secrets });
+        stopListening = cfg.store.subscribeWork?.(() => notifier.workAvailable());
         await executor.start();
       }
       return executor;
     },
     async stopExecutor(graceMs) {
-      await executor?.stop(graceMs);
-      executor = undefined;
+      const stopping = executor;
+      if (!stopping) return;
+      stopListening?.();
+      stopListening = undefined;
+      await stopping.stop(graceMs);
+      if (executor === stopping) executor = undefined;
     },
   };
 }

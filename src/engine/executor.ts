@@ -42,7 +42,16 @@ interface InFlight {
   controller: AbortController;
   /** Why the attempt is being aborted, if it is. */
   abortReason?: 'lease_lost' | 'shutdown' | 'timeout' | 'canceled';
+  /** Released at shutdown without waiting for the producer: its late outcome is dropped. */
+  forsaken?: boolean;
 }
+
+/** How long a stop waits for aborted producers to return before releasing their items anyway. */
+const ABORT_SETTLE_MS = 1000;
+/** Delay before a failed completion write is tried again (the store backs off on its own). */
+const FLUSH_RETRY_MS = 250;
+/** The same error of the same loop is logged at most this often. */
+const REPEAT_LOG_MS = 5000;
 
 /** One executor process's worth of work loops. Start with {@link start}, stop with {@link stop}. */
 export class Executor {
@@ -51,7 +60,12 @@ export class Executor {
   private buffer: { completion: Completion; runId: string }[] = [];
   private flushing: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private flushRetryTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  private graceDeadline = Infinity;
+  private readonly lastErrors = new Map<string, { error: string; at: number; repeats: number }>();
   private claiming = false;
   private rerun = false;
   private running = false;
@@ -77,7 +91,7 @@ export class Executor {
     await this.heartbeatNode();
     await this.guard('dead-node check', () => this.expireDeadLocalNodes());
     this.unsubscribe = [this.deps.notifier.onWork(() => this.wake()), this.deps.notifier.onCancel((runId) => this.abortRun(runId))];
-    this.timers.push(setInterval(() => void this.guard('heartbeat', () => this.heartbeat()), options.heartbeatMs));
+    this.heartbeatTimer = setInterval(() => void this.guard('heartbeat', () => this.heartbeat()), options.heartbeatMs);
     this.timers.push(setInterval(() => void this.guard('sweep', () => this.sweep()), options.sweepMs));
     this.timers.push(setInterval(() => this.wake(), options.pollMs));
     await this.guard('sweep', () => this.sweep());
@@ -85,25 +99,54 @@ export class Executor {
   }
 
   /**
-   * Stops claiming, waits up to `graceMs` for in-flight items, then aborts and releases the
-   * rest (they return to `pending` without using an attempt), and marks the node stopped.
+   * Stops claiming at once, waits up to `graceMs` for in-flight items (their leases are still
+   * heartbeated meanwhile), then aborts the rest and releases them: they return to `pending`
+   * without using an attempt, for another node to claim. A producer that ignores its
+   * AbortSignal is given {@link ABORT_SETTLE_MS}, then its item is released anyway. Finally
+   * the node is marked stopped. A second call while stopping shortens the grace period to its
+   * own `graceMs` (0: release now) and resolves with the first.
    */
-  async stop(graceMs = this.deps.options.shutdownGraceMs): Promise<void> {
-    if (!this.running) return;
+  stop(graceMs = this.deps.options.shutdownGraceMs): Promise<void> {
+    this.graceDeadline = Math.min(this.graceDeadline, Date.now() + graceMs);
+    if (!this.stopping) {
+      if (!this.running) return Promise.resolve();
+      this.stopping = this.shutdown();
+    }
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     this.running = false;
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    const deadline = Date.now() + graceMs;
-    while (this.inFlight.size > 0 && Date.now() < deadline) await sleep(20);
+    while (this.inFlight.size > 0 && Date.now() < this.graceDeadline) await sleep(20);
     for (const f of this.inFlight.values()) {
       f.abortReason = 'shutdown';
       f.controller.abort(new Error('node shutting down'));
     }
-    while (this.inFlight.size > 0) await sleep(10);
-    await this.flush();
+    const settle = Date.now() + ABORT_SETTLE_MS;
+    while (this.inFlight.size > 0 && Date.now() < settle) await sleep(10);
+    for (const f of this.inFlight.values()) {
+      f.forsaken = true;
+      this.buffer.push({ completion: { kind: 'released', item_id: f.claim.item.id, lease_token: f.claim.lease_token }, runId: f.claim.run.id });
+    }
+    this.inFlight.clear();
+    clearInterval(this.heartbeatTimer);
+    if (this.flushRetryTimer) clearTimeout(this.flushRetryTimer);
+    // The database may be restarting: try the last write a few times before giving up (the
+    // leases then expire and other nodes recover the items).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.flush();
+        break;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await sleep(250 * attempt);
+      }
+    }
     await this.deps.store.stopNode(this.nodeId, this.deps.clock.now());
   }
 
@@ -165,6 +208,7 @@ export class Executor {
     const flight: InFlight = { claim, controller };
     this.inFlight.set(claim.item.id, flight);
     void this.attempt(flight).then((completion) => {
+      if (flight.forsaken) return;
       this.inFlight.delete(claim.item.id);
       if (completion) this.enqueue(completion, claim.run.id);
     });
@@ -306,16 +350,33 @@ export class Executor {
     else if (!this.flushing) setImmediate(() => void this.guard('flush', () => this.flush()));
   }
 
-  /** Writes buffered completions; concurrent callers share one write at a time. */
+  /**
+   * Writes buffered completions; concurrent callers share one write at a time. A failed write
+   * (the database went away) puts its batch back and is tried again shortly: every completion
+   * is fenced by its lease token, so a retry of a write that did commit is only reported as
+   * lease_lost, never applied twice.
+   */
   private async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    while (this.flushing) await this.flushing.catch(() => {});
     if (this.buffer.length === 0) return;
     const batch = this.buffer.splice(0, this.deps.options.flushBatch);
     this.flushing = (async () => {
-      const res = await this.deps.store.completeItems(
-        batch.map((b) => b.completion),
-        this.deps.clock.now(),
-      );
+      let res;
+      try {
+        res = await this.deps.store.completeItems(
+          batch.map((b) => b.completion),
+          this.deps.clock.now(),
+        );
+      } catch (err) {
+        this.buffer.unshift(...batch);
+        if (this.running && !this.flushRetryTimer) {
+          this.flushRetryTimer = setTimeout(() => {
+            this.flushRetryTimer = undefined;
+            void this.guard('flush', () => this.flush());
+          }, FLUSH_RETRY_MS);
+        }
+        throw err;
+      }
       if (res.lease_lost.length > 0) this.deps.logger.warn('stale completions rejected', { items: res.lease_lost.length });
       for (const id of new Set(batch.map((b) => b.runId))) this.deps.notifier.runChanged(id);
     })();
@@ -381,12 +442,26 @@ export class Executor {
     }
   }
 
-  /** Runs a loop body; an error is logged and the loop goes on (the next tick retries). */
+  /**
+   * Runs a loop body; an error is logged and the loop goes on (the next tick retries). While
+   * the database is away every tick fails the same way: a repeat of the last error of a loop
+   * is logged at most every {@link REPEAT_LOG_MS}, with how often it happened meanwhile.
+   */
   private async guard(what: string, fn: () => Promise<void>): Promise<void> {
     try {
       await fn();
     } catch (err) {
-      this.deps.logger.error(`${what} failed`, { error: (err as Error).message });
+      const error = (err as Error).message;
+      // "retrying in 87 ms" and "retrying in 203 ms" are the same error.
+      const shape = error.replace(/\d+/g, '#');
+      const last = this.lastErrors.get(what);
+      const now = Date.now();
+      if (last && last.error === shape && now - last.at < REPEAT_LOG_MS) {
+        last.repeats += 1;
+        return;
+      }
+      this.lastErrors.set(what, { error: shape, at: now, repeats: 0 });
+      this.deps.logger.error(`${what} failed`, { error, ...(last && last.repeats > 0 ? { repeated: last.repeats } : {}) });
     }
   }
 }

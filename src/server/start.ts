@@ -5,6 +5,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { resolve } from 'node:path';
 import { RunyardError } from '../core/errors.js';
+import { DatabaseClock } from '../engine/database-clock.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { createLogger, type Logger } from '../engine/logger.js';
 import type { EngineOptions } from '../engine/options.js';
@@ -15,12 +16,14 @@ import { loadSecretKey, SecretBox } from '../engine/secrets.js';
 import { DAY_MS, Retention } from '../engine/retention.js';
 import { createProducerRegistry } from '../producers/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { isPostgresUrl, redactUrl } from '../store/postgres/connection.js';
+import { openPostgresStore } from '../store/postgres/open.js';
 import type { Store } from '../store/port.js';
 import { createApp } from './app.js';
 
 /** Settings of {@link startRunyard}; each has an environment variable (DESIGN.md §7). */
 export interface RunyardSettings {
-  /** A file path or `sqlite:` URL; `postgres://` arrives with the PostgreSQL adapter. @default `<dataDir>/runyard.db` */
+  /** A file path or `sqlite:` URL, or a `postgres://` URL (scale-out). @default `<dataDir>/runyard.db` */
   databaseUrl?: string;
   /** @default 8686 (`RUNYARD_PORT`); 0 picks a free port */
   port?: number;
@@ -52,7 +55,7 @@ export interface RunyardSettings {
 
 export interface RunningRunyard {
   url: string;
-  /** The database URL or path in use. */
+  /** The database URL (password redacted) or path in use. */
   database: string;
   port: number;
   engine: Engine;
@@ -64,18 +67,29 @@ export interface RunningRunyard {
 export const DEFAULT_PORT = 8686;
 
 /**
- * Opens the store named by `url`.
- * @throws RunyardError `validation_failed` naming `database` for an unsupported URL;
- *   `database_unavailable`; `schema_too_new`.
+ * Opens and migrates the store named by `url`: a `postgres://` URL (scale-out; environment
+ * `RUNYARD_DATABASE_POOL_MAX`, default 10, and `RUNYARD_DATABASE_LISTEN=off` behind a
+ * transaction-mode pooler), else a SQLite file path or `sqlite:` URL.
+ * @throws RunyardError `validation_failed` naming `database` for an unsupported or malformed URL;
+ *   `database_unavailable` (unreachable server, unknown database, bad credentials);
+ *   `schema_too_new`.
  */
-export async function openStore(url: string): Promise<Store> {
-  if (/^postgres(ql)?:\/\//i.test(url)) {
-    throw new RunyardError('validation_failed', 'database: PostgreSQL is not supported by this build yet; use a SQLite file path', { field: 'database' });
+export async function openStore(url: string, logger?: Logger): Promise<Store> {
+  if (isPostgresUrl(url)) {
+    return openPostgresStore(url, {
+      // Off behind a transaction-mode pooler, where LISTEN cannot work (docs/deploy-postgres.md).
+      listen: process.env.RUNYARD_DATABASE_LISTEN !== 'off',
+      ...(logger ? { onError: (err: Error) => logger.warn('database connection lost', { error: err.message }) } : {}),
+    });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('sqlite:') && !url.startsWith('file:')) {
-    throw new RunyardError('validation_failed', `database: unsupported URL scheme in ${JSON.stringify(url)} (use a file path or sqlite:PATH)`, {
-      field: 'database',
-    });
+    throw new RunyardError(
+      'validation_failed',
+      `database: unsupported URL scheme in ${JSON.stringify(redactUrl(url))} (use a file path, sqlite:PATH or postgres://)`,
+      {
+        field: 'database',
+      },
+    );
   }
   const path = url.replace(/^sqlite:(\/\/)?/, '').replace(/^file:(\/\/)?/, '');
   const store = SqliteStore.open({ path: path === ':memory:' ? path : resolve(path) });
@@ -117,12 +131,17 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const profiles = s.profiles ?? parseCustomProfiles(process.env.RUNYARD_PROFILES);
   const prices = s.prices ?? parsePriceTable(parseJsonSetting('RUNYARD_PRICES', 'prices'));
   const secretKey = await loadSecretKey({ env: s.secretKey ?? process.env.RUNYARD_SECRET_KEY, dataDir });
-  const store = await openStore(databaseUrl);
+  const store = await openStore(databaseUrl, logger);
+  const clock = await DatabaseClock.start(store).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const secrets = new SecretBox(secretKey.key);
   const engine = createEngine({
     store,
     producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }),
     logger,
+    clock,
     options: s.engine ?? {},
     profiles,
     prices,
@@ -141,10 +160,11 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   engine.operations.startSweeper();
   const retention = retentionDays > 0 ? new Retention({ store, clock: engine.clock, logger, maxAgeMs: retentionDays * DAY_MS }) : undefined;
   retention?.start();
-  logger.info('runyard up', { url: baseUrl, database: databaseUrl, secret_key: secretKey.source });
+  const database = redactUrl(databaseUrl);
+  logger.info('runyard up', { url: baseUrl, database, secret_key: secretKey.source });
   return {
     url: baseUrl,
-    database: databaseUrl,
+    database,
     port: actualPort,
     engine,
     async close(graceMs) {
@@ -155,6 +175,7 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
       await retention?.stop();
       await engine.operations.stop();
       await engine.stopExecutor(graceMs);
+      clock.stop();
       await store.close();
     },
   };

@@ -1,6 +1,7 @@
 /**
  * The store port: one repository interface in engine terms (STYLE.md §5). Adapters: SQLite
- * (embedded default, `./sqlite/`) and, next, PostgreSQL. No driver or ORM type crosses it.
+ * (embedded default, `./sqlite/`) and PostgreSQL (scale-out, `./postgres/`). No driver or ORM
+ * type crosses it.
  *
  * Units: every time is epoch milliseconds and is passed in by the caller (`now`), so both
  * databases agree and tests can move a fake clock. Every method that reads or writes tenant
@@ -193,6 +194,17 @@ export interface Store {
   /** Applies pending migrations (race-safe). @throws RunyardError when the database is on a newer schema. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The database's clock, epoch ms. Engines time leases by it (through a synced clock) so that
+   * nodes whose own clocks disagree still agree on when a lease expires. SQLite: this
+   * machine's clock, which every process on one file shares.
+   */
+  databaseTime(): Promise<number>;
+  /**
+   * Wake-ups sent by other processes when work became claimable (PostgreSQL LISTEN/NOTIFY).
+   * Absent when the backend has none. Lossy: a node must also poll. @returns unsubscribe
+   */
+  subscribeWork?(fn: () => void): () => void;
 
   // ---- tables -------------------------------------------------------------------------------
   /** Creates a table with all its rows atomically: either every row is written or none. */

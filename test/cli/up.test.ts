@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bin, listening, root, runCli } from './helpers.js';
+import { bin, closedPort, listening, root, runCli } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runyard-up-'));
 const cli = runCli;
@@ -47,10 +47,15 @@ describe('runyard up', () => {
     }
   });
 
-  test('start errors exit 1 naming the problem: bad database URL, port in use', async () => {
-    const pg = await cli(['up', '--port', '0', '--database', 'postgres://db/x']);
+  test('start errors exit 1 naming the problem: bad database URL, unreachable PostgreSQL, port in use', async () => {
+    const pg = await cli(['up', '--port', '0', '--database', 'postgres://db']);
     assert.equal(pg.code, 1);
-    assert.match(pg.stderr, /database: PostgreSQL is not supported/);
+    assert.match(pg.stderr, /database: no database name/);
+    const down = await closedPort();
+    const unreachable = await cli(['up', '--port', '0', '--database', `postgres://u:secret@127.0.0.1:${down}/x`]);
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, new RegExp(`cannot use PostgreSQL at 127\\.0\\.0\\.1:${down}: .*ECONNREFUSED.*is the server running`));
+    assert.doesNotMatch(unreachable.stderr, /secret/);
     const taken = await listening();
     try {
       const busy = await cli(['up', '--port', String(taken.port), '--data-dir', join(dir, 'busy')]);

@@ -1,15 +1,16 @@
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countsConsistent } from '../../src/core/counts.js';
+import { describeEachBackend } from '../helpers/backends.js';
 import { tempDir, testEngine, waitForRun, writeModule } from '../helpers/fixtures.js';
 
 const CSV = 'name,n\nada,1\nbob,2\ncy,3\ndee,4\n';
 
-describe('engine: column runs on SQLite', () => {
+describeEachBackend('engine: column runs', (backend) => {
   test('runs a js column over every row; cells carry value and provenance', async () => {
     const dir = tempDir();
     writeModule(dir, 'double.mjs', 'export default (input) => ({ who: input.who, twice: Number(input.n) * 2 });');
-    const engine = await testEngine({ baseDir: dir });
+    const engine = await testEngine({ baseDir: dir, backend });
     const ws = engine.workspaceId;
     const table = await engine.tables.importTable(ws, 'people', 'csv', CSV);
     const col = await engine.tables.addColumn(ws, table.id, {
@@ -50,7 +51,7 @@ describe('engine: column runs on SQLite', () => {
          return input.name.toUpperCase();
        };`,
     );
-    const engine = await testEngine({ baseDir: dir });
+    const engine = await testEngine({ baseDir: dir, backend });
     const ws = engine.workspaceId;
     const table = await engine.tables.importTable(ws, 't', 'csv', CSV);
     await engine.tables.addColumn(ws, table.id, { name: 'up', producer: 'js', config: { module: 'flaky.mjs', input: { name: '{{name}}' } }, profile: 'small' });
@@ -74,7 +75,7 @@ describe('engine: column runs on SQLite', () => {
   });
 
   test('a column naming a missing field is refused and nothing is written', async () => {
-    const engine = await testEngine();
+    const engine = await testEngine({ backend });
     const ws = engine.workspaceId;
     const table = await engine.tables.importTable(ws, 't', 'csv', CSV);
     await assert.rejects(
@@ -91,7 +92,7 @@ describe('engine: column runs on SQLite', () => {
   });
 
   test('an empty table gives a run that succeeds with no items', async () => {
-    const engine = await testEngine();
+    const engine = await testEngine({ backend });
     const ws = engine.workspaceId;
     const table = await engine.tables.importTable(ws, 'empty', 'csv', 'name,n\n');
     await engine.tables.addColumn(ws, table.id, { name: 'e', producer: 'shell', config: { command: 'echo', args: ['{{name}}'] } });

@@ -8,6 +8,7 @@ import { createProducerRegistry } from '../../src/producers/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { RunRecord } from '../../src/core/model.js';
 import { isTerminalRun } from '../../src/core/status.js';
+import type { Backend } from './backends.js';
 
 /** A fresh temp directory. */
 export function tempDir(prefix = 'runyard-test-'): string {
@@ -31,9 +32,12 @@ export async function sqliteStore(dir = tempDir()): Promise<SqliteStore> {
 /** Test timing: short leases and fast sweeps so fault tests finish in seconds. */
 export const FAST: Partial<EngineOptions> = { leaseMs: 1500, heartbeatMs: 400, sweepMs: 200, pollMs: 50, shutdownGraceMs: 2000 };
 
-/** An engine over a fresh SQLite file with the built-in producers resolving modules from `baseDir`. */
-export async function testEngine(opts: { baseDir?: string; options?: Partial<EngineOptions> } = {}): Promise<Engine> {
-  const store = await sqliteStore();
+/**
+ * An engine over a fresh store (SQLite file by default, or the given backend's) with the
+ * built-in producers resolving modules from `baseDir`.
+ */
+export async function testEngine(opts: { baseDir?: string; options?: Partial<EngineOptions>; backend?: Backend } = {}): Promise<Engine> {
+  const store = opts.backend ? (await opts.backend.open()).store : await sqliteStore();
   return createEngine({ store, producers: createProducerRegistry({ baseDir: opts.baseDir ?? process.cwd() }), options: { ...FAST, ...opts.options } });
 }
 

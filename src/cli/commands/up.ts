@@ -1,12 +1,13 @@
 /**
  * `runyard up`: starts the server (API + executor node) in this process and stops it
- * gracefully on SIGINT/SIGTERM; a second signal exits at once.
+ * gracefully on SIGINT/SIGTERM; a second signal releases in-flight items at once (../signals.ts).
  */
 import type { Command } from 'commander';
 import { RunyardError } from '../../core/errors.js';
 import type { RunyardSettings } from '../../server/start.js';
 import { intOption, UsageError } from '../common.js';
 import { print, printJson } from '../output.js';
+import { stopOnSignals } from '../signals.js';
 
 interface UpOptions {
   port?: number;
@@ -41,7 +42,7 @@ export function registerUp(program: Command): void {
     .description('start the Runyard server: API, console and an executor node')
     .option('--port <n>', 'port to listen on, 0 for any free port (env RUNYARD_PORT, default 8686)', intOption(0, 65535))
     .option('--host <host>', 'address to listen on (env RUNYARD_HOST, default 127.0.0.1)')
-    .option('--database <url>', 'SQLite file path or sqlite: URL (env RUNYARD_DATABASE_URL, default <data-dir>/runyard.db)')
+    .option('--database <url>', 'SQLite file path, sqlite: URL or postgres:// URL (env RUNYARD_DATABASE_URL, default <data-dir>/runyard.db)')
     .option('--data-dir <dir>', 'data directory (env RUNYARD_DATA_DIR, default ./.runyard)')
     .option('--no-executor', 'serve the API only; do not execute items in this process')
     .option(
@@ -67,26 +68,9 @@ export function registerUp(program: Command): void {
       } catch (err) {
         throw new StartError(explain(err, settings), { cause: err });
       }
+      // Handlers first: whoever reads the line below may signal at once.
+      stopOnSignals({ stop: () => running.close(), hurry: () => running.engine.stopExecutor(0) }, running.engine.options.shutdownGraceMs);
       if (opts.json) printJson({ url: running.url, database: running.database });
       else print(`Runyard is up at ${running.url} (database: ${running.database})`);
-
-      let stopping = false;
-      const stop = (signal: NodeJS.Signals) => {
-        if (stopping) {
-          process.stderr.write(`${signal} again: exiting now\n`);
-          process.exit(1);
-        }
-        stopping = true;
-        process.stderr.write(`${signal}: stopping gracefully (send it again to exit now)\n`);
-        running.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            process.stderr.write(`error: graceful stop failed: ${(err as Error).message}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
     });
 }

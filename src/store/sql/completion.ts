@@ -121,9 +121,17 @@ async function updateItems(db: Db, batch: Completion[], now: number): Promise<Up
   return res.rows;
 }
 
-/** Writes (replaces) cells, many per statement; a built-in sink replaces, never duplicates. */
+/**
+ * Writes (replaces) cells, many per statement; a built-in sink replaces, never duplicates.
+ * Rows go in key order so that two nodes writing overlapping cells lock them in the same order.
+ */
 export async function upsertCells(db: Db, cells: CellsTable[]): Promise<void> {
-  for (let i = 0; i < cells.length; i += CELL_CHUNK) await upsertChunk(db, cells.slice(i, i + CELL_CHUNK));
+  const ordered = [...cells].sort((a, b) => cmp(a.column_id, b.column_id) || cmp(a.row_id, b.row_id));
+  for (let i = 0; i < ordered.length; i += CELL_CHUNK) await upsertChunk(db, ordered.slice(i, i + CELL_CHUNK));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 async function upsertChunk(db: Db, rows: CellsTable[]): Promise<void> {
@@ -208,6 +216,9 @@ export async function completeItems(ctx: SqlContext, completions: Completion[], 
     // Run rows before the workspace account, in every transaction (one lock order).
     const finished_runs = await applyDeltasAndFinish(ctx, db, deltas, now);
     await postEntries(ctx, db, ledger, now);
+    // Released items are claimable again: let other nodes know (a graceful shutdown hands its
+    // work over this way).
+    if (events.some((e) => e.type === 'item.released')) await ctx.notifyWork?.(db);
     return { accepted, lease_lost: lost, finished_runs };
   });
 }

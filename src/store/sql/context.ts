@@ -15,6 +15,12 @@ export interface SqlContext {
   tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** Makes ids (events, lease tokens) inside repository code. */
   newId(prefix: 'evt' | 'lse' | 'led'): string;
+  /**
+   * Tells other processes, at commit of the transaction `db`, that work became claimable (a new
+   * run, released or recovered items). PostgreSQL: NOTIFY; absent on SQLite, whose processes
+   * find work by polling.
+   */
+  notifyWork?(db: Db): Promise<void>;
 }
 
 /** JSON text for a column, or null. */

@@ -1,8 +1,16 @@
 /**
  * Starting runs, leasing items, heartbeats and lease recovery (dialect-neutral SQL).
  * Lease tokens fence every later write: an item's token changes on every claim.
+ *
+ * Many nodes on one PostgreSQL: rows a node is about to change are locked as it reads them
+ * (`FOR UPDATE SKIP LOCKED`: another node's claim or sweep skips them instead of waiting), and a
+ * run's row is locked before its free slots are counted, so its concurrency holds across
+ * nodes. Run rows are locked in id order by every writer except a claim's first run, which it
+ * waits for while holding nothing: no lock cycle, so no deadlock between nodes. On SQLite the
+ * single-writer `BEGIN IMMEDIATE` transaction gives the same guarantees and these clauses are
+ * left out.
  */
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { ItemError } from '../../core/errors.js';
 import { transitionItem, transitionRun } from '../../core/status.js';
 import type { RunRecord } from '../../core/model.js';
@@ -14,7 +22,7 @@ import { appendEvents, type NewEvent } from './events.js';
 import { toItem, toRun } from './mapping.js';
 import { applyDeltasAndFinish, finishRun, RunDeltas } from './run-finish.js';
 import { cellRow, specs, upsertCells } from './completion.js';
-import type { CellsTable } from './schema.js';
+import type { CellsTable, Database } from './schema.js';
 
 /** How many more items the run's remaining reservation covers (each may cost its bound). */
 function affordableItems(run: RunRecord): number {
@@ -44,16 +52,34 @@ async function pauseForBudget(ctx: SqlContext, db: Db, run: RunRecord, now: numb
  */
 const CLAIMABLE = sql<boolean>`status IN ('pending', 'retrying')`;
 
+/** PostgreSQL: lock the selected rows, skipping rows another transaction holds. */
+function skipLocked<DB extends Database, TB extends keyof DB, O>(ctx: SqlContext, q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+  return ctx.dialect === 'postgres' ? q.forUpdate().skipLocked() : q;
+}
+
+/**
+ * PostgreSQL: locks a running run's row and reads its current counts (`wait`: queue for the
+ * lock; else skip a run another transaction holds). SQLite: the run as read.
+ */
+async function lockRun(ctx: SqlContext, db: Db, run: RunRecord, wait: boolean): Promise<RunRecord | undefined> {
+  if (ctx.dialect !== 'postgres') return run;
+  const q = db.selectFrom('runs').selectAll().where('id', '=', run.id).where('status', '=', 'running').forNoKeyUpdate();
+  const row = await (wait ? q : q.skipLocked()).executeTakeFirst();
+  return row && toRun(row);
+}
+
 export async function startQueuedRuns(ctx: SqlContext, nodeId: string, now: number, limit: number): Promise<RunRecord[]> {
   return ctx.tx(async (db) => {
-    const rows = await db
-      .selectFrom('runs')
-      .selectAll()
-      .where('status', '=', 'queued')
-      .where((eb) => eb.or([eb('scheduled_for', 'is', null), eb('scheduled_for', '<=', now)]))
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+    const rows = await skipLocked(
+      ctx,
+      db
+        .selectFrom('runs')
+        .selectAll()
+        .where('status', '=', 'queued')
+        .where((eb) => eb.or([eb('scheduled_for', 'is', null), eb('scheduled_for', '<=', now)]))
+        .orderBy('id')
+        .limit(limit),
+    ).execute();
     const started: RunRecord[] = [];
     for (const r of rows) {
       const run = toRun(r);
@@ -118,8 +144,13 @@ export async function claimItems(ctx: SqlContext, nodeId: string, now: number, l
     const events: NewEvent[] = [];
     const token = ctx.newId('lse');
     const expires = now + leaseMs;
-    for (const { run } of runs) {
+    let locked = 0;
+    for (const candidate of runs) {
       if (claimed.length >= limit) break;
+      // Counts as of now, under the run's lock: another node may have claimed since the read above.
+      const run = await lockRun(ctx, db, candidate.run, locked === 0);
+      if (!run) continue;
+      locked += 1;
       const affordable = affordableItems(run);
       if (affordable <= 0) {
         // The budget is spent: nothing more is claimed; once nothing is in flight, pause.
@@ -128,16 +159,18 @@ export async function claimItems(ctx: SqlContext, nodeId: string, now: number, l
       }
       const want = Math.min(run.spec.concurrency - run.items_running, limit - claimed.length, affordable);
       if (want <= 0) continue;
-      const due = await db
-        .selectFrom('items')
-        .select(['id', 'status'])
-        .where('run_id', '=', run.id)
-        .where(CLAIMABLE)
-        .where('next_attempt_at', '<=', now)
-        .orderBy('next_attempt_at')
-        .orderBy('ordinal')
-        .limit(want)
-        .execute();
+      const due = await skipLocked(
+        ctx,
+        db
+          .selectFrom('items')
+          .select(['id', 'status'])
+          .where('run_id', '=', run.id)
+          .where(CLAIMABLE)
+          .where('next_attempt_at', '<=', now)
+          .orderBy('next_attempt_at')
+          .orderBy('ordinal')
+          .limit(want),
+      ).execute();
       if (due.length === 0) continue;
       const prior = new Map(due.map((d) => [d.id, d.status as 'pending' | 'retrying']));
       const updated = await db
@@ -177,34 +210,42 @@ export async function claimItems(ctx: SqlContext, nodeId: string, now: number, l
   });
 }
 
+/** Leases per heartbeat UPDATE (2 parameters each). */
+const HEARTBEAT_CHUNK = 500;
+
+/** Extends leases, one UPDATE per chunk, each row fenced by its own token. */
 export async function heartbeatItems(ctx: SqlContext, leases: { item_id: string; lease_token: string }[], now: number, leaseMs: number): Promise<string[]> {
   if (leases.length === 0) return [];
   return ctx.tx(async (db) => {
-    const lost: string[] = [];
-    for (const l of leases) {
-      const r = await db
-        .updateTable('items')
-        .set({ lease_expires_at: now + leaseMs })
-        .where('id', '=', l.item_id)
-        .where('lease_token', '=', l.lease_token)
-        .where('status', '=', 'running')
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) lost.push(l.item_id);
+    const kept = new Set<string>();
+    for (let i = 0; i < leases.length; i += HEARTBEAT_CHUNK) {
+      const values = sql.join(leases.slice(i, i + HEARTBEAT_CHUNK).map((l) => sql`(${l.item_id}, ${l.lease_token})`));
+      const res = await sql<{ id: string }>`
+        WITH v(id, token) AS (VALUES ${values})
+        UPDATE items SET lease_expires_at = ${now + leaseMs}
+        FROM v
+        WHERE items.id = v.id AND items.lease_token = v.token AND items.status = 'running'
+        RETURNING items.id`.execute(db);
+      for (const r of res.rows) kept.add(r.id);
     }
-    return lost;
+    return leases.filter((l) => !kept.has(l.item_id)).map((l) => l.item_id);
   });
 }
 
 export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: number): Promise<number> {
   return ctx.tx(async (db) => {
-    const rows = await db
-      .selectFrom('items')
-      .select(['id', 'run_id', 'workspace_id', 'key', 'attempt_count', 'max_attempts', 'lease_owner'])
-      .where('status', '=', 'running')
-      .where('lease_expires_at', '<', now)
-      .orderBy('lease_expires_at')
-      .limit(limit)
-      .execute();
+    // Skipping locked rows: an item being completed right now is not expired work, and two
+    // nodes sweeping at once take disjoint items.
+    const rows = await skipLocked(
+      ctx,
+      db
+        .selectFrom('items')
+        .select(['id', 'run_id', 'workspace_id', 'key', 'attempt_count', 'max_attempts', 'lease_owner'])
+        .where('status', '=', 'running')
+        .where('lease_expires_at', '<', now)
+        .orderBy('lease_expires_at')
+        .limit(limit),
+    ).execute();
     const deltas = new RunDeltas();
     const events: NewEvent[] = [];
     const runSpecs = await specs(db, [...new Set(rows.map((r) => r.run_id))]);
@@ -266,6 +307,8 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
     await appendEvents(ctx, db, events, now);
     await applyDeltasAndFinish(ctx, db, deltas, now);
     await postEntries(ctx, db, ledger, now);
-    return events.filter((e) => e.type === 'item.lease_expired').length;
+    const recovered = events.filter((e) => e.type === 'item.lease_expired').length;
+    if (recovered > 0) await ctx.notifyWork?.(db);
+    return recovered;
   });
 }

@@ -34,8 +34,9 @@ export class RunDeltas {
     d.credits_released = (d.credits_released ?? 0) + released;
   }
 
+  /** In run id order: every transaction locks run rows in that one order (no deadlocks between nodes). */
   entries(): [string, Delta][] {
-    return [...this.byRun.entries()];
+    return [...this.byRun.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 }
 

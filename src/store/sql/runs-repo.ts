@@ -120,6 +120,7 @@ export async function createRun(ctx: SqlContext, ws: string, input: NewRun, now:
       ],
       now,
     );
+    await ctx.notifyWork?.(db);
     return { run: toRun(row), created: true };
   });
 }

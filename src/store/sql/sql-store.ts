@@ -23,6 +23,11 @@ export abstract class SqlStore implements Store {
   abstract migrate(): Promise<void>;
   abstract close(): Promise<void>;
 
+  /** This process's clock; adapters of a database on another machine override it. */
+  async databaseTime(): Promise<number> {
+    return Date.now();
+  }
+
   createTable(ws: string, t: NewTable, now: number) {
     return tables.createTable(this.ctx, ws, t, now);
   }

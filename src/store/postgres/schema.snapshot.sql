@@ -1,0 +1,513 @@
+CREATE TABLE cells (
+  workspace_id text NOT NULL,
+  table_id text NOT NULL,
+  row_id text NOT NULL,
+  column_id text NOT NULL,
+  status text NOT NULL,
+  value text,
+  error text,
+  run_id text NOT NULL,
+  item_id text NOT NULL,
+  attempt integer NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+CREATE TABLE columns (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  table_id text NOT NULL,
+  name text NOT NULL,
+  producer text NOT NULL,
+  config text NOT NULL,
+  profile text NOT NULL,
+  version integer NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+CREATE TABLE credit_accounts (
+  workspace_id text NOT NULL,
+  granted bigint NOT NULL DEFAULT 0,
+  captured bigint NOT NULL DEFAULT 0,
+  outstanding bigint NOT NULL DEFAULT 0,
+  adjusted bigint NOT NULL DEFAULT 0,
+  updated_at bigint NOT NULL
+);
+
+CREATE TABLE events (
+  seq bigint NOT NULL DEFAULT nextval('events_seq_seq'::regclass),
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  run_id text NOT NULL,
+  item_id text,
+  type text NOT NULL,
+  data text NOT NULL,
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE items (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  run_id text NOT NULL,
+  ordinal integer NOT NULL,
+  key text NOT NULL,
+  status text NOT NULL,
+  attempt_count integer NOT NULL DEFAULT 0,
+  max_attempts integer NOT NULL,
+  next_attempt_at bigint,
+  inputs text,
+  outputs text,
+  error text,
+  provider text,
+  usage text,
+  credits_used bigint NOT NULL DEFAULT 0,
+  lease_token text,
+  lease_owner text,
+  lease_expires_at bigint,
+  started_at bigint,
+  finished_at bigint,
+  duration_ms bigint
+);
+
+CREATE TABLE ledger_entries (
+  seq bigint NOT NULL DEFAULT nextval('ledger_entries_seq_seq'::regclass),
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  kind text NOT NULL,
+  amount bigint NOT NULL,
+  run_id text,
+  item_id text,
+  idempotency_key text NOT NULL,
+  reason text,
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE nodes (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  hostname text NOT NULL,
+  pid integer NOT NULL,
+  roles text NOT NULL,
+  capacity integer NOT NULL,
+  started_at bigint NOT NULL,
+  heartbeat_at bigint NOT NULL,
+  stopped_at bigint
+);
+
+CREATE TABLE operations (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  action text NOT NULL,
+  filter text NOT NULL,
+  status text NOT NULL,
+  total integer NOT NULL DEFAULT 0,
+  succeeded integer NOT NULL DEFAULT 0,
+  failed integer NOT NULL DEFAULT 0,
+  error text,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  finished_at bigint
+);
+
+CREATE TABLE runs (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  kind text NOT NULL,
+  target_id text NOT NULL,
+  target_version integer NOT NULL,
+  name text NOT NULL,
+  status text NOT NULL,
+  phase text,
+  mode text NOT NULL,
+  trigger_type text NOT NULL,
+  trigger_source_id text,
+  trigger_actor text,
+  profile text NOT NULL,
+  prompt text,
+  session_id text,
+  items_total integer NOT NULL,
+  items_succeeded integer NOT NULL DEFAULT 0,
+  items_failed integer NOT NULL DEFAULT 0,
+  items_pending integer NOT NULL DEFAULT 0,
+  items_running integer NOT NULL DEFAULT 0,
+  items_skipped integer NOT NULL DEFAULT 0,
+  items_canceled integer NOT NULL DEFAULT 0,
+  credits_reserved bigint NOT NULL DEFAULT 0,
+  credits_used bigint NOT NULL DEFAULT 0,
+  result_summary text,
+  error text,
+  retry_of text,
+  idempotency_key text,
+  request_hash text,
+  tags text NOT NULL,
+  spec text NOT NULL,
+  scheduled_for bigint,
+  claimed_by text,
+  created_at bigint NOT NULL,
+  started_at bigint,
+  finished_at bigint,
+  updated_at bigint NOT NULL,
+  pinned integer NOT NULL DEFAULT 0,
+  overrides_env text,
+  overrides_secrets text,
+  paused_reason text,
+  credit_cap bigint,
+  item_cost_bound bigint NOT NULL DEFAULT 0,
+  credits_released bigint NOT NULL DEFAULT 0
+);
+
+CREATE TABLE runyard_migrations (
+  id integer NOT NULL,
+  name text NOT NULL,
+  applied_at bigint NOT NULL
+);
+
+CREATE TABLE table_rows (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  table_id text NOT NULL,
+  ordinal integer NOT NULL,
+  data text NOT NULL
+);
+
+CREATE TABLE tables (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  name text NOT NULL,
+  fields text NOT NULL,
+  row_count integer NOT NULL,
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE workspaces (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  name text NOT NULL,
+  created_at bigint NOT NULL
+);
+
+ALTER TABLE cells ADD CONSTRAINT cells_attempt_not_null NOT NULL attempt;
+
+ALTER TABLE cells ADD CONSTRAINT cells_column_id_not_null NOT NULL column_id;
+
+ALTER TABLE cells ADD CONSTRAINT cells_item_id_not_null NOT NULL item_id;
+
+ALTER TABLE cells ADD CONSTRAINT cells_pkey PRIMARY KEY (column_id, row_id);
+
+ALTER TABLE cells ADD CONSTRAINT cells_row_id_not_null NOT NULL row_id;
+
+ALTER TABLE cells ADD CONSTRAINT cells_run_id_not_null NOT NULL run_id;
+
+ALTER TABLE cells ADD CONSTRAINT cells_status_not_null NOT NULL status;
+
+ALTER TABLE cells ADD CONSTRAINT cells_table_id_not_null NOT NULL table_id;
+
+ALTER TABLE cells ADD CONSTRAINT cells_updated_at_not_null NOT NULL updated_at;
+
+ALTER TABLE cells ADD CONSTRAINT cells_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE columns ADD CONSTRAINT columns_config_not_null NOT NULL config;
+
+ALTER TABLE columns ADD CONSTRAINT columns_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE columns ADD CONSTRAINT columns_id_not_null NOT NULL id;
+
+ALTER TABLE columns ADD CONSTRAINT columns_name_not_null NOT NULL name;
+
+ALTER TABLE columns ADD CONSTRAINT columns_pkey PRIMARY KEY (id);
+
+ALTER TABLE columns ADD CONSTRAINT columns_producer_not_null NOT NULL producer;
+
+ALTER TABLE columns ADD CONSTRAINT columns_profile_not_null NOT NULL profile;
+
+ALTER TABLE columns ADD CONSTRAINT columns_table_id_fkey FOREIGN KEY (table_id) REFERENCES tables(id) ON DELETE CASCADE;
+
+ALTER TABLE columns ADD CONSTRAINT columns_table_id_not_null NOT NULL table_id;
+
+ALTER TABLE columns ADD CONSTRAINT columns_updated_at_not_null NOT NULL updated_at;
+
+ALTER TABLE columns ADD CONSTRAINT columns_version_not_null NOT NULL version;
+
+ALTER TABLE columns ADD CONSTRAINT columns_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE credit_accounts ADD CONSTRAINT credit_accounts_adjusted_not_null NOT NULL adjusted;
+
+ALTER TABLE credit_accounts ADD CONSTRAINT credit_accounts_captured_not_null NOT NULL captured;
+
+ALTER TABLE credit_accounts ADD CONSTRAINT credit_accounts_granted_not_null NOT NULL granted;
+
+ALTER TABLE credit_accounts ADD CONSTRAINT credit_accounts_outstanding_not_null NOT NULL outstanding;
+
+ALTER TABLE credit_accounts ADD CONSTRAINT credit_accounts_pkey PRIMARY KEY (workspace_id);
+
+ALTER TABLE credit_accounts ADD CONSTRAINT credit_accounts_updated_at_not_null NOT NULL updated_at;
+
+ALTER TABLE credit_accounts ADD CONSTRAINT credit_accounts_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE events ADD CONSTRAINT events_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE events ADD CONSTRAINT events_data_not_null NOT NULL data;
+
+ALTER TABLE events ADD CONSTRAINT events_id_key UNIQUE (id);
+
+ALTER TABLE events ADD CONSTRAINT events_id_not_null NOT NULL id;
+
+ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (seq);
+
+ALTER TABLE events ADD CONSTRAINT events_run_id_not_null NOT NULL run_id;
+
+ALTER TABLE events ADD CONSTRAINT events_seq_not_null NOT NULL seq;
+
+ALTER TABLE events ADD CONSTRAINT events_type_not_null NOT NULL type;
+
+ALTER TABLE events ADD CONSTRAINT events_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE items ADD CONSTRAINT items_attempt_count_not_null NOT NULL attempt_count;
+
+ALTER TABLE items ADD CONSTRAINT items_credits_used_not_null NOT NULL credits_used;
+
+ALTER TABLE items ADD CONSTRAINT items_id_not_null NOT NULL id;
+
+ALTER TABLE items ADD CONSTRAINT items_key_not_null NOT NULL key;
+
+ALTER TABLE items ADD CONSTRAINT items_max_attempts_not_null NOT NULL max_attempts;
+
+ALTER TABLE items ADD CONSTRAINT items_ordinal_not_null NOT NULL ordinal;
+
+ALTER TABLE items ADD CONSTRAINT items_pkey PRIMARY KEY (id);
+
+ALTER TABLE items ADD CONSTRAINT items_run_id_fkey FOREIGN KEY (run_id) REFERENCES runs(id) ON DELETE CASCADE;
+
+ALTER TABLE items ADD CONSTRAINT items_run_id_not_null NOT NULL run_id;
+
+ALTER TABLE items ADD CONSTRAINT items_status_not_null NOT NULL status;
+
+ALTER TABLE items ADD CONSTRAINT items_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_amount_not_null NOT NULL amount;
+
+ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_id_key UNIQUE (id);
+
+ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_id_not_null NOT NULL id;
+
+ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_idempotency_key_not_null NOT NULL idempotency_key;
+
+ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_kind_not_null NOT NULL kind;
+
+ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_pkey PRIMARY KEY (seq);
+
+ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_seq_not_null NOT NULL seq;
+
+ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE nodes ADD CONSTRAINT nodes_capacity_not_null NOT NULL capacity;
+
+ALTER TABLE nodes ADD CONSTRAINT nodes_heartbeat_at_not_null NOT NULL heartbeat_at;
+
+ALTER TABLE nodes ADD CONSTRAINT nodes_hostname_not_null NOT NULL hostname;
+
+ALTER TABLE nodes ADD CONSTRAINT nodes_id_not_null NOT NULL id;
+
+ALTER TABLE nodes ADD CONSTRAINT nodes_pid_not_null NOT NULL pid;
+
+ALTER TABLE nodes ADD CONSTRAINT nodes_pkey PRIMARY KEY (id);
+
+ALTER TABLE nodes ADD CONSTRAINT nodes_roles_not_null NOT NULL roles;
+
+ALTER TABLE nodes ADD CONSTRAINT nodes_started_at_not_null NOT NULL started_at;
+
+ALTER TABLE nodes ADD CONSTRAINT nodes_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE operations ADD CONSTRAINT operations_action_not_null NOT NULL action;
+
+ALTER TABLE operations ADD CONSTRAINT operations_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE operations ADD CONSTRAINT operations_failed_not_null NOT NULL failed;
+
+ALTER TABLE operations ADD CONSTRAINT operations_filter_not_null NOT NULL filter;
+
+ALTER TABLE operations ADD CONSTRAINT operations_id_not_null NOT NULL id;
+
+ALTER TABLE operations ADD CONSTRAINT operations_pkey PRIMARY KEY (id);
+
+ALTER TABLE operations ADD CONSTRAINT operations_status_not_null NOT NULL status;
+
+ALTER TABLE operations ADD CONSTRAINT operations_succeeded_not_null NOT NULL succeeded;
+
+ALTER TABLE operations ADD CONSTRAINT operations_total_not_null NOT NULL total;
+
+ALTER TABLE operations ADD CONSTRAINT operations_updated_at_not_null NOT NULL updated_at;
+
+ALTER TABLE operations ADD CONSTRAINT operations_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE runs ADD CONSTRAINT runs_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE runs ADD CONSTRAINT runs_credits_released_not_null NOT NULL credits_released;
+
+ALTER TABLE runs ADD CONSTRAINT runs_credits_reserved_not_null NOT NULL credits_reserved;
+
+ALTER TABLE runs ADD CONSTRAINT runs_credits_used_not_null NOT NULL credits_used;
+
+ALTER TABLE runs ADD CONSTRAINT runs_id_not_null NOT NULL id;
+
+ALTER TABLE runs ADD CONSTRAINT runs_item_cost_bound_not_null NOT NULL item_cost_bound;
+
+ALTER TABLE runs ADD CONSTRAINT runs_items_canceled_not_null NOT NULL items_canceled;
+
+ALTER TABLE runs ADD CONSTRAINT runs_items_failed_not_null NOT NULL items_failed;
+
+ALTER TABLE runs ADD CONSTRAINT runs_items_pending_not_null NOT NULL items_pending;
+
+ALTER TABLE runs ADD CONSTRAINT runs_items_running_not_null NOT NULL items_running;
+
+ALTER TABLE runs ADD CONSTRAINT runs_items_skipped_not_null NOT NULL items_skipped;
+
+ALTER TABLE runs ADD CONSTRAINT runs_items_succeeded_not_null NOT NULL items_succeeded;
+
+ALTER TABLE runs ADD CONSTRAINT runs_items_total_not_null NOT NULL items_total;
+
+ALTER TABLE runs ADD CONSTRAINT runs_kind_not_null NOT NULL kind;
+
+ALTER TABLE runs ADD CONSTRAINT runs_mode_not_null NOT NULL mode;
+
+ALTER TABLE runs ADD CONSTRAINT runs_name_not_null NOT NULL name;
+
+ALTER TABLE runs ADD CONSTRAINT runs_pinned_not_null NOT NULL pinned;
+
+ALTER TABLE runs ADD CONSTRAINT runs_pkey PRIMARY KEY (id);
+
+ALTER TABLE runs ADD CONSTRAINT runs_profile_not_null NOT NULL profile;
+
+ALTER TABLE runs ADD CONSTRAINT runs_spec_not_null NOT NULL spec;
+
+ALTER TABLE runs ADD CONSTRAINT runs_status_not_null NOT NULL status;
+
+ALTER TABLE runs ADD CONSTRAINT runs_tags_not_null NOT NULL tags;
+
+ALTER TABLE runs ADD CONSTRAINT runs_target_id_not_null NOT NULL target_id;
+
+ALTER TABLE runs ADD CONSTRAINT runs_target_version_not_null NOT NULL target_version;
+
+ALTER TABLE runs ADD CONSTRAINT runs_trigger_type_not_null NOT NULL trigger_type;
+
+ALTER TABLE runs ADD CONSTRAINT runs_updated_at_not_null NOT NULL updated_at;
+
+ALTER TABLE runs ADD CONSTRAINT runs_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE runyard_migrations ADD CONSTRAINT runyard_migrations_applied_at_not_null NOT NULL applied_at;
+
+ALTER TABLE runyard_migrations ADD CONSTRAINT runyard_migrations_id_not_null NOT NULL id;
+
+ALTER TABLE runyard_migrations ADD CONSTRAINT runyard_migrations_name_not_null NOT NULL name;
+
+ALTER TABLE runyard_migrations ADD CONSTRAINT runyard_migrations_pkey PRIMARY KEY (id);
+
+ALTER TABLE table_rows ADD CONSTRAINT table_rows_data_not_null NOT NULL data;
+
+ALTER TABLE table_rows ADD CONSTRAINT table_rows_id_not_null NOT NULL id;
+
+ALTER TABLE table_rows ADD CONSTRAINT table_rows_ordinal_not_null NOT NULL ordinal;
+
+ALTER TABLE table_rows ADD CONSTRAINT table_rows_pkey PRIMARY KEY (id);
+
+ALTER TABLE table_rows ADD CONSTRAINT table_rows_table_id_fkey FOREIGN KEY (table_id) REFERENCES tables(id) ON DELETE CASCADE;
+
+ALTER TABLE table_rows ADD CONSTRAINT table_rows_table_id_not_null NOT NULL table_id;
+
+ALTER TABLE table_rows ADD CONSTRAINT table_rows_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE tables ADD CONSTRAINT tables_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE tables ADD CONSTRAINT tables_fields_not_null NOT NULL fields;
+
+ALTER TABLE tables ADD CONSTRAINT tables_id_not_null NOT NULL id;
+
+ALTER TABLE tables ADD CONSTRAINT tables_name_not_null NOT NULL name;
+
+ALTER TABLE tables ADD CONSTRAINT tables_pkey PRIMARY KEY (id);
+
+ALTER TABLE tables ADD CONSTRAINT tables_row_count_not_null NOT NULL row_count;
+
+ALTER TABLE tables ADD CONSTRAINT tables_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id);
+
+ALTER TABLE tables ADD CONSTRAINT tables_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE workspaces ADD CONSTRAINT workspaces_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE workspaces ADD CONSTRAINT workspaces_id_not_null NOT NULL id;
+
+ALTER TABLE workspaces ADD CONSTRAINT workspaces_name_not_null NOT NULL name;
+
+ALTER TABLE workspaces ADD CONSTRAINT workspaces_pkey PRIMARY KEY (id);
+
+ALTER TABLE workspaces ADD CONSTRAINT workspaces_workspace_id_not_null NOT NULL workspace_id;
+
+CREATE UNIQUE INDEX cells_pkey ON cells USING btree (column_id, row_id);
+
+CREATE UNIQUE INDEX columns_name ON columns USING btree (table_id, name);
+
+CREATE UNIQUE INDEX columns_pkey ON columns USING btree (id);
+
+CREATE UNIQUE INDEX credit_accounts_pkey ON credit_accounts USING btree (workspace_id);
+
+CREATE UNIQUE INDEX events_id_key ON events USING btree (id);
+
+CREATE UNIQUE INDEX events_pkey ON events USING btree (seq);
+
+CREATE INDEX events_run ON events USING btree (run_id, seq);
+
+CREATE INDEX items_claimable ON items USING btree (run_id, next_attempt_at, ordinal) WHERE (status = ANY (ARRAY['pending'::text, 'retrying'::text]));
+
+CREATE INDEX items_leased ON items USING btree (lease_expires_at) WHERE (status = 'running'::text);
+
+CREATE UNIQUE INDEX items_order ON items USING btree (run_id, ordinal);
+
+CREATE UNIQUE INDEX items_pkey ON items USING btree (id);
+
+CREATE INDEX items_status ON items USING btree (run_id, status, ordinal);
+
+CREATE UNIQUE INDEX ledger_entries_id_key ON ledger_entries USING btree (id);
+
+CREATE UNIQUE INDEX ledger_entries_pkey ON ledger_entries USING btree (seq);
+
+CREATE UNIQUE INDEX ledger_idempotency ON ledger_entries USING btree (workspace_id, idempotency_key);
+
+CREATE INDEX ledger_run ON ledger_entries USING btree (run_id, seq) WHERE (run_id IS NOT NULL);
+
+CREATE INDEX ledger_workspace ON ledger_entries USING btree (workspace_id, seq);
+
+CREATE UNIQUE INDEX nodes_pkey ON nodes USING btree (id);
+
+CREATE UNIQUE INDEX operations_pkey ON operations USING btree (id);
+
+CREATE INDEX operations_workspace ON operations USING btree (workspace_id, id);
+
+CREATE INDEX runs_active ON runs USING btree (status, id) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
+
+CREATE INDEX runs_created ON runs USING btree (workspace_id, created_at);
+
+CREATE UNIQUE INDEX runs_idempotency ON runs USING btree (workspace_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
+
+CREATE INDEX runs_kind ON runs USING btree (workspace_id, kind, id);
+
+CREATE UNIQUE INDEX runs_pkey ON runs USING btree (id);
+
+CREATE INDEX runs_retention ON runs USING btree (workspace_id, finished_at) WHERE ((finished_at IS NOT NULL) AND (pinned = 0));
+
+CREATE INDEX runs_status ON runs USING btree (workspace_id, status, id);
+
+CREATE INDEX runs_workspace ON runs USING btree (workspace_id, id);
+
+CREATE UNIQUE INDEX runyard_migrations_pkey ON runyard_migrations USING btree (id);
+
+CREATE UNIQUE INDEX table_rows_order ON table_rows USING btree (table_id, ordinal);
+
+CREATE UNIQUE INDEX table_rows_pkey ON table_rows USING btree (id);
+
+CREATE UNIQUE INDEX tables_pkey ON tables USING btree (id);
+
+CREATE INDEX tables_workspace ON tables USING btree (workspace_id, id);
+
+CREATE UNIQUE INDEX workspaces_pkey ON workspaces USING btree (id);
