@@ -70,7 +70,11 @@ function oneOf<T extends string>(values: readonly T[]) {
   return (v: string) => ((values as readonly string[]).includes(v.trim().toLowerCase()) ? (v.trim().toLowerCase() as T) : undefined);
 }
 
-function listOf<T extends string>(raw: string | string[] | undefined, field: string, parse: (v: string) => T | undefined): T[] | undefined {
+/**
+ * A comma list (or array) checked value by value with `parse`; duplicates dropped.
+ * @throws ValidationError naming `field` and the first unknown value
+ */
+export function listOf<T extends string>(raw: string | string[] | undefined, field: string, parse: (v: string) => T | undefined): T[] | undefined {
   if (raw === undefined || raw === '') return undefined;
   const values = Array.isArray(raw) ? raw : raw.split(',');
   if (values.length === 0) return undefined;

@@ -7,11 +7,9 @@
  *   a Server-Sent Events stream that ends with an `end` event once the run is terminal.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { ValidationError } from '../../core/errors.js';
-import type { RunKind, RunMode, TriggerType } from '../../core/model.js';
-import { parseItemStatus, parseRunStatus, type ItemStatus, type RunStatus } from '../../core/status.js';
+import { parseItemStatus, type ItemStatus } from '../../core/status.js';
+import { listOf, parseRunFilter, RunFilterQuery } from '../run-filter.js';
 import type { Engine } from '../../engine/engine.js';
-import type { RunFilter } from '../../store/port.js';
 import type { ServerContext } from '../context.js';
 import { presentEvent, presentItem, presentOne, presentRuns } from '../present.js';
 import { streamEvents } from '../sse.js';
@@ -21,40 +19,7 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({ content
 const errors = { 404: json(ErrorSchema, 'Not found'), 422: json(ErrorSchema, 'Invalid input') };
 const RunId = z.object({ run_id: z.string().openapi({ param: { name: 'run_id', in: 'path' } }) });
 
-/** Splits a comma list and checks each value against `allowed` (via `parse`). */
-function listParam<T extends string>(raw: string | undefined, field: string, parse: (v: string) => T | undefined): T[] | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  return raw.split(',').map((v) => {
-    const p = parse(v);
-    if (p === undefined) throw new ValidationError(`${field}: unknown value ${JSON.stringify(v.slice(0, 100))}`, { field });
-    return p;
-  });
-}
-
-function oneOf<T extends string>(values: readonly T[]) {
-  return (v: string) => ((values as readonly string[]).includes(v.trim().toLowerCase()) ? (v.trim().toLowerCase() as T) : undefined);
-}
-
-function timeParam(raw: string | undefined, field: string): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const ms = Date.parse(raw);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(ms))
-    throw new ValidationError(`${field}: expected an ISO-8601 time such as 2026-11-21T07:00:00Z`, { field });
-  return ms;
-}
-
-const RunListQuery = z.object({
-  status: z.string().optional().openapi({ description: 'Comma-separated statuses; aliases completed, cancelled, pending accepted' }),
-  kind: z.string().optional(),
-  mode: z.string().optional(),
-  trigger: z.string().optional(),
-  target_id: z.string().optional(),
-  name: z.string().max(200).optional(),
-  created_after: z.string().optional(),
-  created_before: z.string().optional(),
-  limit: limitParam,
-  cursor: z.string().optional(),
-});
+const RunListQuery = RunFilterQuery.extend({ limit: limitParam, cursor: z.string().optional() });
 
 export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
   const ws = engine.workspaceId;
@@ -69,21 +34,7 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const filter: RunFilter = {};
-      const status = listParam<RunStatus>(q.status, 'status', parseRunStatus);
-      const kind = listParam<RunKind>(q.kind, 'kind', oneOf(['column', 'flow', 'worker', 'ingestion'] as const));
-      const mode = listParam<RunMode>(q.mode, 'mode', oneOf(['live', 'dry_run', 'smoke_test'] as const));
-      const trigger = listParam<TriggerType>(q.trigger, 'trigger', oneOf(['manual', 'api', 'rule', 'schedule', 'webhook', 'event', 'chat'] as const));
-      const after = timeParam(q.created_after, 'created_after');
-      const before = timeParam(q.created_before, 'created_before');
-      if (status) filter.status = status;
-      if (kind) filter.kind = kind;
-      if (mode) filter.mode = mode;
-      if (trigger) filter.trigger = trigger;
-      if (q.target_id) filter.target_id = q.target_id;
-      if (q.name) filter.name = q.name;
-      if (after !== undefined) filter.created_after = after;
-      if (before !== undefined) filter.created_before = before;
+      const filter = parseRunFilter(q);
       const page = await engine.store.listRuns(ws, filter, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
       return c.json({ data: await presentRuns(engine, sc.baseUrl(), page.data), next_cursor: page.next_cursor }, 200);
     },
@@ -112,7 +63,7 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
       const { run_id } = c.req.valid('param');
       const q = c.req.valid('query');
       await engine.runs.getRun(ws, run_id);
-      const status = listParam<ItemStatus>(q.status, 'status', parseItemStatus);
+      const status = listOf<ItemStatus>(q.status, 'status', parseItemStatus);
       const page = await engine.store.listItems(ws, run_id, status ? { status } : {}, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
       return c.json({ data: page.data.map(presentItem), next_cursor: page.next_cursor }, 200);
     },

@@ -1,10 +1,10 @@
 /** Creating and reading runs, items and events (dialect-neutral SQL). */
-import { sql } from 'kysely';
 import { IdempotencyConflictError, ValidationError } from '../../core/errors.js';
 import type { EventRecord, ItemRecord, RunRecord } from '../../core/model.js';
 import type { ItemStatus } from '../../core/status.js';
 import type { NewRun, Page, RunFilter } from '../port.js';
-import { decodeCursor, encodeCursor, escapeLike, toJson, type SqlContext } from './context.js';
+import { decodeCursor, encodeCursor, toJson, type SqlContext } from './context.js';
+import { whereRunFilter } from './run-filter.js';
 import { appendEvents } from './events.js';
 import { toEvent, toItem, toRun } from './mapping.js';
 
@@ -142,21 +142,8 @@ export async function findRunByIdempotencyKey(ctx: SqlContext, ws: string, key: 
 
 export async function listRuns(ctx: SqlContext, ws: string, f: RunFilter, opts: { limit: number; cursor?: string }): Promise<Page<RunRecord>> {
   const before = cursorValue<string>(opts.cursor, 'string');
-  let q = ctx.db.selectFrom('runs').selectAll().where('workspace_id', '=', ws);
+  let q = whereRunFilter(ctx, ctx.db.selectFrom('runs').selectAll().where('workspace_id', '=', ws), f);
   if (before !== undefined) q = q.where('id', '<', before);
-  if (f.status?.length) q = q.where('status', 'in', f.status);
-  if (f.kind?.length) q = q.where('kind', 'in', f.kind);
-  if (f.mode?.length) q = q.where('mode', 'in', f.mode);
-  if (f.trigger?.length) q = q.where('trigger_type', 'in', f.trigger);
-  if (f.target_id !== undefined) q = q.where('target_id', '=', f.target_id);
-  if (f.created_after !== undefined) q = q.where('created_at', '>=', f.created_after);
-  if (f.created_before !== undefined) q = q.where('created_at', '<', f.created_before);
-  if (f.name !== undefined && f.name !== '') {
-    const pattern = `%${escapeLike(f.name)}%`;
-    // LIKE is case-insensitive for ASCII on SQLite; PostgreSQL needs ILIKE. Both honour ESCAPE.
-    const op = sql.raw(ctx.dialect === 'postgres' ? 'ILIKE' : 'LIKE');
-    q = q.where(sql<boolean>`name ${op} ${pattern} ESCAPE '\\'`);
-  }
   const rows = await q
     .orderBy('id', 'desc')
     .limit(opts.limit + 1)
