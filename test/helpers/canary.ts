@@ -75,17 +75,17 @@ export function scanPaths(t: ScanTargets): string[] {
     paths.push(`/v1/runs/${id}`, `/v1/runs/${id}/items?limit=1000`, `/v1/runs/${id}/items?status=failed&limit=1000`, `/v1/runs/${id}/events?limit=1000`);
   }
   for (const row of t.rowIds) for (const column of t.columns) paths.push(`/v1/tables/${t.tableId}/cells/${row}/${column}`);
-  paths.push(...exportScanPaths(t));
   return paths;
 }
 
-/**
- * Export endpoints to scan. Exports are built on another branch: when they land, return their
- * GET paths here (e.g. `/v1/runs/export?format=csv`, `/v1/runs/${id}/items/export?format=ndjson`)
- * so the canary test proves they carry no secret.
- */
-export function exportScanPaths(_t: ScanTargets): string[] {
-  return [];
+/** Export endpoints to scan (their bodies are CSV, NDJSON or JSON, read as text). */
+export function exportScanPaths(t: ScanTargets): string[] {
+  const paths: string[] = [];
+  for (const format of ['json', 'ndjson', 'csv']) {
+    paths.push(`/v1/runs/export?format=${format}`);
+    for (const id of t.runIds) paths.push(`/v1/runs/${id}/export?format=${format}`);
+  }
+  return paths;
 }
 
 /** A `runyard up` child process with all of its output kept. */

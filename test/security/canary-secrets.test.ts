@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin, root, runCli, type Result } from '../cli/helpers.js';
 import { runCliWithInput } from '../cli/stdin.js';
-import { findCanaries, scanPaths, spawnCapturedRunyard, type CapturedRunyard, type Hit } from '../helpers/canary.js';
+import { findCanaries, scanPaths, exportScanPaths, spawnCapturedRunyard, type CapturedRunyard, type Hit } from '../helpers/canary.js';
 
 const rand = () => randomBytes(9).toString('hex');
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -213,9 +213,17 @@ describe('canary secrets never leak (runyard up as a child process)', () => {
   });
 
   test('read every surface: API answers, CLI output, database files while running', async () => {
-    for (const path of scanPaths({ runIds, tableId, rowIds, columns: ['leak', 'leaksh'] })) {
+    const targets = { runIds, tableId, rowIds, columns: ['leak', 'leaksh'] };
+    for (const path of scanPaths(targets)) {
       const r = await api('GET', path);
       assert.equal(r.status, 200, path);
+    }
+    for (const path of exportScanPaths(targets)) {
+      const res = await fetch(`${server.url}${path}`);
+      const text = await res.text();
+      assert.equal(res.status, 200, path);
+      assert.ok(text.length > 100, `${path} exported something`);
+      surfaces.push({ where: `GET ${path} → ${res.status}`, text });
     }
     const items = surfaces.filter((s) => s.where.startsWith(`GET /v1/runs/${runIds[0]}/items?limit`)).map((s) => String(s.text));
     assert.ok(items.join('').includes('[REDACTED]'), 'outputs carry the redaction marker');
