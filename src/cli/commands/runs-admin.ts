@@ -16,25 +16,12 @@ import { ValidationError } from '../../core/errors.js';
 import { effectiveSelection } from '../../core/operation.js';
 import { parseRunStatus, type RunStatus } from '../../core/status.js';
 import type { ExportFormat, OperationAction, RunSelection } from '../../sdk/client.js';
-import { clientCommand, clientOf, listOption, oneOfList, parseTime, UsageError, type ClientOptions } from '../common.js';
+import { clientCommand, clientOf, UsageError, type ClientOptions } from '../common.js';
+import { filterOptions, selection, type FilterOptions } from '../run-filter-options.js';
 import { followOperation, printOperation } from '../operation-watch.js';
 import { clean, print, printJson } from '../output.js';
 
-const KINDS = ['column', 'flow', 'worker', 'ingestion'];
-const MODES = ['live', 'dry_run', 'smoke_test'];
-const TRIGGERS = ['manual', 'api', 'rule', 'schedule', 'webhook', 'event', 'chat'];
 const FORMATS: readonly ExportFormat[] = ['json', 'ndjson', 'csv'];
-
-interface FilterOptions extends ClientOptions {
-  status?: string;
-  kind?: string;
-  mode?: string;
-  trigger?: string;
-  target?: string;
-  name?: string;
-  since?: string;
-  until?: string;
-}
 
 interface BulkOptions extends FilterOptions {
   yes?: boolean;
@@ -45,37 +32,6 @@ interface ExportOptions extends FilterOptions {
   format?: ExportFormat;
   output?: string;
   force?: boolean;
-}
-
-/** Adds the run filter options (the same as `runs list`). */
-function filterOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      '--status <s,…>',
-      'statuses (queued, running, succeeded, partial, failed, canceled, …)',
-      listOption('status', (v) => parseRunStatus(v) !== undefined),
-    )
-    .option('--kind <k,…>', `kinds (${KINDS.join(', ')})`, oneOfList('kind', KINDS))
-    .option('--mode <m,…>', `modes (${MODES.join(', ')})`, oneOfList('mode', MODES))
-    .option('--trigger <t,…>', `trigger types (${TRIGGERS.join(', ')})`, oneOfList('trigger', TRIGGERS))
-    .option('--target <id>', 'only runs of this target')
-    .option('--name <text>', 'name contains TEXT')
-    .option('--since <iso>', 'created at or after this ISO-8601 time', parseTime)
-    .option('--until <iso>', 'created before this ISO-8601 time', parseTime);
-}
-
-/** The filters given on the command line, in API form. */
-function selection(o: FilterOptions): RunSelection {
-  const s: RunSelection = {};
-  if (o.status !== undefined) s.status = o.status;
-  if (o.kind !== undefined) s.kind = o.kind;
-  if (o.mode !== undefined) s.mode = o.mode;
-  if (o.trigger !== undefined) s.trigger = o.trigger;
-  if (o.target !== undefined) s.target_id = o.target;
-  if (o.name !== undefined) s.name = o.name;
-  if (o.since !== undefined) s.created_after = o.since;
-  if (o.until !== undefined) s.created_before = o.until;
-  return s;
 }
 
 const FLAG_OF: Record<string, string> = { filter: 'filters', 'filter.status': '--status' };

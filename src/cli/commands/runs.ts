@@ -1,22 +1,15 @@
 /** `runyard runs list|get|items|watch|create`. */
 import type { Command } from 'commander';
-import { parseItemStatus, parseRunStatus } from '../../core/status.js';
+import { parseItemStatus } from '../../core/status.js';
 import type { ItemFilters, RunFilters } from '../../sdk/client.js';
-import { clientCommand, clientOf, listOption, oneOfList, parseLimit, parseTime, type ClientOptions } from '../common.js';
+import { clientCommand, clientOf, listOption, parseLimit, type ClientOptions } from '../common.js';
+import { filterOptions, selection, type FilterOptions } from '../run-filter-options.js';
 import { printJson } from '../output.js';
 import { printItems, printRun, printRuns } from '../render.js';
 import { watchRun } from '../watch.js';
 import { registerRunsCreate } from './runs-create.js';
 
-interface ListOptions extends ClientOptions {
-  status?: string;
-  kind?: string;
-  mode?: string;
-  trigger?: string;
-  target?: string;
-  name?: string;
-  since?: string;
-  until?: string;
+interface ListOptions extends FilterOptions {
   limit?: number;
   cursor?: string;
 }
@@ -26,10 +19,6 @@ interface ItemsOptions extends ClientOptions {
   limit?: number;
   cursor?: string;
 }
-
-const KINDS = ['column', 'flow', 'worker', 'ingestion'];
-const MODES = ['live', 'dry_run', 'smoke_test'];
-const TRIGGERS = ['manual', 'api', 'rule', 'schedule', 'webhook', 'event', 'chat'];
 
 /** Copies the options that are set (exactOptionalPropertyTypes: no `undefined` values). */
 function defined<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
@@ -42,36 +31,11 @@ export function registerRuns(program: Command): void {
   registerRunsCreate(runs);
 
   clientCommand(
-    runs
-      .command('list')
-      .description('list runs, newest first')
-      .option(
-        '--status <s,…>',
-        'statuses (queued, running, succeeded, partial, failed, canceled, …)',
-        listOption('status', (v) => parseRunStatus(v) !== undefined),
-      )
-      .option('--kind <k,…>', `kinds (${KINDS.join(', ')})`, oneOfList('kind', KINDS))
-      .option('--mode <m,…>', `modes (${MODES.join(', ')})`, oneOfList('mode', MODES))
-      .option('--trigger <t,…>', `trigger types (${TRIGGERS.join(', ')})`, oneOfList('trigger', TRIGGERS))
-      .option('--target <id>', 'only runs of this target (table column id, …)')
-      .option('--name <text>', 'name contains TEXT')
-      .option('--since <iso>', 'created at or after this ISO-8601 time', parseTime)
-      .option('--until <iso>', 'created before this ISO-8601 time', parseTime)
+    filterOptions(runs.command('list').description('list runs, newest first'))
       .option('--limit <n>', 'runs per page, 1 to 1000 (default 50)', parseLimit)
       .option('--cursor <cursor>', 'next_cursor of the previous page'),
   ).action(async (opts: ListOptions) => {
-    const filters = defined<RunFilters>({
-      status: opts.status,
-      kind: opts.kind,
-      mode: opts.mode,
-      trigger: opts.trigger,
-      target_id: opts.target,
-      name: opts.name,
-      created_after: opts.since,
-      created_before: opts.until,
-      limit: opts.limit,
-      cursor: opts.cursor,
-    });
+    const filters: RunFilters = { ...selection(opts), ...defined<RunFilters>({ limit: opts.limit, cursor: opts.cursor }) };
     const page = await clientOf(opts).listRuns(filters);
     if (opts.json) printJson(page);
     else printRuns(page);
