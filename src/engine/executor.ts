@@ -3,7 +3,6 @@
  * concurrency, heartbeats its leases, recovers expired ones, and records outcomes in batches
  * (one transaction carries many items, each fenced by its own lease token).
  */
-import { hostname } from 'node:os';
 import { decideRetry } from '../core/retry.js';
 import { itemCostBound, usageCost, type PriceTable } from '../core/credits.js';
 import { toItemError, type ItemError } from '../core/errors.js';
@@ -11,6 +10,7 @@ import type { Clock, IdSource, RandomSource } from '../core/ids.js';
 import type { Producer } from '../core/producer.js';
 import type { ClaimedItem, Completion, Store } from '../store/port.js';
 import type { Logger } from './logger.js';
+import { NodeRegistry } from './node-registry.js';
 import type { Notifier } from './notifier.js';
 import type { EngineOptions } from './options.js';
 import { redactCompletion, RunEnvironments } from './run-env.js';
@@ -70,12 +70,12 @@ export class Executor {
   private rerun = false;
   private running = false;
   private unsubscribe: (() => void)[] = [];
-  private readonly startedAt: number;
+  private readonly registry: NodeRegistry;
   private readonly runEnvs: RunEnvironments;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.nodeId = deps.ids.next('nod');
-    this.startedAt = deps.clock.now();
+    this.registry = new NodeRegistry(deps, this.nodeId, deps.options.capacity);
     this.runEnvs = new RunEnvironments({ store: deps.store, secrets: deps.secrets });
   }
 
@@ -88,8 +88,10 @@ export class Executor {
   async start(): Promise<void> {
     const { options } = this.deps;
     this.running = true;
-    await this.heartbeatNode();
-    await this.guard('dead-node check', () => this.expireDeadLocalNodes());
+    await this.registry.heartbeat();
+    await this.guard('dead-node check', async () => {
+      await this.registry.expireDeadLocalNodes();
+    });
     this.unsubscribe = [this.deps.notifier.onWork(() => this.wake()), this.deps.notifier.onCancel((runId) => this.abortRun(runId))];
     this.heartbeatTimer = setInterval(() => void this.guard('heartbeat', () => this.heartbeat()), options.heartbeatMs);
     this.timers.push(setInterval(() => void this.guard('sweep', () => this.sweep()), options.sweepMs));
@@ -390,8 +392,8 @@ export class Executor {
   }
 
   private async heartbeat(): Promise<void> {
-    await this.heartbeatNode();
-    await this.expireDeadLocalNodes();
+    await this.registry.heartbeat();
+    await this.registry.expireDeadLocalNodes();
     const leases = [...this.inFlight.values()].map((f) => ({ item_id: f.claim.item.id, lease_token: f.claim.lease_token }));
     const lost = await this.deps.store.heartbeatItems(leases, this.deps.clock.now(), this.deps.options.leaseMs);
     for (const id of lost) {
@@ -401,37 +403,6 @@ export class Executor {
       f.controller.abort(new Error('lease lost'));
     }
     if (lost.length > 0) this.deps.logger.warn('leases lost; producers aborted', { items: lost.length });
-  }
-
-  private async heartbeatNode(): Promise<void> {
-    const now = this.deps.clock.now();
-    await this.deps.store.upsertNode({
-      id: this.nodeId,
-      hostname: hostname(),
-      pid: process.pid,
-      roles: ['executor'],
-      capacity: this.deps.options.capacity,
-      started_at: this.startedAt,
-      heartbeat_at: now,
-      stopped_at: null,
-    });
-  }
-
-  /**
-   * A node on this host whose process no longer exists (it was killed before it could stop)
-   * holds leases nobody will renew: expire them now instead of waiting out the lease, so a
-   * restart picks its orphans up within a sweep. A pid that exists (or was reused) proves
-   * nothing, and other hosts' nodes are left to lease expiry.
-   */
-  private async expireDeadLocalNodes(): Promise<void> {
-    const now = this.deps.clock.now();
-    const host = hostname();
-    for (const node of await this.deps.store.listNodes()) {
-      if (node.id === this.nodeId || node.stopped_at !== null || node.hostname !== host || node.pid === process.pid || processExists(node.pid)) continue;
-      const n = await this.deps.store.expireNodeLeases(node.id, now);
-      await this.deps.store.stopNode(node.id, now);
-      if (n > 0) this.deps.logger.info('expired the leases of a dead node on this host', { node_id: node.id, pid: node.pid, items: n });
-    }
   }
 
   private async sweep(): Promise<void> {
@@ -463,16 +434,6 @@ export class Executor {
       this.lastErrors.set(what, { error: shape, at: now, repeats: 0 });
       this.deps.logger.error(`${what} failed`, { error, ...(last && last.repeats > 0 ? { repeated: last.repeats } : {}) });
     }
-  }
-}
-
-/** Does a process with this pid exist on this host? (`EPERM`: it exists but is not ours.) */
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
