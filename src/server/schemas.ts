@@ -136,6 +136,11 @@ export const CellSchema = z
   })
   .openapi('Cell');
 
+/** An OpenAPI response entry: a JSON body of `schema`, with a description. */
+export function json<T extends z.ZodType>(schema: T, description: string) {
+  return { content: { 'application/json': { schema } }, description };
+}
+
 /** `{ data, next_cursor }` page of a schema. */
 export function pageOf<T extends z.ZodType>(schema: T, name: string) {
   return z.object({ data: z.array(schema), next_cursor: z.string().nullable() }).openapi(name);

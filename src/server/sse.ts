@@ -14,6 +14,23 @@ const PAGE = 500;
 /** Longest wait for a wake-up before polling the store again (other processes' writes), ms. */
 const POLL_MS = 1000;
 
+/**
+ * Answers an events request: a JSON page (`{ data: Event[] }`) or, with `follow=true` or
+ * `Accept: text/event-stream`, a live stream resuming after `Last-Event-ID` (else `after`).
+ */
+export async function eventsResponse(
+  c: Context,
+  engine: Engine,
+  baseUrl: string,
+  runId: string | null,
+  q: { after: number; limit: number; follow?: 'true' | 'false' | undefined },
+): Promise<Response> {
+  const follow = q.follow === 'true' || (q.follow === undefined && (c.req.header('accept') ?? '').includes('text/event-stream'));
+  if (!follow) return c.json({ data: (await engine.store.listEvents(engine.workspaceId, runId, q.after, q.limit)).map(presentEvent) }, 200);
+  const lastId = Number(c.req.header('last-event-id') ?? q.after);
+  return streamEvents(c, engine, baseUrl, runId, Number.isFinite(lastId) ? lastId : 0);
+}
+
 /** Streams events with `seq > after` of `runId` (or the workspace when null). */
 export function streamEvents(c: Context, engine: Engine, baseUrl: string, runId: string | null, after: number): Response {
   const ws = engine.workspaceId;

@@ -11,9 +11,8 @@ import type { Engine } from '../../engine/engine.js';
 import { isNodeAlive } from '../../engine/waiting.js';
 import type { ServerContext } from '../context.js';
 import { iso, presentOne } from '../present.js';
-import { ErrorSchema, NodeSchema, RerunBody, RunSchema } from '../schemas.js';
+import { ErrorSchema, NodeSchema, RerunBody, RunSchema, json } from '../schemas.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
   404: json(ErrorSchema, 'Not found'),
   409: json(ErrorSchema, 'Not allowed in the current status (details.status)'),

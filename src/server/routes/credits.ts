@@ -13,9 +13,8 @@ import { ValidationError } from '../../core/errors.js';
 import type { Engine } from '../../engine/engine.js';
 import { USAGE_WINDOWS, type UsageWindow } from '../../engine/credits.js';
 import { iso } from '../present.js';
-import { ErrorSchema, limitParam } from '../schemas.js';
+import { ErrorSchema, limitParam, json } from '../schemas.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = { 402: json(ErrorSchema, 'Not enough credits'), 404: json(ErrorSchema, 'Not found'), 422: json(ErrorSchema, 'Invalid input') };
 
 const BalanceSchema = z

@@ -11,9 +11,7 @@ import type { ManualRunFields } from '../../engine/run-overrides.js';
 import type { ServerContext } from '../context.js';
 import { ManualRunBody } from '../manual-run-schemas.js';
 import { presentOne } from '../present.js';
-import { ErrorSchema, RunSchema } from '../schemas.js';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+import { ErrorSchema, RunSchema, json } from '../schemas.js';
 
 /**
  * The manual-run fields of a parsed request body, without `undefined` entries

@@ -9,9 +9,8 @@ import type { OperationAction } from '../../core/operation.js';
 import type { Engine } from '../../engine/engine.js';
 import { CreateOperationBody, OperationSchema, presentOperation } from '../operation-schemas.js';
 import { parseRunFilter } from '../run-filter.js';
-import { ErrorSchema, limitParam, pageOf } from '../schemas.js';
+import { ErrorSchema, limitParam, pageOf, json } from '../schemas.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = { 404: json(ErrorSchema, 'Not found'), 422: json(ErrorSchema, 'Invalid input') };
 const OperationId = z.object({ operation_id: z.string().openapi({ param: { name: 'operation_id', in: 'path' } }) });
 

@@ -10,9 +10,8 @@ import type { ServerContext } from '../context.js';
 import { RunCountSchema } from '../operation-schemas.js';
 import { presentRun } from '../present.js';
 import { parseRunFilter, RunFilterQuery } from '../run-filter.js';
-import { ErrorSchema, RunSchema } from '../schemas.js';
+import { ErrorSchema, RunSchema, json } from '../schemas.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = { 404: json(ErrorSchema, 'Not found'), 422: json(ErrorSchema, 'Invalid input') };
 const RunId = z.object({ run_id: z.string().openapi({ param: { name: 'run_id', in: 'path' } }) });
 

@@ -11,11 +11,10 @@ import { parseItemStatus, type ItemStatus } from '../../core/status.js';
 import { listOf, parseRunFilter, RunFilterQuery } from '../run-filter.js';
 import type { Engine } from '../../engine/engine.js';
 import type { ServerContext } from '../context.js';
-import { presentEvent, presentItem, presentOne, presentRuns } from '../present.js';
-import { streamEvents } from '../sse.js';
-import { ErrorSchema, EventSchema, ItemSchema, limitParam, pageOf, RunSchema } from '../schemas.js';
+import { presentItem, presentOne, presentRuns } from '../present.js';
+import { eventsResponse } from '../sse.js';
+import { ErrorSchema, EventSchema, ItemSchema, limitParam, pageOf, RunSchema, json } from '../schemas.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = { 404: json(ErrorSchema, 'Not found'), 422: json(ErrorSchema, 'Invalid input') };
 const RunId = z.object({ run_id: z.string().openapi({ param: { name: 'run_id', in: 'path' } }) });
 
@@ -94,13 +93,7 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
       const { run_id } = c.req.valid('param');
       const q = c.req.valid('query');
       await engine.runs.getRun(ws, run_id);
-      const follow = q.follow === 'true' || (q.follow === undefined && (c.req.header('accept') ?? '').includes('text/event-stream'));
-      if (!follow) {
-        const events = await engine.store.listEvents(ws, run_id, q.after, q.limit);
-        return c.json({ data: events.map(presentEvent) }, 200);
-      }
-      const lastId = Number(c.req.header('last-event-id') ?? q.after);
-      return streamEvents(c, engine, sc.baseUrl(), run_id, Number.isFinite(lastId) ? lastId : 0);
+      return eventsResponse(c, engine, sc.baseUrl(), run_id, q);
     },
   );
 
@@ -128,10 +121,7 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
     async (c) => {
       const q = c.req.valid('query');
       if (q.run_id !== undefined) await engine.runs.getRun(ws, q.run_id);
-      const follow = q.follow === 'true' || (q.follow === undefined && (c.req.header('accept') ?? '').includes('text/event-stream'));
-      if (!follow) return c.json({ data: (await engine.store.listEvents(ws, q.run_id ?? null, q.after, q.limit)).map(presentEvent) }, 200);
-      const lastId = Number(c.req.header('last-event-id') ?? q.after);
-      return streamEvents(c, engine, sc.baseUrl(), q.run_id ?? null, Number.isFinite(lastId) ? lastId : 0);
+      return eventsResponse(c, engine, sc.baseUrl(), q.run_id ?? null, q);
     },
   );
 }

@@ -22,11 +22,11 @@ import {
   RunSchema,
   StartRunBody,
   TableSchema,
+  json,
 } from '../schemas.js';
 import type { ServerContext } from '../context.js';
 import { manualRunOptions } from './manual-runs.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
   404: json(ErrorSchema, 'Not found'),
   422: json(ErrorSchema, 'Invalid input'),

@@ -7,15 +7,9 @@
  * know is on a newer schema: refuse to start rather than run against it (`schema_too_new`).
  */
 import type pg from 'pg';
-import { readdirSync, readFileSync } from 'node:fs';
-import { RunyardError } from '../../core/errors.js';
-import { sourceDir } from '../source-dir.js';
+import { assertKnownMigrations, readMigrations, type Migration } from '../migrations.js';
 
-export interface Migration {
-  id: number;
-  name: string;
-  sql: string;
-}
+export type { Migration };
 
 /**
  * Key of the advisory lock that serialises migrations (any fixed 64-bit number; this one is
@@ -25,11 +19,7 @@ export const MIGRATION_LOCK_KEY = '0x72756e79617264';
 
 /** The migrations shipped with this code, in order. */
 export function postgresMigrations(): Migration[] {
-  const dir = sourceDir('store/postgres/migrations');
-  return readdirSync(dir)
-    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
-    .sort()
-    .map((f) => ({ id: Number(f.slice(0, 4)), name: f.replace(/\.sql$/, ''), sql: readFileSync(`${dir}/${f}`, 'utf8') }));
+  return readMigrations('store/postgres/migrations');
 }
 
 /** Applies every pending migration. @throws RunyardError `schema_too_new` */
@@ -41,15 +31,7 @@ export async function applyPostgresMigrations(pool: pg.Pool, now: () => number =
     await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY}::bigint)`);
     await client.query('CREATE TABLE IF NOT EXISTS runyard_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
     const applied = new Set((await client.query<{ id: number }>('SELECT id FROM runyard_migrations')).rows.map((r) => Number(r.id)));
-    const known = new Set(all.map((m) => m.id));
-    const unknown = [...applied].filter((id) => !known.has(id));
-    if (unknown.length > 0) {
-      throw new RunyardError(
-        'schema_too_new',
-        `the database has migration ${Math.max(...unknown)} but this Runyard knows up to ${Math.max(0, ...known)}: upgrade Runyard before starting it on this database`,
-        { field: 'database' },
-      );
-    }
+    assertKnownMigrations(applied, all);
     for (const m of all) {
       if (applied.has(m.id)) continue;
       // No parameters: the simple query protocol runs every statement of the file.

@@ -5,23 +5,13 @@
  * on a newer schema: refuse to start rather than run against it.
  */
 import type Database from 'better-sqlite3';
-import { readdirSync, readFileSync } from 'node:fs';
-import { RunyardError } from '../../core/errors.js';
-import { sourceDir } from '../source-dir.js';
+import { assertKnownMigrations, readMigrations, type Migration } from '../migrations.js';
 
-export interface Migration {
-  id: number;
-  name: string;
-  sql: string;
-}
+export type { Migration };
 
 /** The migrations shipped with this code, in order. */
 export function sqliteMigrations(): Migration[] {
-  const dir = sourceDir('store/sqlite/migrations');
-  return readdirSync(dir)
-    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
-    .sort()
-    .map((f) => ({ id: Number(f.slice(0, 4)), name: f.replace(/\.sql$/, ''), sql: readFileSync(`${dir}/${f}`, 'utf8') }));
+  return readMigrations('store/sqlite/migrations');
 }
 
 /** Applies every pending migration. @throws RunyardError `schema_too_new` */
@@ -31,15 +21,7 @@ export function applySqliteMigrations(db: Database.Database): void {
   try {
     db.exec('CREATE TABLE IF NOT EXISTS runyard_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
     const applied = new Set((db.prepare('SELECT id FROM runyard_migrations').all() as { id: number }[]).map((r) => r.id));
-    const known = new Set(all.map((m) => m.id));
-    const unknown = [...applied].filter((id) => !known.has(id));
-    if (unknown.length > 0) {
-      throw new RunyardError(
-        'schema_too_new',
-        `the database has migration ${Math.max(...unknown)} but this Runyard knows up to ${Math.max(0, ...known)}: upgrade Runyard before starting it on this database`,
-        { field: 'database' },
-      );
-    }
+    assertKnownMigrations(applied, all);
     for (const m of all) {
       if (applied.has(m.id)) continue;
       db.exec(m.sql);
