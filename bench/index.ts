@@ -1,0 +1,141 @@
+/**
+ * `npm run bench`: every benchmark of issue 7 in one run, one table printed, and
+ * docs/benchmarks.md written (machine, versions, command, results with targets and verdicts).
+ *
+ *   npm run bench                                   # everything, full sizes (~10 min)
+ *   npm run bench -- --only latency                 # one section (docs not written)
+ *   npm run bench -- --only throughput,comparator --write
+ *   npm run bench -- --skip history,export
+ *   BENCH_ROWS=20000 BENCH_HISTORY_RUNS=100000 npm run bench
+ *
+ * Sections: throughput (SQLite and PostgreSQL, with the engine's peak RSS), comparator
+ * (graphile-worker), latency, history, export. Sizes come from the environment (see
+ * bench/lib/context.ts). Every child process is stopped and the scratch directory removed at
+ * the end, also after a failure or Ctrl-C. A failing section is reported and the others run.
+ */
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { root } from '../test/helpers/cluster.js';
+import { BenchContext, configFromEnv } from './lib/context.js';
+import type { HistoryDb } from './lib/history-db.js';
+import { environment, markdown, printTable } from './lib/report.js';
+import type { Measure } from './lib/results.js';
+import { comparator } from './sections/comparator.js';
+import { exportSection } from './sections/export.js';
+import { historyPostgres, historySqlite } from './sections/history.js';
+import { latencyPostgres, latencySqlite } from './sections/latency.js';
+import { throughputPostgres, throughputSqlite } from './sections/throughput.js';
+import { sqliteHistory } from './lib/history-db.js';
+
+const SECTIONS = ['throughput', 'comparator', 'latency', 'history', 'export'] as const;
+type Section = (typeof SECTIONS)[number];
+
+function parseSections(raw: string | undefined, flag: string): Section[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((s) => s.trim());
+  for (const s of list)
+    if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`${flag}: unknown section ${JSON.stringify(s)} (one of ${SECTIONS.join(', ')})`);
+  return list as Section[];
+}
+
+/** Runyard ÷ graphile-worker with the same process count, and 2 executors ÷ 1. */
+function ratios(ctx: BenchContext): void {
+  const get = (id: string) => ctx.measures.find((m) => m.id === id)?.value;
+  const add = (id: string, label: string, a: number | undefined, b: number | undefined, detail: string) => {
+    if (a !== undefined && b !== undefined) ctx.record({ id, section: 'comparator', label, db: 'postgres', value: a / b, unit: '×', detail });
+  };
+  for (const n of ctx.config.processes)
+    add(
+      `ratio.pg${n}_vs_graphile${n}`,
+      `Runyard items/s ÷ graphile-worker jobs/s, ${n} process${n > 1 ? 'es' : ''}`,
+      get(`throughput.postgres.p${n}.items_per_s`),
+      get(`comparator.graphile.p${n}.jobs_per_s`),
+      'same server, same run',
+    );
+  add(
+    'ratio.pg2_vs_pg1',
+    'Runyard PostgreSQL items/s, 2 executors ÷ 1',
+    get('throughput.postgres.p2.items_per_s'),
+    get('throughput.postgres.p1.items_per_s'),
+    'same run',
+  );
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, skip: { type: 'string' }, write: { type: 'boolean' }, 'no-write': { type: 'boolean' } },
+  });
+  const only = parseSections(values.only, '--only');
+  const skip = parseSections(values.skip, '--skip') ?? [];
+  const chosen = SECTIONS.filter((s) => (only ? only.includes(s) : true) && !skip.includes(s));
+  const partial = chosen.length < SECTIONS.length;
+  const write = values['no-write'] ? false : (values.write ?? !partial);
+
+  const started = new Date();
+  const t0 = performance.now();
+  const load0 = loadavg()[0]!.toFixed(2);
+  const ctx = new BenchContext(configFromEnv());
+  const stop = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping every child process`);
+    void ctx.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  console.error(`sections: ${chosen.join(', ')}; sizes: ${JSON.stringify(ctx.config)}`);
+  let history: HistoryDb | undefined;
+  const steps: [Section, string, () => Promise<unknown>][] = [
+    ['throughput', 'throughput (SQLite)', () => throughputSqlite(ctx)],
+    ['throughput', 'throughput (PostgreSQL)', () => throughputPostgres(ctx)],
+    ['comparator', 'comparator (graphile-worker)', () => comparator(ctx)],
+    ['latency', 'latency (SQLite)', () => latencySqlite(ctx)],
+    ['latency', 'latency (PostgreSQL)', () => latencyPostgres(ctx)],
+    ['history', 'history (SQLite)', async () => (history = await historySqlite(ctx))],
+    ['history', 'history (PostgreSQL)', () => historyPostgres(ctx)],
+    ['export', 'export', async () => exportSection(ctx, history ?? (await sqliteHistory(ctx, ctx.config.historyRuns, ctx.config.bigRunItems)))],
+  ];
+  try {
+    for (const [section, label, run] of steps) {
+      if (!chosen.includes(section)) continue;
+      const t = performance.now();
+      console.error(`\n▶ ${label}`);
+      try {
+        await run();
+        console.error(`  done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      } catch (err) {
+        console.error(`  ${label} failed:`, err);
+        ctx.notes.push(`${label} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      }
+    }
+    ratios(ctx);
+  } finally {
+    await ctx.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  ctx.notes.push(
+    `Load average (1 min) at the start ${load0}, at the end ${loadavg()[0]!.toFixed(2)} on this machine; other work shares its cores unless the load is near 0.`,
+  );
+  const order = (m: Measure) => ['throughput', 'comparator', 'latency', 'history', 'memory'].indexOf(m.section);
+  const measures = [...ctx.measures].sort((a, b) => order(a) - order(b));
+  console.log(printTable(measures));
+  console.log(`${Math.round(seconds)} s in total`);
+  for (const n of ctx.notes) console.log(`note: ${n}`);
+  if (write) {
+    const args = process.argv.slice(2);
+    const env = Object.entries(process.env)
+      .filter(([k]) => k.startsWith('BENCH_'))
+      .map(([k, v]) => `${k}=${v ?? ''} `)
+      .join('');
+    const command = `${env}npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+    const md = markdown({ env: environment(ctx.versions), config: ctx.config, measures, notes: ctx.notes, command, seconds, started });
+    writeFileSync(join(root, 'docs/benchmarks.md'), md);
+    console.log('wrote docs/benchmarks.md');
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
