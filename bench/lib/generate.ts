@@ -79,10 +79,14 @@ export const postgresNumbers: NumbersSql = {
   join: (expr, alias) => `CROSS JOIN LATERAL generate_series(0::bigint, (${expr})::bigint - 1) AS ${alias}(i)`,
 };
 
+/** Run i is created at start + i × step + a jitter below step / 2. */
+function timeline(shape: HistoryShape): { start: number; step: number } {
+  return { start: shape.end - 90 * DAY, step: Math.max(2, Math.floor((90 * DAY) / Math.max(1, shape.runs))) };
+}
+
 /** The runs of indexes [from, to) with their derived fields, as a subquery `r`. */
 function runsSubquery(nums: NumbersSql, shape: HistoryShape, from: number, to: number): string {
-  const start = shape.end - 90 * DAY;
-  const step = Math.max(2, Math.floor((90 * DAY) / Math.max(1, shape.runs)));
+  const { start, step } = timeline(shape);
   const base = `SELECT g.i AS i, ${start} + g.i * ${step} + (g.i * 7919) % ${Math.floor(step / 2)} AS ts, 1 + (g.i * 13) % 17 AS cnt, (g.i * 37) % 100 AS sr
     FROM ${nums.range(to, 'g')} WHERE g.i >= ${from}`;
   return `(SELECT b.i, b.ts, b.cnt,
@@ -109,20 +113,27 @@ export function insertRunsSql(nums: NumbersSql, shape: HistoryShape, from: numbe
     FROM ${runsSubquery(nums, shape, from, to)}`;
 }
 
-/** INSERT … SELECT of the items of the runs of indexes [from, to). */
+/**
+ * INSERT … SELECT of the items of the runs of indexes [from, to), read back from `runs` (by
+ * their creation-time range, so the run ids are not computed twice). Item ids reuse the run
+ * id's time and index characters, so they sort like the engine's.
+ */
 export function insertItemsSql(nums: NumbersSql, shape: HistoryShape, from: number, to: number): string {
-  const status = `CASE WHEN r.st = 'succeeded' THEN 'succeeded' WHEN r.st = 'failed' THEN 'failed' WHEN r.st = 'partial' AND k.i = 0 THEN 'failed'
-    WHEN r.st = 'partial' THEN 'succeeded' WHEN k.i < r.cnt / 2 THEN 'succeeded' ELSE 'canceled' END`;
+  const { start, step } = timeline(shape);
+  const status = `CASE WHEN r.status = 'succeeded' THEN 'succeeded' WHEN r.status = 'failed' THEN 'failed' WHEN r.status = 'partial' AND k.i = 0 THEN 'failed'
+    WHEN r.status = 'partial' THEN 'succeeded' WHEN k.i < r.items_total / 2 THEN 'succeeded' ELSE 'canceled' END`;
   return `INSERT INTO items (id, workspace_id, run_id, ordinal, key, status, attempt_count, max_attempts, inputs, outputs, error, provider,
       credits_used, started_at, finished_at, duration_ms)
-    SELECT 'itm_' || ${b32('x.ts', 10)} || ${b32('x.i', 6)} || ${b32('x.k', 6)} || '0000', 'wsp_default',
-      'run_' || ${b32('x.ts', 10)} || '000000' || ${b32('x.i', 10)}, x.k, 'row_' || x.k, x.st, 1, 3,
+    SELECT 'itm_' || substr(x.run_id, 5, 10) || substr(x.run_id, 21, 10) || '0000' || ${b32('x.k', 2)}, 'wsp_default',
+      x.run_id, x.k, 'row_' || x.k, x.st, 1, 3,
       '{"n":' || x.k || '}',
       CASE WHEN x.st = 'succeeded' THEN '{"value":"ok ' || x.k || '"}' END,
       CASE WHEN x.st = 'failed' THEN '{"code":"bench_failure","message":"synthetic failure","retryable":false}' END,
       'js', CASE WHEN x.st = 'succeeded' THEN 1500 ELSE 0 END, x.ts + 40 + x.k * 30, x.ts + 65 + x.k * 30, 25
-    FROM (SELECT r.i AS i, r.ts AS ts, k.i AS k, ${status} AS st FROM ${runsSubquery(nums, shape, from, to)} ${nums.join('r.cnt', 'k')}) AS x
-    ORDER BY x.i, x.k`;
+    FROM (SELECT r.id AS run_id, r.created_at AS ts, k.i AS k, ${status} AS st
+          FROM runs AS r ${nums.join('r.items_total', 'k')}
+          WHERE r.workspace_id = 'wsp_default' AND r.created_at >= ${start + from * step} AND r.created_at < ${start + to * step}
+            AND r.target_id <> 'col_big') AS x`;
 }
 
 /** The large run (one row) and its id. */

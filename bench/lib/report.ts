@@ -58,13 +58,68 @@ export function environment(versions: Record<string, string>): Environment {
 
 const fmtValue = (m: Measure) => `${fmt(m.value)} ${m.unit}`;
 
+/** One line of the table: percentiles of one query share a line (`p50 1.2 · p99 3.4 ms`). */
+export interface Row {
+  section: string;
+  db: string;
+  label: string;
+  value: string;
+  target: string;
+  verdict: string;
+  detail: string;
+}
+
+/** Measures → table lines; `.p50`/`.p90`/`.p99` siblings merge, with every target's verdict. */
+export function rows(measures: readonly Measure[]): Row[] {
+  const out: Row[] = [];
+  const groups = new Map<string, Measure[]>();
+  for (const m of measures) {
+    const key = /\.p\d\d$/.test(m.id) ? m.id.replace(/\.p\d\d$/, '') : m.id;
+    const g = groups.get(key);
+    if (g) g.push(m);
+    else groups.set(key, [m]);
+  }
+  for (const [key, group] of groups) {
+    const first = group[0]!;
+    if (group.length === 1 && !/\.p\d\d$/.test(first.id)) {
+      const j = judge(first);
+      out.push({
+        section: first.section,
+        db: first.db,
+        label: first.label,
+        value: fmtValue(first),
+        target: j.target,
+        verdict: j.verdict,
+        detail: first.detail ?? '',
+      });
+      continue;
+    }
+    const pct = (m: Measure) => m.id.slice(key.length + 1);
+    const judged = group.map((m) => ({ m, j: judge(m) })).filter((x) => x.j.target !== '');
+    const gaps = judged.filter((x) => x.j.verdict !== 'pass');
+    out.push({
+      section: first.section,
+      db: first.db,
+      label: first.label.replace(/, p\d\d$/, ''),
+      value: `${group.map((m) => `${pct(m)} ${fmt(m.value)}`).join(' · ')} ${first.unit}`,
+      target: judged.map((x) => `${pct(x.m)} ${x.j.target}`).join(', '),
+      verdict: judged.length === 0 ? '' : gaps.length === 0 ? 'pass' : gaps.map((x) => `${pct(x.m)} ${x.j.verdict}`).join(', '),
+      detail: first.detail ?? '',
+    });
+  }
+  return out;
+}
+
 /** The one table printed at the end. */
 export function printTable(measures: readonly Measure[]): string {
-  const table = new Table({ head: ['section', 'db', 'measure', 'value', 'target', 'verdict'], wordWrap: true, colWidths: [12, 10, 58, 16, 10, 24] });
-  for (const m of measures) {
-    const j = judge(m);
-    table.push([m.section, m.db, m.label, fmtValue(m), j.target, j.verdict]);
-  }
+  const table = new Table({
+    head: ['section', 'db', 'measure', 'value', 'target', 'verdict'],
+    wordWrap: true,
+    colWidths: [12, 10, 50, 30, 18, 28],
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const r of rows(measures)) table.push([r.section, r.db, r.label, r.value, r.target, r.verdict]);
   return table.toString();
 }
 
@@ -99,10 +154,7 @@ export function markdown(opts: {
   out.push('## Results');
   out.push('');
   out.push('| section | db | measure | value | target | verdict | how |\n| --- | --- | --- | --- | --- | --- | --- |');
-  for (const m of measures) {
-    const j = judge(m);
-    out.push(`| ${m.section} | ${m.db} | ${cell(m.label)} | ${fmtValue(m)} | ${j.target} | ${j.verdict} | ${cell(m.detail ?? '')} |`);
-  }
+  for (const r of rows(measures)) out.push(`| ${r.section} | ${r.db} | ${cell(r.label)} | ${r.value} | ${r.target} | ${r.verdict} | ${cell(r.detail)} |`);
   out.push('');
   out.push('## Targets');
   out.push('');
