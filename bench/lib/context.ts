@@ -3,7 +3,7 @@
  * server (started on first use), a scratch directory, the cleanup list that kills every child
  * process even when a section throws, and `record` for its figures.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type PgServer } from '../../test/helpers/postgres.js';
@@ -71,6 +71,19 @@ export class BenchContext {
   private pg: Promise<PgServer> | undefined;
 
   constructor(readonly config: BenchConfig) {}
+
+  private children = 0;
+
+  /**
+   * The environment of a `runyard` child: errors-only logs and its own data directory inside
+   * the scratch directory (removed at the end), plus `extra`.
+   */
+  childEnv(extra: Record<string, string> = {}): Record<string, string> {
+    this.children += 1;
+    const dataDir = join(this.dir, `data-${this.children}`);
+    mkdirSync(dataDir);
+    return { RUNYARD_LOG_LEVEL: 'error', RUNYARD_DATA_DIR: dataDir, ...extra };
+  }
 
   record(m: Measure): void {
     this.measures.push(m);

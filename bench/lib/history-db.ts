@@ -94,6 +94,8 @@ export async function sqliteHistory(ctx: BenchContext, runs: number, bigRunItems
     return { database: path, bigRunId: c.bigRunId, shape: { runs, bigRunItems, end: c.end }, runs: c.runs, items: c.items, generatedSeconds: null };
   }
   mkdirSync(cacheDir, { recursive: true });
+  // One cached history at a time (each is ~3 GB at full size): drop those of other shapes or schemas.
+  if (ctx.config.cache) for (const f of readdirSync(cacheDir)) if (f.startsWith('history-')) rmSync(join(cacheDir, f), { force: true });
   const building = `${path}.building`;
   for (const f of [building, `${building}-wal`, `${building}-shm`]) rmSync(f, { force: true });
   const t = performance.now();

@@ -11,9 +11,8 @@ import type { HistoryDb } from '../lib/history-db.js';
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 async function exportOnce(ctx: BenchContext, h: HistoryDb, format: 'csv' | 'ndjson'): Promise<void> {
-  const ry = ctx.defer(
-    await spawnRunyard(['--database', h.database, '--no-executor'], { RUNYARD_LOG_LEVEL: 'error', RUNYARD_RETENTION_DAYS: '0' }, 120_000),
-    (p) => p.kill('SIGKILL'),
+  const ry = ctx.defer(await spawnRunyard(['--database', h.database, '--no-executor'], ctx.childEnv({ RUNYARD_RETENTION_DAYS: '0' }), 120_000), (p) =>
+    p.kill('SIGKILL'),
   );
   try {
     let peak = peakRss(ry.pid);

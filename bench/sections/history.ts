@@ -55,9 +55,8 @@ async function skipPages(http: Api, path: string, pages: number): Promise<string
 }
 
 async function queries(ctx: BenchContext, db: 'sqlite' | 'postgres', h: HistoryDb): Promise<void> {
-  const ry = ctx.defer(
-    await spawnRunyard(['--database', h.database, '--no-executor'], { RUNYARD_LOG_LEVEL: 'error', RUNYARD_RETENTION_DAYS: '0' }, 120_000),
-    (p) => p.kill('SIGKILL'),
+  const ry = ctx.defer(await spawnRunyard(['--database', h.database, '--no-executor'], ctx.childEnv({ RUNYARD_RETENTION_DAYS: '0' }), 120_000), (p) =>
+    p.kill('SIGKILL'),
   );
   const n = ctx.config.historyRequests;
   const iso = (ms: number) => encodeURIComponent(new Date(ms).toISOString());

@@ -92,7 +92,7 @@ async function measure(ctx: BenchContext, db: 'sqlite' | 'postgres', ry: Runyard
 }
 
 export async function latencySqlite(ctx: BenchContext): Promise<void> {
-  const ry = ctx.defer(await spawnRunyard(['--database', join(ctx.dir, 'latency.db')], { RUNYARD_LOG_LEVEL: 'error' }), (p) => p.kill('SIGKILL'));
+  const ry = ctx.defer(await spawnRunyard(['--database', join(ctx.dir, 'latency.db')], ctx.childEnv()), (p) => p.kill('SIGKILL'));
   try {
     await measure(ctx, 'sqlite', ry);
   } finally {
@@ -103,7 +103,7 @@ export async function latencySqlite(ctx: BenchContext): Promise<void> {
 export async function latencyPostgres(ctx: BenchContext): Promise<void> {
   const server = await ctx.postgres();
   const url = await server.createDatabase();
-  const ry = ctx.defer(await spawnRunyard(['--database', url], { RUNYARD_LOG_LEVEL: 'error' }), (p) => p.kill('SIGKILL'));
+  const ry = ctx.defer(await spawnRunyard(['--database', url], ctx.childEnv()), (p) => p.kill('SIGKILL'));
   try {
     await measure(ctx, 'postgres', ry);
   } finally {

@@ -25,7 +25,7 @@ function noopModule(ctx: BenchContext): string {
 export async function throughputSqlite(ctx: BenchContext): Promise<void> {
   const { rows } = ctx.config;
   const module = noopModule(ctx);
-  const ry = ctx.defer(await spawnRunyard(['--database', join(ctx.dir, 'throughput.db')], { RUNYARD_LOG_LEVEL: 'error' }), (p) => p.kill('SIGKILL'));
+  const ry = ctx.defer(await spawnRunyard(['--database', join(ctx.dir, 'throughput.db')], ctx.childEnv()), (p) => p.kill('SIGKILL'));
   try {
     const http = api(ry.url);
     const csv = `n\n${Array.from({ length: rows }, (_, i) => i).join('\n')}\n`;
@@ -71,7 +71,7 @@ export async function throughputPostgres(ctx: BenchContext): Promise<void> {
     const workers: WorkerProcess[] = [];
     try {
       const tableId = await numbersTable(control, rows, module, PROFILE);
-      for (let i = 0; i < n; i++) workers.push(ctx.defer(await spawnWorker(url, [], { RUNYARD_LOG_LEVEL: 'error' }), (w) => w.kill('SIGKILL')));
+      for (let i = 0; i < n; i++) workers.push(ctx.defer(await spawnWorker(url, [], ctx.childEnv()), (w) => w.kill('SIGKILL')));
       const { run } = await control.runs.startColumnRun(control.workspaceId, tableId, 'echo');
       let peak = 0;
       const sampler = setInterval(() => {

@@ -20,7 +20,7 @@ export interface RunyardProcess {
 export function spawnRunyard(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunyardProcess> {
   const proc = spawn(process.execPath, ['bin/runyard.js', 'up', '--json', '--port', '0', ...args], {
     // A fresh data dir (secret key, …) unless the caller names one.
-    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'runyard-data-')), ...env },
+    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: env.RUNYARD_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'runyard-data-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
