@@ -14,7 +14,7 @@
  * the end, also after a failure or Ctrl-C. A failing section is reported and the others run.
  */
 import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { root } from '../test/helpers/cluster.js';
@@ -114,13 +114,18 @@ async function main(): Promise<void> {
     await ctx.close();
   }
   const seconds = (performance.now() - t0) / 1000;
-  ctx.notes.push(
-    `Load average (1 min) at the start ${load0}, at the end ${loadavg()[0]!.toFixed(2)} on this machine; other work shares its cores unless the load is near 0.`,
-  );
+  const load1 = loadavg()[0]!.toFixed(2);
+  ctx.notes.push(`Load average (1 min) at the start ${load0}, at the end ${load1}.`);
+  const cores = cpus().length;
+  const headline =
+    Math.max(Number(load0), Number(load1)) > cores / 2
+      ? `This run shared the machine with other work (1-minute load average ${load0} at the start, ${load1} at the end, on ${cores} cores): every figure is lower or slower than on a quiet machine, and the ratios within the run are the figures to read.`
+      : undefined;
   const order = (m: Measure) => ['throughput', 'comparator', 'latency', 'history', 'memory'].indexOf(m.section);
   const measures = [...ctx.measures].sort((a, b) => order(a) - order(b));
   console.log(printTable(measures));
   console.log(`${Math.round(seconds)} s in total`);
+  if (headline) console.log(headline);
   for (const n of ctx.notes) console.log(`note: ${n}`);
   if (write) {
     const args = process.argv.slice(2);
@@ -129,7 +134,7 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k}=${v ?? ''} `)
       .join('');
     const command = `${env}npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
-    const md = markdown({ env: environment(ctx.versions), config: ctx.config, measures, notes: ctx.notes, command, seconds, started });
+    const md = markdown({ env: environment(ctx.versions), config: ctx.config, measures, notes: ctx.notes, command, seconds, started, headline });
     writeFileSync(join(root, 'docs/benchmarks.md'), md);
     console.log('wrote docs/benchmarks.md');
   }

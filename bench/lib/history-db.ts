@@ -72,7 +72,7 @@ function cacheKey(runs: number, bigRunItems: number): string {
 
 /** Counts of what a database holds. */
 function countSqlite(path: string): { runs: number; items: number; bigRunId: string; end: number } {
-  const db = new Database(path, { readonly: true });
+  const db = new Database(path);
   try {
     const runs = (db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
     const items = (db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n;
@@ -115,11 +115,11 @@ export async function sqliteHistory(ctx: BenchContext, runs: number, bigRunItems
     await fill(sqliteNumbers, shape, async (sql) => void db.exec(sql), 'SQLite history');
     db.exec('COMMIT');
     db.exec('DROP TABLE bench_numbers');
-    db.pragma('journal_mode = WAL');
   } finally {
     db.close();
   }
   renameSync(building, path);
+  for (const f of [`${building}-wal`, `${building}-shm`]) rmSync(f, { force: true });
   const seconds = (performance.now() - t) / 1000;
   const c = countSqlite(path);
   return { database: path, bigRunId: c.bigRunId, shape, runs: c.runs, items: c.items, generatedSeconds: seconds };

@@ -134,6 +134,8 @@ export function markdown(opts: {
   command: string;
   seconds: number;
   started: Date;
+  /** Said first (e.g. that the machine was shared). */
+  headline?: string | undefined;
 }): string {
   const { env, measures } = opts;
   const gaps = measures.filter((m) => judge(m).verdict.startsWith('gap'));
@@ -146,6 +148,10 @@ export function markdown(opts: {
   out.push('');
   out.push(`Run on ${opts.started.toISOString()}, ${Math.round(opts.seconds)} s in total: \`${opts.command}\`.`);
   out.push('');
+  if (opts.headline) {
+    out.push(`**${opts.headline}**`);
+    out.push('');
+  }
   out.push('## Machine and versions');
   out.push('');
   out.push('| | |\n| --- | --- |');

@@ -65,8 +65,10 @@ export function judge(m: Measure): { target: string; verdict: string } {
   if (!Number.isFinite(m.value)) return { target, verdict: 'gap: not measured' };
   const ok = t.op === 'min' ? m.value >= t.bound : m.value <= t.bound;
   if (ok) return { target, verdict: 'pass' };
-  const factor = t.op === 'min' ? m.value / t.bound : t.bound / m.value;
-  return { target, verdict: `gap (${factor.toFixed(2)}× of target)` };
+  // How far off, in the direction people read: a rate as a fraction of its target, a time or a
+  // size as a multiple of its bound.
+  if (t.op === 'min') return { target, verdict: `gap: ${(m.value / t.bound).toFixed(2)}× the target` };
+  return { target, verdict: `gap: ${(m.value / t.bound).toFixed(1)}× the bound` };
 }
 
 /** Numbers as people read them: thousands separators, ≤ 2 decimals below 100. */
