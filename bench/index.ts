@@ -22,7 +22,7 @@ import { BenchContext, configFromEnv } from './lib/context.js';
 import type { HistoryDb } from './lib/history-db.js';
 import { environment, markdown, printTable } from './lib/report.js';
 import type { Measure } from './lib/results.js';
-import { comparator } from './sections/comparator.js';
+import { comparatorLatency, comparatorThroughput } from './sections/comparator.js';
 import { exportSection } from './sections/export.js';
 import { historyPostgres, historySqlite } from './sections/history.js';
 import { latencyPostgres, latencySqlite } from './sections/latency.js';
@@ -88,8 +88,12 @@ async function main(): Promise<void> {
   let history: HistoryDb | undefined;
   const steps: [Section, string, () => Promise<unknown>][] = [
     ['throughput', 'throughput (SQLite)', () => throughputSqlite(ctx)],
-    ['throughput', 'throughput (PostgreSQL)', () => throughputPostgres(ctx)],
-    ['comparator', 'comparator (graphile-worker)', () => comparator(ctx)],
+    // Runyard and graphile-worker alternate per process count, so each pair meets the same load.
+    ...ctx.config.processes.flatMap((n): [Section, string, () => Promise<unknown>][] => [
+      ['throughput', `throughput (PostgreSQL, ${n} executor process${n > 1 ? 'es' : ''})`, () => throughputPostgres(ctx, n)],
+      ['comparator', `comparator (graphile-worker, ${n} process${n > 1 ? 'es' : ''})`, () => comparatorThroughput(ctx, n)],
+    ]),
+    ['comparator', 'comparator (graphile-worker latency)', () => comparatorLatency(ctx)],
     ['latency', 'latency (SQLite)', () => latencySqlite(ctx)],
     ['latency', 'latency (PostgreSQL)', () => latencyPostgres(ctx)],
     ['history', 'history (SQLite)', async () => (history = await historySqlite(ctx))],
@@ -115,11 +119,12 @@ async function main(): Promise<void> {
   }
   const seconds = (performance.now() - t0) / 1000;
   const load1 = loadavg()[0]!.toFixed(2);
-  ctx.notes.push(`Load average (1 min) at the start ${load0}, at the end ${load1}.`);
+  ctx.notes.push(`1-minute load average ${load0} before the benchmark started, ${load1} at its end (which counts its own processes).`);
   const cores = cpus().length;
+  // Before the first child starts, the load is other work's.
   const headline =
-    Math.max(Number(load0), Number(load1)) > cores / 2
-      ? `This run shared the machine with other work (1-minute load average ${load0} at the start, ${load1} at the end, on ${cores} cores): every figure is lower or slower than on a quiet machine, and the ratios within the run are the figures to read.`
+    Number(load0) > cores / 2
+      ? `This run shared the machine with other work (1-minute load average ${load0} before it started, on ${cores} cores): every figure is lower or slower than on a quiet machine, and the ratios within the run are the figures to read.`
       : undefined;
   const order = (m: Measure) => ['throughput', 'comparator', 'latency', 'history', 'memory'].indexOf(m.section);
   const measures = [...ctx.measures].sort((a, b) => order(a) - order(b));

@@ -206,7 +206,8 @@ with fsync and synchronous_commit ${c.pgDurable ? 'on, as deployed' : 'off (BENC
    (concurrentJobs 24, maxPoolSize 25, localQueue size 500, completeJobBatchDelay 0, failJobBatchDelay 0),
    ${c.rows.toLocaleString('en-US')} no-op jobs enqueued by one \`add_jobs\` call before the workers start; jobs/s = jobs ÷ (first job
    start → job table observed empty, polled every 25 ms). Latency: \`add_job\` one at a time → job start.
-   Runyard ÷ graphile-worker compares the same number of processes on the same server in the same run.
+   Runyard ÷ graphile-worker compares the same number of processes on the same server in the same run; the two
+   alternate (Runyard 1, graphile-worker 1, Runyard 2, graphile-worker 2) so each pair meets the same load.
 3. **Latency** (\`--only latency\`): ${c.latencyRuns} single-item column runs created one at a time over HTTP while the engine
    idles (after five uncounted warm-up runs). End to end = client clock just before the \`POST\` → the item's
    function called (it prints \`performance.timeOrigin + performance.now()\`, the same clock). The stored

@@ -81,7 +81,9 @@ async function migrate(ctx: BenchContext, url: string): Promise<void> {
   await w.kill();
 }
 
-async function throughput(ctx: BenchContext, n: number): Promise<void> {
+/** graphile-worker jobs/s with `n` worker processes. */
+export async function comparatorThroughput(ctx: BenchContext, n: number): Promise<void> {
+  ctx.versions['graphile-worker'] = graphileVersion();
   const { rows } = ctx.config;
   const server = await ctx.postgres();
   const url = await server.createDatabase();
@@ -120,7 +122,9 @@ async function throughput(ctx: BenchContext, n: number): Promise<void> {
   }
 }
 
-async function latency(ctx: BenchContext): Promise<void> {
+/** graphile-worker add_job → job start, one job at a time. */
+export async function comparatorLatency(ctx: BenchContext): Promise<void> {
+  ctx.versions['graphile-worker'] = graphileVersion();
   const server = await ctx.postgres();
   const url = await server.createDatabase();
   await migrate(ctx, url);
@@ -150,10 +154,4 @@ async function latency(ctx: BenchContext): Promise<void> {
       detail: `${samples.length} jobs one at a time, 1 idle worker`,
     });
   }
-}
-
-export async function comparator(ctx: BenchContext): Promise<void> {
-  ctx.versions['graphile-worker'] = graphileVersion();
-  for (const n of ctx.config.processes) await throughput(ctx, n);
-  await latency(ctx);
 }

@@ -61,48 +61,47 @@ export async function throughputSqlite(ctx: BenchContext): Promise<void> {
   }
 }
 
-export async function throughputPostgres(ctx: BenchContext): Promise<void> {
-  const { rows, processes } = ctx.config;
+/** PostgreSQL with `n` executor processes (a fresh database on the shared server). */
+export async function throughputPostgres(ctx: BenchContext, n: number): Promise<void> {
+  const { rows } = ctx.config;
   const server = await ctx.postgres();
   const module = noopModule(ctx);
-  for (const n of processes) {
-    const url = await server.createDatabase();
-    const control = await controlEngine(url, ctx.dir);
-    const workers: WorkerProcess[] = [];
-    try {
-      const tableId = await numbersTable(control, rows, module, PROFILE);
-      for (let i = 0; i < n; i++) workers.push(ctx.defer(await spawnWorker(url, [], ctx.childEnv()), (w) => w.kill('SIGKILL')));
-      const { run } = await control.runs.startColumnRun(control.workspaceId, tableId, 'echo');
-      let peak = 0;
-      const sampler = setInterval(() => {
-        for (const w of workers) peak = Math.max(peak, peakRss(w.pid));
-      }, 200);
-      const done = await waitForTerminal(control, run.id, 30 * 60_000).finally(() => clearInterval(sampler));
+  const url = await server.createDatabase();
+  const control = await controlEngine(url, ctx.dir);
+  const workers: WorkerProcess[] = [];
+  try {
+    const tableId = await numbersTable(control, rows, module, PROFILE);
+    for (let i = 0; i < n; i++) workers.push(ctx.defer(await spawnWorker(url, [], ctx.childEnv()), (w) => w.kill('SIGKILL')));
+    const { run } = await control.runs.startColumnRun(control.workspaceId, tableId, 'echo');
+    let peak = 0;
+    const sampler = setInterval(() => {
       for (const w of workers) peak = Math.max(peak, peakRss(w.pid));
-      if (done.status !== 'succeeded') throw new Error(`throughput run ended ${done.status}`);
-      const seconds = (done.finished_at! - done.started_at!) / 1000;
-      const detail = `${rows.toLocaleString('en-US')} rows, profile ${PROFILE}, ${seconds.toFixed(2)} s`;
-      ctx.record({
-        id: `throughput.postgres.p${n}.items_per_s`,
-        section: 'throughput',
-        label: `items/s, no-op js column, ${n} \`runyard worker\` process${n > 1 ? 'es' : ''}`,
-        db: 'postgres',
-        value: rows / seconds,
-        unit: 'items/s',
-        detail,
-      });
-      ctx.record({
-        id: `throughput.postgres.p${n}.peak_rss`,
-        section: 'memory',
-        label: `engine peak RSS during the throughput run (largest of ${n} worker${n > 1 ? 's' : ''})`,
-        db: 'postgres',
-        value: mb(peak),
-        unit: 'MB',
-        detail: 'VmHWM of `runyard worker`',
-      });
-    } finally {
-      await Promise.all(workers.map((w) => w.kill('SIGTERM')));
-      await control.close();
-    }
+    }, 200);
+    const done = await waitForTerminal(control, run.id, 30 * 60_000).finally(() => clearInterval(sampler));
+    for (const w of workers) peak = Math.max(peak, peakRss(w.pid));
+    if (done.status !== 'succeeded') throw new Error(`throughput run ended ${done.status}`);
+    const seconds = (done.finished_at! - done.started_at!) / 1000;
+    const detail = `${rows.toLocaleString('en-US')} rows, profile ${PROFILE}, ${seconds.toFixed(2)} s`;
+    ctx.record({
+      id: `throughput.postgres.p${n}.items_per_s`,
+      section: 'throughput',
+      label: `items/s, no-op js column, ${n} \`runyard worker\` process${n > 1 ? 'es' : ''}`,
+      db: 'postgres',
+      value: rows / seconds,
+      unit: 'items/s',
+      detail,
+    });
+    ctx.record({
+      id: `throughput.postgres.p${n}.peak_rss`,
+      section: 'memory',
+      label: `engine peak RSS during the throughput run (largest of ${n} worker${n > 1 ? 's' : ''})`,
+      db: 'postgres',
+      value: mb(peak),
+      unit: 'MB',
+      detail: 'VmHWM of `runyard worker`',
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+    await control.close();
   }
 }
