@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   const ctx = new BenchContext(configFromEnv());
   const stop = (signal: NodeJS.Signals) => {
     console.error(`\n${signal}: stopping every child process`);
+    setTimeout(() => process.exit(130), 20_000).unref();
     void ctx.close().finally(() => process.exit(130));
   };
   process.once('SIGINT', stop);
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
   ];
   try {
     for (const [section, label, run] of steps) {
+      if (ctx.stopping) break;
       if (!chosen.includes(section)) continue;
       const t = performance.now();
       console.error(`\n▶ ${label}`);

@@ -90,9 +90,16 @@ export class BenchContext {
     console.error(`  ${m.id} = ${m.value} ${m.unit}${m.detail ? ` (${m.detail})` : ''}`);
   }
 
-  /** Registers something to stop at the end (in reverse order); returns it for chaining. */
+  /** True once {@link close} began (Ctrl-C, the end): sections stop starting things. */
+  stopping = false;
+
+  /**
+   * Registers something to stop at the end (in reverse order); returns it for chaining. After
+   * {@link close} began, it is stopped at once.
+   */
   defer<T>(what: T, stop: (what: T) => Promise<unknown>): T {
-    this.cleanups.push(() => stop(what));
+    if (this.stopping) void stop(what).catch(() => {});
+    else this.cleanups.push(() => stop(what));
     return what;
   }
 
@@ -109,6 +116,7 @@ export class BenchContext {
 
   /** Stops every child and server registered, newest first, and removes the scratch directory. */
   async close(): Promise<void> {
+    this.stopping = true;
     for (const stop of this.cleanups.splice(0).reverse()) await stop().catch((err: unknown) => console.error('cleanup:', err));
     rmSync(this.dir, { recursive: true, force: true });
   }
