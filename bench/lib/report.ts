@@ -208,6 +208,9 @@ with fsync and synchronous_commit ${c.pgDurable ? 'on, as deployed' : 'off (BENC
    start → job table observed empty, polled every 25 ms). Latency: \`add_job\` one at a time → job start.
    Runyard ÷ graphile-worker compares the same number of processes on the same server in the same run; the two
    alternate (Runyard 1, graphile-worker 1, Runyard 2, graphile-worker 2) so each pair meets the same load.
+   graphile-worker 0.17.3 is the newest release that runs on Node 20 (0.18 needs Node ≥ 22.18); the issue's
+   reference for 0.18 on this machine, quiet: ~36,000 jobs/s in one process, ~39,000 in two, add_job → start
+   p50 1.3 ms, p99 3.7 ms.
 3. **Latency** (\`--only latency\`): ${c.latencyRuns} single-item column runs created one at a time over HTTP while the engine
    idles (after five uncounted warm-up runs). End to end = client clock just before the \`POST\` → the item's
    function called (it prints \`performance.timeOrigin + performance.now()\`, the same clock). The stored
