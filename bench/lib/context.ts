@@ -70,7 +70,10 @@ export class BenchContext {
   private readonly cleanups: Cleanup[] = [];
   private pg: Promise<PgServer> | undefined;
 
-  constructor(readonly config: BenchConfig) {}
+  constructor(readonly config: BenchConfig) {
+    // Whatever way the process ends (Ctrl-C included), the scratch directory goes with it.
+    process.once('exit', () => rmSync(this.dir, { recursive: true, force: true }));
+  }
 
   private children = 0;
 
@@ -115,9 +118,21 @@ export class BenchContext {
   }
 
   /** Stops every child and server registered, newest first, and removes the scratch directory. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // Ctrl-C and the end of main may both ask: one closing, awaited by both.
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private closing: Promise<void> | undefined;
+
+  private async closeOnce(): Promise<void> {
     this.stopping = true;
-    for (const stop of this.cleanups.splice(0).reverse()) await stop().catch((err: unknown) => console.error('cleanup:', err));
+    for (const stop of this.cleanups.splice(0).reverse()) {
+      // A child that does not exit within 10 s is not worth a hung benchmark (it was sent SIGKILL or SIGTERM).
+      const late = new Promise((r) => setTimeout(r, 10_000).unref());
+      await Promise.race([stop().catch((err: unknown) => console.error('cleanup:', err)), late]);
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
