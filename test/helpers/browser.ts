@@ -1,0 +1,100 @@
+/**
+ * A real Chromium for console tests: Debian's `/usr/bin/chromium` driven by playwright-core
+ * (never Playwright's own browser download). Each page arms traps that fail the test: any
+ * JavaScript dialog (`alert`, `confirm`, `prompt` — what injected markup would call), any
+ * uncaught page error (`window.onerror`), and any Content-Security-Policy violation.
+ * Screenshots go to `test-results/screenshots/` (gitignored).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Where the browser lives; override with `RUNYARD_CHROMIUM`. */
+export const CHROMIUM_PATH = process.env.RUNYARD_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOT_DIR = 'test-results/screenshots';
+
+/** Launches headless Chromium with flags for a sandbox-less CI container and no network chatter. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    timeout: 60_000,
+  });
+}
+
+/** What the traps caught on one page. */
+export interface Traps {
+  dialogs: string[];
+  pageErrors: string[];
+  cspViolations: string[];
+  consoleErrors: string[];
+  /** Throws when any trap fired (dialogs, page errors, CSP violations). */
+  assertClean(): void;
+}
+
+/** A new page (own context: fresh storage, downloads allowed) with the traps armed. */
+export async function openPage(
+  browser: Browser,
+  opts: { width?: number; height?: number } = {},
+): Promise<{ context: BrowserContext; page: Page; traps: Traps }> {
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  const traps: Traps = {
+    dialogs: [],
+    pageErrors: [],
+    cspViolations: [],
+    consoleErrors: [],
+    assertClean() {
+      const bad = [
+        ...traps.dialogs.map((d) => `dialog: ${d}`),
+        ...traps.pageErrors.map((e) => `page error: ${e}`),
+        ...traps.cspViolations.map((v) => `CSP violation: ${v}`),
+      ];
+      if (bad.length) throw new Error(`browser traps fired:\n${bad.join('\n')}`);
+    },
+  };
+  page.on('dialog', (d) => {
+    traps.dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss().catch(() => undefined);
+  });
+  page.on('pageerror', (err) => traps.pageErrors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') traps.consoleErrors.push(msg.text());
+  });
+  // Page-side traps: window.onerror and CSP violations report back through a binding.
+  await page.exposeBinding('__runyardTrap', (_src, kind: string, text: string) => {
+    if (kind === 'csp') traps.cspViolations.push(text);
+    else traps.pageErrors.push(text);
+  });
+  // A string: the root tsconfig has no DOM types (this runs in the page).
+  await page.addInitScript(`
+    window.onerror = (msg) => { window.__runyardTrap('error', String(msg)); };
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__runyardTrap('csp', e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline'));
+    });
+  `);
+  return { context, page, traps };
+}
+
+/** Saves a full-page screenshot as `test-results/screenshots/<name>.png`; returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** True when the page body is wider than the viewport (content spilling sideways). */
+export async function hasHorizontalOverflow(page: Page): Promise<boolean> {
+  return page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth + 1 || document.body.scrollWidth > window.innerWidth + 1');
+}
