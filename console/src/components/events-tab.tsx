@@ -1,6 +1,7 @@
 /**
  * A run's events: the first page from `GET /v1/runs/{id}/events` (more on request), then the
- * live ones the run page receives over SSE, merged by `seq` without repeats.
+ * live ones the run page received over SSE since it opened (after a "load more" gap while
+ * older pages are unread), merged by `seq` without repeats.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { api, must, type RunEvent } from '../api/client';
@@ -31,39 +32,46 @@ export function EventsTab({ runId, live }: { runId: string; live: readonly RunEv
     // eslint-disable-next-line react-hooks/exhaustive-deps -- a new run starts over
   }, [runId]);
 
-  const events = useMemo(() => {
-    if (!loaded) return [];
-    const last = loaded.at(-1)?.seq ?? 0;
-    // While older pages remain, live events after them are shown once the pages catch up.
-    return more ? loaded : [...loaded, ...live.filter((e) => e.seq > last)];
-  }, [loaded, live, more]);
+  const last = loaded?.at(-1)?.seq ?? 0;
+  // Live events newer than the loaded pages; while older pages remain unread they show after a gap.
+  const newer = useMemo(() => live.filter((e) => e.seq > last), [live, last]);
 
   return (
     <div>
       <ErrorBox error={error} title="Could not load events" />
       {loaded === null ? (
         <p className="muted">Loading events…</p>
-      ) : events.length === 0 ? (
+      ) : loaded.length === 0 && newer.length === 0 ? (
         <p className="muted">No events yet.</p>
       ) : (
         <ol className="events" aria-label="Events" data-testid="events">
-          {events.map((e) => (
-            <li key={e.seq}>
-              <span className="mono small">#{e.seq}</span>
-              <span className="small wide">{time(e.created_at)}</span>
-              <span className="mono small">{e.type}</span>
-              <Clip className="small" text={(e.item_id ? `${e.item_id} ` : '') + jsonText(e.data)} />
+          {loaded.map((e) => (
+            <EventRow key={e.seq} e={e} />
+          ))}
+          {more ? (
+            <li className="gap">
+              <button type="button" onClick={() => void fetchAfter(last, loaded)}>
+                Load more events
+              </button>
+              {newer.length > 0 ? <span className="muted small">Later events, received live, follow.</span> : null}
             </li>
+          ) : null}
+          {newer.map((e) => (
+            <EventRow key={e.seq} e={e} />
           ))}
         </ol>
       )}
-      {more && loaded ? (
-        <p>
-          <button type="button" onClick={() => void fetchAfter(loaded.at(-1)?.seq ?? 0, loaded)}>
-            Load more events
-          </button>
-        </p>
-      ) : null}
     </div>
+  );
+}
+
+function EventRow({ e }: { e: RunEvent }) {
+  return (
+    <li>
+      <span className="mono small">#{e.seq}</span>
+      <span className="small wide">{time(e.created_at)}</span>
+      <span className="mono small">{e.type}</span>
+      <Clip className="small" text={(e.item_id ? `${e.item_id} ` : '') + jsonText(e.data)} />
+    </li>
   );
 }

@@ -57,7 +57,8 @@ export function Progress({ done, failed, total, label }: { done: number; failed:
 
 /**
  * A confirmation as a modal `<dialog>` (focus trapped, Escape cancels): `message` describes
- * what will happen; `onConfirm` runs on the confirm button.
+ * what will happen; `onConfirm` runs on the confirm button. Focus starts on the confirm button,
+ * or on Cancel when `danger`.
  */
 export function Confirm(props: {
   open: boolean;
@@ -69,21 +70,27 @@ export function Confirm(props: {
   onCancel(): void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (props.open && !d.open) d.showModal();
+    if (props.open && !d.open) {
+      d.showModal();
+      // Enter confirms a safe action; for a destructive one it cancels.
+      (props.danger ? cancelRef : confirmRef).current?.focus();
+    }
     if (!props.open && d.open) d.close();
-  }, [props.open]);
+  }, [props.open, props.danger]);
   return (
     <dialog ref={ref} className="confirm" aria-labelledby="confirm-title" onCancel={props.onCancel} onClose={() => props.open && props.onCancel()}>
       <h2 id="confirm-title">{props.title}</h2>
       <div className="confirm-message">{props.message}</div>
       <div className="actions">
-        <button type="button" onClick={props.onCancel}>
+        <button type="button" ref={cancelRef} onClick={props.onCancel}>
           Cancel
         </button>
-        <button type="button" className={props.danger ? 'danger' : 'primary'} onClick={props.onConfirm} autoFocus>
+        <button type="button" ref={confirmRef} className={props.danger ? 'danger' : 'primary'} onClick={props.onConfirm}>
           {props.confirmLabel}
         </button>
       </div>
