@@ -17,9 +17,9 @@ import { download, loadCountries, startConsoleServer, tabTo, waitForRun } from '
 test('console: a column run from queued to finished, live; failed items; retry; filters; export', { timeout: 300_000 }, async (t) => {
   const started = Date.now();
   const env = await startConsoleServer(['--no-executor']);
-  let worker: WorkerProcess | undefined;
+  const spawned: { worker?: WorkerProcess } = {};
   t.after(async () => {
-    await worker?.kill();
+    await spawned.worker?.kill();
     await env.close();
   });
   const { client, browser, server } = env;
@@ -45,7 +45,7 @@ test('console: a column run from queued to finished, live; failed items; retry; 
   await list.page.evaluate('window.__sameDocument = true');
 
   // A worker on the same database runs it; both pages follow to the end without reloading.
-  worker = await spawnWorker(env.database);
+  spawned.worker = await spawnWorker(env.database);
   await detail.page.locator('[data-testid=run-status]').getByText('partial').waitFor({ timeout: 60_000 });
   await detail.page.getByText('250 / 250 (1 failed)').first().waitFor();
   await detail.page.getByTestId('live-state').filter({ hasText: 'Finished' }).waitFor();
