@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasHorizontalOverflow, openPage, screenshot } from '../helpers/browser.js';
+import { assertNoOverflow, openPage, screenshot } from '../helpers/browser.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/cluster.js';
 import { download, loadCountries, startConsoleServer, tabTo, waitForRun } from '../helpers/console.js';
 
@@ -75,7 +75,7 @@ test('console: a column run from queued to finished, live; failed items; retry; 
   // Screenshots of the run detail at 1280 and 390 px; nothing spills sideways.
   await screenshot(detail.page, 'run-detail-1280');
   await detail.page.setViewportSize({ width: 390, height: 844 });
-  assert.equal(await hasHorizontalOverflow(detail.page), false, 'run detail overflows at 390 px');
+  await assertNoOverflow(detail.page, 'run detail overflows at 390 px');
   await screenshot(detail.page, 'run-detail-390');
   await detail.page.setViewportSize({ width: 1280, height: 900 });
 
@@ -153,7 +153,7 @@ test('console: a column run from queued to finished, live; failed items; retry; 
   // Screenshots of the Runs page at 1280 and 390 px; nothing spills sideways.
   await screenshot(list.page, 'runs-1280');
   await list.page.setViewportSize({ width: 390, height: 844 });
-  assert.equal(await hasHorizontalOverflow(list.page), false, 'runs page overflows at 390 px');
+  await assertNoOverflow(list.page, 'runs page overflows at 390 px');
   await screenshot(list.page, 'runs-390');
 
   list.traps.assertClean();

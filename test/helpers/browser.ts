@@ -94,7 +94,23 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** True when the page body is wider than the viewport (content spilling sideways). */
-export async function hasHorizontalOverflow(page: Page): Promise<boolean> {
-  return page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth + 1 || document.body.scrollWidth > window.innerWidth + 1');
+/**
+ * When the page is wider than the viewport (content spilling sideways): a description of up
+ * to 5 elements reaching past the right edge; `false` when nothing spills.
+ */
+export async function hasHorizontalOverflow(page: Page): Promise<false | string> {
+  return page.evaluate<false | string>(`(() => {
+    if (document.documentElement.scrollWidth <= window.innerWidth + 1 && document.body.scrollWidth <= window.innerWidth + 1) return false;
+    const wide = [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(-5)
+      .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '') + ' right=' + Math.round(el.getBoundingClientRect().right));
+    return 'page is ' + document.documentElement.scrollWidth + ' px wide: ' + wide.join(', ');
+  })()`);
+}
+
+/** Fails with the offending elements when the page spills sideways. */
+export async function assertNoOverflow(page: Page, where: string): Promise<void> {
+  const wide = await hasHorizontalOverflow(page);
+  if (wide) throw new Error(`${where}: ${wide}`);
 }
