@@ -70,7 +70,16 @@ test('console: markup, scripts and 5,000-character values render as text without
     const titleBox = await page.locator('#run-title').boundingBox();
     assert.ok(titleBox && titleBox.height < 60 && titleBox.width <= width, `run title box ${JSON.stringify(titleBox)}`);
     assert.equal(await page.locator('#run-title').getAttribute('title'), RUN_NAME);
-    assert.match((await page.getByTestId('run-error').textContent()) ?? '', /<img src=x onerror=alert\(3\)> L{100}/);
+    // The 5,000-character error is cut until asked for, then shown whole, wrapped.
+    const errorBox = page.getByTestId('run-error');
+    assert.match((await errorBox.textContent()) ?? '', /<img src=x onerror=alert\(3\)> L{100}/);
+    assert.ok(((await errorBox.boundingBox())?.height ?? 1e9) < 260, 'the long error is not cut');
+    await errorBox.getByRole('button', { name: /Show all/ }).click();
+    const expanded = (await errorBox.textContent()) ?? '';
+    // (The engine keeps an error message's first 4,000 or so characters.)
+    assert.ok(expanded.includes('L'.repeat(3500)), `Show all shows the whole error: ${expanded.length} characters`);
+    await assertNoOverflow(page, `expanded error overflows at ${width} px`);
+    await errorBox.getByRole('button', { name: 'Show less' }).click();
     const rowsShown = page.locator('[data-testid=items-list] button.vrow');
     await rowsShown.nth(3).waitFor();
     assert.match((await rowsShown.nth(0).textContent()) ?? '', /<img src=x onerror=alert\(1\)>/);

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, must, type Schemas } from '../api/client';
 import { credits, duration, jsonText, time } from './format';
-import { Clip, ErrorBox, StatusChip } from './ui';
+import { Clip, ErrorBox, LongText, StatusChip } from './ui';
 
 type ItemDetail = Schemas['ItemDetail'];
 
@@ -89,7 +89,7 @@ export function ItemDrawer({ runId, itemId, version, onClose }: { runId: string;
           {item.error ? (
             <div className="error-box" role="alert" data-testid="item-error">
               <strong>{item.error.code}</strong>
-              {item.error.retryable ? ' (retryable)' : ' (not retryable)'}: <span className="wrap">{cut(item.error.message)}</span>
+              {item.error.retryable ? ' (retryable)' : ' (not retryable)'}: <LongText text={item.error.message} limit={1000} />
             </div>
           ) : null}
           <h3>Inputs</h3>

@@ -2,8 +2,9 @@
  * Small shared pieces of the console. Every user-supplied string is rendered as a React text
  * node (never as HTML); long text is cut with CSS ellipsis and shown whole in `title`.
  */
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { errorMessage } from '../api/client';
+import { count } from './format';
 
 /** A status as a chip: the word itself plus a colour (never colour alone). */
 export function StatusChip({ status }: { status: string }) {
@@ -20,13 +21,31 @@ export function Clip({ text, className }: { text: string; className?: string }) 
   );
 }
 
+/**
+ * Wrapped text cut at `limit` characters, with a button to show the rest (and back): a long
+ * message never pushes the page far down unless asked.
+ */
+export function LongText({ text, limit = 400 }: { text: string; limit?: number }) {
+  const [all, setAll] = useState(false);
+  if (text.length <= limit) return <span className="wrap">{text}</span>;
+  const max = 100_000;
+  return (
+    <>
+      <span className="wrap">{all ? (text.length > max ? `${text.slice(0, max)}…` : text) : `${text.slice(0, limit)}…`}</span>{' '}
+      <button type="button" className="link" aria-expanded={all} onClick={() => setAll(!all)}>
+        {all ? 'Show less' : `Show all (${text.length.toLocaleString()} characters)`}
+      </button>
+    </>
+  );
+}
+
 /** An error shown in place, with the server's message. */
 export function ErrorBox({ error, title }: { error: unknown; title?: string }) {
   if (error === null || error === undefined) return null;
   return (
     <div className="error-box" role="alert">
       {title ? <strong>{title}: </strong> : null}
-      <span className="wrap">{typeof error === 'string' ? error : errorMessage(error)}</span>
+      <LongText text={typeof error === 'string' ? error : errorMessage(error)} />
     </div>
   );
 }
@@ -35,7 +54,7 @@ export function ErrorBox({ error, title }: { error: unknown; title?: string }) {
 export function Progress({ done, failed, total, label }: { done: number; failed: number; total: number; label?: string }) {
   const pct = total > 0 ? Math.min(100, ((done + failed) / total) * 100) : 0;
   const okPct = total > 0 ? Math.min(100, (done / total) * 100) : 0;
-  const text = total > 0 ? `${done + failed} / ${total}${failed ? ` (${failed} failed)` : ''}` : 'no items';
+  const text = total > 0 ? `${count(done + failed)} / ${count(total)}${failed ? ` (${count(failed)} failed)` : ''}` : 'no items';
   return (
     <span
       className="progress"

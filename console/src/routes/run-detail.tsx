@@ -14,7 +14,7 @@ import { EventsTab } from '../components/events-tab';
 import { credits, duration, time } from '../components/format';
 import { ItemsTab } from '../components/items-tab';
 import { TimelineTab } from '../components/timeline-tab';
-import { Clip, Confirm, ErrorBox, PageHeader, Progress, StatusChip } from '../components/ui';
+import { Clip, Confirm, ErrorBox, LongText, PageHeader, Progress, StatusChip } from '../components/ui';
 import { waitingText } from './runs';
 
 type Tab = 'items' | 'timeline' | 'events';
@@ -240,12 +240,12 @@ export function RunDetailPage() {
 
       {run.error ? (
         <div className="error-box" role="alert" data-testid="run-error">
-          <strong>{run.error.code}</strong>: <span className="wrap">{run.error.message.slice(0, 5000)}</span>
+          <strong>{run.error.code}</strong>: <LongText text={run.error.message} />
         </div>
       ) : null}
       {run.result_summary ? (
-        <div className="summary wrap" data-testid="run-summary">
-          {run.result_summary.slice(0, 5000)}
+        <div className="summary" data-testid="run-summary">
+          <LongText text={run.result_summary} />
         </div>
       ) : null}
 
