@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNoOverflow, openPage, screenshot } from '../helpers/browser.js';
+import { assertNoOverflow, layoutShift, openPage, screenshot, watchLayoutShift } from '../helpers/browser.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/cluster.js';
 import { download, loadCountries, startConsoleServer, tabTo, waitForRun } from '../helpers/console.js';
 
@@ -43,6 +43,9 @@ test('console: a column run from queued to finished, live; failed items; retry; 
   assert.match((await row.textContent()) ?? '', /queued.*no executor node is running/);
   await detail.page.evaluate('window.__sameDocument = true');
   await list.page.evaluate('window.__sameDocument = true');
+  // While rows update live, nothing in the runs table or the items list may jump.
+  await watchLayoutShift(list.page, 'table.runs-table');
+  await watchLayoutShift(detail.page, '[data-testid=items-list], .head-progress');
 
   // A worker on the same database runs it; both pages follow to the end without reloading.
   spawned.worker = await spawnWorker(env.database);
@@ -52,6 +55,14 @@ test('console: a column run from queued to finished, live; failed items; retry; 
   await row.getByText('partial').waitFor({ timeout: 30_000 });
   assert.equal(await detail.page.evaluate('window.__sameDocument'), true, 'the run page was reloaded');
   assert.equal(await list.page.evaluate('window.__sameDocument'), true, 'the runs page was reloaded');
+  for (const [name, p] of [
+    ['runs table', list.page],
+    ['run items', detail.page],
+  ] as const) {
+    const shift = await layoutShift(p);
+    t.diagnostic(`layout shift in the ${name} while live: ${shift.score.toFixed(4)}`);
+    assert.ok(shift.score < 0.01, `the ${name} jumped while live (shift ${shift.score}): ${shift.moved.join('; ')}`);
+  }
   assert.match((await detail.page.textContent('[data-testid=run-error]')) ?? '', /missing_area.*Svalbard and Jan Mayen/);
   assert.match((await detail.page.textContent('[data-testid=run-summary]')) ?? '', /249 succeeded, 1 failed/);
 

@@ -114,3 +114,26 @@ export async function assertNoOverflow(page: Page, where: string): Promise<void>
   const wide = await hasHorizontalOverflow(page);
   if (wide) throw new Error(`${where}: ${wide}`);
 }
+
+/**
+ * Starts summing layout shifts (Chrome's `layout-shift` entries, as in Cumulative Layout
+ * Shift) whose moved elements lie inside `selector`; read the sum with {@link layoutShift}.
+ */
+export async function watchLayoutShift(page: Page, selector: string): Promise<void> {
+  await page.evaluate(`(() => {
+    window.__shift = { score: 0, moved: [] };
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const inside = (e.sources || []).filter((s) => s.node && s.node.nodeType === 1 && s.node.closest(${JSON.stringify(selector)}));
+        if (inside.length === 0) continue;
+        window.__shift.score += e.value;
+        for (const s of inside) window.__shift.moved.push(s.node.tagName.toLowerCase() + '.' + String(s.node.className) + ' ' + JSON.stringify([s.previousRect.y, s.currentRect.y, s.previousRect.height, s.currentRect.height]));
+      }
+    }).observe({ type: 'layout-shift' });
+  })()`);
+}
+
+/** The layout shift summed since {@link watchLayoutShift}, and what moved (at most 10). */
+export async function layoutShift(page: Page): Promise<{ score: number; moved: string[] }> {
+  return page.evaluate<{ score: number; moved: string[] }>('({ score: window.__shift.score, moved: window.__shift.moved.slice(0, 10) })');
+}

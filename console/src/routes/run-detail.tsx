@@ -11,7 +11,7 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, isTerminal, must, type Run, type RunEvent } from '../api/client';
 import { useFollow } from '../api/sse';
 import { EventsTab } from '../components/events-tab';
-import { credits, duration, time } from '../components/format';
+import { count, credits, duration, time } from '../components/format';
 import { ItemsTab } from '../components/items-tab';
 import { TimelineTab } from '../components/timeline-tab';
 import { Clip, Confirm, ErrorBox, LongText, PageHeader, Progress, StatusChip } from '../components/ui';
@@ -208,15 +208,13 @@ export function RunDetailPage() {
           {run.kind}
         </span>
       </div>
-      {waiting ? (
-        <p className="waiting wrap" role="status" data-testid="waiting">
-          {waiting}
-        </p>
-      ) : null}
-
       <div className="head-progress">
         <Progress done={run.items_succeeded + run.items_skipped} failed={run.items_failed} total={run.items_total} label="Run progress" />
       </div>
+      {/* Always one line (no jump as the run moves on): why it waits, what it does, or how it ended. */}
+      <p className={`status-line${waiting ? ' waiting' : ''}`} role="status" data-testid={waiting ? 'waiting' : 'status-line'}>
+        <Clip text={waiting ?? statusSentence(run)} />
+      </p>
 
       <dl className="facts">
         <Fact label="Run id" value={run.id} mono />
@@ -330,6 +328,14 @@ export function RunDetailPage() {
       />
     </section>
   );
+}
+
+/** One line about a run that is not waiting: what it is doing, or how it ended. */
+function statusSentence(run: Run): string {
+  const done = run.items_succeeded + run.items_failed + run.items_skipped + run.items_canceled;
+  if (isTerminal(run.status)) return `${run.status} after ${duration(run.duration_ms)}`;
+  if (run.status === 'queued' || run.status === 'claimed') return 'queued: starting soon';
+  return `${run.status.replace(/_/g, ' ')}: ${count(done)} of ${count(run.items_total)} items done, ${count(run.items_running)} in progress`;
 }
 
 function Fact({ label, value, mono }: { label: string; value: string; mono?: boolean }) {
