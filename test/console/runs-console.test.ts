@@ -167,6 +167,53 @@ test('console: a column run from queued to finished, live; failed items; retry; 
   await assertNoOverflow(list.page, 'runs page overflows at 390 px');
   await screenshot(list.page, 'runs-390');
 
+  await list.page.setViewportSize({ width: 1280, height: 900 });
+
+  // Run controls on the run page, with no node running: pause, resume, cancel, rerun, delete.
+  await spawned.worker?.kill();
+  const third = await client.startColumnRun(tableId, 'size_class', { name: 'controls' });
+  const status = detail.page.getByTestId('run-status');
+  await detail.page.goto(`${server.url}/runs/${third.id}`);
+  await status.getByText('queued').waitFor();
+  await detail.page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await status.getByText('paused').waitFor();
+  await detail.page.getByRole('button', { name: 'Resume', exact: true }).click();
+  await status.getByText('queued').waitFor();
+  await detail.page.getByRole('button', { name: 'Cancel run' }).click();
+  await detail.page.locator('dialog.confirm[open]').getByRole('button', { name: 'Cancel run' }).click();
+  await status.getByText('canceled').waitFor();
+  await detail.page.getByRole('button', { name: 'Rerun' }).click();
+  await detail.page.waitForURL((u) => /^\/runs\/run_/.test(u.pathname) && !u.pathname.endsWith(third.id));
+  const rerun = await client.getRun(detail.page.url().split('/runs/')[1]!.split('?')[0]!);
+  assert.equal(rerun.retry_of, third.id);
+  await status.getByText('queued').waitFor();
+  await detail.page.goto(`${server.url}/runs/${third.id}`);
+  await detail.page.getByRole('button', { name: 'Delete', exact: true }).click();
+  const del = detail.page.locator('dialog.confirm[open]');
+  // A destructive confirmation starts on Cancel: Enter does not delete.
+  assert.equal(await del.locator('button:focus').textContent(), 'Cancel');
+  await del.getByRole('button', { name: 'Delete run' }).click();
+  await detail.page.waitForURL((u) => u.pathname === '/runs');
+  await assert.rejects(client.getRun(third.id), /not found/);
+
+  // Bulk cancel and bulk delete from the Runs page (the rerun is still queued).
+  await list.page.getByRole('button', { name: 'Clear filters' }).click();
+  await list.page.locator(`tr[data-run-id="${rerun.id}"]`).waitFor();
+  await list.page.locator(`tr[data-run-id="${rerun.id}"] input[type=checkbox]`).check();
+  await list.page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await list.page.locator('dialog.confirm[open]').getByRole('button', { name: 'Cancel 1' }).click();
+  await list.page.getByText('1 run canceled').waitFor();
+  assert.equal((await client.getRun(rerun.id)).status, 'canceled');
+  for (const id of [rerun.id, other.id]) await list.page.locator(`tr[data-run-id="${id}"] input[type=checkbox]`).check();
+  await list.page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await list.page.locator('dialog.confirm[open]').getByRole('button', { name: 'Delete 2' }).click();
+  await list.page.getByText('2 runs deleted').waitFor();
+  await list.page.locator(`tr[data-run-id="${other.id}"]`).waitFor({ state: 'detached' });
+  assert.deepEqual(
+    (await client.listRuns()).data.map((r) => r.id),
+    [run.id],
+  );
+
   list.traps.assertClean();
   detail.traps.assertClean();
   t.diagnostic(`console flow took ${Date.now() - started} ms`);

@@ -55,14 +55,19 @@ export function RunDetailPage() {
     setSp(next, { replace: true });
   };
 
+  // The run on screen: answers and timers that belong to a previous run (after a rerun opens
+  // the new one) are dropped.
+  const current = useRef(runId);
+  current.current = runId;
   const reload = useCallback(async () => {
     try {
       const r = await must(api.GET('/v1/runs/{run_id}', { params: { path: { run_id: runId } } }));
+      if (current.current !== runId) return null;
       setRun(r);
       setLoadError(null);
       return r;
     } catch (err) {
-      setLoadError(err);
+      if (current.current === runId) setLoadError(err);
       return null;
     }
   }, [runId]);
@@ -72,6 +77,9 @@ export function RunDetailPage() {
     setRun(null);
     setLiveEvents([]);
     setStream(null);
+    setLiveState('connecting');
+    setNotice(null);
+    setActionError(null);
     let stop = false;
     void (async () => {
       const latest = await must(api.GET('/v1/events/latest')).catch(() => ({ seq: 0 }));
@@ -107,6 +115,7 @@ export function RunDetailPage() {
         scheduleReload();
       },
       onEnd(final) {
+        if (final.id !== current.current) return;
         setRun(final);
         setLiveState('ended');
         setItemsVersion((v) => v + 1);
@@ -120,7 +129,7 @@ export function RunDetailPage() {
   const restartStream = () => setStream((s) => ({ epoch: (s?.epoch ?? 0) + 1, after: lastSeq.current }));
 
   const act = async (action: Action) => {
-    if (!run) return;
+    if (!run || run.id !== runId) return;
     setConfirm(null);
     setBusy(true);
     setActionError(null);
@@ -304,9 +313,9 @@ export function RunDetailPage() {
         ))}
       </div>
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-        {tab === 'items' ? <ItemsTab run={run} status={itemStatus} onStatus={(s) => setParam('items', s)} version={itemsVersion} /> : null}
-        {tab === 'timeline' ? <TimelineTab run={run} version={itemsVersion} /> : null}
-        {tab === 'events' ? <EventsTab runId={run.id} live={liveEvents} /> : null}
+        {tab === 'items' ? <ItemsTab key={run.id} run={run} status={itemStatus} onStatus={(s) => setParam('items', s)} version={itemsVersion} /> : null}
+        {tab === 'timeline' ? <TimelineTab key={run.id} run={run} version={itemsVersion} /> : null}
+        {tab === 'events' ? <EventsTab key={run.id} runId={run.id} live={liveEvents} /> : null}
       </div>
 
       <Confirm

@@ -94,14 +94,19 @@ export function RunsPage() {
       () => setLatestSeq(0),
     );
   }, []);
+  // Timers call the newest `load`: one made before a filter change must not read the old filters.
+  const loadRef = useRef(load);
+  useEffect(() => {
+    loadRef.current = load;
+  }, [load]);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const refresh = useCallback(() => {
     if (timer.current !== undefined) return;
     timer.current = setTimeout(() => {
       timer.current = undefined;
-      void load(shown.current);
+      void loadRef.current(shown.current);
     }, LIVE_DEBOUNCE_MS);
-  }, [load]);
+  }, []);
   useEffect(() => () => clearTimeout(timer.current), []);
   useFollow(
     'workspace',
