@@ -108,12 +108,20 @@ export function ItemsTab({ run, status, onStatus, version }: { run: Run; status:
       {total === 0 ? (
         <div className="notice">{run.no_items ? 'This run has no items.' : status ? `No ${status.replace(/_/g, ' ')} items.` : 'No items yet.'}</div>
       ) : (
-        <div className="vlist" ref={scroller} role="region" aria-label="Items" data-testid="items-list" tabIndex={0}>
+        <div
+          className="vlist"
+          ref={scroller}
+          role="region"
+          aria-label="Items"
+          data-testid="items-list"
+          tabIndex={0}
+          style={{ height: Math.min(520, (count + 1) * ROW_PX + 4) }}
+        >
           <div className="vrow vhead" aria-hidden="true">
             <span>#</span>
             <span>Status</span>
-            <span>Key</span>
-            <span className="wide">Output or error</span>
+            <span className="wide">Key</span>
+            <span>Output or error</span>
             <span>Attempts</span>
             <span className="wide">Duration</span>
           </div>
@@ -134,8 +142,8 @@ export function ItemsTab({ run, status, onStatus, version }: { run: Run; status:
                   <span>
                     <StatusChip status={item.status} />
                   </span>
-                  <Clip text={item.key} />
-                  <Clip className="wide" text={item.error ? `${item.error.code}: ${item.error.message}` : jsonText(item.outputs)} />
+                  <Clip className="wide" text={item.key} />
+                  <Clip text={item.error ? `${item.error.code}: ${item.error.message}` : jsonText(item.outputs)} />
                   <span className="num">{item.attempt_count}</span>
                   <span className="num wide">{duration(item.duration_ms)}</span>
                 </button>
