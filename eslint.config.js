@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 const noLayer = (...layers) => ({
   'no-restricted-imports': [
@@ -14,7 +15,7 @@ const noLayer = (...layers) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'console/**', '.runyard/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'console/src/api/schema.d.ts', '.runyard/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['scripts/**/*.js', 'bin/**/*.js', 'examples/**/*.mjs'], languageOptions: { globals: globals.node } },
@@ -31,4 +32,16 @@ export default tseslint.config(
   { files: ['src/store/**/*.ts'], rules: noLayer('engine', 'producers', 'server', 'cli', 'sdk') },
   { files: ['src/producers/**/*.ts'], rules: noLayer('store', 'engine', 'server', 'cli', 'sdk') },
   { files: ['src/engine/**/*.ts'], rules: noLayer('server', 'cli', 'sdk') },
+  // The console is a browser app that talks only to the public API: no server-side layer.
+  {
+    files: ['console/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'warn',
+      ...noLayer('core', 'store', 'engine', 'producers', 'server', 'cli', 'sdk'),
+    },
+  },
+  { files: ['console/vite.config.ts'], languageOptions: { globals: globals.node } },
 );

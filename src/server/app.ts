@@ -1,5 +1,6 @@
 /**
- * The HTTP application: `/v1` REST routes, `/openapi.json`, `/healthz`, one error handler.
+ * The HTTP application: `/v1` REST routes, `/openapi.json`, `/healthz`, one error handler, and
+ * the web console at `/` (console.ts).
  * Built on Hono with zod-openapi, so request validation and the OpenAPI document come from
  * the same schemas.
  */
@@ -8,12 +9,14 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Engine } from '../engine/engine.js';
 import type { ServerContext } from './context.js';
 import { errorBody, onError, zodErrorBody } from './errors.js';
+import { consoleRoutes } from './console.js';
 import { controlRoutes } from './routes/control.js';
 import { creditRoutes } from './routes/credits.js';
 import { manualRunRoutes } from './routes/manual-runs.js';
 import { exportRoutes } from './routes/export.js';
 import { operationRoutes } from './routes/operations.js';
 import { runAdminRoutes } from './routes/run-admin.js';
+import { runInsightRoutes } from './routes/run-insight.js';
 import { runRoutes } from './routes/runs.js';
 import { tableRoutes } from './routes/tables.js';
 
@@ -46,6 +49,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   exportRoutes(app, engine, sc);
   runAdminRoutes(app, engine, sc);
   runRoutes(app, engine, sc);
+  runInsightRoutes(app, engine, sc);
   controlRoutes(app, engine, sc);
   creditRoutes(app, engine);
   manualRunRoutes(app, engine, sc);
@@ -58,5 +62,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
       description: 'Runs, items, events, tables and columns. Errors: {"error": {"code", "message", "details"}}.',
     },
   });
+  // Last: the console answers GET paths no API route took.
+  consoleRoutes(app);
   return app;
 }

@@ -246,6 +246,14 @@ export interface Store {
   getItem(ws: string, itemId: string): Promise<ItemRecord | undefined>;
   /** Events with `seq > afterSeq`, oldest first: of one run, or of the whole workspace when `runId` is null. */
   listEvents(ws: string, runId: string | null, afterSeq: number, limit: number): Promise<(EventRecord & { seq: number })[]>;
+  /** The newest event `seq` of the workspace (0 when none): where a live stream of new events starts. */
+  latestEventSeq(ws: string): Promise<number>;
+  /** One item's events, oldest first, at most `limit` (its attempts: started, retrying, failed, …). */
+  listItemEvents(ws: string, runId: string, itemId: string, limit: number): Promise<(EventRecord & { seq: number })[]>;
+  /** Item timing statistics of a run and its first `limit` started items by start time. */
+  itemTimings(ws: string, runId: string, limit: number): Promise<{ stats: ItemTimingStats; items: ItemRecord[] }>;
+  /** Items `offset…offset+limit-1` of a run in ordinal order (optionally of some statuses) and how many match. */
+  itemSlice(ws: string, runId: string, status: ItemStatus[] | undefined, offset: number, limit: number): Promise<{ items: ItemRecord[]; total: number }>;
 
   // ---- engine -------------------------------------------------------------------------------
   /**
@@ -386,3 +394,23 @@ export interface Store {
 }
 
 export type { CountDelta };
+
+/** Timing of a run's items (epoch ms, durations ms). */
+export interface ItemTimingStats {
+  /** Items that started at least once. */
+  items_started: number;
+  /** Items with a recorded duration (finished). */
+  items_timed: number;
+  /** Sum of item durations, ms (work time, not wall time). */
+  total_duration_ms: number;
+  max_duration_ms: number | null;
+  /** Nearest-rank percentiles of item durations, ms. */
+  p50_duration_ms: number | null;
+  p95_duration_ms: number | null;
+  first_started_at: number | null;
+  last_finished_at: number | null;
+  /** Attempts over all items. */
+  attempts: number;
+  /** Items that needed more than one attempt. */
+  items_retried: number;
+}

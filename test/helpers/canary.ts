@@ -62,7 +62,7 @@ export interface ScanTargets {
 
 /**
  * Every API path (GET) whose answer a canary test reads: runs (list, filtered lists, each run,
- * its items, failed items and events), the table's columns and every cell.
+ * its items, failed items, events, item slice and timeline), the table's columns and every cell.
  */
 export function scanPaths(t: ScanTargets): string[] {
   const paths = [
@@ -73,6 +73,8 @@ export function scanPaths(t: ScanTargets): string[] {
   ];
   for (const id of t.runIds) {
     paths.push(`/v1/runs/${id}`, `/v1/runs/${id}/items?limit=1000`, `/v1/runs/${id}/items?status=failed&limit=1000`, `/v1/runs/${id}/events?limit=1000`);
+    // The console's reads (routes/run-insight.ts).
+    paths.push(`/v1/runs/${id}/items/slice?limit=1000`, `/v1/runs/${id}/timeline?limit=1000`);
   }
   for (const row of t.rowIds) for (const column of t.columns) paths.push(`/v1/tables/${t.tableId}/cells/${row}/${column}`);
   return paths;

@@ -16,6 +16,7 @@ import type { LedgerKind } from '../../core/credits.js';
 import { toNode } from './mapping.js';
 import * as retention from './retention-repo.js';
 import * as operations from './operations-repo.js';
+import * as insight from './insight-repo.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
@@ -82,6 +83,18 @@ export abstract class SqlStore implements Store {
   }
   listEvents(ws: string, runId: string | null, afterSeq: number, limit: number) {
     return runs.listEvents(this.ctx, ws, runId, afterSeq, limit);
+  }
+  latestEventSeq(ws: string) {
+    return insight.latestEventSeq(this.ctx, ws);
+  }
+  listItemEvents(ws: string, runId: string, itemId: string, limit: number) {
+    return insight.listItemEvents(this.ctx, ws, runId, itemId, limit);
+  }
+  itemTimings(ws: string, runId: string, limit: number) {
+    return insight.itemTimings(this.ctx, ws, runId, limit);
+  }
+  itemSlice(ws: string, runId: string, status: ItemStatus[] | undefined, offset: number, limit: number) {
+    return insight.itemSlice(this.ctx, ws, runId, status, offset, limit);
   }
 
   startQueuedRuns(nodeId: string, now: number, limit: number) {

@@ -1,0 +1,140 @@
+/** One item in a side drawer: status, inputs, outputs, error and attempts. Escape closes it. */
+import { useEffect, useRef, useState } from 'react';
+import { api, must, type Schemas } from '../api/client';
+import { credits, duration, jsonText, time } from './format';
+import { Clip, ErrorBox, LongText, StatusChip } from './ui';
+
+type ItemDetail = Schemas['ItemDetail'];
+
+/** Longest text shown per JSON block; the rest is in the export. */
+const MAX_SHOWN = 20_000;
+const cut = (s: string) => (s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}\n… (${s.length - MAX_SHOWN} more characters; export the run for all of it)` : s);
+
+export function ItemDrawer({ runId, itemId, version, onClose }: { runId: string; itemId: string; version: number; onClose(): void }) {
+  const [detail, setDetail] = useState<ItemDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const opener = useRef<Element | null>(null);
+
+  useEffect(() => {
+    let stop = false;
+    must(api.GET('/v1/runs/{run_id}/items/{item_id}', { params: { path: { run_id: runId, item_id: itemId } } })).then(
+      (d) => !stop && (setDetail(d), setError(null)),
+      (err: unknown) => !stop && setError(err),
+    );
+    return () => {
+      stop = true;
+    };
+  }, [runId, itemId, version]);
+
+  useEffect(() => {
+    opener.current = document.activeElement;
+    heading.current?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      if (opener.current instanceof HTMLElement) opener.current.focus();
+    };
+  }, [onClose]);
+
+  const item = detail?.item;
+  return (
+    <aside className="drawer" role="dialog" aria-modal="false" aria-labelledby="drawer-title" data-testid="item-drawer">
+      <div className="page-header">
+        <h2 id="drawer-title" tabIndex={-1} ref={heading}>
+          Item {item ? item.ordinal : ''}
+        </h2>
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <ErrorBox error={error} title="Could not load the item" />
+      {item ? (
+        <>
+          <dl className="facts">
+            <div>
+              <dt>Status</dt>
+              <dd>
+                <StatusChip status={item.status} />
+              </dd>
+            </div>
+            <div>
+              <dt>Key</dt>
+              <dd>
+                <Clip text={item.key} />
+              </dd>
+            </div>
+            <div>
+              <dt>Attempts</dt>
+              <dd>
+                {item.attempt_count} of {item.max_attempts}
+              </dd>
+            </div>
+            <div>
+              <dt>Duration</dt>
+              <dd>{duration(item.duration_ms)}</dd>
+            </div>
+            <div>
+              <dt>Credits</dt>
+              <dd>{credits(item.credits_used)}</dd>
+            </div>
+            <div>
+              <dt>Item id</dt>
+              <dd>
+                <Clip className="mono" text={item.id} />
+              </dd>
+            </div>
+          </dl>
+          {item.error ? (
+            <div className="error-box" role="alert" data-testid="item-error">
+              <strong>{item.error.code}</strong>
+              {item.error.retryable ? ' (retryable)' : ' (not retryable)'}: <LongText text={item.error.message} limit={1000} />
+            </div>
+          ) : null}
+          <h3>Inputs</h3>
+          <pre data-testid="item-inputs">{cut(jsonText(item.inputs, true))}</pre>
+          <h3>Outputs</h3>
+          <pre data-testid="item-outputs">{item.outputs === null ? '—' : cut(jsonText(item.outputs, true))}</pre>
+          <h3>Attempts</h3>
+          {detail.attempts.length === 0 ? (
+            <p className="muted">Not attempted yet.</p>
+          ) : (
+            <div className="table-wrap">
+              <table className="grid">
+                <thead>
+                  <tr>
+                    <th>#</th>
+                    <th>Outcome</th>
+                    <th>Started</th>
+                    <th className="num">Took</th>
+                    <th>Error</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {detail.attempts.map((a, i) => (
+                    <tr key={i}>
+                      <td>{a.attempt}</td>
+                      <td>
+                        <StatusChip status={a.outcome} />
+                      </td>
+                      <td>
+                        <Clip text={time(a.started_at)} />
+                      </td>
+                      <td className="num">{duration(a.duration_ms)}</td>
+                      <td>
+                        <Clip text={a.error_code ? `${a.error_code}${a.error_message ? `: ${a.error_message}` : ''}` : '—'} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      ) : error ? null : (
+        <p className="muted">Loading…</p>
+      )}
+    </aside>
+  );
+}
