@@ -60,6 +60,11 @@ export function TableGrid({
   useEffect(() => {
     void load();
   }, [load, version]);
+  // A new page starts at its top.
+  const wrap = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    wrap.current?.scrollTo({ top: 0 });
+  }, [cursor]);
 
   const close = useCallback(() => setOpen(null), []);
   const columns = page?.columns ?? [];
@@ -69,7 +74,7 @@ export function TableGrid({
   return (
     <div>
       <ErrorBox error={error} title="Could not load rows" />
-      <div className="table-wrap data-grid-wrap" role="region" aria-label="Rows" tabIndex={0} data-testid="table-grid">
+      <div ref={wrap} className="table-wrap data-grid-wrap" role="region" aria-label="Rows" tabIndex={0} data-testid="table-grid">
         <table className="grid data-grid" style={{ width, minWidth: '100%' }}>
           <colgroup>
             <col style={{ width: NUM_PX }} />
