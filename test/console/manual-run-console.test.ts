@@ -40,9 +40,13 @@ test('console: manual run form — prompt, profile, overrides; the secret is nev
   const env = await startConsoleServer();
   t.after(() => env.close());
   const { client, browser, server } = env;
+  const { page, traps } = await openPage(browser);
+  // No tables yet: the form says what to do first, and Queue run is off.
+  await page.goto(`${server.url}/runs/new`);
+  await page.getByTestId('no-tables').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Queue run' }).isDisabled(), true);
   const tableId = await loadCountries(client);
 
-  const { page, traps } = await openPage(browser);
   const responses = recordResponses(page);
   const sent: string[] = [];
   page.on('request', (req) => {

@@ -29,6 +29,11 @@ test('console: tables — import, rows with per-cell status, cell drawer, run co
   // Empty state, then a bad CSV: the API's message in place, nothing created.
   await page.goto(`${server.url}/tables`);
   await page.getByTestId('no-tables').waitFor();
+  // An unknown table: the API's not-found message in place.
+  await page.goto(`${server.url}/tables/tbl_missing`);
+  assert.match((await page.getByRole('alert').textContent()) ?? '', /Could not load the table: .*tbl_missing.*\(not_found\)/);
+  await page.getByRole('link', { name: 'All tables' }).click();
+  await page.getByTestId('no-tables').waitFor();
   await page.getByLabel('File (CSV, JSON or NDJSON)').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(BAD_CSV) });
   await page.getByRole('button', { name: 'Import' }).click();
   const importError = page.locator('.import-form [role=alert]');
