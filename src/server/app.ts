@@ -10,6 +10,7 @@ import type { Engine } from '../engine/engine.js';
 import type { ServerContext } from './context.js';
 import { errorBody, onError, zodErrorBody } from './errors.js';
 import { consoleRoutes } from './console.js';
+import { consoleSupportRoutes } from './routes/console-support.js';
 import { controlRoutes } from './routes/control.js';
 import { creditRoutes } from './routes/credits.js';
 import { manualRunRoutes } from './routes/manual-runs.js';
@@ -45,6 +46,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   );
   app.get('/healthz', (c) => c.json({ ok: true }));
   tableRoutes(app, engine, sc);
+  consoleSupportRoutes(app, engine, sc);
   // Before runRoutes: `/v1/runs/count` and `/v1/runs/export` must win over `/v1/runs/{run_id}`.
   exportRoutes(app, engine, sc);
   runAdminRoutes(app, engine, sc);

@@ -437,6 +437,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the workload profiles a run or column may name */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Profiles, built-in first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Profile"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tables/{table_id}/grid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One page of rows with the status of every cell (value previews) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    table_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Rows with cells */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GridPage"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid input */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runs/export": {
         parameters: {
             query?: never;
@@ -2418,6 +2515,42 @@ export interface components {
             message: string;
             retryable: boolean;
             detail?: unknown;
+        } | null;
+        Profile: {
+            name: string;
+            /** @description Items of one run executing at once */
+            concurrency: number;
+            /** @description Time budget of one attempt, ms */
+            item_timeout_ms: number;
+            max_attempts: number;
+        };
+        GridPage: {
+            columns: components["schemas"]["Column"][];
+            data: components["schemas"]["GridRow"][];
+            next_cursor: string | null;
+        };
+        GridRow: {
+            id: string;
+            ordinal: number;
+            data: {
+                [key: string]: components["schemas"]["Preview"];
+            };
+            /** @description By column id; null when the column never ran on this row */
+            cells: {
+                [key: string]: components["schemas"]["GridCell"];
+            };
+        };
+        /** @description A value as display text (JSON for non-strings), cut at 200 characters */
+        Preview: {
+            text: string;
+            truncated: boolean;
+        };
+        GridCell: {
+            status: string;
+            value: components["schemas"]["Preview"] & unknown;
+            error_code: string | null;
+            attempts: number;
+            run_id: string;
         } | null;
         RunCount: {
             count: number;

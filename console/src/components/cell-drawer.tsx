@@ -1,0 +1,156 @@
+/**
+ * One table cell in a side drawer (`GET /v1/tables/{id}/cells/{row}/{column}`): status, the
+ * whole value, the inputs the producer got, the error, and provenance (the run and item that
+ * wrote it, attempts, when), plus the item's attempts (`GET /v1/runs/{run}/items/{item}`).
+ * Escape or Close closes it and returns focus to the cell that opened it.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import { api, must, type Schemas } from '../api/client';
+import { duration, jsonText, time } from './format';
+import { Clip, ErrorBox, StatusChip } from './ui';
+
+type Cell = Schemas['Cell'];
+type ItemDetail = Schemas['ItemDetail'];
+
+const MAX_SHOWN = 20_000;
+const cut = (s: string) => (s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}\n… (${s.length - MAX_SHOWN} more characters; export the run for all of it)` : s);
+
+export function CellDrawer(props: { tableId: string; rowId: string; rowLabel: string; column: string; version: number; onClose(): void }) {
+  const { tableId, rowId, column, version, onClose } = props;
+  const [cell, setCell] = useState<Cell | null>(null);
+  const [detail, setDetail] = useState<ItemDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const opener = useRef<Element | null>(null);
+
+  useEffect(() => {
+    let stop = false;
+    must(api.GET('/v1/tables/{table_id}/cells/{row_id}/{column}', { params: { path: { table_id: tableId, row_id: rowId, column } } }))
+      .then(async (c) => {
+        if (stop) return;
+        setCell(c);
+        setError(null);
+        const d = await must(api.GET('/v1/runs/{run_id}/items/{item_id}', { params: { path: { run_id: c.run_id, item_id: c.item_id } } })).catch(() => null);
+        if (!stop) setDetail(d);
+      })
+      .catch((err: unknown) => !stop && setError(err));
+    return () => {
+      stop = true;
+    };
+  }, [tableId, rowId, column, version]);
+
+  useEffect(() => {
+    opener.current = document.activeElement;
+    heading.current?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      if (opener.current instanceof HTMLElement) opener.current.focus();
+    };
+  }, [onClose]);
+
+  return (
+    <aside className="drawer" role="dialog" aria-modal="false" aria-labelledby="cell-drawer-title" data-testid="cell-drawer">
+      <div className="page-header">
+        <h2 id="cell-drawer-title" tabIndex={-1} ref={heading} className="clip">
+          {column} · {props.rowLabel}
+        </h2>
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <ErrorBox error={error} title="Could not load the cell" />
+      {cell ? (
+        <>
+          <dl className="facts" data-testid="cell-provenance">
+            <div>
+              <dt>Status</dt>
+              <dd>
+                <StatusChip status={cell.status} />
+              </dd>
+            </div>
+            <div>
+              <dt>Attempts</dt>
+              <dd>{cell.attempts}</dd>
+            </div>
+            <div>
+              <dt>Written by run</dt>
+              <dd>
+                <Link to={`/runs/${cell.run_id}`} className="clip mono">
+                  {cell.run_id}
+                </Link>
+              </dd>
+            </div>
+            <div>
+              <dt>Item</dt>
+              <dd>
+                <Clip className="mono" text={cell.item_id} />
+              </dd>
+            </div>
+            <div>
+              <dt>Updated</dt>
+              <dd>{time(cell.updated_at)}</dd>
+            </div>
+            <div>
+              <dt>Column</dt>
+              <dd>
+                <Clip text={cell.column_name} />
+              </dd>
+            </div>
+          </dl>
+          {cell.error ? (
+            <div className="error-box" role="alert" data-testid="cell-error">
+              <strong>{cell.error.code}</strong>
+              {cell.error.retryable ? ' (retryable)' : ' (not retryable)'}: <span className="wrap">{cut(cell.error.message)}</span>
+            </div>
+          ) : null}
+          <h3>Value</h3>
+          <pre data-testid="cell-value">{cell.value === null || cell.value === undefined ? '—' : cut(jsonText(cell.value, true))}</pre>
+          <h3>Inputs</h3>
+          <pre data-testid="cell-inputs">{cell.inputs === null ? '—' : cut(jsonText(cell.inputs, true))}</pre>
+          <h3>Attempts</h3>
+          {!detail ? (
+            <p className="muted">Loading…</p>
+          ) : detail.attempts.length === 0 ? (
+            <p className="muted">Not attempted yet.</p>
+          ) : (
+            <div className="table-wrap">
+              <table className="grid" data-testid="cell-attempts">
+                <thead>
+                  <tr>
+                    <th>#</th>
+                    <th>Outcome</th>
+                    <th>Started</th>
+                    <th className="num">Took</th>
+                    <th>Error</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {detail.attempts.map((a, i) => (
+                    <tr key={i}>
+                      <td>{a.attempt}</td>
+                      <td>
+                        <StatusChip status={a.outcome} />
+                      </td>
+                      <td>
+                        <Clip text={time(a.started_at)} />
+                      </td>
+                      <td className="num">{duration(a.duration_ms)}</td>
+                      <td>
+                        <Clip text={a.error_code ? `${a.error_code}${a.error_message ? `: ${a.error_message}` : ''}` : '—'} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      ) : error ? null : (
+        <p className="muted">Loading…</p>
+      )}
+    </aside>
+  );
+}
