@@ -1,8 +1,9 @@
 /** Creating and reading runs, items and events (dialect-neutral SQL). */
 import { IdempotencyConflictError, ValidationError } from '../../core/errors.js';
 import type { EventRecord, ItemRecord, RunRecord } from '../../core/model.js';
-import type { ItemStatus } from '../../core/status.js';
-import type { NewRun, Page, RunFilter } from '../port.js';
+import { transitionItem, transitionRun, type ItemStatus } from '../../core/status.js';
+import { startReservation } from '../../core/credits.js';
+import type { ClaimedItem, NewRun, Page, RunFilter, StartOnCreate } from '../port.js';
 import { decodeCursor, encodeCursor, toJson, type SqlContext } from './context.js';
 import { whereRunFilter } from './run-filter.js';
 import { appendEvents } from './events.js';
@@ -17,7 +18,25 @@ function cursorValue<T extends string | number>(cursor: string | undefined, type
   return v;
 }
 
-export async function createRun(ctx: SqlContext, ws: string, input: NewRun, now: number): Promise<{ run: RunRecord; created: boolean }> {
+/**
+ * How many items a new run leases at creation for a local executor (`StartOnCreate`): none
+ * when it must reserve credits first (the reservation and its waiting reason stay with
+ * `startQueuedRuns`), is scheduled, or has nothing pending; else up to its concurrency.
+ */
+function leasedAtCreation(input: NewRun, start: StartOnCreate | undefined, pending: number): number {
+  const { run } = input;
+  if (!start || start.limit <= 0 || pending === 0 || run.status !== 'queued') return 0;
+  if (startReservation({ item_cost_bound: run.item_cost_bound, items_pending: pending, credit_cap: run.credit_cap }) !== 0) return 0;
+  return Math.min(start.limit, run.spec.concurrency, pending);
+}
+
+export async function createRun(
+  ctx: SqlContext,
+  ws: string,
+  input: NewRun,
+  now: number,
+  start?: StartOnCreate,
+): Promise<{ run: RunRecord; created: boolean; claimed: ClaimedItem[] }> {
   const { run } = input;
   return ctx.tx(async (db) => {
     if (run.idempotency_key !== null) {
@@ -29,10 +48,13 @@ export async function createRun(ctx: SqlContext, ws: string, input: NewRun, now:
         .executeTakeFirst();
       if (existing) {
         if (existing.request_hash !== input.request_hash) throw new IdempotencyConflictError(run.idempotency_key);
-        return { run: toRun(existing), created: false };
+        return { run: toRun(existing), created: false, claimed: [] };
       }
     }
     const skipped = input.items.filter((i) => i.status === 'skipped').length;
+    const leased = leasedAtCreation(input, start, input.items.length - skipped);
+    if (leased > 0) transitionRun(run.id, run.status, 'running');
+    const lease = leased > 0 && start ? { token: ctx.newId('lse'), node: start.node_id, expires: now + start.lease_ms } : undefined;
     const row = {
       id: run.id,
       workspace_id: ws,
@@ -40,7 +62,7 @@ export async function createRun(ctx: SqlContext, ws: string, input: NewRun, now:
       target_id: run.target_id,
       target_version: run.target_version,
       name: run.name,
-      status: run.status,
+      status: lease ? ('running' as const) : run.status,
       phase: run.phase,
       mode: run.mode,
       trigger_type: run.trigger.type,
@@ -52,8 +74,8 @@ export async function createRun(ctx: SqlContext, ws: string, input: NewRun, now:
       items_total: input.items.length,
       items_succeeded: 0,
       items_failed: 0,
-      items_pending: input.items.length - skipped,
-      items_running: 0,
+      items_pending: input.items.length - skipped - leased,
+      items_running: leased,
       items_skipped: skipped,
       items_canceled: 0,
       credits_reserved: run.credits_reserved,
@@ -66,7 +88,7 @@ export async function createRun(ctx: SqlContext, ws: string, input: NewRun, now:
       tags: JSON.stringify(run.tags),
       spec: JSON.stringify(run.spec),
       scheduled_for: null,
-      claimed_by: null,
+      claimed_by: lease ? lease.node : null,
       pinned: 0,
       overrides_env: toJson(run.overrides_env),
       overrides_secrets: input.sealed_secrets,
@@ -75,53 +97,75 @@ export async function createRun(ctx: SqlContext, ws: string, input: NewRun, now:
       item_cost_bound: run.item_cost_bound,
       credits_released: 0,
       created_at: now,
-      started_at: null,
+      started_at: lease ? now : null,
       finished_at: null,
       updated_at: now,
     };
     await db.insertInto('runs').values(row).execute();
+    // The first `leased` pending items (in ordinal order, as a claim takes them) go out running.
+    let toLease = leased;
+    const claimedRows: Parameters<typeof toItem>[0][] = [];
     for (let i = 0; i < input.items.length; i += ITEM_CHUNK) {
-      const chunk = input.items.slice(i, i + ITEM_CHUNK).map((it, j) => ({
-        id: it.id,
-        workspace_id: ws,
-        run_id: run.id,
-        ordinal: i + j,
-        key: it.key,
-        status: it.status,
-        attempt_count: 0,
-        max_attempts: run.spec.max_attempts,
-        next_attempt_at: it.status === 'pending' ? now : null,
-        inputs: toJson(it.inputs),
-        outputs: null,
-        error: null,
-        provider: null,
-        usage: null,
-        credits_used: 0,
-        lease_token: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        started_at: null,
-        finished_at: null,
-        duration_ms: null,
-      }));
+      const chunk = input.items.slice(i, i + ITEM_CHUNK).map((it, j) => {
+        const take = lease !== undefined && toLease > 0 && it.status === 'pending';
+        if (take) {
+          toLease -= 1;
+          transitionItem(it.id, 'pending', 'running');
+        }
+        const item = {
+          id: it.id,
+          workspace_id: ws,
+          run_id: run.id,
+          ordinal: i + j,
+          key: it.key,
+          status: take ? ('running' as const) : it.status,
+          attempt_count: take ? 1 : 0,
+          max_attempts: run.spec.max_attempts,
+          next_attempt_at: it.status === 'pending' && !take ? now : null,
+          inputs: toJson(it.inputs),
+          outputs: null,
+          error: null,
+          provider: null,
+          usage: null,
+          credits_used: 0,
+          lease_token: take ? lease.token : null,
+          lease_owner: take ? lease.node : null,
+          lease_expires_at: take ? lease.expires : null,
+          started_at: take ? now : null,
+          finished_at: null,
+          duration_ms: null,
+        };
+        if (take) claimedRows.push(item);
+        return item;
+      });
       await db.insertInto('items').values(chunk).execute();
     }
+    const queued = { items_total: input.items.length, mode: run.mode, trigger: run.trigger.type };
     await appendEvents(
       ctx,
       db,
       [
-        {
-          workspace_id: ws,
-          run_id: run.id,
-          item_id: null,
-          type: 'run.queued',
-          data: { items_total: input.items.length, mode: run.mode, trigger: run.trigger.type },
-        },
+        { workspace_id: ws, run_id: run.id, item_id: null, type: 'run.queued', data: queued },
+        ...(lease
+          ? [
+              { workspace_id: ws, run_id: run.id, item_id: null, type: 'run.started', data: { node_id: lease.node } },
+              ...claimedRows.map((it) => ({
+                workspace_id: ws,
+                run_id: run.id,
+                item_id: it.id,
+                type: 'item.started',
+                data: { attempt: 1, node_id: lease.node },
+              })),
+            ]
+          : []),
       ],
       now,
     );
-    await ctx.notifyWork?.(db);
-    return { run: toRun(row), created: true };
+    // Leased here, nothing is left for other nodes to claim unless items remain pending.
+    if (!lease || leased < input.items.length - skipped) await ctx.notifyWork?.(db);
+    const created = toRun(row);
+    const claimed = lease ? claimedRows.map((it) => ({ item: toItem(it), run: created, lease_token: lease.token, lease_expires_at: lease.expires })) : [];
+    return { run: created, created: true, claimed };
   });
 }
 
