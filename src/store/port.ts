@@ -259,7 +259,7 @@ export interface Store {
   getRunSecrets(ws: string, runId: string): Promise<string | null>;
   /** The run holding an idempotency key in the workspace, with the hash of its creating request. */
   findRunByIdempotencyKey(ws: string, key: string): Promise<{ run: RunRecord; request_hash: string | null } | undefined>;
-  /** Newest first, keyset pagination on the (sortable) id. */
+  /** Newest first by (`created_at`, id), keyset pagination (an opaque cursor; no OFFSET). */
   listRuns(ws: string, filter: RunFilter, opts: { limit: number; cursor?: string }): Promise<Page<RunRecord>>;
   /** In ordinal order. */
   listItems(ws: string, runId: string, filter: { status?: ItemStatus[] }, opts: { limit: number; cursor?: string }): Promise<Page<ItemRecord>>;
