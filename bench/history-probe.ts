@@ -98,7 +98,7 @@ async function generatePostgres(pg: PgServer): Promise<string> {
   const store = PostgresStore.open({ url, listen: false, max: 1 });
   await store.migrate();
   await store.close();
-  for (const text of generationSql((n) => `generate_series(0, ${n - 1}) AS s(i)`, 'postgres')) {
+  for (const text of generationSql((n) => `generate_series(0::bigint, ${n - 1}) AS s(i)`, 'postgres')) {
     const t = performance.now();
     await pg.query(url, text.replace(/CAST\(([^)]*?) AS TEXT\)/g, '($1)::text').replace(/i \/ /g, 'i / '));
     console.error(`generated in ${Math.round(performance.now() - t)} ms: ${text.slice(0, 40)}…`);
