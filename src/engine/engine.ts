@@ -76,7 +76,7 @@ export function createEngine(cfg: EngineConfig): Engine {
   let executor: Executor | undefined;
   const profiles = new ProfileCatalog(cfg.profiles);
   const prices = cfg.prices ?? {};
-  const runs = new RunsService({ store: cfg.store, clock, ids, notifier, profiles, prices, secrets: cfg.secrets, logger });
+  const runs = new RunsService({ store: cfg.store, clock, ids, notifier, profiles, prices, secrets: cfg.secrets, logger, localExecutor: () => executor });
   const control = new ControlService({ store: cfg.store, clock, notifier, runs, profiles });
   const actions: RunActions = {
     delete: (ws, runId) => cfg.store.deleteRun(ws, runId),

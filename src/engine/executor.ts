@@ -8,7 +8,7 @@ import { itemCostBound, usageCost, type PriceTable } from '../core/credits.js';
 import { toItemError, type ItemError } from '../core/errors.js';
 import type { Clock, IdSource, RandomSource } from '../core/ids.js';
 import type { Producer } from '../core/producer.js';
-import type { ClaimedItem, Completion, Store } from '../store/port.js';
+import type { ClaimedItem, Completion, StartOnCreate, Store } from '../store/port.js';
 import type { Logger } from './logger.js';
 import { NodeRegistry } from './node-registry.js';
 import type { Notifier } from './notifier.js';
@@ -62,10 +62,12 @@ export class Executor {
   private timers: NodeJS.Timeout[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private flushRetryTimer: NodeJS.Timeout | undefined;
-  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Immediate | undefined;
   private stopping: Promise<void> | undefined;
   private graceDeadline = Infinity;
   private readonly lastErrors = new Map<string, { error: string; at: number; repeats: number }>();
+  /** Slots promised to runs being created in this process (`reserveForCreate`). */
+  private reservedSlots = 0;
   private claiming = false;
   private rerun = false;
   private running = false;
@@ -123,7 +125,7 @@ export class Executor {
     this.unsubscribe = [];
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.wakeTimer) clearImmediate(this.wakeTimer);
     while (this.inFlight.size > 0 && Date.now() < this.graceDeadline) await sleep(20);
     for (const f of this.inFlight.values()) {
       f.abortReason = 'shutdown';
@@ -165,7 +167,39 @@ export class Executor {
     }
   }
 
-  /** Asks the claim loop to look for work soon. */
+  /**
+   * Promises free slots to a run being created in this process, which then leases its first
+   * items to this node in its creation transaction (`Store.createRun` with `StartOnCreate`).
+   * Every promise must be settled with {@link adopt}. None while stopping or full.
+   */
+  reserveForCreate(): StartOnCreate | undefined {
+    const { capacity, claimBatch, leaseMs } = this.deps.options;
+    const free = Math.min(capacity - this.inFlight.size - this.reservedSlots, claimBatch);
+    if (!this.running || free <= 0) return undefined;
+    this.reservedSlots += free;
+    return { node_id: this.nodeId, lease_ms: leaseMs, limit: free };
+  }
+
+  /**
+   * Settles a {@link reserveForCreate} promise: executes the items the creation leased to this
+   * node (none when it failed). Items leased while this node began stopping are released at
+   * once for another node.
+   */
+  adopt(start: StartOnCreate, claims: ClaimedItem[]): void {
+    this.reservedSlots -= start.limit;
+    if (claims.length === 0) return;
+    if (!this.running) {
+      const released = claims.map((c): Completion => ({ kind: 'released', item_id: c.item.id, lease_token: c.lease_token }));
+      void this.guard('release', async () => {
+        await this.deps.store.completeItems(released, this.deps.clock.now());
+      });
+      return;
+    }
+    for (const c of claims) this.execute(c);
+    for (const id of new Set(claims.map((c) => c.run.id))) this.deps.notifier.runChanged(id);
+  }
+
+  /** Asks the claim loop to look for work soon (next turn of the event loop). */
   wake(): void {
     if (!this.running) return;
     if (this.claiming) {
@@ -173,10 +207,11 @@ export class Executor {
       return;
     }
     if (this.wakeTimer) return;
-    this.wakeTimer = setTimeout(() => {
+    // setImmediate, not setTimeout(0): timers are clamped to 1 ms, a wake-up waits for none.
+    this.wakeTimer = setImmediate(() => {
       this.wakeTimer = undefined;
       void this.guard('claim', () => this.claimLoop());
-    }, 0);
+    });
   }
 
   private async claimLoop(): Promise<void> {
@@ -188,7 +223,7 @@ export class Executor {
         const { store, clock, options } = this.deps;
         const started = await store.startQueuedRuns(this.nodeId, clock.now(), 16);
         for (const r of started) this.deps.notifier.runChanged(r.id);
-        const free = options.capacity - this.inFlight.size;
+        const free = options.capacity - this.inFlight.size - this.reservedSlots;
         if (free <= 0 || !this.running) break;
         const want = Math.min(free, options.claimBatch);
         const claimed = await store.claimItems(this.nodeId, clock.now(), options.leaseMs, want);

@@ -10,8 +10,9 @@ import type { RunKind, RunMode, RunRecord, RunSpec, TriggerType } from '../core/
 import type { WorkloadProfile } from '../core/profile.js';
 import { renderDeep } from '../core/template.js';
 import { checkAmount, itemCostBound, type PriceTable } from '../core/credits.js';
-import type { NewRun, Store } from '../store/port.js';
+import type { ClaimedItem, NewRun, Store } from '../store/port.js';
 import type { Logger } from './logger.js';
+import type { Executor } from './executor.js';
 import type { Notifier } from './notifier.js';
 import type { ProfileCatalog } from './profiles.js';
 import { prepareManualRun, type ManualRunFields, type PreparedManualRun } from './run-overrides.js';
@@ -54,6 +55,11 @@ export interface RunsDeps {
   /** Seals per-run secrets; without it, requests with secrets are refused. */
   secrets?: SecretBox | undefined;
   logger?: Logger | undefined;
+  /**
+   * The executor running in this process, if any: a new run is then started and its first
+   * items leased to it in the creation transaction (no claim round trip; bench/LATENCY.md).
+   */
+  localExecutor?: () => Pick<Executor, 'reserveForCreate' | 'adopt'> | undefined;
 }
 
 /** What {@link RunsService.createRun} writes besides the items. */
@@ -173,9 +179,19 @@ export class RunsService {
       request_hash: key === undefined ? null : this.requestHash(d.target_id, d.opts, manual),
       sealed_secrets: manual.sealed_secrets,
     };
-    const result = await store.createRun(ws, input, now);
+    const local = this.deps.localExecutor?.();
+    const start = local?.reserveForCreate();
+    let claimed: ClaimedItem[] = [];
+    let result;
+    try {
+      result = await store.createRun(ws, input, now, start);
+      claimed = result.claimed ?? [];
+    } finally {
+      if (local && start) local.adopt(start, claimed);
+    }
     if (result.created) {
-      this.deps.notifier.workAvailable();
+      // Items left pending (beyond the run's concurrency) or a run not started here: claim loop.
+      if (claimed.length === 0 || result.run.items_pending > 0) this.deps.notifier.workAvailable();
       // Names only: override values and secrets are never logged.
       this.deps.logger?.debug('run created', { run_id: result.run.id, env_names: manual.env_names, secret_names: manual.secret_names });
     }

@@ -62,6 +62,19 @@ export interface NewRun {
   request_hash: string | null;
 }
 
+/**
+ * Starts a new run in its creation transaction on behalf of an executor in the same process
+ * (`Store.createRun`), so its first items are leased without waiting for a claim round trip.
+ */
+export interface StartOnCreate {
+  /** The local executor node that claims the run and leases its items. */
+  node_id: string;
+  /** Lease length, ms. */
+  lease_ms: number;
+  /** Most items leased (the node's free slots); the run's concurrency also bounds it. */
+  limit: number;
+}
+
 /** A claimed item: its lease token must accompany every later write for it. */
 export interface ClaimedItem {
   item: ItemRecord;
@@ -229,8 +242,15 @@ export interface Store {
    * With `run.idempotency_key` set and a run already holding that key in the workspace, nothing
    * is written and the existing run is returned with `created: false`.
    * @throws IdempotencyConflictError when the key was used with another `request_hash`.
+   *
+   * With `start` (an executor runs in this process), a run that needs no credit reservation and
+   * has pending items is also started in the same transaction (`queued` → `running`,
+   * `run.started`, claimed by `start.node_id`) and its first items are leased to that node
+   * (`item.started`), exactly as `startQueuedRuns` + `claimItems` would; `claimed` lists them
+   * (empty otherwise) for the caller to execute. The latency of "create a run → first item
+   * started" is then one transaction (bench/LATENCY.md).
    */
-  createRun(ws: string, input: NewRun, now: number): Promise<{ run: RunRecord; created: boolean }>;
+  createRun(ws: string, input: NewRun, now: number, start?: StartOnCreate): Promise<{ run: RunRecord; created: boolean; claimed?: ClaimedItem[] }>;
   getRun(ws: string, runId: string): Promise<RunRecord | undefined>;
   /**
    * The run's sealed secrets exactly as {@link NewRun.sealed_secrets} stored them (ciphertext;
@@ -239,7 +259,7 @@ export interface Store {
   getRunSecrets(ws: string, runId: string): Promise<string | null>;
   /** The run holding an idempotency key in the workspace, with the hash of its creating request. */
   findRunByIdempotencyKey(ws: string, key: string): Promise<{ run: RunRecord; request_hash: string | null } | undefined>;
-  /** Newest first, keyset pagination on the (sortable) id. */
+  /** Newest first by (`created_at`, id), keyset pagination (an opaque cursor; no OFFSET). */
   listRuns(ws: string, filter: RunFilter, opts: { limit: number; cursor?: string }): Promise<Page<RunRecord>>;
   /** In ordinal order. */
   listItems(ws: string, runId: string, filter: { status?: ItemStatus[] }, opts: { limit: number; cursor?: string }): Promise<Page<ItemRecord>>;

@@ -496,6 +496,69 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.deepEqual(filteredPages.flat(), [r6, r5, r4, r3, r1]);
       });
 
+      test('listRuns keyset: runs created in the same ms page by id; filtered pages (several statuses, several kinds) have no duplicate and no gap while runs are inserted', async () => {
+        const kinds = ['column', 'flow', 'worker'] as const;
+        const made: { id: string; kind: RunKind; at: number }[] = [];
+        // Three runs per millisecond: the cursor must split ties by id.
+        for (let i = 0; i < 24; i++) {
+          const kind = kinds[i % 3]!;
+          const at = T0 + Math.floor(i / 3);
+          made.push({ id: (await store.createRun(WS, newRun(WS, { kind, items: i % 4 === 0 ? 0 : 1 }), at)).run.id, kind, at });
+        }
+        // Runs with no items finish at start: statuses then mix succeeded and running.
+        await store.startQueuedRuns(NODE, T0 + 50, 100);
+        await store.createRun(WS, newRun(WS, { kind: 'flow', items: 1 }), T0 + 60);
+        const newest = (xs: typeof made) => xs.sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1)).map((r) => r.id);
+        const snapshot = async (f: RunFilter) => (await store.listRuns(WS, f, { limit: 1000 })).data.map((r) => r.id);
+        const filters: RunFilter[] = [
+          {},
+          { kind: ['column', 'flow'] },
+          { status: ['running', 'succeeded'] },
+          { status: ['succeeded', 'running'], kind: ['worker'] },
+        ];
+        assert.deepEqual(await snapshot({ kind: ['column', 'worker'] }), newest(made.filter((r) => r.kind !== 'flow')));
+        for (const f of filters) {
+          const before = await snapshot(f);
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          let inserted = 0;
+          for (;;) {
+            const page = await store.listRuns(WS, f, cursor === undefined ? { limit: 4 } : { limit: 4, cursor });
+            seen.push(...page.data.map((r) => r.id));
+            // A new run between pages (newer than all, and one in an already-listed millisecond)
+            // shows on no later page and shifts nothing.
+            await store.createRun(WS, newRun(WS, { kind: 'column', items: 0 }), inserted++ % 2 === 0 ? T0 + 1000 + inserted : T0 + 7);
+            if (page.next_cursor === null) break;
+            cursor = page.next_cursor;
+          }
+          assert.equal(new Set(seen).size, seen.length, `no duplicates: ${JSON.stringify(f)}`);
+          assert.deepEqual(
+            seen.filter((id) => before.includes(id)),
+            before,
+            `no gaps: ${JSON.stringify(f)}`,
+          );
+        }
+      });
+
+      test('listRuns name search: ≥ 3 characters (trigram index on SQLite) and shorter terms agree with a substring match; wildcards literal; case-insensitive', async () => {
+        const names = ['Nightly 50%_sync', 'nightly 50% sync', 'NIGHTLY_50 sync', 'a"quoted" run', 'ab', 'Ünïcode Δ run', 'x_y', 'x%y', 'plain'];
+        const ids = new Map<string, string>();
+        for (const [i, n] of names.entries()) ids.set(n, (await store.createRun(WS, newRun(WS, { name: n, items: 0 }), T0 + i)).run.id);
+        const expect = (term: string) =>
+          names
+            .filter((n) => n.toLowerCase().includes(term.toLowerCase()))
+            .reverse()
+            .map((n) => ids.get(n));
+        for (const term of ['50%_', '50%', '%_', 'NIGHTLY', 'ly 5', '"quoted"', 'a"q', 'ab', 'b', '_', '%', 'x_y', 'x%', 'run', 'zzz', 'Δ run']) {
+          assert.deepEqual(await listIds(store, { name: term }), expect(term), term);
+        }
+        // The name index follows deletes.
+        await store.startQueuedRuns(NODE, T0 + 100, 100);
+        await store.deleteRun(WS, ids.get('plain')!);
+        assert.deepEqual(await listIds(store, { name: 'plain' }), []);
+        assert.deepEqual(await listIds(store, { name: 'nightly', status: ['succeeded'] }), expect('nightly'));
+      });
+
       test('listRuns / listItems with an invalid cursor → validation_failed naming cursor', async () => {
         const { run } = await store.createRun(WS, newRun(WS, { items: 3 }), T0);
         await rejectsWithCode(store.listRuns(WS, {}, { limit: 1, cursor: '%%%garbage' }), 'validation_failed', 'cursor');
@@ -1077,7 +1140,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.equal(second.length, 2);
         assert.deepEqual([...first, ...second].sort(), [...done].sort());
         assert.deepEqual(await store.deleteRuns(WS, { name: 'old' }, 3), []);
-        assert.deepEqual(await listIds(store, {}), [active.id, other.id]);
+        assert.deepEqual((await listIds(store, {})).sort(), [active.id, other.id].sort());
         assert.equal(await store.getRun(OTHER_WS, otherWs.id).then((r) => r?.id), otherWs.id);
         for (const id of done) {
           assert.deepEqual((await store.listItems(WS, id, {}, { limit: 5 })).data, []);
@@ -1105,7 +1168,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
           assert.equal(await store.getRun(ws, r.id), undefined, `${r.id} purged`);
           assert.deepEqual((await store.listItems(ws, r.id, {}, { limit: 5 })).data, []);
         }
-        assert.deepEqual(await listIds(store, {}), [active.id, fresh.id, pinned.id].sort().reverse());
+        assert.deepEqual((await listIds(store, {})).sort(), [active.id, fresh.id, pinned.id].sort());
         assert.equal(await store.purgeTerminalRuns(T0 + 10_000, 10), 0, 'the cutoff is exclusive');
         assert.equal(await store.purgeTerminalRuns(T0 + 10_001, 10), 1);
         await store.setPinned(WS, pinned.id, false, T0 + 20_000);

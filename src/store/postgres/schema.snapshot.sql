@@ -486,17 +486,23 @@ CREATE INDEX operations_workspace ON operations USING btree (workspace_id, id);
 
 CREATE INDEX runs_active ON runs USING btree (status, id) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
 
-CREATE INDEX runs_created ON runs USING btree (workspace_id, created_at);
-
 CREATE UNIQUE INDEX runs_idempotency ON runs USING btree (workspace_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
 
 CREATE INDEX runs_kind ON runs USING btree (workspace_id, kind, id);
+
+CREATE INDEX runs_kind_newest ON runs USING btree (workspace_id, kind, created_at, id);
+
+CREATE INDEX runs_name_trgm ON runs USING gin (name gin_trgm_ops);
+
+CREATE INDEX runs_newest ON runs USING btree (workspace_id, created_at, id);
 
 CREATE UNIQUE INDEX runs_pkey ON runs USING btree (id);
 
 CREATE INDEX runs_retention ON runs USING btree (workspace_id, finished_at) WHERE ((finished_at IS NOT NULL) AND (pinned = 0));
 
 CREATE INDEX runs_status ON runs USING btree (workspace_id, status, id);
+
+CREATE INDEX runs_status_newest ON runs USING btree (workspace_id, status, created_at, id);
 
 CREATE INDEX runs_workspace ON runs USING btree (workspace_id, id);
 

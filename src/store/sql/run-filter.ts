@@ -24,11 +24,16 @@ export function whereRunFilter<O>(ctx: SqlContext, query: SelectQueryBuilder<Dat
   if (f.target_id !== undefined) q = q.where('target_id', '=', f.target_id);
   if (f.created_after !== undefined) q = q.where('created_at', '>=', f.created_after);
   if (f.created_before !== undefined) q = q.where('created_at', '<', f.created_before);
-  if (f.name !== undefined && f.name !== '') {
-    const pattern = `%${escapeLike(f.name)}%`;
-    // LIKE is case-insensitive for ASCII on SQLite; PostgreSQL needs ILIKE. Both honour ESCAPE.
-    const op = sql.raw(ctx.dialect === 'postgres' ? 'ILIKE' : 'LIKE');
-    q = q.where(sql<boolean>`name ${op} ${pattern} ESCAPE '\\'`);
-  }
+  if (f.name !== undefined && f.name !== '') q = q.where(nameContains(ctx, f.name));
   return q;
+}
+
+/**
+ * `name` contains `text`, case-insensitively, LIKE wildcards in `text` matched literally.
+ * LIKE is case-insensitive for ASCII on SQLite; PostgreSQL needs ILIKE (its trigram index
+ * `runs_name_trgm` serves it). Both honour ESCAPE.
+ */
+export function nameContains(ctx: SqlContext, text: string) {
+  const op = sql.raw(ctx.dialect === 'postgres' ? 'ILIKE' : 'LIKE');
+  return sql<boolean>`name ${op} ${`%${escapeLike(text)}%`} ESCAPE '\\'`;
 }

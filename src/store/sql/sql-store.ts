@@ -2,7 +2,7 @@
  * The dialect-neutral implementation of the {@link Store} port over Kysely. Adapters supply
  * the {@link SqlContext} (connection, dialect, transaction runner) and migrations.
  */
-import type { Store, NodeRecord, NewRun, NewTable, RunFilter, Completion, OperationPatch, OperationRecord } from '../port.js';
+import type { Store, NodeRecord, NewRun, StartOnCreate, NewTable, RunFilter, Completion, OperationPatch, OperationRecord } from '../port.js';
 import type { ColumnRecord } from '../../core/model.js';
 import type { ItemStatus } from '../../core/status.js';
 import type { SqlContext } from './context.js';
@@ -60,8 +60,8 @@ export abstract class SqlStore implements Store {
     return tables.getCell(this.ctx, ws, tableId, rowId, columnId);
   }
 
-  createRun(ws: string, input: NewRun, now: number) {
-    return runs.createRun(this.ctx, ws, input, now);
+  createRun(ws: string, input: NewRun, now: number, start?: StartOnCreate) {
+    return runs.createRun(this.ctx, ws, input, now, start);
   }
   getRun(ws: string, id: string) {
     return runs.getRun(this.ctx, ws, id);

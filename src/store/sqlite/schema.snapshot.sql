@@ -1,3 +1,16 @@
+CREATE TRIGGER runs_name_delete AFTER DELETE ON runs BEGIN
+  INSERT INTO runs_name(runs_name, rowid, name) VALUES ('delete', old.rowid, old.name);
+END;
+
+CREATE TRIGGER runs_name_insert AFTER INSERT ON runs BEGIN
+  INSERT INTO runs_name(rowid, name) VALUES (new.rowid, new.name);
+END;
+
+CREATE TRIGGER runs_name_update AFTER UPDATE OF name ON runs BEGIN
+  INSERT INTO runs_name(runs_name, rowid, name) VALUES ('delete', old.rowid, old.name);
+  INSERT INTO runs_name(rowid, name) VALUES (new.rowid, new.name);
+END;
+
 CREATE TABLE cells (
   workspace_id TEXT NOT NULL,
   table_id TEXT NOT NULL,
@@ -150,6 +163,16 @@ CREATE TABLE runs (
   updated_at INTEGER NOT NULL
 , pinned INTEGER NOT NULL DEFAULT 0, overrides_env TEXT, overrides_secrets TEXT, paused_reason TEXT, credit_cap INTEGER, item_cost_bound INTEGER NOT NULL DEFAULT 0, credits_released INTEGER NOT NULL DEFAULT 0);
 
+CREATE VIRTUAL TABLE runs_name USING fts5(name, content = 'runs', content_rowid = 'rowid', tokenize = 'trigram');
+
+CREATE TABLE 'runs_name_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+CREATE TABLE 'runs_name_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+CREATE TABLE 'runs_name_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+CREATE TABLE 'runs_name_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
 CREATE TABLE runyard_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
 
 CREATE TABLE table_rows (
@@ -198,15 +221,21 @@ CREATE INDEX operations_workspace ON operations (workspace_id, id);
 
 CREATE INDEX runs_active ON runs (status, id) WHERE status IN ('queued', 'running');
 
-CREATE INDEX runs_created ON runs (workspace_id, created_at);
-
 CREATE UNIQUE INDEX runs_idempotency ON runs (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 
 CREATE INDEX runs_kind ON runs (workspace_id, kind, id);
 
+CREATE INDEX runs_kind_newest ON runs (workspace_id, kind, created_at, id);
+
+CREATE INDEX runs_name_newest ON runs (workspace_id, created_at, id, name);
+
+CREATE INDEX runs_newest ON runs (workspace_id, created_at, id);
+
 CREATE INDEX runs_retention ON runs (workspace_id, finished_at) WHERE finished_at IS NOT NULL AND pinned = 0;
 
 CREATE INDEX runs_status ON runs (workspace_id, status, id);
+
+CREATE INDEX runs_status_newest ON runs (workspace_id, status, created_at, id);
 
 CREATE INDEX runs_workspace ON runs (workspace_id, id);
 
