@@ -8,7 +8,7 @@ import { itemCostBound, usageCost, type PriceTable } from '../core/credits.js';
 import { toItemError, type ItemError } from '../core/errors.js';
 import type { Clock, IdSource, RandomSource } from '../core/ids.js';
 import type { Producer } from '../core/producer.js';
-import type { ClaimedItem, Completion, Store } from '../store/port.js';
+import type { ClaimedItem, CompleteResult, Completion, Store } from '../store/port.js';
 import type { Logger } from './logger.js';
 import { NodeRegistry } from './node-registry.js';
 import type { Notifier } from './notifier.js';
@@ -62,6 +62,7 @@ export class Executor {
   private timers: NodeJS.Timeout[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private flushRetryTimer: NodeJS.Timeout | undefined;
+  private flushImmediate: NodeJS.Immediate | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private graceDeadline = Infinity;
@@ -138,6 +139,7 @@ export class Executor {
     this.inFlight.clear();
     clearInterval(this.heartbeatTimer);
     if (this.flushRetryTimer) clearTimeout(this.flushRetryTimer);
+    if (this.flushImmediate) clearImmediate(this.flushImmediate);
     // The database may be restarting: try the last write a few times before giving up (the
     // leases then expire and other nodes recover the items).
     for (let attempt = 1; ; attempt++) {
@@ -348,8 +350,23 @@ export class Executor {
 
   private enqueue(completion: Completion, runId: string): void {
     this.buffer.push({ completion, runId });
-    if (this.buffer.length >= this.deps.options.flushBatch) void this.guard('flush', () => this.flush());
-    else if (!this.flushing) setImmediate(() => void this.guard('flush', () => this.flush()));
+    if (!this.flushing && this.buffer.length >= this.deps.options.flushBatch) void this.guard('flush', () => this.flush());
+    else this.scheduleFlush();
+  }
+
+  /**
+   * One flush at a time is scheduled (next turn of the event loop); completions that arrive
+   * meanwhile join its batch. Callers queued behind a running write would otherwise each take
+   * a batch in turn, complete, claim and execute it, all in one chain of promises that never
+   * yields to I/O.
+   */
+  private scheduleFlush(): void {
+    if (this.flushImmediate) return;
+    this.flushImmediate = setImmediate(() => {
+      this.flushImmediate = undefined;
+      if (this.flushing) return; // the running write's tail schedules the next one
+      void this.guard('flush', () => this.flush());
+    });
   }
 
   /**
@@ -363,12 +380,21 @@ export class Executor {
     if (this.buffer.length === 0) return;
     const batch = this.buffer.splice(0, this.deps.options.flushBatch);
     this.flushing = (async () => {
-      let res;
+      const { store, clock, options } = this.deps;
+      // SQLite: the next batch is leased in the same transaction (one commit per batch, not
+      // two), unless the claim loop is at it already (it owns the free slots until it is
+      // done). Not on PostgreSQL, where many nodes share runs: a node that re-takes the slots
+      // it frees in the same transaction would keep the other nodes out of a run at its
+      // concurrency.
+      const take = store.dialect === 'sqlite' && this.running && !this.claiming ? Math.min(options.capacity - this.inFlight.size, options.claimBatch) : 0;
+      const completions = batch.map((b) => b.completion);
+      let res: CompleteResult & { claimed?: ClaimedItem[] };
+      if (take > 0) this.claiming = true;
       try {
-        res = await this.deps.store.completeItems(
-          batch.map((b) => b.completion),
-          this.deps.clock.now(),
-        );
+        res =
+          take > 0
+            ? await store.completeAndClaim(completions, clock.now(), { nodeId: this.nodeId, leaseMs: options.leaseMs, limit: take })
+            : await store.completeItems(completions, clock.now());
       } catch (err) {
         this.buffer.unshift(...batch);
         if (this.running && !this.flushRetryTimer) {
@@ -378,16 +404,30 @@ export class Executor {
           }, FLUSH_RETRY_MS);
         }
         throw err;
+      } finally {
+        if (take > 0) this.claiming = false;
       }
       if (res.lease_lost.length > 0) this.deps.logger.warn('stale completions rejected', { items: res.lease_lost.length });
-      for (const id of new Set(batch.map((b) => b.runId))) this.deps.notifier.runChanged(id);
+      const changed = new Set(batch.map((b) => b.runId));
+      if (res.claimed) {
+        for (const c of res.claimed) {
+          this.execute(c);
+          changed.add(c.run.id);
+        }
+        if (res.claimed.length === take) this.rerun = true;
+      }
+      for (const id of changed) this.deps.notifier.runChanged(id);
     })();
     try {
       await this.flushing;
     } finally {
       this.flushing = undefined;
     }
-    if (this.buffer.length > 0) await this.flush();
+    // While running, the next write waits a turn of the event loop (see scheduleFlush).
+    if (this.buffer.length > 0) {
+      if (!this.running) await this.flush();
+      else this.scheduleFlush();
+    }
     this.wake();
   }
 
