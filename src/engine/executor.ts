@@ -48,6 +48,8 @@ interface InFlight {
 
 /** How long a stop waits for aborted producers to return before releasing their items anyway. */
 const ABORT_SETTLE_MS = 1000;
+/** Longest stretch of starting attempts in one turn of the event loop, ms (see execute). */
+const START_SLICE_MS = 50;
 /** Delay before a failed completion write is tried again (the store backs off on its own). */
 const FLUSH_RETRY_MS = 250;
 /** The same error of the same loop is logged at most this often. */
@@ -194,12 +196,8 @@ export class Executor {
         if (free <= 0 || !this.running) break;
         const want = Math.min(free, options.claimBatch);
         const claimed = await store.claimItems(this.nodeId, clock.now(), options.leaseMs, want);
-        const runs = new Set<string>();
-        for (const c of claimed) {
-          this.execute(c);
-          runs.add(c.run.id);
-        }
-        for (const id of runs) this.deps.notifier.runChanged(id);
+        this.execute(claimed);
+        for (const id of new Set(claimed.map((c) => c.run.id))) this.deps.notifier.runChanged(id);
         if (claimed.length === want) this.rerun = true;
       } while (this.rerun && this.running);
     } finally {
@@ -207,15 +205,36 @@ export class Executor {
     }
   }
 
-  private execute(claim: ClaimedItem): void {
-    const controller = new AbortController();
-    const flight: InFlight = { claim, controller };
-    this.inFlight.set(claim.item.id, flight);
-    void this.attempt(flight).then((completion) => {
-      if (flight.forsaken) return;
-      this.inFlight.delete(claim.item.id);
-      if (completion) this.enqueue(completion, claim.run.id);
+  /**
+   * Takes claimed items in flight (heartbeated from now on) and starts their attempts, at most
+   * {@link START_SLICE_MS} of starting at a time: starting a producer may block (a process
+   * spawn takes milliseconds), and a batch of them must not hold the heartbeat up past the
+   * lease. The rest start on a later turn of the event loop.
+   */
+  private execute(claimed: ClaimedItem[]): void {
+    const flights = claimed.map((claim) => {
+      const flight: InFlight = { claim, controller: new AbortController() };
+      this.inFlight.set(claim.item.id, flight);
+      return flight;
     });
+    this.startFlights(flights, 0);
+  }
+
+  private startFlights(flights: InFlight[], from: number): void {
+    const until = Date.now() + START_SLICE_MS;
+    for (let i = from; i < flights.length; i++) {
+      if (i > from && Date.now() > until) {
+        setImmediate(() => this.startFlights(flights, i));
+        return;
+      }
+      const flight = flights[i]!;
+      if (flight.forsaken) continue;
+      void this.attempt(flight).then((completion) => {
+        if (flight.forsaken) return;
+        this.inFlight.delete(flight.claim.item.id);
+        if (completion) this.enqueue(completion, flight.claim.run.id);
+      });
+    }
   }
 
   /**
@@ -244,6 +263,8 @@ export class Executor {
     }, run.spec.item_timeout_ms);
     try {
       const producer = this.deps.producers.get(run.spec.producer);
+      // Aborted before it started (cancel, shutdown, lease lost while waiting its turn).
+      if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
       if (run.mode === 'dry_run') return this.dryRun(flight, producer, startedAt);
       const result = await producer.execute({
         inputs: item.inputs ?? {},
@@ -410,10 +431,8 @@ export class Executor {
       if (res.lease_lost.length > 0) this.deps.logger.warn('stale completions rejected', { items: res.lease_lost.length });
       const changed = new Set(batch.map((b) => b.runId));
       if (res.claimed) {
-        for (const c of res.claimed) {
-          this.execute(c);
-          changed.add(c.run.id);
-        }
+        this.execute(res.claimed);
+        for (const c of res.claimed) changed.add(c.run.id);
         if (res.claimed.length === take) this.rerun = true;
       }
       for (const id of changed) this.deps.notifier.runChanged(id);

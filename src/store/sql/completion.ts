@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { toJson, type Db, type SqlContext } from './context.js';
 import type { CellsTable } from './schema.js';
 import { costBounds, postEntries, type NewEntry } from './ledger.js';
+import type { CompletedItem, OutcomeRow } from './hot-path.js';
 import { appendEvents, type NewEvent } from './events.js';
 import { applyDeltasAndFinish, RunDeltas } from './run-finish.js';
 
@@ -85,12 +86,25 @@ function completionValues(c: Completion, now: number) {
     CAST(${c.kind === 'released' ? -1 : 0} AS BIGINT))`;
 }
 
-interface UpdatedItem {
-  id: string;
-  run_id: string;
-  workspace_id: string;
-  key: string;
-  attempt_count: number;
+type UpdatedItem = CompletedItem;
+
+/** {@link completionValues} as a row for the adapter's own statement (`HotPath.completeItems`). */
+function outcomeRow(c: Completion, now: number): OutcomeRow {
+  const succeeded = c.kind === 'succeeded';
+  return {
+    id: c.item_id,
+    token: c.lease_token,
+    status: statusOf(c),
+    outputs: succeeded ? toJson(c.outputs) : null,
+    error: c.kind === 'failed' || c.kind === 'retrying' ? toJson(c.error) : null,
+    usage: succeeded ? toJson(c.usage) : null,
+    provider: succeeded ? c.provider : null,
+    credits_used: succeeded ? c.credits_used : 0,
+    finished_at: succeeded || c.kind === 'failed' ? now : null,
+    duration_ms: c.kind === 'released' ? null : c.duration_ms,
+    next_attempt_at: c.kind === 'retrying' ? c.next_attempt_at : c.kind === 'released' ? 0 : null,
+    attempt_delta: c.kind === 'released' ? -1 : 0,
+  };
 }
 
 /**
@@ -125,7 +139,10 @@ async function updateItems(db: Db, batch: Completion[], now: number): Promise<Up
  * Writes (replaces) cells, many per statement; a built-in sink replaces, never duplicates.
  * Rows go in key order so that two nodes writing overlapping cells lock them in the same order.
  */
-export async function upsertCells(db: Db, cells: CellsTable[]): Promise<void> {
+export async function upsertCells(ctx: SqlContext, db: Db, cells: CellsTable[]): Promise<void> {
+  if (cells.length === 0) return;
+  // One writer at a time on SQLite: no lock order to keep.
+  if (ctx.hot) return ctx.hot.upsertCells(cells);
   const ordered = [...cells].sort((a, b) => cmp(a.column_id, b.column_id) || cmp(a.row_id, b.row_id));
   for (let i = 0; i < ordered.length; i += CELL_CHUNK) await upsertChunk(db, ordered.slice(i, i + CELL_CHUNK));
 }
@@ -185,7 +202,8 @@ export async function completeItems(ctx: SqlContext, completions: Completion[], 
  */
 export async function completeItemsIn(ctx: SqlContext, db: Db, unique: Completion[], duplicates: string[], now: number): Promise<CompleteResult> {
   const updated: UpdatedItem[] = [];
-  for (let i = 0; i < unique.length; i += COMPLETE_CHUNK) updated.push(...(await updateItems(db, unique.slice(i, i + COMPLETE_CHUNK), now)));
+  if (ctx.hot) updated.push(...ctx.hot.completeItems(unique.map((c) => outcomeRow(c, now))));
+  else for (let i = 0; i < unique.length; i += COMPLETE_CHUNK) updated.push(...(await updateItems(db, unique.slice(i, i + COMPLETE_CHUNK), now)));
   const byId = new Map(updated.map((u) => [u.id, u]));
   const accepted: string[] = [];
   const lost: string[] = [...duplicates];
@@ -226,7 +244,7 @@ export async function completeItemsIn(ctx: SqlContext, db: Db, unique: Completio
     const cell = cellRow(runSpecs.get(row.run_id), target, c.kind, c.kind === 'succeeded' ? c.value : null, c.kind === 'failed' ? c.error : null, now);
     if (cell) cells.push(cell);
   }
-  await upsertCells(db, cells);
+  await upsertCells(ctx, db, cells);
   await appendEvents(ctx, db, events, now);
   // Run rows before the workspace account, in every transaction (one lock order).
   const finished_runs = await applyDeltasAndFinish(ctx, db, deltas, now);

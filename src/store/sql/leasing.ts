@@ -189,21 +189,23 @@ export async function claimItemsIn(
     ).execute();
     if (due.length === 0) continue;
     const prior = new Map(due.map((d) => [d.id, d.status as 'pending' | 'retrying']));
-    const updated = await db
-      .updateTable('items')
-      .set((eb) => ({
-        status: 'running',
-        lease_token: token,
-        lease_owner: nodeId,
-        lease_expires_at: expires,
-        attempt_count: eb('attempt_count', '+', 1),
-        started_at: now,
-        next_attempt_at: null,
-      }))
-      .where('id', 'in', [...prior.keys()])
-      .where(CLAIMABLE)
-      .returningAll()
-      .execute();
+    const updated = ctx.hot
+      ? ctx.hot.leaseItems([...prior.keys()], { token, owner: nodeId, expires, now })
+      : await db
+          .updateTable('items')
+          .set((eb) => ({
+            status: 'running',
+            lease_token: token,
+            lease_owner: nodeId,
+            lease_expires_at: expires,
+            attempt_count: eb('attempt_count', '+', 1),
+            started_at: now,
+            next_attempt_at: null,
+          }))
+          .where('id', 'in', [...prior.keys()])
+          .where(CLAIMABLE)
+          .returningAll()
+          .execute();
     for (const row of updated) {
       const item = toItem(row);
       const from = prior.get(item.id) ?? 'pending';
@@ -337,7 +339,7 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
         if (cell) cells.push(cell);
       }
     }
-    await upsertCells(db, cells);
+    await upsertCells(ctx, db, cells);
     await appendEvents(ctx, db, events, now);
     await applyDeltasAndFinish(ctx, db, deltas, now);
     await postEntries(ctx, db, ledger, now);
