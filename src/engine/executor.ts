@@ -8,7 +8,7 @@ import { itemCostBound, usageCost, type PriceTable } from '../core/credits.js';
 import { toItemError, type ItemError } from '../core/errors.js';
 import type { Clock, IdSource, RandomSource } from '../core/ids.js';
 import type { Producer } from '../core/producer.js';
-import type { ClaimedItem, Completion, StartOnCreate, Store } from '../store/port.js';
+import type { ClaimedItem, CompleteResult, Completion, StartOnCreate, Store } from '../store/port.js';
 import type { Logger } from './logger.js';
 import { NodeRegistry } from './node-registry.js';
 import type { Notifier } from './notifier.js';
@@ -48,6 +48,8 @@ interface InFlight {
 
 /** How long a stop waits for aborted producers to return before releasing their items anyway. */
 const ABORT_SETTLE_MS = 1000;
+/** Longest stretch of starting attempts in one turn of the event loop, ms (see execute). */
+const START_SLICE_MS = 50;
 /** Delay before a failed completion write is tried again (the store backs off on its own). */
 const FLUSH_RETRY_MS = 250;
 /** The same error of the same loop is logged at most this often. */
@@ -62,6 +64,7 @@ export class Executor {
   private timers: NodeJS.Timeout[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private flushRetryTimer: NodeJS.Timeout | undefined;
+  private flushImmediate: NodeJS.Immediate | undefined;
   private wakeTimer: NodeJS.Immediate | undefined;
   private stopping: Promise<void> | undefined;
   private graceDeadline = Infinity;
@@ -140,6 +143,7 @@ export class Executor {
     this.inFlight.clear();
     clearInterval(this.heartbeatTimer);
     if (this.flushRetryTimer) clearTimeout(this.flushRetryTimer);
+    if (this.flushImmediate) clearImmediate(this.flushImmediate);
     // The database may be restarting: try the last write a few times before giving up (the
     // leases then expire and other nodes recover the items).
     for (let attempt = 1; ; attempt++) {
@@ -173,8 +177,8 @@ export class Executor {
    * Every promise must be settled with {@link adopt}. None while stopping or full.
    */
   reserveForCreate(): StartOnCreate | undefined {
-    const { capacity, claimBatch, leaseMs } = this.deps.options;
-    const free = Math.min(capacity - this.inFlight.size - this.reservedSlots, claimBatch);
+    const { claimBatch, leaseMs } = this.deps.options;
+    const free = Math.min(this.freeSlots(), claimBatch);
     if (!this.running || free <= 0) return undefined;
     this.reservedSlots += free;
     return { node_id: this.nodeId, lease_ms: leaseMs, limit: free };
@@ -195,8 +199,13 @@ export class Executor {
       });
       return;
     }
-    for (const c of claims) this.execute(c);
+    this.execute(claims);
     for (const id of new Set(claims.map((c) => c.run.id))) this.deps.notifier.runChanged(id);
+  }
+
+  /** Slots neither executing nor promised to a run being created here (`reserveForCreate`). */
+  private freeSlots(): number {
+    return this.deps.options.capacity - this.inFlight.size - this.reservedSlots;
   }
 
   /** Asks the claim loop to look for work soon (next turn of the event loop). */
@@ -223,16 +232,12 @@ export class Executor {
         const { store, clock, options } = this.deps;
         const started = await store.startQueuedRuns(this.nodeId, clock.now(), 16);
         for (const r of started) this.deps.notifier.runChanged(r.id);
-        const free = options.capacity - this.inFlight.size - this.reservedSlots;
+        const free = this.freeSlots();
         if (free <= 0 || !this.running) break;
         const want = Math.min(free, options.claimBatch);
         const claimed = await store.claimItems(this.nodeId, clock.now(), options.leaseMs, want);
-        const runs = new Set<string>();
-        for (const c of claimed) {
-          this.execute(c);
-          runs.add(c.run.id);
-        }
-        for (const id of runs) this.deps.notifier.runChanged(id);
+        this.execute(claimed);
+        for (const id of new Set(claimed.map((c) => c.run.id))) this.deps.notifier.runChanged(id);
         if (claimed.length === want) this.rerun = true;
       } while (this.rerun && this.running);
     } finally {
@@ -240,15 +245,36 @@ export class Executor {
     }
   }
 
-  private execute(claim: ClaimedItem): void {
-    const controller = new AbortController();
-    const flight: InFlight = { claim, controller };
-    this.inFlight.set(claim.item.id, flight);
-    void this.attempt(flight).then((completion) => {
-      if (flight.forsaken) return;
-      this.inFlight.delete(claim.item.id);
-      if (completion) this.enqueue(completion, claim.run.id);
+  /**
+   * Takes claimed items in flight (heartbeated from now on) and starts their attempts, at most
+   * {@link START_SLICE_MS} of starting at a time: starting a producer may block (a process
+   * spawn takes milliseconds), and a batch of them must not hold the heartbeat up past the
+   * lease. The rest start on a later turn of the event loop.
+   */
+  private execute(claimed: ClaimedItem[]): void {
+    const flights = claimed.map((claim) => {
+      const flight: InFlight = { claim, controller: new AbortController() };
+      this.inFlight.set(claim.item.id, flight);
+      return flight;
     });
+    this.startFlights(flights, 0);
+  }
+
+  private startFlights(flights: InFlight[], from: number): void {
+    const until = Date.now() + START_SLICE_MS;
+    for (let i = from; i < flights.length; i++) {
+      if (i > from && Date.now() > until) {
+        setImmediate(() => this.startFlights(flights, i));
+        return;
+      }
+      const flight = flights[i]!;
+      if (flight.forsaken) continue;
+      void this.attempt(flight).then((completion) => {
+        if (flight.forsaken) return;
+        this.inFlight.delete(flight.claim.item.id);
+        if (completion) this.enqueue(completion, flight.claim.run.id);
+      });
+    }
   }
 
   /**
@@ -277,6 +303,8 @@ export class Executor {
     }, run.spec.item_timeout_ms);
     try {
       const producer = this.deps.producers.get(run.spec.producer);
+      // Aborted before it started (cancel, shutdown, lease lost while waiting its turn).
+      if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
       if (run.mode === 'dry_run') return this.dryRun(flight, producer, startedAt);
       const result = await producer.execute({
         inputs: item.inputs ?? {},
@@ -383,8 +411,23 @@ export class Executor {
 
   private enqueue(completion: Completion, runId: string): void {
     this.buffer.push({ completion, runId });
-    if (this.buffer.length >= this.deps.options.flushBatch) void this.guard('flush', () => this.flush());
-    else if (!this.flushing) setImmediate(() => void this.guard('flush', () => this.flush()));
+    if (!this.flushing && this.buffer.length >= this.deps.options.flushBatch) void this.guard('flush', () => this.flush());
+    else this.scheduleFlush();
+  }
+
+  /**
+   * One flush at a time is scheduled (next turn of the event loop); completions that arrive
+   * meanwhile join its batch. Callers queued behind a running write would otherwise each take
+   * a batch in turn, complete, claim and execute it, all in one chain of promises that never
+   * yields to I/O.
+   */
+  private scheduleFlush(): void {
+    if (this.flushImmediate) return;
+    this.flushImmediate = setImmediate(() => {
+      this.flushImmediate = undefined;
+      if (this.flushing) return; // the running write's tail schedules the next one
+      void this.guard('flush', () => this.flush());
+    });
   }
 
   /**
@@ -398,12 +441,21 @@ export class Executor {
     if (this.buffer.length === 0) return;
     const batch = this.buffer.splice(0, this.deps.options.flushBatch);
     this.flushing = (async () => {
-      let res;
+      const { store, clock, options } = this.deps;
+      // SQLite: the next batch is leased in the same transaction (one commit per batch, not
+      // two), unless the claim loop is at it already (it owns the free slots until it is
+      // done). Not on PostgreSQL, where many nodes share runs: a node that re-takes the slots
+      // it frees in the same transaction would keep the other nodes out of a run at its
+      // concurrency.
+      const take = store.dialect === 'sqlite' && this.running && !this.claiming ? Math.min(this.freeSlots(), options.claimBatch) : 0;
+      const completions = batch.map((b) => b.completion);
+      let res: CompleteResult & { claimed?: ClaimedItem[] };
+      if (take > 0) this.claiming = true;
       try {
-        res = await this.deps.store.completeItems(
-          batch.map((b) => b.completion),
-          this.deps.clock.now(),
-        );
+        res =
+          take > 0
+            ? await store.completeAndClaim(completions, clock.now(), { nodeId: this.nodeId, leaseMs: options.leaseMs, limit: take })
+            : await store.completeItems(completions, clock.now());
       } catch (err) {
         this.buffer.unshift(...batch);
         if (this.running && !this.flushRetryTimer) {
@@ -413,16 +465,28 @@ export class Executor {
           }, FLUSH_RETRY_MS);
         }
         throw err;
+      } finally {
+        if (take > 0) this.claiming = false;
       }
       if (res.lease_lost.length > 0) this.deps.logger.warn('stale completions rejected', { items: res.lease_lost.length });
-      for (const id of new Set(batch.map((b) => b.runId))) this.deps.notifier.runChanged(id);
+      const changed = new Set(batch.map((b) => b.runId));
+      if (res.claimed) {
+        this.execute(res.claimed);
+        for (const c of res.claimed) changed.add(c.run.id);
+        if (res.claimed.length === take) this.rerun = true;
+      }
+      for (const id of changed) this.deps.notifier.runChanged(id);
     })();
     try {
       await this.flushing;
     } finally {
       this.flushing = undefined;
     }
-    if (this.buffer.length > 0) await this.flush();
+    // While running, the next write waits a turn of the event loop (see scheduleFlush).
+    if (this.buffer.length > 0) {
+      if (!this.running) await this.flush();
+      else this.scheduleFlush();
+    }
     this.wake();
   }
 

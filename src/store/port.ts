@@ -301,6 +301,17 @@ export interface Store {
    */
   completeItems(completions: Completion[], now: number): Promise<CompleteResult>;
   /**
+   * {@link completeItems} then {@link claimItems} (up to `claim.limit` items for
+   * `claim.nodeId`, leases of `claim.leaseMs`) in one transaction: an executor hands finished
+   * work back and takes the next batch with one commit. The claim part skips runs whose row
+   * another node holds instead of waiting for it, so it may return fewer items than are due.
+   */
+  completeAndClaim(
+    completions: Completion[],
+    now: number,
+    claim: { nodeId: string; leaseMs: number; limit: number },
+  ): Promise<CompleteResult & { claimed: ClaimedItem[] }>;
+  /**
    * Returns items whose lease expired before `now` to `pending` (ahead of the backlog) with an
    * `item.lease_expired` event; an item whose attempts are used up becomes `failed`
    * (`worker_crashed`). @returns how many items were recovered.

@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { toJson, type Db, type SqlContext } from './context.js';
 import type { CellsTable } from './schema.js';
 import { costBounds, postEntries, type NewEntry } from './ledger.js';
+import type { CompletedItem, OutcomeRow } from './hot-path.js';
 import { appendEvents, type NewEvent } from './events.js';
 import { applyDeltasAndFinish, RunDeltas } from './run-finish.js';
 
@@ -85,12 +86,25 @@ function completionValues(c: Completion, now: number) {
     CAST(${c.kind === 'released' ? -1 : 0} AS BIGINT))`;
 }
 
-interface UpdatedItem {
-  id: string;
-  run_id: string;
-  workspace_id: string;
-  key: string;
-  attempt_count: number;
+type UpdatedItem = CompletedItem;
+
+/** {@link completionValues} as a row for the adapter's own statement (`HotPath.completeItems`). */
+function outcomeRow(c: Completion, now: number): OutcomeRow {
+  const succeeded = c.kind === 'succeeded';
+  return {
+    id: c.item_id,
+    token: c.lease_token,
+    status: statusOf(c),
+    outputs: succeeded ? toJson(c.outputs) : null,
+    error: c.kind === 'failed' || c.kind === 'retrying' ? toJson(c.error) : null,
+    usage: succeeded ? toJson(c.usage) : null,
+    provider: succeeded ? c.provider : null,
+    credits_used: succeeded ? c.credits_used : 0,
+    finished_at: succeeded || c.kind === 'failed' ? now : null,
+    duration_ms: c.kind === 'released' ? null : c.duration_ms,
+    next_attempt_at: c.kind === 'retrying' ? c.next_attempt_at : c.kind === 'released' ? 0 : null,
+    attempt_delta: c.kind === 'released' ? -1 : 0,
+  };
 }
 
 /**
@@ -125,7 +139,10 @@ async function updateItems(db: Db, batch: Completion[], now: number): Promise<Up
  * Writes (replaces) cells, many per statement; a built-in sink replaces, never duplicates.
  * Rows go in key order so that two nodes writing overlapping cells lock them in the same order.
  */
-export async function upsertCells(db: Db, cells: CellsTable[]): Promise<void> {
+export async function upsertCells(ctx: SqlContext, db: Db, cells: CellsTable[]): Promise<void> {
+  if (cells.length === 0) return;
+  // One writer at a time on SQLite: no lock order to keep.
+  if (ctx.hot) return ctx.hot.upsertCells(cells);
   const ordered = [...cells].sort((a, b) => cmp(a.column_id, b.column_id) || cmp(a.row_id, b.row_id));
   for (let i = 0; i < ordered.length; i += CELL_CHUNK) await upsertChunk(db, ordered.slice(i, i + CELL_CHUNK));
 }
@@ -153,10 +170,13 @@ async function upsertChunk(db: Db, rows: CellsTable[]): Promise<void> {
     .execute();
 }
 
-export async function completeItems(ctx: SqlContext, completions: Completion[], now: number): Promise<CompleteResult> {
-  if (completions.length === 0) return { accepted: [], lease_lost: [], finished_runs: [] };
+/**
+ * Checks that every completion is a legal transition from `running` and splits off the second
+ * and later completions of one item (one attempt has one outcome: they are stale).
+ * @throws when a completion's status is not reachable from `running`
+ */
+export function checkCompletions(completions: Completion[]): { unique: Completion[]; duplicates: string[] } {
   for (const c of completions) transitionItem(c.item_id, 'running', statusOf(c));
-  // One attempt has one outcome: a second completion of the same item in a batch is stale.
   const seen = new Set<string>();
   const unique: Completion[] = [];
   const duplicates: string[] = [];
@@ -167,58 +187,70 @@ export async function completeItems(ctx: SqlContext, completions: Completion[], 
       unique.push(c);
     }
   }
-  return ctx.tx(async (db) => {
-    const updated: UpdatedItem[] = [];
-    for (let i = 0; i < unique.length; i += COMPLETE_CHUNK) updated.push(...(await updateItems(db, unique.slice(i, i + COMPLETE_CHUNK), now)));
-    const byId = new Map(updated.map((u) => [u.id, u]));
-    const accepted: string[] = [];
-    const lost: string[] = [...duplicates];
-    const deltas = new RunDeltas();
-    const events: NewEvent[] = [];
-    const cellItems: { row: UpdatedItem; c: Extract<Completion, { kind: 'succeeded' | 'failed' }> }[] = [];
-    const bounds = await costBounds(db, [...new Set(updated.map((u) => u.run_id))]);
-    const ledger: NewEntry[] = [];
-    for (const c of unique) {
-      const row = byId.get(c.item_id);
-      if (!row) {
-        lost.push(c.item_id);
-        continue;
-      }
-      accepted.push(c.item_id);
-      deltas.add(row.run_id, 'running', statusOf(c));
-      const base = { workspace_id: row.workspace_id, run_id: row.run_id, item_id: row.id };
-      const attempt = Number(row.attempt_count);
-      if (c.kind === 'succeeded') events.push({ ...base, type: 'item.succeeded', data: { attempt, duration_ms: c.duration_ms } });
-      else if (c.kind === 'failed') events.push({ ...base, type: 'item.failed', data: { attempt, code: c.error.code, message: c.error.message } });
-      else if (c.kind === 'retrying')
-        events.push({ ...base, type: 'item.retrying', data: { attempt, code: c.error.code, next_attempt_at: c.next_attempt_at } });
-      else events.push({ ...base, type: 'item.released', data: { attempt } });
-      if (c.kind === 'succeeded' || c.kind === 'failed') {
-        cellItems.push({ row, c });
-        // Settle the item's reservation: capture what it cost (succeeded), release the rest.
-        const u = bounds.get(row.run_id) ?? 0;
-        const used = c.kind === 'succeeded' ? Math.max(0, Math.min(c.credits_used, u)) : 0;
-        const ids = { workspace_id: row.workspace_id, run_id: row.run_id, item_id: row.id };
-        ledger.push({ ...ids, kind: 'capture', amount: used, idempotency_key: `capture:${row.id}` });
-        ledger.push({ ...ids, kind: 'release', amount: u - used, idempotency_key: `release:${row.id}:a${attempt}` });
-        deltas.addCredits(row.run_id, used, u - used);
-      }
+  return { unique, duplicates };
+}
+
+export async function completeItems(ctx: SqlContext, completions: Completion[], now: number): Promise<CompleteResult> {
+  if (completions.length === 0) return { accepted: [], lease_lost: [], finished_runs: [] };
+  const { unique, duplicates } = checkCompletions(completions);
+  return ctx.tx((db) => completeItemsIn(ctx, db, unique, duplicates, now));
+}
+
+/**
+ * {@link completeItems} inside the caller's transaction: `unique` holds at most one completion
+ * per item (checked), `duplicates` the item ids of the further ones (reported as lease lost).
+ */
+export async function completeItemsIn(ctx: SqlContext, db: Db, unique: Completion[], duplicates: string[], now: number): Promise<CompleteResult> {
+  const updated: UpdatedItem[] = [];
+  if (ctx.hot) updated.push(...ctx.hot.completeItems(unique.map((c) => outcomeRow(c, now))));
+  else for (let i = 0; i < unique.length; i += COMPLETE_CHUNK) updated.push(...(await updateItems(db, unique.slice(i, i + COMPLETE_CHUNK), now)));
+  const byId = new Map(updated.map((u) => [u.id, u]));
+  const accepted: string[] = [];
+  const lost: string[] = [...duplicates];
+  const deltas = new RunDeltas();
+  const events: NewEvent[] = [];
+  const cellItems: { row: UpdatedItem; c: Extract<Completion, { kind: 'succeeded' | 'failed' }> }[] = [];
+  const bounds = await costBounds(db, [...new Set(updated.map((u) => u.run_id))]);
+  const ledger: NewEntry[] = [];
+  for (const c of unique) {
+    const row = byId.get(c.item_id);
+    if (!row) {
+      lost.push(c.item_id);
+      continue;
     }
-    const runSpecs = await specs(db, [...new Set(cellItems.map((x) => x.row.run_id))]);
-    const cells: CellsTable[] = [];
-    for (const { row, c } of cellItems) {
-      const target = { workspace_id: row.workspace_id, row_id: row.key, run_id: row.run_id, item_id: row.id, attempt: Number(row.attempt_count) };
-      const cell = cellRow(runSpecs.get(row.run_id), target, c.kind, c.kind === 'succeeded' ? c.value : null, c.kind === 'failed' ? c.error : null, now);
-      if (cell) cells.push(cell);
+    accepted.push(c.item_id);
+    deltas.add(row.run_id, 'running', statusOf(c));
+    const base = { workspace_id: row.workspace_id, run_id: row.run_id, item_id: row.id };
+    const attempt = Number(row.attempt_count);
+    if (c.kind === 'succeeded') events.push({ ...base, type: 'item.succeeded', data: { attempt, duration_ms: c.duration_ms } });
+    else if (c.kind === 'failed') events.push({ ...base, type: 'item.failed', data: { attempt, code: c.error.code, message: c.error.message } });
+    else if (c.kind === 'retrying') events.push({ ...base, type: 'item.retrying', data: { attempt, code: c.error.code, next_attempt_at: c.next_attempt_at } });
+    else events.push({ ...base, type: 'item.released', data: { attempt } });
+    if (c.kind === 'succeeded' || c.kind === 'failed') {
+      cellItems.push({ row, c });
+      // Settle the item's reservation: capture what it cost (succeeded), release the rest.
+      const u = bounds.get(row.run_id) ?? 0;
+      const used = c.kind === 'succeeded' ? Math.max(0, Math.min(c.credits_used, u)) : 0;
+      const ids = { workspace_id: row.workspace_id, run_id: row.run_id, item_id: row.id };
+      ledger.push({ ...ids, kind: 'capture', amount: used, idempotency_key: `capture:${row.id}` });
+      ledger.push({ ...ids, kind: 'release', amount: u - used, idempotency_key: `release:${row.id}:a${attempt}` });
+      deltas.addCredits(row.run_id, used, u - used);
     }
-    await upsertCells(db, cells);
-    await appendEvents(ctx, db, events, now);
-    // Run rows before the workspace account, in every transaction (one lock order).
-    const finished_runs = await applyDeltasAndFinish(ctx, db, deltas, now);
-    await postEntries(ctx, db, ledger, now);
-    // Released items are claimable again: let other nodes know (a graceful shutdown hands its
-    // work over this way).
-    if (events.some((e) => e.type === 'item.released')) await ctx.notifyWork?.(db);
-    return { accepted, lease_lost: lost, finished_runs };
-  });
+  }
+  const runSpecs = await specs(db, [...new Set(cellItems.map((x) => x.row.run_id))]);
+  const cells: CellsTable[] = [];
+  for (const { row, c } of cellItems) {
+    const target = { workspace_id: row.workspace_id, row_id: row.key, run_id: row.run_id, item_id: row.id, attempt: Number(row.attempt_count) };
+    const cell = cellRow(runSpecs.get(row.run_id), target, c.kind, c.kind === 'succeeded' ? c.value : null, c.kind === 'failed' ? c.error : null, now);
+    if (cell) cells.push(cell);
+  }
+  await upsertCells(ctx, db, cells);
+  await appendEvents(ctx, db, events, now);
+  // Run rows before the workspace account, in every transaction (one lock order).
+  const finished_runs = await applyDeltasAndFinish(ctx, db, deltas, now);
+  await postEntries(ctx, db, ledger, now);
+  // Released items are claimable again: let other nodes know (a graceful shutdown hands its
+  // work over this way).
+  if (events.some((e) => e.type === 'item.released')) await ctx.notifyWork?.(db);
+  return { accepted, lease_lost: lost, finished_runs };
 }

@@ -4,6 +4,7 @@
  * `BEGIN IMMEDIATE`; PostgreSQL: `BEGIN`).
  */
 import type { Kysely } from 'kysely';
+import type { HotPath } from './hot-path.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -21,6 +22,8 @@ export interface SqlContext {
    * find work by polling.
    */
   notifyWork?(db: Db): Promise<void>;
+  /** The adapter's own statements for the per-item hot path; absent: the Kysely forms. */
+  readonly hot?: HotPath;
 }
 
 /** JSON text for a column, or null. */

@@ -14,16 +14,24 @@ const EVENT_CHUNK = 400;
 
 /** Appends events inside the caller's transaction (`db` is the transaction handle). */
 export async function appendEvents(ctx: SqlContext, db: Db, events: NewEvent[], now: number): Promise<void> {
+  if (ctx.hot) {
+    ctx.hot.insertEvents(events.map((e) => eventRow(ctx, e, now)));
+    return;
+  }
   for (let i = 0; i < events.length; i += EVENT_CHUNK) {
-    const rows = events.slice(i, i + EVENT_CHUNK).map((e) => ({
-      id: ctx.newId('evt'),
-      workspace_id: e.workspace_id,
-      run_id: e.run_id,
-      item_id: e.item_id,
-      type: e.type,
-      data: JSON.stringify(e.data),
-      created_at: now,
-    }));
+    const rows = events.slice(i, i + EVENT_CHUNK).map((e) => eventRow(ctx, e, now));
     await db.insertInto('events').values(rows).execute();
   }
+}
+
+function eventRow(ctx: SqlContext, e: NewEvent, now: number) {
+  return {
+    id: ctx.newId('evt'),
+    workspace_id: e.workspace_id,
+    run_id: e.run_id,
+    item_id: e.item_id,
+    type: e.type,
+    data: JSON.stringify(e.data),
+    created_at: now,
+  };
 }

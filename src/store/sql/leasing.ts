@@ -14,14 +14,14 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { ItemError } from '../../core/errors.js';
 import { transitionItem, transitionRun } from '../../core/status.js';
 import type { RunRecord } from '../../core/model.js';
-import type { ClaimedItem } from '../port.js';
+import type { ClaimedItem, CompleteResult, Completion } from '../port.js';
 import type { Db, SqlContext } from './context.js';
 import { canReserve, startReservation } from '../../core/credits.js';
 import { costBounds, outstandingOf, postEntries, readBalance, type NewEntry } from './ledger.js';
 import { appendEvents, type NewEvent } from './events.js';
 import { toItem, toRun } from './mapping.js';
 import { applyDeltasAndFinish, finishRun, RunDeltas } from './run-finish.js';
-import { cellRow, specs, upsertCells } from './completion.js';
+import { cellRow, checkCompletions, completeItemsIn, specs, upsertCells } from './completion.js';
 import type { CellsTable, Database } from './schema.js';
 
 /** How many more items the run's remaining reservation covers (each may cost its bound). */
@@ -120,93 +120,129 @@ export async function startQueuedRuns(ctx: SqlContext, nodeId: string, now: numb
  */
 export async function claimItems(ctx: SqlContext, nodeId: string, now: number, leaseMs: number, limit: number): Promise<ClaimedItem[]> {
   if (limit <= 0) return [];
-  return ctx.tx(async (db) => {
-    const rows = await db
-      .selectFrom('runs')
-      .selectAll()
-      .select((eb) =>
-        eb
-          .selectFrom('items')
-          .select((e) => e.fn.min('items.next_attempt_at').as('m'))
-          .whereRef('items.run_id', '=', 'runs.id')
-          .where(CLAIMABLE)
-          .as('due'),
-      )
-      .where('status', '=', 'running')
-      .execute();
-    const runs = rows
-      .filter((r) => r.due !== null && Number(r.due) <= now)
-      .map((r) => ({ run: toRun(r), due: Number(r.due) }))
-      .filter(({ run }) => run.items_running < run.spec.concurrency)
-      .sort((x, y) => x.due - y.due || (x.run.id < y.run.id ? -1 : 1));
-    const claimed: ClaimedItem[] = [];
-    const deltas = new RunDeltas();
-    const events: NewEvent[] = [];
-    const token = ctx.newId('lse');
-    const expires = now + leaseMs;
-    let locked = 0;
-    for (const candidate of runs) {
-      if (claimed.length >= limit) break;
-      // Counts as of now, under the run's lock: another node may have claimed since the read above.
-      const run = await lockRun(ctx, db, candidate.run, locked === 0);
-      if (!run) continue;
-      locked += 1;
-      const affordable = affordableItems(run);
-      if (affordable <= 0) {
-        // The budget is spent: nothing more is claimed; once nothing is in flight, pause.
-        if (run.items_running === 0) await pauseForBudget(ctx, db, run, now);
-        continue;
-      }
-      const want = Math.min(run.spec.concurrency - run.items_running, limit - claimed.length, affordable);
-      if (want <= 0) continue;
-      const due = await skipLocked(
-        ctx,
-        db
-          .selectFrom('items')
-          .select(['id', 'status'])
-          .where('run_id', '=', run.id)
-          .where(CLAIMABLE)
-          .where('next_attempt_at', '<=', now)
-          .orderBy('next_attempt_at')
-          .orderBy('ordinal')
-          .limit(want),
-      ).execute();
-      if (due.length === 0) continue;
-      const prior = new Map(due.map((d) => [d.id, d.status as 'pending' | 'retrying']));
-      const updated = await db
-        .updateTable('items')
-        .set((eb) => ({
-          status: 'running',
-          lease_token: token,
-          lease_owner: nodeId,
-          lease_expires_at: expires,
-          attempt_count: eb('attempt_count', '+', 1),
-          started_at: now,
-          next_attempt_at: null,
-        }))
-        .where('id', 'in', [...prior.keys()])
+  return ctx.tx((db) => claimItemsIn(ctx, db, nodeId, now, leaseMs, limit, true));
+}
+
+/**
+ * {@link claimItems} inside the caller's transaction. `waitFirst`: queue for the first run's
+ * lock (PostgreSQL); false when the transaction already holds locks (a completion's run rows),
+ * so that it never waits while holding anything (no lock cycle between nodes).
+ */
+export async function claimItemsIn(
+  ctx: SqlContext,
+  db: Db,
+  nodeId: string,
+  now: number,
+  leaseMs: number,
+  limit: number,
+  waitFirst: boolean,
+): Promise<ClaimedItem[]> {
+  const rows = await db
+    .selectFrom('runs')
+    .selectAll()
+    .select((eb) =>
+      eb
+        .selectFrom('items')
+        .select((e) => e.fn.min('items.next_attempt_at').as('m'))
+        .whereRef('items.run_id', '=', 'runs.id')
         .where(CLAIMABLE)
-        .returningAll()
-        .execute();
-      for (const row of updated) {
-        const item = toItem(row);
-        const from = prior.get(item.id) ?? 'pending';
-        transitionItem(item.id, from, 'running');
-        deltas.add(run.id, from, 'running');
-        events.push({
-          workspace_id: run.workspace_id,
-          run_id: run.id,
-          item_id: item.id,
-          type: 'item.started',
-          data: { attempt: item.attempt_count, node_id: nodeId },
-        });
-        claimed.push({ item, run, lease_token: token, lease_expires_at: expires });
-      }
+        .as('due'),
+    )
+    .where('status', '=', 'running')
+    .execute();
+  const runs = rows
+    .filter((r) => r.due !== null && Number(r.due) <= now)
+    .map((r) => ({ run: toRun(r), due: Number(r.due) }))
+    .filter(({ run }) => run.items_running < run.spec.concurrency)
+    .sort((x, y) => x.due - y.due || (x.run.id < y.run.id ? -1 : 1));
+  const claimed: ClaimedItem[] = [];
+  const deltas = new RunDeltas();
+  const events: NewEvent[] = [];
+  const token = ctx.newId('lse');
+  const expires = now + leaseMs;
+  let locked = 0;
+  for (const candidate of runs) {
+    if (claimed.length >= limit) break;
+    // Counts as of now, under the run's lock: another node may have claimed since the read above.
+    const run = await lockRun(ctx, db, candidate.run, waitFirst && locked === 0);
+    if (!run) continue;
+    locked += 1;
+    const affordable = affordableItems(run);
+    if (affordable <= 0) {
+      // The budget is spent: nothing more is claimed; once nothing is in flight, pause.
+      if (run.items_running === 0) await pauseForBudget(ctx, db, run, now);
+      continue;
     }
-    if (claimed.length === 0) return claimed;
-    await appendEvents(ctx, db, events, now);
-    await applyDeltasAndFinish(ctx, db, deltas, now);
-    return claimed;
+    const want = Math.min(run.spec.concurrency - run.items_running, limit - claimed.length, affordable);
+    if (want <= 0) continue;
+    const due = await skipLocked(
+      ctx,
+      db
+        .selectFrom('items')
+        .select(['id', 'status'])
+        .where('run_id', '=', run.id)
+        .where(CLAIMABLE)
+        .where('next_attempt_at', '<=', now)
+        .orderBy('next_attempt_at')
+        .orderBy('ordinal')
+        .limit(want),
+    ).execute();
+    if (due.length === 0) continue;
+    const prior = new Map(due.map((d) => [d.id, d.status as 'pending' | 'retrying']));
+    const updated = ctx.hot
+      ? ctx.hot.leaseItems([...prior.keys()], { token, owner: nodeId, expires, now })
+      : await db
+          .updateTable('items')
+          .set((eb) => ({
+            status: 'running',
+            lease_token: token,
+            lease_owner: nodeId,
+            lease_expires_at: expires,
+            attempt_count: eb('attempt_count', '+', 1),
+            started_at: now,
+            next_attempt_at: null,
+          }))
+          .where('id', 'in', [...prior.keys()])
+          .where(CLAIMABLE)
+          .returningAll()
+          .execute();
+    for (const row of updated) {
+      const item = toItem(row);
+      const from = prior.get(item.id) ?? 'pending';
+      transitionItem(item.id, from, 'running');
+      deltas.add(run.id, from, 'running');
+      events.push({
+        workspace_id: run.workspace_id,
+        run_id: run.id,
+        item_id: item.id,
+        type: 'item.started',
+        data: { attempt: item.attempt_count, node_id: nodeId },
+      });
+      claimed.push({ item, run, lease_token: token, lease_expires_at: expires });
+    }
+  }
+  if (claimed.length === 0) return claimed;
+  await appendEvents(ctx, db, events, now);
+  await applyDeltasAndFinish(ctx, db, deltas, now);
+  return claimed;
+}
+
+/**
+ * Records completions and leases up to `claim.limit` more items in one transaction (one
+ * commit instead of two per batch). The claim never waits for a run row another node holds:
+ * this transaction already holds the completed items' run rows.
+ */
+export async function completeAndClaim(
+  ctx: SqlContext,
+  completions: Completion[],
+  now: number,
+  claim: { nodeId: string; leaseMs: number; limit: number },
+): Promise<CompleteResult & { claimed: ClaimedItem[] }> {
+  const { unique, duplicates } = checkCompletions(completions);
+  return ctx.tx(async (db) => {
+    const result = completions.length > 0 ? await completeItemsIn(ctx, db, unique, duplicates, now) : { accepted: [], lease_lost: [], finished_runs: [] };
+    const claimed = claim.limit > 0 ? await claimItemsIn(ctx, db, claim.nodeId, now, claim.leaseMs, claim.limit, false) : [];
+    return { ...result, claimed };
   });
 }
 
@@ -303,7 +339,7 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
         if (cell) cells.push(cell);
       }
     }
-    await upsertCells(db, cells);
+    await upsertCells(ctx, db, cells);
     await appendEvents(ctx, db, events, now);
     await applyDeltasAndFinish(ctx, db, deltas, now);
     await postEntries(ctx, db, ledger, now);

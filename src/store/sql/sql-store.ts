@@ -109,6 +109,9 @@ export abstract class SqlStore implements Store {
   completeItems(completions: Completion[], now: number) {
     return completeItems(this.ctx, completions, now);
   }
+  completeAndClaim(completions: Completion[], now: number, claim: { nodeId: string; leaseMs: number; limit: number }) {
+    return leasing.completeAndClaim(this.ctx, completions, now, claim);
+  }
   recoverExpiredLeases(now: number, limit: number) {
     return leasing.recoverExpiredLeases(this.ctx, now, limit);
   }

@@ -14,6 +14,7 @@ import type { Database as Schema } from '../sql/schema.js';
 import type { Db, SqlContext } from '../sql/context.js';
 import { SqlStore } from '../sql/sql-store.js';
 import { applySqliteMigrations } from './migrate.js';
+import { sqliteHotPath } from './hot-path.js';
 
 /** Options for {@link SqliteStore.open}. */
 export interface SqliteOptions {
@@ -62,6 +63,7 @@ export class SqliteStore extends SqlStore {
       dialect: 'sqlite',
       newId: (p) => ids.next(p),
       tx: (fn) => this.transaction(fn),
+      hot: sqliteHotPath(raw),
     };
   }
 

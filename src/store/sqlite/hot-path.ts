@@ -1,0 +1,76 @@
+/**
+ * SQLite's {@link HotPath}: one prepared statement per shape, run once per row inside the
+ * caller's `BEGIN IMMEDIATE` transaction (same connection). better-sqlite3 runs each
+ * synchronously, so there is no query building, no parameter list parsing and no large SQL text
+ * per batch.
+ */
+import type Database from 'better-sqlite3';
+import type { CompletedItem, HotPath, LeaseSet, OutcomeRow } from '../sql/hot-path.js';
+import type { CellsTable, EventsTable, ItemsTable } from '../sql/schema.js';
+
+export function sqliteHotPath(raw: Database.Database): HotPath {
+  let lease: Database.Statement | undefined;
+  let complete: Database.Statement | undefined;
+  let event: Database.Statement | undefined;
+  let cell: Database.Statement | undefined;
+  return {
+    leaseItems(ids: string[], l: LeaseSet): ItemsTable[] {
+      lease ??= raw.prepare(
+        `UPDATE items SET status = 'running', lease_token = @token, lease_owner = @owner, lease_expires_at = @expires,
+           attempt_count = attempt_count + 1, started_at = @now, next_attempt_at = NULL
+         WHERE id = @id AND status IN ('pending', 'retrying')
+         RETURNING *`,
+      );
+      const out: ItemsTable[] = [];
+      const params = { token: l.token, owner: l.owner, expires: l.expires, now: l.now, id: '' };
+      for (const id of ids) {
+        params.id = id;
+        const row = lease.get(params) as ItemsTable | undefined;
+        if (row) out.push(row);
+      }
+      return out;
+    },
+    completeItems(rows: OutcomeRow[]): CompletedItem[] {
+      complete ??= raw.prepare(
+        `UPDATE items SET
+           status = @status,
+           outputs = @outputs,
+           error = CASE WHEN @status = 'pending' THEN error ELSE @error END,
+           usage = @usage,
+           provider = @provider,
+           credits_used = @credits_used,
+           finished_at = @finished_at,
+           duration_ms = COALESCE(@duration_ms, duration_ms),
+           next_attempt_at = @next_attempt_at,
+           attempt_count = attempt_count + @attempt_delta,
+           lease_token = NULL,
+           lease_owner = NULL,
+           lease_expires_at = NULL
+         WHERE id = @id AND lease_token = @token AND status = 'running'
+         RETURNING id, run_id, workspace_id, key, attempt_count`,
+      );
+      const out: CompletedItem[] = [];
+      for (const r of rows) {
+        const row = complete.get(r) as CompletedItem | undefined;
+        if (row) out.push(row);
+      }
+      return out;
+    },
+    insertEvents(rows: Omit<EventsTable, 'seq'>[]): void {
+      event ??= raw.prepare(
+        'INSERT INTO events (id, workspace_id, run_id, item_id, type, data, created_at) VALUES (@id, @workspace_id, @run_id, @item_id, @type, @data, @created_at)',
+      );
+      for (const r of rows) event.run(r);
+    },
+    upsertCells(rows: CellsTable[]): void {
+      cell ??= raw.prepare(
+        `INSERT INTO cells (workspace_id, table_id, row_id, column_id, status, value, error, run_id, item_id, attempt, updated_at)
+         VALUES (@workspace_id, @table_id, @row_id, @column_id, @status, @value, @error, @run_id, @item_id, @attempt, @updated_at)
+         ON CONFLICT (column_id, row_id) DO UPDATE SET
+           status = excluded.status, value = excluded.value, error = excluded.error, run_id = excluded.run_id,
+           item_id = excluded.item_id, attempt = excluded.attempt, updated_at = excluded.updated_at`,
+      );
+      for (const r of rows) cell.run(r);
+    },
+  };
+}
