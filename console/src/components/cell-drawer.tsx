@@ -7,14 +7,12 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api, must, type Schemas } from '../api/client';
-import { duration, jsonText, time } from './format';
-import { Clip, ErrorBox, StatusChip } from './ui';
+import { shownJson, time } from './format';
+import { AttemptsTable } from './attempts-table';
+import { Clip, ErrorBox, LongText, StatusChip } from './ui';
 
 type Cell = Schemas['Cell'];
 type ItemDetail = Schemas['ItemDetail'];
-
-const MAX_SHOWN = 20_000;
-const cut = (s: string) => (s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}\n… (${s.length - MAX_SHOWN} more characters; export the run for all of it)` : s);
 
 export function CellDrawer(props: { tableId: string; rowId: string; rowLabel: string; column: string; version: number; onClose(): void }) {
   const { tableId, rowId, column, version, onClose } = props;
@@ -103,50 +101,15 @@ export function CellDrawer(props: { tableId: string; rowId: string; rowLabel: st
           {cell.error ? (
             <div className="error-box" role="alert" data-testid="cell-error">
               <strong>{cell.error.code}</strong>
-              {cell.error.retryable ? ' (retryable)' : ' (not retryable)'}: <span className="wrap">{cut(cell.error.message)}</span>
+              {cell.error.retryable ? ' (retryable)' : ' (not retryable)'}: <LongText text={cell.error.message} limit={1000} />
             </div>
           ) : null}
           <h3>Value</h3>
-          <pre data-testid="cell-value">{cell.value === null || cell.value === undefined ? '—' : cut(jsonText(cell.value, true))}</pre>
+          <pre data-testid="cell-value">{cell.value === null || cell.value === undefined ? '—' : shownJson(cell.value)}</pre>
           <h3>Inputs</h3>
-          <pre data-testid="cell-inputs">{cell.inputs === null ? '—' : cut(jsonText(cell.inputs, true))}</pre>
+          <pre data-testid="cell-inputs">{cell.inputs === null ? '—' : shownJson(cell.inputs)}</pre>
           <h3>Attempts</h3>
-          {!detail ? (
-            <p className="muted">Loading…</p>
-          ) : detail.attempts.length === 0 ? (
-            <p className="muted">Not attempted yet.</p>
-          ) : (
-            <div className="table-wrap">
-              <table className="grid" data-testid="cell-attempts">
-                <thead>
-                  <tr>
-                    <th>#</th>
-                    <th>Outcome</th>
-                    <th>Started</th>
-                    <th className="num">Took</th>
-                    <th>Error</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {detail.attempts.map((a, i) => (
-                    <tr key={i}>
-                      <td>{a.attempt}</td>
-                      <td>
-                        <StatusChip status={a.outcome} />
-                      </td>
-                      <td>
-                        <Clip text={time(a.started_at)} />
-                      </td>
-                      <td className="num">{duration(a.duration_ms)}</td>
-                      <td>
-                        <Clip text={a.error_code ? `${a.error_code}${a.error_message ? `: ${a.error_message}` : ''}` : '—'} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          {detail ? <AttemptsTable attempts={detail.attempts} testId="cell-attempts" /> : <p className="muted">Loading…</p>}
         </>
       ) : error ? null : (
         <p className="muted">Loading…</p>

@@ -49,3 +49,12 @@ export function jsonText(v: unknown, pretty = false): string {
     return String(v);
   }
 }
+
+/** Longest text a drawer shows per JSON block, characters; the rest is in the run's export. */
+const MAX_SHOWN = 20_000;
+
+/** A JSON value pretty-printed for a drawer, cut at {@link MAX_SHOWN} characters with a note. */
+export function shownJson(v: unknown): string {
+  const s = jsonText(v, true);
+  return s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}\n… (${s.length - MAX_SHOWN} more characters; export the run for all of it)` : s;
+}

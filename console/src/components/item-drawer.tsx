@@ -1,14 +1,11 @@
 /** One item in a side drawer: status, inputs, outputs, error and attempts. Escape closes it. */
 import { useEffect, useRef, useState } from 'react';
 import { api, must, type Schemas } from '../api/client';
-import { credits, duration, jsonText, time } from './format';
+import { credits, duration, shownJson } from './format';
+import { AttemptsTable } from './attempts-table';
 import { Clip, ErrorBox, LongText, StatusChip } from './ui';
 
 type ItemDetail = Schemas['ItemDetail'];
-
-/** Longest text shown per JSON block; the rest is in the export. */
-const MAX_SHOWN = 20_000;
-const cut = (s: string) => (s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}\n… (${s.length - MAX_SHOWN} more characters; export the run for all of it)` : s);
 
 export function ItemDrawer({ runId, itemId, version, onClose }: { runId: string; itemId: string; version: number; onClose(): void }) {
   const [detail, setDetail] = useState<ItemDetail | null>(null);
@@ -93,44 +90,11 @@ export function ItemDrawer({ runId, itemId, version, onClose }: { runId: string;
             </div>
           ) : null}
           <h3>Inputs</h3>
-          <pre data-testid="item-inputs">{cut(jsonText(item.inputs, true))}</pre>
+          <pre data-testid="item-inputs">{shownJson(item.inputs)}</pre>
           <h3>Outputs</h3>
-          <pre data-testid="item-outputs">{item.outputs === null ? '—' : cut(jsonText(item.outputs, true))}</pre>
+          <pre data-testid="item-outputs">{item.outputs === null ? '—' : shownJson(item.outputs)}</pre>
           <h3>Attempts</h3>
-          {detail.attempts.length === 0 ? (
-            <p className="muted">Not attempted yet.</p>
-          ) : (
-            <div className="table-wrap">
-              <table className="grid">
-                <thead>
-                  <tr>
-                    <th>#</th>
-                    <th>Outcome</th>
-                    <th>Started</th>
-                    <th className="num">Took</th>
-                    <th>Error</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {detail.attempts.map((a, i) => (
-                    <tr key={i}>
-                      <td>{a.attempt}</td>
-                      <td>
-                        <StatusChip status={a.outcome} />
-                      </td>
-                      <td>
-                        <Clip text={time(a.started_at)} />
-                      </td>
-                      <td className="num">{duration(a.duration_ms)}</td>
-                      <td>
-                        <Clip text={a.error_code ? `${a.error_code}${a.error_message ? `: ${a.error_message}` : ''}` : '—'} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <AttemptsTable attempts={detail.attempts} />
         </>
       ) : error ? null : (
         <p className="muted">Loading…</p>
