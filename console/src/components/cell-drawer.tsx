@@ -4,11 +4,12 @@
  * wrote it, attempts, when), plus the item's attempts (`GET /v1/runs/{run}/items/{item}`).
  * Escape or Close closes it and returns focus to the cell that opened it.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api, must, type Schemas } from '../api/client';
 import { shownJson, time } from './format';
 import { AttemptsTable } from './attempts-table';
+import { useDrawerFocus } from './use-drawer-focus';
 import { Clip, ErrorBox, LongText, StatusChip } from './ui';
 
 type Cell = Schemas['Cell'];
@@ -19,8 +20,7 @@ export function CellDrawer(props: { tableId: string; rowId: string; rowLabel: st
   const [cell, setCell] = useState<Cell | null>(null);
   const [detail, setDetail] = useState<ItemDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const heading = useRef<HTMLHeadingElement>(null);
-  const opener = useRef<Element | null>(null);
+  const heading = useDrawerFocus(onClose);
 
   useEffect(() => {
     let stop = false;
@@ -37,17 +37,6 @@ export function CellDrawer(props: { tableId: string; rowId: string; rowLabel: st
       stop = true;
     };
   }, [tableId, rowId, column, version]);
-
-  useEffect(() => {
-    opener.current = document.activeElement;
-    heading.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      if (opener.current instanceof HTMLElement) opener.current.focus();
-    };
-  }, [onClose]);
 
   return (
     <aside className="drawer" role="dialog" aria-modal="false" aria-labelledby="cell-drawer-title" data-testid="cell-drawer">

@@ -1,8 +1,9 @@
 /** One item in a side drawer: status, inputs, outputs, error and attempts. Escape closes it. */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, must, type Schemas } from '../api/client';
 import { credits, duration, shownJson } from './format';
 import { AttemptsTable } from './attempts-table';
+import { useDrawerFocus } from './use-drawer-focus';
 import { Clip, ErrorBox, LongText, StatusChip } from './ui';
 
 type ItemDetail = Schemas['ItemDetail'];
@@ -10,8 +11,7 @@ type ItemDetail = Schemas['ItemDetail'];
 export function ItemDrawer({ runId, itemId, version, onClose }: { runId: string; itemId: string; version: number; onClose(): void }) {
   const [detail, setDetail] = useState<ItemDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const heading = useRef<HTMLHeadingElement>(null);
-  const opener = useRef<Element | null>(null);
+  const heading = useDrawerFocus(onClose);
 
   useEffect(() => {
     let stop = false;
@@ -23,17 +23,6 @@ export function ItemDrawer({ runId, itemId, version, onClose }: { runId: string;
       stop = true;
     };
   }, [runId, itemId, version]);
-
-  useEffect(() => {
-    opener.current = document.activeElement;
-    heading.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      if (opener.current instanceof HTMLElement) opener.current.focus();
-    };
-  }, [onClose]);
 
   const item = detail?.item;
   return (
