@@ -11,6 +11,7 @@
  * Names come from 12 templates ("Summarize invoices · batch 42", …) so a name search has hits
  * (`invoice`: 1 run in 12) and misses.
  */
+import { SEED_FILLER, SEED_SPEC } from '../../test/helpers/seed.js';
 
 /** Milliseconds in a day. */
 export const DAY = 86_400_000;
@@ -41,16 +42,6 @@ const NAMES = [
   'Weekly churn report',
   'Geocode addresses',
 ];
-const FILLER = 'lorem ipsum dolor sit amet '.repeat(6);
-const SPEC = JSON.stringify({
-  producer: 'js',
-  config: {},
-  concurrency: 32,
-  item_timeout_ms: 60000,
-  max_attempts: 3,
-  retry_base_delay_ms: 1000,
-  retry_max_delay_ms: 60000,
-});
 
 /** SQL: `digits` base-32 characters of the integer expression `x` (most significant first). */
 function b32(x: string, digits: number): string {
@@ -109,7 +100,7 @@ export function insertRunsSql(nums: NumbersSql, shape: HistoryShape, from: numbe
       created_at, started_at, finished_at, updated_at)
     SELECT 'run_' || ${b32('r.ts', 10)} || '000000' || ${b32('r.i', 10)}, 'wsp_default', ${kind}, 'col_' || (r.i % 40), 1, ${name}, r.st, ${mode},
       ${trigger}, 'bench', 'standard', r.cnt, ${succeeded}, ${failed}, ${canceled}, (${succeeded}) * 1500,
-      r.cnt || ' items', '["bench"]', ${q(SPEC)}, r.ts, r.ts + 40, r.ts + 40 + r.cnt * 30, r.ts + 40 + r.cnt * 30
+      r.cnt || ' items', '["bench"]', ${q(SEED_SPEC)}, r.ts, r.ts + 40, r.ts + 40 + r.cnt * 30, r.ts + 40 + r.cnt * 30
     FROM ${runsSubquery(nums, shape, from, to)}`;
 }
 
@@ -151,7 +142,7 @@ export function bigRunSql(shape: HistoryShape): { id: string; sql: string } {
   const sql = `INSERT INTO runs (id, workspace_id, kind, target_id, target_version, name, status, mode, trigger_type, trigger_actor, profile,
       items_total, items_succeeded, items_failed, credits_used, result_summary, tags, spec, created_at, started_at, finished_at, updated_at)
     VALUES (${q(id)}, 'wsp_default', 'column', 'col_big', 1, ${q(BIG_RUN_NAME)}, 'partial', 'live', 'api', 'bench', 'large',
-      ${n}, ${n - failed}, ${failed}, ${(n - failed) * 1500}, ${q(`${n - failed} succeeded, ${failed} failed`)}, '["bench"]', ${q(SPEC)},
+      ${n}, ${n - failed}, ${failed}, ${(n - failed) * 1500}, ${q(`${n - failed} succeeded, ${failed} failed`)}, '["bench"]', ${q(SEED_SPEC)},
       ${ts}, ${ts + 40}, ${ts + 40 + n}, ${ts + 40 + n})`;
   return { id, sql };
 }
@@ -163,8 +154,8 @@ export function insertBigItemsSql(nums: NumbersSql, runId: string, shape: Histor
       credits_used, started_at, finished_at, duration_ms)
     SELECT ${q(`itm_${runId.slice(4, 14)}zz`)} || ${b32('k.i', 14)}, 'wsp_default', ${q(runId)}, k.i, 'row_' || k.i,
       CASE WHEN k.i % 97 = 0 THEN 'failed' ELSE 'succeeded' END, 1, 3,
-      '{"n":' || k.i || ',"text":"${FILLER}"}',
-      CASE WHEN k.i % 97 = 0 THEN NULL ELSE '{"value":"${FILLER}' || k.i || '"}' END,
+      '{"n":' || k.i || ',"text":"${SEED_FILLER}"}',
+      CASE WHEN k.i % 97 = 0 THEN NULL ELSE '{"value":"${SEED_FILLER}' || k.i || '"}' END,
       CASE WHEN k.i % 97 = 0 THEN '{"code":"bench_failure","message":"synthetic failure ' || k.i || '","retryable":false}' END,
       'js', CASE WHEN k.i % 97 = 0 THEN 0 ELSE 1500 END, ${ts + 40} + k.i, ${ts + 45} + k.i, 5
     FROM ${nums.range(to, 'k')} WHERE k.i >= ${from}`;

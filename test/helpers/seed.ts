@@ -118,6 +118,20 @@ export async function seedRun(store: Store, o: SeedRun): Promise<RunRecord> {
   return out;
 }
 
+/** Text that pads generated item inputs and outputs to a realistic size (162 characters). */
+export const SEED_FILLER = 'lorem ipsum dolor sit amet '.repeat(6);
+
+/** The stored `spec` (JSON text) of runs written straight into the database by seeders. */
+export const SEED_SPEC = JSON.stringify({
+  producer: 'js',
+  config: {},
+  concurrency: 32,
+  item_timeout_ms: 60000,
+  max_attempts: 3,
+  retry_base_delay_ms: 1000,
+  retry_max_delay_ms: 60000,
+});
+
 /**
  * A migrated SQLite database at `path` holding one `succeeded` run of `n` items, each with
  * ~200-character inputs and outputs, written with raw SQL in one transaction (about 1 s per
@@ -131,16 +145,8 @@ export async function seedLargeRun(path: string, n: number): Promise<string> {
   db.pragma('journal_mode = WAL');
   const runId = ids.next('run');
   const t = Date.UTC(2026, 0, 1);
-  const filler = 'lorem ipsum dolor sit amet '.repeat(6);
-  const spec = JSON.stringify({
-    producer: 'js',
-    config: {},
-    concurrency: 32,
-    item_timeout_ms: 60000,
-    max_attempts: 3,
-    retry_base_delay_ms: 1000,
-    retry_max_delay_ms: 60000,
-  });
+  const filler = SEED_FILLER;
+  const spec = SEED_SPEC;
   db.transaction(() => {
     db.prepare(
       `INSERT INTO runs (id, workspace_id, kind, target_id, target_version, name, status, mode, trigger_type, profile, items_total, items_succeeded,

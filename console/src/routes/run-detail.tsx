@@ -10,6 +10,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, isTerminal, must, type Run, type RunEvent } from '../api/client';
 import { useFollow } from '../api/sse';
+import { useDebounced } from '../components/use-debounced';
 import { EventsTab } from '../components/events-tab';
 import { count, credits, duration, time } from '../components/format';
 import { ItemsTab } from '../components/items-tab';
@@ -92,16 +93,10 @@ export function RunDetailPage() {
     };
   }, [reload]);
 
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const scheduleReload = useCallback(() => {
-    if (timer.current !== undefined) return;
-    timer.current = setTimeout(() => {
-      timer.current = undefined;
-      void reload();
-      setItemsVersion((v) => v + 1);
-    }, LIVE_DEBOUNCE_MS);
-  }, [reload]);
-  useEffect(() => () => clearTimeout(timer.current), []);
+  const scheduleReload = useDebounced(() => {
+    void reload();
+    setItemsVersion((v) => v + 1);
+  }, LIVE_DEBOUNCE_MS);
 
   useFollow(
     `${runId}:${stream?.epoch ?? -1}`,

@@ -9,6 +9,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, errorMessage, isTerminal, must, RUN_KINDS, RUN_MODES, RUN_STATUSES, TRIGGERS, type Run } from '../api/client';
 import { useFollow } from '../api/sse';
+import { useDebounced } from '../components/use-debounced';
 import { ago, credits, duration, time } from '../components/format';
 import { Clip, Confirm, ErrorBox, PageHeader, Progress, StatusChip } from '../components/ui';
 import { apiFilter, hasFilters, readFilters, writeFilters, type RangeKey, type RunFilters } from './run-filters';
@@ -94,20 +95,8 @@ export function RunsPage() {
       () => setLatestSeq(0),
     );
   }, []);
-  // Timers call the newest `load`: one made before a filter change must not read the old filters.
-  const loadRef = useRef(load);
-  useEffect(() => {
-    loadRef.current = load;
-  }, [load]);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const refresh = useCallback(() => {
-    if (timer.current !== undefined) return;
-    timer.current = setTimeout(() => {
-      timer.current = undefined;
-      void loadRef.current(shown.current);
-    }, LIVE_DEBOUNCE_MS);
-  }, []);
-  useEffect(() => () => clearTimeout(timer.current), []);
+  // The debounced call runs the newest `load`: one set before a filter change must not read the old filters.
+  const refresh = useDebounced(() => void load(shown.current), LIVE_DEBOUNCE_MS);
   useFollow(
     'workspace',
     async (after, signal) => (await api.GET('/v1/events', { params: { query: { follow: 'true', after } }, parseAs: 'stream', signal })).data,

@@ -8,10 +8,11 @@
  *   form; and the rows with per-cell status (components/table-grid.tsx), redrawn live from the
  *   workspace event stream.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, must, type Column, type Table } from '../api/client';
 import { useFollow } from '../api/sse';
+import { useDebounced } from '../components/use-debounced';
 import { count, time } from '../components/format';
 import { AddColumnForm } from '../components/table-add-column';
 import { TableGrid } from '../components/table-grid';
@@ -106,15 +107,7 @@ export function TablePage() {
       () => setLatestSeq(0),
     );
   }, []);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const bump = useCallback(() => {
-    if (timer.current !== undefined) return;
-    timer.current = setTimeout(() => {
-      timer.current = undefined;
-      setVersion((v) => v + 1);
-    }, LIVE_DEBOUNCE_MS);
-  }, []);
-  useEffect(() => () => clearTimeout(timer.current), []);
+  const bump = useDebounced(() => setVersion((v) => v + 1), LIVE_DEBOUNCE_MS);
   useFollow(
     'workspace',
     async (after, signal) => (await api.GET('/v1/events', { params: { query: { follow: 'true', after } }, parseAs: 'stream', signal })).data,
