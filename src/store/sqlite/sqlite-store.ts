@@ -48,6 +48,25 @@ function cachingDatabase(raw: Database.Database) {
   };
 }
 
+/**
+ * Switches a connection to WAL. Several processes opening one fresh file at once race for the
+ * switch, and SQLite answers `SQLITE_BUSY` to the losers without calling the busy handler
+ * when it detects a possible deadlock: retry until `busyMs` has passed.
+ * @throws the last SQLite error once `busyMs` is over
+ */
+function setJournalModeWal(raw: Database.Database, busyMs: number): void {
+  const deadline = Date.now() + busyMs;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      raw.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() + pause > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+    }
+  }
+}
+
 export class SqliteStore extends SqlStore {
   readonly dialect = 'sqlite' as const;
   protected readonly ctx: SqlContext;
@@ -76,11 +95,13 @@ export class SqliteStore extends SqlStore {
     let raw: Database.Database;
     try {
       if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-      raw = new Database(opts.path);
-      raw.pragma('journal_mode = WAL');
+      const busyMs = opts.busyTimeoutMs ?? 10_000;
+      // The busy timeout is in force from the open, before the first statement that takes a
+      // lock: the journal-mode change below needs the file to itself for a moment.
+      raw = new Database(opts.path, { timeout: busyMs });
+      setJournalModeWal(raw, busyMs);
       raw.pragma('synchronous = FULL');
       raw.pragma('foreign_keys = ON');
-      raw.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 10_000}`);
     } catch (err) {
       throw new RunyardError('database_unavailable', `cannot open SQLite database ${opts.path}: ${(err as Error).message}`, { field: 'database' });
     }
