@@ -10,6 +10,7 @@ import type { Clock, IdSource, RandomSource } from '../core/ids.js';
 import type { Producer } from '../core/producer.js';
 import type { ClaimedItem, CompleteResult, Completion, StartOnCreate, Store } from '../store/port.js';
 import type { Logger } from './logger.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { NodeRegistry } from './node-registry.js';
 import type { Notifier } from './notifier.js';
 import type { EngineOptions } from './options.js';
@@ -59,6 +60,14 @@ const REPEAT_LOG_MS = 5000;
 export class Executor {
   readonly nodeId: string;
   private readonly inFlight = new Map<string, InFlight>();
+  /**
+   * Leases this node holds, item id → token: from the claim until the attempt's outcome is
+   * written (or the lease is found lost). Heartbeats extend them and the sweep never recovers
+   * them (`Store.recoverExpiredLeases`), also while an outcome waits in the buffer.
+   */
+  private readonly held = new Map<string, string>();
+  /** The heartbeat thread (lease-keeper.ts); undefined: heartbeats run on this thread. */
+  private keeper: LeaseKeeper | undefined;
   private buffer: { completion: Completion; runId: string }[] = [];
   private flushing: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -94,6 +103,7 @@ export class Executor {
     const { options } = this.deps;
     this.running = true;
     await this.registry.heartbeat();
+    this.startKeeper();
     await this.guard('dead-node check', async () => {
       await this.registry.expireDeadLocalNodes();
     });
@@ -155,7 +165,62 @@ export class Executor {
         await sleep(250 * attempt);
       }
     }
+    // Before the node is marked stopped: a heartbeat after it would mark it running again.
+    await this.keeper?.stop();
     await this.deps.store.stopNode(this.nodeId, this.deps.clock.now());
+  }
+
+  /**
+   * Starts the heartbeat thread (lease-keeper.ts) when the database can be opened from it;
+   * otherwise, or when the thread fails, heartbeats stay on this thread.
+   */
+  private startKeeper(): void {
+    const location = this.deps.store.location;
+    if (!location) return;
+    const { clock, options, logger } = this.deps;
+    try {
+      this.keeper = LeaseKeeper.start({
+        location,
+        node: this.registry.record(clock.now()),
+        heartbeatMs: options.heartbeatMs,
+        leaseMs: options.leaseMs,
+        offsetMs: clock.now() - Date.now(),
+        logger,
+        onLost: (leases) => this.leasesLost(leases),
+      });
+    } catch (err) {
+      logger.warn('no heartbeat thread; heartbeats run on the main thread', { error: (err as Error).message });
+    }
+  }
+
+  /** Holds the leases of claimed items (see {@link held}) and has the heartbeat thread extend them. */
+  private hold(claimed: ClaimedItem[]): void {
+    for (const c of claimed) this.held.set(c.item.id, c.lease_token);
+    this.keeper?.track(claimed.map((c) => ({ item_id: c.item.id, lease_token: c.lease_token, timeout_ms: c.run.spec.item_timeout_ms })));
+  }
+
+  /** Lets go of leases whose outcome was written or that were lost (a newer lease of the item is kept). */
+  private unhold(leases: { item_id: string; lease_token: string }[]): void {
+    const mine = leases.filter((l) => this.held.get(l.item_id) === l.lease_token);
+    for (const l of mine) this.held.delete(l.item_id);
+    this.keeper?.untrack(mine);
+  }
+
+  /**
+   * A heartbeat found these leases taken (another node recovered them, or the run was
+   * canceled): their producers are aborted at once, and nothing they return is written.
+   */
+  private leasesLost(leases: { item_id: string; lease_token: string }[]): void {
+    let aborted = 0;
+    for (const l of leases) {
+      const f = this.inFlight.get(l.item_id);
+      if (!f || f.claim.lease_token !== l.lease_token || f.abortReason) continue;
+      f.abortReason = 'lease_lost';
+      f.controller.abort(new Error('lease lost'));
+      aborted += 1;
+    }
+    this.unhold(leases);
+    if (leases.length > 0) this.deps.logger.warn('leases lost; producers aborted', { items: leases.length, aborted });
   }
 
   /**
@@ -252,6 +317,7 @@ export class Executor {
    * lease. The rest start on a later turn of the event loop.
    */
   private execute(claimed: ClaimedItem[]): void {
+    this.hold(claimed);
     const flights = claimed.map((claim) => {
       const flight: InFlight = { claim, controller: new AbortController() };
       this.inFlight.set(claim.item.id, flight);
@@ -273,6 +339,7 @@ export class Executor {
         if (flight.forsaken) return;
         this.inFlight.delete(flight.claim.item.id);
         if (completion) this.enqueue(completion, flight.claim.run.id);
+        else this.unhold([{ item_id: flight.claim.item.id, lease_token: flight.claim.lease_token }]);
       });
     }
   }
@@ -468,6 +535,7 @@ export class Executor {
       } finally {
         if (take > 0) this.claiming = false;
       }
+      this.unhold(completions);
       if (res.lease_lost.length > 0) this.deps.logger.warn('stale completions rejected', { items: res.lease_lost.length });
       const changed = new Set(batch.map((b) => b.runId));
       if (res.claimed) {
@@ -490,22 +558,30 @@ export class Executor {
     this.wake();
   }
 
+  /**
+   * The main thread's heartbeat: the same-host dead-node check, and a ping to the heartbeat
+   * thread. When there is no healthy heartbeat thread, it refreshes the node row and extends
+   * the held leases itself.
+   */
   private async heartbeat(): Promise<void> {
-    await this.registry.heartbeat();
-    await this.registry.expireDeadLocalNodes();
-    const leases = [...this.inFlight.values()].map((f) => ({ item_id: f.claim.item.id, lease_token: f.claim.lease_token }));
-    const lost = await this.deps.store.heartbeatItems(leases, this.deps.clock.now(), this.deps.options.leaseMs);
-    for (const id of lost) {
-      const f = this.inFlight.get(id);
-      if (!f) continue;
-      f.abortReason = 'lease_lost';
-      f.controller.abort(new Error('lease lost'));
+    const { store, clock, options } = this.deps;
+    this.keeper?.ping(clock.now() - Date.now());
+    if (!this.keeper?.healthy) {
+      await this.registry.heartbeat();
+      const leases = [...this.held].map(([item_id, lease_token]) => ({ item_id, lease_token }));
+      const lost = new Set(await store.heartbeatItems(leases, clock.now(), options.leaseMs));
+      this.leasesLost(leases.filter((l) => lost.has(l.item_id)));
     }
-    if (lost.length > 0) this.deps.logger.warn('leases lost; producers aborted', { items: lost.length });
+    await this.registry.expireDeadLocalNodes();
   }
 
+  /**
+   * Recovers expired leases of every node, except the ones this node holds: those are extended
+   * in the same transaction (a late heartbeat must not let the node's own sweep take its work).
+   */
   private async sweep(): Promise<void> {
-    const n = await this.deps.store.recoverExpiredLeases(this.deps.clock.now(), 1000);
+    const { store, clock, options } = this.deps;
+    const n = await store.recoverExpiredLeases(clock.now(), 1000, { node_id: this.nodeId, held: this.held, lease_ms: options.leaseMs });
     if (n > 0) {
       this.deps.logger.info('recovered expired leases', { items: n });
       this.wake();
