@@ -15,6 +15,7 @@ import { NodeRegistry } from './node-registry.js';
 import type { Notifier } from './notifier.js';
 import type { EngineOptions } from './options.js';
 import { redactCompletion, RunEnvironments } from './run-env.js';
+import { StartQueue } from './start-queue.js';
 import type { SecretBox } from './secrets.js';
 
 /** Looks producers up by name. */
@@ -49,8 +50,6 @@ interface InFlight {
 
 /** How long a stop waits for aborted producers to return before releasing their items anyway. */
 const ABORT_SETTLE_MS = 1000;
-/** Longest stretch of starting attempts in one turn of the event loop, ms (see execute). */
-const START_SLICE_MS = 50;
 /** Delay before a failed completion write is tried again (the store backs off on its own). */
 const FLUSH_RETRY_MS = 250;
 /** The same error of the same loop is logged at most this often. */
@@ -86,6 +85,11 @@ export class Executor {
   private unsubscribe: (() => void)[] = [];
   private readonly registry: NodeRegistry;
   private readonly runEnvs: RunEnvironments;
+  /** Claimed attempts waiting for their producer to start (start-queue.ts). */
+  private readonly starts = new StartQueue<InFlight>(
+    (flight) => this.startFlight(flight),
+    () => this.flushFirst(),
+  );
 
   constructor(private readonly deps: ExecutorDeps) {
     this.nodeId = deps.ids.next('nod');
@@ -311,10 +315,9 @@ export class Executor {
   }
 
   /**
-   * Takes claimed items in flight (heartbeated from now on) and starts their attempts, at most
-   * {@link START_SLICE_MS} of starting at a time: starting a producer may block (a process
-   * spawn takes milliseconds), and a batch of them must not hold the heartbeat up past the
-   * lease. The rest start on a later turn of the event loop.
+   * Takes claimed items in flight (held and heartbeated from now on) and queues their attempts
+   * to start a slice at a time (start-queue.ts): a batch of process spawns must not hold up
+   * completion writes, claims and sweeps for seconds.
    */
   private execute(claimed: ClaimedItem[]): void {
     this.hold(claimed);
@@ -323,44 +326,44 @@ export class Executor {
       this.inFlight.set(claim.item.id, flight);
       return flight;
     });
-    this.startFlights(flights, 0);
+    this.starts.push(flights);
   }
 
-  private startFlights(flights: InFlight[], from: number): void {
-    const until = Date.now() + START_SLICE_MS;
-    for (let i = from; i < flights.length; i++) {
-      if (i > from && Date.now() > until) {
-        setImmediate(() => this.startFlights(flights, i));
-        return;
-      }
-      const flight = flights[i]!;
-      if (flight.forsaken) continue;
-      void this.attempt(flight).then((completion) => {
-        if (flight.forsaken) return;
-        this.inFlight.delete(flight.claim.item.id);
-        if (completion) this.enqueue(completion, flight.claim.run.id);
-        else this.unhold([{ item_id: flight.claim.item.id, lease_token: flight.claim.lease_token }]);
-      });
-    }
+  /** Starts one attempt; resolves once its producer has started (or the attempt ended). */
+  private startFlight(flight: InFlight): Promise<void> {
+    if (flight.forsaken) return Promise.resolve();
+    let started!: () => void;
+    const start = new Promise<void>((r) => (started = r));
+    const done = this.attempt(flight, started).then((completion) => {
+      if (flight.forsaken) return;
+      this.inFlight.delete(flight.claim.item.id);
+      if (completion) this.enqueue(completion, flight.claim.run.id);
+      else this.unhold([{ item_id: flight.claim.item.id, lease_token: flight.claim.lease_token }]);
+    });
+    return Promise.race([start, done]);
   }
 
   /**
    * Runs one attempt with the run's env (overrides and opened secrets) and returns its
    * completion with every secret redacted from what the producer handed back.
    */
-  private async attempt(flight: InFlight): Promise<Completion | undefined> {
+  private async attempt(flight: InFlight, started: () => void): Promise<Completion | undefined> {
     let runEnv;
     try {
       runEnv = await this.runEnvs.get(flight.claim.run);
     } catch (err) {
       return this.failure(flight, toItemError(err), this.deps.clock.now());
     }
-    const completion = await this.runProducer(flight, runEnv.env);
+    const completion = await this.runProducer(flight, runEnv.env, started);
     return completion && redactCompletion(completion, runEnv.redactor);
   }
 
-  /** Runs one attempt and turns its outcome into a completion (or none when the lease was lost). */
-  private async runProducer(flight: InFlight, env: Record<string, string>): Promise<Completion | undefined> {
+  /**
+   * Runs one attempt and turns its outcome into a completion (or none when the lease was lost).
+   * `started` is called once the producer's `execute` has returned (its synchronous start, such
+   * as a process spawn, is done).
+   */
+  private async runProducer(flight: InFlight, env: Record<string, string>, started: () => void): Promise<Completion | undefined> {
     const { item, run, lease_token } = flight.claim;
     const { clock } = this.deps;
     const startedAt = clock.now();
@@ -373,7 +376,7 @@ export class Executor {
       // Aborted before it started (cancel, shutdown, lease lost while waiting its turn).
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
       if (run.mode === 'dry_run') return this.dryRun(flight, producer, startedAt);
-      const result = await producer.execute({
+      const running = producer.execute({
         inputs: item.inputs ?? {},
         idempotencyKey: item.id,
         signal: flight.controller.signal,
@@ -383,6 +386,8 @@ export class Executor {
         env,
         timeoutMs: run.spec.item_timeout_ms,
       });
+      started();
+      const result = await running;
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
       return {
         kind: 'succeeded',
@@ -474,6 +479,15 @@ export class Executor {
       return { kind: 'retrying', item_id: item.id, lease_token, error: stored, next_attempt_at: decision.nextAttemptAt, duration_ms };
     }
     return { kind: 'failed', item_id: item.id, lease_token, error: stored, duration_ms };
+  }
+
+  /**
+   * Between two slices of producer starts: completions that are waiting are written now (not a
+   * turn of the event loop later, after another slice), and the start queue waits for the write.
+   */
+  private flushFirst(): Promise<void> | undefined {
+    if (this.buffer.length > 0 && !this.flushing) void this.guard('flush', () => this.flush());
+    return this.flushing?.catch(() => {});
   }
 
   private enqueue(completion: Completion, runId: string): void {
