@@ -108,6 +108,11 @@ export interface ItemRecord {
   status: ItemStatus;
   attempt_count: number;
   max_attempts: number;
+  /**
+   * Times the item's lease was lost while its node was alive (a stall, not a crash): such an
+   * attempt is given back instead of counted, up to a limit of its own (core/lease-recovery.ts).
+   */
+  lease_lost_count: number;
   next_attempt_at: number | null;
   inputs: Record<string, unknown> | null;
   outputs: Record<string, unknown> | null;

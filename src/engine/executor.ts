@@ -10,10 +10,12 @@ import type { Clock, IdSource, RandomSource } from '../core/ids.js';
 import type { Producer } from '../core/producer.js';
 import type { ClaimedItem, CompleteResult, Completion, StartOnCreate, Store } from '../store/port.js';
 import type { Logger } from './logger.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { NodeRegistry } from './node-registry.js';
 import type { Notifier } from './notifier.js';
 import type { EngineOptions } from './options.js';
 import { redactCompletion, RunEnvironments } from './run-env.js';
+import { StartQueue } from './start-queue.js';
 import type { SecretBox } from './secrets.js';
 
 /** Looks producers up by name. */
@@ -48,8 +50,6 @@ interface InFlight {
 
 /** How long a stop waits for aborted producers to return before releasing their items anyway. */
 const ABORT_SETTLE_MS = 1000;
-/** Longest stretch of starting attempts in one turn of the event loop, ms (see execute). */
-const START_SLICE_MS = 50;
 /** Delay before a failed completion write is tried again (the store backs off on its own). */
 const FLUSH_RETRY_MS = 250;
 /** The same error of the same loop is logged at most this often. */
@@ -59,6 +59,14 @@ const REPEAT_LOG_MS = 5000;
 export class Executor {
   readonly nodeId: string;
   private readonly inFlight = new Map<string, InFlight>();
+  /**
+   * Leases this node holds, item id → token: from the claim until the attempt's outcome is
+   * written (or the lease is found lost). Heartbeats extend them and the sweep never recovers
+   * them (`Store.recoverExpiredLeases`), also while an outcome waits in the buffer.
+   */
+  private readonly held = new Map<string, string>();
+  /** The heartbeat thread (lease-keeper.ts); undefined: heartbeats run on this thread. */
+  private keeper: LeaseKeeper | undefined;
   private buffer: { completion: Completion; runId: string }[] = [];
   private flushing: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -77,6 +85,11 @@ export class Executor {
   private unsubscribe: (() => void)[] = [];
   private readonly registry: NodeRegistry;
   private readonly runEnvs: RunEnvironments;
+  /** Claimed attempts waiting for their producer to start (start-queue.ts). */
+  private readonly starts = new StartQueue<InFlight>(
+    (flight) => this.startFlight(flight),
+    () => this.flushFirst(),
+  );
 
   constructor(private readonly deps: ExecutorDeps) {
     this.nodeId = deps.ids.next('nod');
@@ -94,6 +107,7 @@ export class Executor {
     const { options } = this.deps;
     this.running = true;
     await this.registry.heartbeat();
+    this.startKeeper();
     await this.guard('dead-node check', async () => {
       await this.registry.expireDeadLocalNodes();
     });
@@ -155,7 +169,62 @@ export class Executor {
         await sleep(250 * attempt);
       }
     }
+    // Before the node is marked stopped: a heartbeat after it would mark it running again.
+    await this.keeper?.stop();
     await this.deps.store.stopNode(this.nodeId, this.deps.clock.now());
+  }
+
+  /**
+   * Starts the heartbeat thread (lease-keeper.ts) when the database can be opened from it;
+   * otherwise, or when the thread fails, heartbeats stay on this thread.
+   */
+  private startKeeper(): void {
+    const location = this.deps.store.location;
+    if (!location) return;
+    const { clock, options, logger } = this.deps;
+    try {
+      this.keeper = LeaseKeeper.start({
+        location,
+        node: this.registry.record(clock.now()),
+        heartbeatMs: options.heartbeatMs,
+        leaseMs: options.leaseMs,
+        offsetMs: clock.now() - Date.now(),
+        logger,
+        onLost: (leases) => this.leasesLost(leases),
+      });
+    } catch (err) {
+      logger.warn('no heartbeat thread; heartbeats run on the main thread', { error: (err as Error).message });
+    }
+  }
+
+  /** Holds the leases of claimed items (see {@link held}) and has the heartbeat thread extend them. */
+  private hold(claimed: ClaimedItem[]): void {
+    for (const c of claimed) this.held.set(c.item.id, c.lease_token);
+    this.keeper?.track(claimed.map((c) => ({ item_id: c.item.id, lease_token: c.lease_token, timeout_ms: c.run.spec.item_timeout_ms })));
+  }
+
+  /** Lets go of leases whose outcome was written or that were lost (a newer lease of the item is kept). */
+  private unhold(leases: { item_id: string; lease_token: string }[]): void {
+    const mine = leases.filter((l) => this.held.get(l.item_id) === l.lease_token);
+    for (const l of mine) this.held.delete(l.item_id);
+    this.keeper?.untrack(mine);
+  }
+
+  /**
+   * A heartbeat found these leases taken (another node recovered them, or the run was
+   * canceled): their producers are aborted at once, and nothing they return is written.
+   */
+  private leasesLost(leases: { item_id: string; lease_token: string }[]): void {
+    let aborted = 0;
+    for (const l of leases) {
+      const f = this.inFlight.get(l.item_id);
+      if (!f || f.claim.lease_token !== l.lease_token || f.abortReason) continue;
+      f.abortReason = 'lease_lost';
+      f.controller.abort(new Error('lease lost'));
+      aborted += 1;
+    }
+    this.unhold(leases);
+    if (leases.length > 0) this.deps.logger.warn('leases lost; producers aborted', { items: leases.length, aborted });
   }
 
   /**
@@ -246,54 +315,55 @@ export class Executor {
   }
 
   /**
-   * Takes claimed items in flight (heartbeated from now on) and starts their attempts, at most
-   * {@link START_SLICE_MS} of starting at a time: starting a producer may block (a process
-   * spawn takes milliseconds), and a batch of them must not hold the heartbeat up past the
-   * lease. The rest start on a later turn of the event loop.
+   * Takes claimed items in flight (held and heartbeated from now on) and queues their attempts
+   * to start a slice at a time (start-queue.ts): a batch of process spawns must not hold up
+   * completion writes, claims and sweeps for seconds.
    */
   private execute(claimed: ClaimedItem[]): void {
+    this.hold(claimed);
     const flights = claimed.map((claim) => {
       const flight: InFlight = { claim, controller: new AbortController() };
       this.inFlight.set(claim.item.id, flight);
       return flight;
     });
-    this.startFlights(flights, 0);
+    this.starts.push(flights);
   }
 
-  private startFlights(flights: InFlight[], from: number): void {
-    const until = Date.now() + START_SLICE_MS;
-    for (let i = from; i < flights.length; i++) {
-      if (i > from && Date.now() > until) {
-        setImmediate(() => this.startFlights(flights, i));
-        return;
-      }
-      const flight = flights[i]!;
-      if (flight.forsaken) continue;
-      void this.attempt(flight).then((completion) => {
-        if (flight.forsaken) return;
-        this.inFlight.delete(flight.claim.item.id);
-        if (completion) this.enqueue(completion, flight.claim.run.id);
-      });
-    }
+  /** Starts one attempt; resolves once its producer has started (or the attempt ended). */
+  private startFlight(flight: InFlight): Promise<void> {
+    if (flight.forsaken) return Promise.resolve();
+    let started!: () => void;
+    const start = new Promise<void>((r) => (started = r));
+    const done = this.attempt(flight, started).then((completion) => {
+      if (flight.forsaken) return;
+      this.inFlight.delete(flight.claim.item.id);
+      if (completion) this.enqueue(completion, flight.claim.run.id);
+      else this.unhold([{ item_id: flight.claim.item.id, lease_token: flight.claim.lease_token }]);
+    });
+    return Promise.race([start, done]);
   }
 
   /**
    * Runs one attempt with the run's env (overrides and opened secrets) and returns its
    * completion with every secret redacted from what the producer handed back.
    */
-  private async attempt(flight: InFlight): Promise<Completion | undefined> {
+  private async attempt(flight: InFlight, started: () => void): Promise<Completion | undefined> {
     let runEnv;
     try {
       runEnv = await this.runEnvs.get(flight.claim.run);
     } catch (err) {
       return this.failure(flight, toItemError(err), this.deps.clock.now());
     }
-    const completion = await this.runProducer(flight, runEnv.env);
+    const completion = await this.runProducer(flight, runEnv.env, started);
     return completion && redactCompletion(completion, runEnv.redactor);
   }
 
-  /** Runs one attempt and turns its outcome into a completion (or none when the lease was lost). */
-  private async runProducer(flight: InFlight, env: Record<string, string>): Promise<Completion | undefined> {
+  /**
+   * Runs one attempt and turns its outcome into a completion (or none when the lease was lost).
+   * `started` is called once the producer's `execute` has returned (its synchronous start, such
+   * as a process spawn, is done).
+   */
+  private async runProducer(flight: InFlight, env: Record<string, string>, started: () => void): Promise<Completion | undefined> {
     const { item, run, lease_token } = flight.claim;
     const { clock } = this.deps;
     const startedAt = clock.now();
@@ -306,7 +376,7 @@ export class Executor {
       // Aborted before it started (cancel, shutdown, lease lost while waiting its turn).
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
       if (run.mode === 'dry_run') return this.dryRun(flight, producer, startedAt);
-      const result = await producer.execute({
+      const running = producer.execute({
         inputs: item.inputs ?? {},
         idempotencyKey: item.id,
         signal: flight.controller.signal,
@@ -316,6 +386,8 @@ export class Executor {
         env,
         timeoutMs: run.spec.item_timeout_ms,
       });
+      started();
+      const result = await running;
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
       return {
         kind: 'succeeded',
@@ -409,6 +481,15 @@ export class Executor {
     return { kind: 'failed', item_id: item.id, lease_token, error: stored, duration_ms };
   }
 
+  /**
+   * Between two slices of producer starts: completions that are waiting are written now (not a
+   * turn of the event loop later, after another slice), and the start queue waits for the write.
+   */
+  private flushFirst(): Promise<void> | undefined {
+    if (this.buffer.length > 0 && !this.flushing) void this.guard('flush', () => this.flush());
+    return this.flushing?.catch(() => {});
+  }
+
   private enqueue(completion: Completion, runId: string): void {
     this.buffer.push({ completion, runId });
     if (!this.flushing && this.buffer.length >= this.deps.options.flushBatch) void this.guard('flush', () => this.flush());
@@ -468,6 +549,7 @@ export class Executor {
       } finally {
         if (take > 0) this.claiming = false;
       }
+      this.unhold(completions);
       if (res.lease_lost.length > 0) this.deps.logger.warn('stale completions rejected', { items: res.lease_lost.length });
       const changed = new Set(batch.map((b) => b.runId));
       if (res.claimed) {
@@ -490,22 +572,30 @@ export class Executor {
     this.wake();
   }
 
+  /**
+   * The main thread's heartbeat: the same-host dead-node check, and a ping to the heartbeat
+   * thread. When there is no healthy heartbeat thread, it refreshes the node row and extends
+   * the held leases itself.
+   */
   private async heartbeat(): Promise<void> {
-    await this.registry.heartbeat();
-    await this.registry.expireDeadLocalNodes();
-    const leases = [...this.inFlight.values()].map((f) => ({ item_id: f.claim.item.id, lease_token: f.claim.lease_token }));
-    const lost = await this.deps.store.heartbeatItems(leases, this.deps.clock.now(), this.deps.options.leaseMs);
-    for (const id of lost) {
-      const f = this.inFlight.get(id);
-      if (!f) continue;
-      f.abortReason = 'lease_lost';
-      f.controller.abort(new Error('lease lost'));
+    const { store, clock, options } = this.deps;
+    this.keeper?.ping(clock.now() - Date.now());
+    if (!this.keeper?.healthy) {
+      await this.registry.heartbeat();
+      const leases = [...this.held].map(([item_id, lease_token]) => ({ item_id, lease_token }));
+      const lost = new Set(await store.heartbeatItems(leases, clock.now(), options.leaseMs));
+      this.leasesLost(leases.filter((l) => lost.has(l.item_id)));
     }
-    if (lost.length > 0) this.deps.logger.warn('leases lost; producers aborted', { items: lost.length });
+    await this.registry.expireDeadLocalNodes();
   }
 
+  /**
+   * Recovers expired leases of every node, except the ones this node holds: those are extended
+   * in the same transaction (a late heartbeat must not let the node's own sweep take its work).
+   */
   private async sweep(): Promise<void> {
-    const n = await this.deps.store.recoverExpiredLeases(this.deps.clock.now(), 1000);
+    const { store, clock, options } = this.deps;
+    const n = await store.recoverExpiredLeases(clock.now(), 1000, { node_id: this.nodeId, held: this.held, lease_ms: options.leaseMs });
     if (n > 0) {
       this.deps.logger.info('recovered expired leases', { items: n });
       this.wake();

@@ -1,4 +1,5 @@
 /** Storage records → API shapes: ISO-8601 times, credits in both units, derived fields. */
+import { DEFAULT_MAX_LEASE_LOSSES } from '../core/lease-recovery.js';
 import type { WaitingReason } from '../core/waiting.js';
 import type { Engine } from '../engine/engine.js';
 import type { CellRecord, ColumnRecord, EventRecord, ItemRecord, RowRecord, RunRecord, TableRecord } from '../core/model.js';
@@ -81,6 +82,8 @@ export function presentItem(i: ItemRecord) {
     status: i.status,
     attempt_count: i.attempt_count,
     max_attempts: i.max_attempts,
+    lease_lost_count: i.lease_lost_count,
+    max_lease_losses: DEFAULT_MAX_LEASE_LOSSES,
     next_attempt_at: i.status === 'retrying' && i.next_attempt_at !== null ? iso(i.next_attempt_at) : null,
     inputs: i.inputs,
     outputs: i.outputs,
@@ -132,6 +135,7 @@ export function presentCell(c: CellRecord, column: ColumnRecord, item: ItemRecor
     inputs: item?.inputs ?? null,
     error: c.error,
     attempts: item?.attempt_count ?? c.attempt,
+    lease_losses: item?.lease_lost_count ?? 0,
     run_id: c.run_id,
     item_id: c.item_id,
     updated_at: iso(c.updated_at),

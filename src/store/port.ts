@@ -15,6 +15,12 @@ import type { ItemStatus, RunStatus } from '../core/status.js';
 import type { OperationAction, OperationStatus } from '../core/operation.js';
 import type { CellRecord, ColumnRecord, EventRecord, ItemRecord, RowRecord, RunKind, RunMode, RunRecord, TableRecord, TriggerType } from '../core/model.js';
 
+/**
+ * Where a store's database is: enough for another thread of this process to open a connection
+ * of its own (`openStoreAt` in store/open-location.ts).
+ */
+export type StoreLocation = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
+
 /** A page of results and the cursor of the next page (`null` at the end). */
 export interface Page<T> {
   data: T[];
@@ -101,6 +107,19 @@ export type Completion =
   /** Give the item back untouched (graceful shutdown); the attempt is not counted as failed. */
   | { kind: 'released'; item_id: string; lease_token: string };
 
+/** The sweeping node, for {@link Store.recoverExpiredLeases}. */
+export interface LeaseSweep {
+  /** The sweeping node's id. */
+  node_id: string;
+  /** The leases it holds and is still executing (or has yet to record): item id → lease token. */
+  held: ReadonlyMap<string, string>;
+  /**
+   * Its lease length, ms: how far its own expired leases are extended, and the liveness window
+   * (an owner whose node row was refreshed within it, and not stopped, is alive).
+   */
+  lease_ms: number;
+}
+
 /** Result of {@link Store.completeItems}. */
 export interface CompleteResult {
   /** Item ids whose completion was written. */
@@ -121,6 +140,12 @@ export interface NodeRecord {
   started_at: number;
   heartbeat_at: number;
   stopped_at: number | null;
+  /**
+   * The PID namespace of the node's process (`readlink /proc/self/ns/pid`, e.g.
+   * `pid:[4026531836]`), or null where it cannot be read: two processes on one host can only
+   * see each other's pids when both are in the same namespace.
+   */
+  pid_namespace: string | null;
 }
 
 /** One ledger entry. `amount` in µ (negative only for an `adjust`). */
@@ -203,6 +228,12 @@ export interface OperationPatch {
 export interface Store {
   /** `sqlite` or `postgres`. */
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * Where the database is, for a second connection from another thread of this process (the
+   * executor's heartbeat thread, engine/lease-keeper.ts). Absent when it cannot be opened
+   * twice (SQLite `:memory:`).
+   */
+  readonly location?: StoreLocation | undefined;
 
   /** Applies pending migrations (race-safe). @throws RunyardError when the database is on a newer schema. */
   migrate(): Promise<void>;
@@ -313,10 +344,17 @@ export interface Store {
   ): Promise<CompleteResult & { claimed: ClaimedItem[] }>;
   /**
    * Returns items whose lease expired before `now` to `pending` (ahead of the backlog) with an
-   * `item.lease_expired` event; an item whose attempts are used up becomes `failed`
-   * (`worker_crashed`). @returns how many items were recovered.
+   * `item.lease_expired` event (`data.attempt_spent`, `data.lease_lost_count`). What a recovery
+   * costs the item depends on its lease's owner (core/lease-recovery.ts): a dead owner (no
+   * node row, stopped, or not heartbeated within `sweep.lease_ms`) spends the attempt, and an
+   * item with no attempt left becomes `failed` (`worker_crashed`); a live owner gives the
+   * attempt back (`attempt_count - 1`) and adds one to `lease_lost_count`, and an item past
+   * `DEFAULT_MAX_LEASE_LOSSES` becomes `failed` (`lease_lost_limit`).
+   * With `sweep`, the sweeping node's leases listed in `sweep.held` (same token) are extended
+   * to `now + sweep.lease_ms` instead: a node never recovers the work it is executing.
+   * @returns how many items were recovered (extended ones not included).
    */
-  recoverExpiredLeases(now: number, limit: number): Promise<number>;
+  recoverExpiredLeases(now: number, limit: number, sweep?: LeaseSweep): Promise<number>;
 
   // ---- control ------------------------------------------------------------------------------
   /** Pauses a queued or running run (a paused run is returned as it is). @throws IllegalTransitionError */
@@ -329,7 +367,7 @@ export interface Store {
    */
   cancelRun(ws: string, runId: string, now: number): Promise<{ run: RunRecord; changed: boolean; aborted: string[] }>;
   /**
-   * Failed items back to pending with a fresh attempt budget; reopens partial/failed runs.
+   * Failed items back to pending with a fresh attempt budget (and `lease_lost_count` back to 0); reopens partial/failed runs.
    * @throws RunyardError `nothing_to_retry`; IllegalTransitionError
    */
   retryFailedItems(ws: string, runId: string, now: number): Promise<{ run: RunRecord; retried: number }>;

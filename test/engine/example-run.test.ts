@@ -1,9 +1,12 @@
 /**
  * The README's example end to end through the engine, offline: the countries dataset, the js
- * column (size class) over every row, and the shell column (dial prefixes) over every row.
+ * column (size class) over every row, and the shell column (dial prefixes) over every row. Also
+ * with three CPU-bound processes beside it on this machine's cores (issue 12: under that load the
+ * node's heartbeats and sweeps run late, and it used to fail its own items as `worker_crashed`).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { testEngine, waitForRun } from '../helpers/fixtures.js';
 
@@ -11,7 +14,7 @@ function definition(file: string) {
   return JSON.parse(readFileSync(file, 'utf8')) as { name: string; producer: string; config: Record<string, unknown> };
 }
 
-test('countries example: js and shell columns over all 250 rows', { timeout: 120_000 }, async () => {
+async function countriesExample(): Promise<void> {
   const engine = await testEngine({ baseDir: process.cwd() });
   const ws = engine.workspaceId;
   const table = await engine.tables.importTable(ws, 'countries', 'csv', readFileSync('examples/countries.csv', 'utf8'));
@@ -21,8 +24,8 @@ test('countries example: js and shell columns over all 250 rows', { timeout: 120
   const js = await engine.runs.startColumnRun(ws, table.id, 'size_class');
   const shell = await engine.runs.startColumnRun(ws, table.id, 'dial_prefixes');
   await engine.startExecutor();
-  const a = await waitForRun(engine, js.run.id, 60_000);
-  const b = await waitForRun(engine, shell.run.id, 100_000);
+  const a = await waitForRun(engine, js.run.id, 200_000);
+  const b = await waitForRun(engine, shell.run.id, 250_000);
   await engine.stopExecutor();
 
   assert.equal(a.status, 'partial');
@@ -45,4 +48,15 @@ test('countries example: js and shell columns over all 250 rows', { timeout: 120
   assert.equal(await cell('ABW', 'dial_prefixes'), '+297');
   assert.equal(await cell('DOM', 'dial_prefixes'), '+1809, +1829, +1849');
   await engine.store.close();
+}
+
+test('countries example: js and shell columns over all 250 rows', { timeout: 120_000 }, countriesExample);
+
+test('countries example beside three busy-looping processes: no item fails worker_crashed', { timeout: 300_000 }, async () => {
+  const hogs = Array.from({ length: 3 }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  try {
+    await countriesExample();
+  } finally {
+    for (const h of hogs) h.kill('SIGKILL');
+  }
 });

@@ -13,7 +13,8 @@ import { countField, type CountField } from '../../src/core/counts.js';
 import { RunyardError, type ItemError } from '../../src/core/errors.js';
 import type { ColumnRecord, ItemRecord, RunKind, RunMode, RunRecord, RunSpec, TableRecord, TriggerType } from '../../src/core/model.js';
 import type { RunStatus } from '../../src/core/status.js';
-import type { ClaimedItem, Completion, NewRun, NewTable, OperationRecord, RunFilter, Store } from '../../src/store/port.js';
+import type { ClaimedItem, Completion, NewRun, NewTable, NodeRecord, OperationRecord, RunFilter, Store } from '../../src/store/port.js';
+import { DEFAULT_MAX_LEASE_LOSSES } from '../../src/core/lease-recovery.js';
 
 // ---- inputs -----------------------------------------------------------------------------------
 
@@ -22,6 +23,21 @@ export const OTHER_WS = 'wsp_other';
 export const T0 = 1_700_000_000_000;
 export const LEASE_MS = 30_000;
 const NODE = 'nod_test';
+
+/** A node row heartbeated at `heartbeatAt`. */
+function nodeRow(id: string, heartbeatAt: number): NodeRecord {
+  return {
+    id,
+    hostname: 'test-host',
+    pid: 1,
+    pid_namespace: null,
+    roles: ['executor'],
+    capacity: 8,
+    started_at: T0,
+    heartbeat_at: heartbeatAt,
+    stopped_at: null,
+  };
+}
 
 /** Sortable, unique ids: a per-process tag keeps reruns against a long-lived database apart. */
 const TAG = Date.now().toString(36);
@@ -977,6 +993,71 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.equal(types.at(-1), 'run.partial');
         assert.deepEqual((await store.completeItems([succeeded(b)], T0 + LEASE_MS + 2)).lease_lost, [b.item.id]);
         assert.equal(await store.recoverExpiredLeases(T0 + 10 * LEASE_MS, 100), 0);
+      });
+
+      test('a lease lost by a live node gives its attempt back and counts a loss; past the limit the item fails lease_lost_limit', async () => {
+        const { table, column, rows, run } = await startedColumnRun(1, { max_attempts: 1 });
+        const sweeper = { node_id: 'nod_sweeper', held: new Map<string, string>(), lease_ms: LEASE_MS };
+        let t = T0;
+        for (let loss = 1; loss <= DEFAULT_MAX_LEASE_LOSSES + 1; loss++) {
+          const [c] = await claim(t, 1);
+          assert.ok(c, `claimed again after ${loss - 1} losses`);
+          assert.equal(c.item.attempt_count, 1, 'the same attempt runs again');
+          // The owner is alive: its row was refreshed after the lease ran out.
+          await store.upsertNode(nodeRow(NODE, t + LEASE_MS));
+          assert.equal(await store.recoverExpiredLeases(t + LEASE_MS + 1, 100, sweeper), 1);
+          const item = await store.getItem(WS, c.item.id);
+          assert.equal(item?.attempt_count, 0, 'the attempt was given back');
+          assert.equal(item?.lease_lost_count, loss);
+          if (loss <= DEFAULT_MAX_LEASE_LOSSES) assert.equal(item?.status, 'pending');
+          else {
+            assert.equal(item?.status, 'failed');
+            assert.equal(item?.error?.code, 'lease_lost_limit');
+            assert.equal((await store.getCell(WS, table.id, rows[0]?.id ?? '', column.id))?.error?.code, 'lease_lost_limit');
+          }
+          await assertCounts(store, WS, run.id);
+          t += 2 * LEASE_MS;
+        }
+        const expired = (await store.listEvents(WS, run.id, 0, 200)).filter((e) => e.type === 'item.lease_expired');
+        assert.equal(expired.length, DEFAULT_MAX_LEASE_LOSSES + 1);
+        assert.ok(expired.every((e) => e.data.attempt_spent === false));
+        assert.equal((await assertCounts(store, WS, run.id)).status, 'failed');
+        await store.retryFailedItems(WS, run.id, t);
+        assert.equal((await store.getItem(WS, expired[0]!.item_id!))?.lease_lost_count, 0, 'retrying failed items starts a fresh budget of losses');
+      });
+
+      test('a lease whose owner stopped, or last heartbeated a lease length ago, is a crash: the attempt is spent', async () => {
+        const { run } = await startedRun({ items: 2, spec: { max_attempts: 1 } });
+        const [a] = await store.claimItems(NODE, T0, LEASE_MS, 1);
+        const [b] = await store.claimItems('nod_stopped', T0, LEASE_MS, 1);
+        assert.ok(a && b);
+        await store.upsertNode(nodeRow(NODE, T0));
+        await store.upsertNode({ ...nodeRow('nod_stopped', T0 + 2 * LEASE_MS), stopped_at: T0 + LEASE_MS });
+        assert.equal(await store.recoverExpiredLeases(T0 + LEASE_MS + 1, 100, { node_id: 'nod_sweeper', held: new Map(), lease_ms: LEASE_MS }), 2);
+        for (const c of [a, b]) {
+          const item = await store.getItem(WS, c.item.id);
+          assert.equal(item?.error?.code, 'worker_crashed');
+          assert.equal(item?.attempt_count, 1);
+          assert.equal(item?.lease_lost_count, 0);
+        }
+        await assertCounts(store, WS, run.id);
+      });
+
+      test("a sweep extends the sweeping node's own held leases instead of recovering them", async () => {
+        const { run } = await startedRun({ items: 2 });
+        const [a, b] = await store.claimItems(NODE, T0, LEASE_MS, 2);
+        assert.ok(a && b);
+        const now = T0 + LEASE_MS + 1;
+        // a is held (executing); b is not (its lease is a leftover): b is recovered, a kept.
+        const held = new Map([[a.item.id, a.lease_token]]);
+        assert.equal(await store.recoverExpiredLeases(now, 100, { node_id: NODE, held, lease_ms: LEASE_MS }), 1);
+        assert.equal((await store.getItem(WS, a.item.id))?.status, 'running');
+        assert.equal((await store.getItem(WS, b.item.id))?.status, 'pending');
+        assert.equal(await store.recoverExpiredLeases(now + LEASE_MS - 1, 100), 0, 'extended to now + lease');
+        // Another node's sweep with the same held map takes it: only the owner's own sweep spares it.
+        assert.equal(await store.recoverExpiredLeases(now + LEASE_MS + 1, 100, { node_id: 'nod_sweeper', held, lease_ms: LEASE_MS }), 1);
+        assert.deepEqual((await store.completeItems([succeeded(a)], now + LEASE_MS + 2)).lease_lost, [a.item.id]);
+        await assertCounts(store, WS, run.id);
       });
 
       test("expireNodeLeases hands a dead node's items to the next sweep, and only that node's", async () => {

@@ -2505,6 +2505,8 @@ export interface components {
             } | null;
             error: components["schemas"]["ItemError"];
             attempts: number;
+            /** @description The item's leases lost while its node was alive (not counted as attempts) */
+            lease_losses: number;
             run_id: string;
             item_id: string;
             /** @example 2026-11-21T07:00:00.000Z */
@@ -2570,8 +2572,13 @@ export interface components {
             key: string;
             /** @enum {string} */
             status: "pending" | "running" | "retrying" | "waiting_for_input" | "succeeded" | "failed" | "skipped" | "canceled";
+            /** @description Attempts counted so far (a lease lost by a live node is not counted) */
             attempt_count: number;
             max_attempts: number;
+            /** @description Times the lease was lost while its node was alive (a stall, not a crash): the attempt was given back */
+            lease_lost_count: number;
+            /** @description Lease losses the item survives; the next one fails it lease_lost_limit */
+            max_lease_losses: number;
             /** @example 2026-11-21T07:00:00.000Z */
             next_attempt_at: string | null;
             inputs: {
@@ -2634,10 +2641,10 @@ export interface components {
             finished_at: string | null;
             duration_ms: number | null;
             /**
-             * @description retrying: failed and scheduled again; released: given back at shutdown; lease_expired: its node stopped heartbeating
+             * @description retrying: failed and scheduled again; released: given back at shutdown; lease_expired: its node stopped heartbeating (the attempt counts); lease_lost: its node was alive but lost the lease (a stall): the attempt does not count, and the same attempt number runs again
              * @enum {string}
              */
-            outcome: "running" | "succeeded" | "failed" | "retrying" | "released" | "lease_expired";
+            outcome: "running" | "succeeded" | "failed" | "retrying" | "released" | "lease_expired" | "lease_lost";
             error_code: string | null;
             error_message: string | null;
             /**

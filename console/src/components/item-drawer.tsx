@@ -55,6 +55,7 @@ export function ItemDrawer({ runId, itemId, version, onClose }: { runId: string;
               <dt>Attempts</dt>
               <dd>
                 {item.attempt_count} of {item.max_attempts}
+                {item.lease_lost_count > 0 ? ` (and ${item.lease_lost_count} of ${item.max_lease_losses} leases lost by a live node, not counted)` : ''}
               </dd>
             </div>
             <div>

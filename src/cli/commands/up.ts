@@ -6,10 +6,11 @@ import type { Command } from 'commander';
 import { RunyardError } from '../../core/errors.js';
 import type { RunyardSettings } from '../../server/start.js';
 import { intOption, UsageError } from '../common.js';
+import { engineOptions, executorFlags, type ExecutorFlags } from '../executor-flags.js';
 import { print, printJson } from '../output.js';
 import { stopOnSignals } from '../signals.js';
 
-interface UpOptions {
+interface UpOptions extends ExecutorFlags {
   port?: number;
   host?: string;
   database?: string;
@@ -37,9 +38,7 @@ function explain(err: unknown, s: RunyardSettings): string {
 
 /** Registers `runyard up`. */
 export function registerUp(program: Command): void {
-  program
-    .command('up')
-    .description('start the Runyard server: API, console and an executor node')
+  executorFlags(program.command('up').description('start the Runyard server: API, console and an executor node'))
     .option('--port <n>', 'port to listen on, 0 for any free port (env RUNYARD_PORT, default 8686)', intOption(0, 65535))
     .option('--host <host>', 'address to listen on (env RUNYARD_HOST, default 127.0.0.1)')
     .option('--database <url>', 'SQLite file path, sqlite: URL or postgres:// URL (env RUNYARD_DATABASE_URL, default <data-dir>/runyard.db)')
@@ -52,7 +51,7 @@ export function registerUp(program: Command): void {
     )
     .option('--json', 'print {"url", "database"} as one JSON line once up')
     .action(async (opts: UpOptions) => {
-      const settings: RunyardSettings = { executor: opts.executor };
+      const settings: RunyardSettings = { executor: opts.executor, engine: engineOptions(opts) };
       if (opts.port !== undefined) settings.port = opts.port;
       if (opts.host !== undefined) settings.host = opts.host;
       if (opts.database !== undefined) settings.databaseUrl = opts.database;

@@ -5,22 +5,17 @@
  */
 import type { Command } from 'commander';
 import { RunyardError } from '../../core/errors.js';
-import type { EngineOptions } from '../../engine/options.js';
 import type { WorkerSettings } from '../../server/worker-node.js';
-import { intOption, UsageError } from '../common.js';
+import { intOption } from '../common.js';
+import { engineOptions, executorFlags, type ExecutorFlags } from '../executor-flags.js';
 import { print, printJson } from '../output.js';
 import { stopOnSignals } from '../signals.js';
 import { StartError } from './up.js';
 
-interface WorkerOptions {
+interface WorkerOptions extends ExecutorFlags {
   database?: string;
   dataDir?: string;
   graceMs: number;
-  capacity?: number;
-  leaseMs?: number;
-  heartbeatMs?: number;
-  sweepMs?: number;
-  pollMs?: number;
   json?: boolean;
 }
 
@@ -29,38 +24,15 @@ export const DEFAULT_GRACE_MS = 10_000;
 
 const ms = intOption(1, 3_600_000);
 
-/** The engine options given on the command line. @throws UsageError when they contradict each other */
-function engineOptions(opts: WorkerOptions): Partial<EngineOptions> {
-  const out: Partial<EngineOptions> = { shutdownGraceMs: opts.graceMs };
-  if (opts.capacity !== undefined) out.capacity = opts.capacity;
-  if (opts.leaseMs !== undefined) out.leaseMs = opts.leaseMs;
-  if (opts.heartbeatMs !== undefined) out.heartbeatMs = opts.heartbeatMs;
-  if (opts.sweepMs !== undefined) out.sweepMs = opts.sweepMs;
-  if (opts.pollMs !== undefined) out.pollMs = opts.pollMs;
-  const lease = out.leaseMs ?? 10_000;
-  const heartbeat = out.heartbeatMs ?? Math.min(3_000, Math.floor(lease / 3));
-  if (heartbeat * 2 > lease)
-    throw new UsageError(`--heartbeat-ms (${heartbeat}) must be at most half of --lease-ms (${lease}), or leases expire between heartbeats`);
-  if (opts.leaseMs !== undefined && opts.heartbeatMs === undefined) out.heartbeatMs = heartbeat;
-  return out;
-}
-
 /** Registers `runyard worker`. */
 export function registerWorker(program: Command): void {
-  program
-    .command('worker')
-    .description('start an executor node (no API): claims and executes items from the database')
+  executorFlags(program.command('worker').description('start an executor node (no API): claims and executes items from the database'))
     .option('--database <url>', 'postgres:// URL, or a SQLite file path (env RUNYARD_DATABASE_URL, default <data-dir>/runyard.db)')
     .option('--data-dir <dir>', 'data directory (env RUNYARD_DATA_DIR, default ./.runyard)')
     .option('--grace-ms <n>', 'on SIGTERM, how long in-flight items may run before they are released', ms, DEFAULT_GRACE_MS)
-    .option('--capacity <n>', 'items this node executes at once (default 256)', intOption(1, 100_000))
-    .option('--lease-ms <n>', 'lease length of a claimed item (default 10000)', ms)
-    .option('--heartbeat-ms <n>', 'lease heartbeat interval (default 3000, at most half the lease)', ms)
-    .option('--sweep-ms <n>', 'expired-lease sweep interval (default 1000)', ms)
-    .option('--poll-ms <n>', 'longest wait between claim attempts when idle (default 250)', ms)
     .option('--json', 'print {"node_id", "database"} as one JSON line once running')
     .action(async (opts: WorkerOptions) => {
-      const settings: WorkerSettings = { engine: engineOptions(opts) };
+      const settings: WorkerSettings = { engine: { ...engineOptions(opts), shutdownGraceMs: opts.graceMs } };
       if (opts.database !== undefined) settings.databaseUrl = opts.database;
       if (opts.dataDir !== undefined) settings.dataDir = opts.dataDir;
       let worker;

@@ -34,9 +34,11 @@ export const AttemptSchema = z
     started_at: isoTime.nullable(),
     finished_at: isoTime.nullable().openapi({ description: 'null while it is still running' }),
     duration_ms: z.number().int().nullable(),
-    outcome: z
-      .enum(['running', 'succeeded', 'failed', 'retrying', 'released', 'lease_expired'])
-      .openapi({ description: 'retrying: failed and scheduled again; released: given back at shutdown; lease_expired: its node stopped heartbeating' }),
+    outcome: z.enum(['running', 'succeeded', 'failed', 'retrying', 'released', 'lease_expired', 'lease_lost']).openapi({
+      description:
+        'retrying: failed and scheduled again; released: given back at shutdown; lease_expired: its node stopped heartbeating (the attempt counts); ' +
+        'lease_lost: its node was alive but lost the lease (a stall): the attempt does not count, and the same attempt number runs again',
+    }),
     error_code: z.string().nullable(),
     error_message: z.string().nullable(),
     next_attempt_at: isoTime.nullable().openapi({ description: 'For retrying: when the next attempt was due' }),
@@ -118,7 +120,8 @@ export function attemptsOf(events: EventRecord[]): z.infer<typeof AttemptSchema>
       });
       continue;
     }
-    const outcome = END_OUTCOMES[e.type];
+    // A lease lost by a live node gave its attempt back (core/lease-recovery.ts).
+    const outcome = e.type === 'item.lease_expired' && d.attempt_spent === false ? 'lease_lost' : END_OUTCOMES[e.type];
     if (!outcome) continue;
     let a = [...out].reverse().find((x) => x.attempt === n && x.outcome === 'running');
     if (!a) {

@@ -14,6 +14,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import { ulidIds } from '../../core/ids.js';
 import type { Database as Schema } from '../sql/schema.js';
 import type { Db, SqlContext } from '../sql/context.js';
+import type { StoreLocation } from '../port.js';
 import { SqlStore } from '../sql/sql-store.js';
 import { isRetryableTransactionError, parsePostgresUrl, type PostgresTarget } from './connection.js';
 import { WORK_CHANNEL, WorkListener } from './listener.js';
@@ -41,6 +42,7 @@ export class PostgresStore extends SqlStore {
   protected readonly ctx: SqlContext;
   /** The server, for messages (never the password). */
   readonly target: PostgresTarget;
+  readonly location: StoreLocation;
   private readonly listener: WorkListener | undefined;
   private closed = false;
 
@@ -53,6 +55,7 @@ export class PostgresStore extends SqlStore {
   ) {
     super();
     this.target = target;
+    this.location = { dialect: 'postgres', url: target.url };
     const ids = ulidIds();
     this.ctx = {
       db: kysely,

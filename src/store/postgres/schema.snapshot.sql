@@ -66,7 +66,8 @@ CREATE TABLE items (
   lease_expires_at bigint,
   started_at bigint,
   finished_at bigint,
-  duration_ms bigint
+  duration_ms bigint,
+  lease_lost_count integer NOT NULL DEFAULT 0
 );
 
 CREATE TABLE ledger_entries (
@@ -91,7 +92,8 @@ CREATE TABLE nodes (
   capacity integer NOT NULL,
   started_at bigint NOT NULL,
   heartbeat_at bigint NOT NULL,
-  stopped_at bigint
+  stopped_at bigint,
+  pid_namespace text
 );
 
 CREATE TABLE operations (
@@ -269,6 +271,8 @@ ALTER TABLE items ADD CONSTRAINT items_credits_used_not_null NOT NULL credits_us
 ALTER TABLE items ADD CONSTRAINT items_id_not_null NOT NULL id;
 
 ALTER TABLE items ADD CONSTRAINT items_key_not_null NOT NULL key;
+
+ALTER TABLE items ADD CONSTRAINT items_lease_lost_count_not_null NOT NULL lease_lost_count;
 
 ALTER TABLE items ADD CONSTRAINT items_max_attempts_not_null NOT NULL max_attempts;
 

@@ -165,6 +165,8 @@ export async function retryFailedItems(ctx: SqlContext, ws: string, runId: strin
         finished_at: null,
         next_attempt_at: now,
         max_attempts: eb('attempt_count', '+', run.spec.max_attempts),
+        // A fresh budget of lease losses too (core/lease-recovery.ts).
+        lease_lost_count: 0,
       }))
       .where('run_id', '=', run.id)
       .where('status', '=', 'failed')

@@ -14,7 +14,8 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { ItemError } from '../../core/errors.js';
 import { transitionItem, transitionRun } from '../../core/status.js';
 import type { RunRecord } from '../../core/model.js';
-import type { ClaimedItem, CompleteResult, Completion } from '../port.js';
+import { decideLeaseRecovery, isOwnerAlive, type LeaseOwner } from '../../core/lease-recovery.js';
+import type { ClaimedItem, CompleteResult, Completion, LeaseSweep } from '../port.js';
 import type { Db, SqlContext } from './context.js';
 import { canReserve, startReservation } from '../../core/credits.js';
 import { costBounds, outstandingOf, postEntries, readBalance, type NewEntry } from './ledger.js';
@@ -268,20 +269,40 @@ export async function heartbeatItems(ctx: SqlContext, leases: { item_id: string;
   });
 }
 
-export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: number): Promise<number> {
+/**
+ * Recovers expired leases (see `Store.recoverExpiredLeases`). With `sweep`, the sweeping node's
+ * own leases that it still holds are extended instead (its in-flight work is never taken from
+ * it), and an owner that heartbeated its node row within `sweep.lease_ms` counts as alive: its
+ * item's attempt is given back and a lease loss counted (core/lease-recovery.ts).
+ */
+export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: number, sweep?: LeaseSweep): Promise<number> {
   return ctx.tx(async (db) => {
     // Skipping locked rows: an item being completed right now is not expired work, and two
     // nodes sweeping at once take disjoint items.
-    const rows = await skipLocked(
+    const expired = await skipLocked(
       ctx,
       db
         .selectFrom('items')
-        .select(['id', 'run_id', 'workspace_id', 'key', 'attempt_count', 'max_attempts', 'lease_owner'])
+        .select(['id', 'run_id', 'workspace_id', 'key', 'attempt_count', 'max_attempts', 'lease_lost_count', 'lease_owner', 'lease_token'])
         .where('status', '=', 'running')
         .where('lease_expires_at', '<', now)
         .orderBy('lease_expires_at')
         .limit(limit),
     ).execute();
+    const mine = (r: (typeof expired)[number]) =>
+      sweep !== undefined && r.lease_owner === sweep.node_id && r.lease_token !== null && sweep.held.get(r.id) === r.lease_token;
+    const keep = expired.filter(mine).map((r) => r.id);
+    if (keep.length > 0 && sweep) {
+      // Still executing here: extend, never recover (the rows are this transaction's to change).
+      await db
+        .updateTable('items')
+        .set({ lease_expires_at: now + sweep.lease_ms })
+        .where('id', 'in', keep)
+        .where('status', '=', 'running')
+        .execute();
+    }
+    const rows = expired.filter((r) => !mine(r));
+    const owners = await ownersOf(db, rows);
     const deltas = new RunDeltas();
     const events: NewEvent[] = [];
     const runSpecs = await specs(db, [...new Set(rows.map((r) => r.run_id))]);
@@ -289,16 +310,17 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
     const ledger: NewEntry[] = [];
     const cells: CellsTable[] = [];
     for (const r of rows) {
-      const exhausted = Number(r.attempt_count) >= Number(r.max_attempts);
+      const decision = decideLeaseRecovery({
+        attempt_count: Number(r.attempt_count),
+        max_attempts: Number(r.max_attempts),
+        lease_lost_count: Number(r.lease_lost_count),
+        owner_id: r.lease_owner,
+        owner_alive: isOwnerAlive(r.lease_owner === null ? undefined : owners.get(r.lease_owner), now, sweep?.lease_ms ?? DEFAULT_ALIVE_WINDOW_MS),
+      });
+      const exhausted = decision.kind === 'fail';
       const to = exhausted ? 'failed' : 'pending';
       transitionItem(r.id, 'running', to);
-      const error: ItemError | null = exhausted
-        ? {
-            code: 'worker_crashed',
-            message: `the lease expired on attempt ${r.attempt_count} of ${r.max_attempts} (node ${r.lease_owner ?? '?'} stopped heartbeating)`,
-            retryable: false,
-          }
-        : null;
+      const error: ItemError | null = exhausted ? decision.error : null;
       const res = await db
         .updateTable('items')
         .set({
@@ -306,6 +328,8 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
           lease_token: null,
           lease_owner: null,
           lease_expires_at: null,
+          attempt_count: decision.attempt_count,
+          lease_lost_count: decision.lease_lost_count,
           // 0 puts a recovered item ahead of the backlog (claims order by next_attempt_at).
           next_attempt_at: exhausted ? null : 0,
           ...(exhausted ? { error: JSON.stringify(error), finished_at: now } : {}),
@@ -320,7 +344,14 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
         run_id: r.run_id,
         item_id: r.id,
         type: 'item.lease_expired',
-        data: { attempt: Number(r.attempt_count), node_id: r.lease_owner, next: to },
+        data: {
+          attempt: Number(r.attempt_count),
+          node_id: r.lease_owner,
+          next: to,
+          // false: the node was alive (a stall): the attempt was given back, a lease loss counted.
+          attempt_spent: decision.spent,
+          lease_lost_count: decision.lease_lost_count,
+        },
       });
       if (exhausted) {
         const u = bounds.get(r.run_id) ?? 0;
@@ -333,8 +364,8 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
           idempotency_key: `release:${r.id}:a${r.attempt_count}`,
         });
         deltas.addCredits(r.run_id, 0, u);
-        events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.id, type: 'item.failed', data: { code: 'worker_crashed' } });
-        const target = { workspace_id: r.workspace_id, row_id: r.key, run_id: r.run_id, item_id: r.id, attempt: Number(r.attempt_count) };
+        events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.id, type: 'item.failed', data: { code: decision.error.code } });
+        const target = { workspace_id: r.workspace_id, row_id: r.key, run_id: r.run_id, item_id: r.id, attempt: decision.attempt_count };
         const cell = cellRow(runSpecs.get(r.run_id), target, 'failed', null, error, now);
         if (cell) cells.push(cell);
       }
@@ -347,4 +378,15 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
     if (recovered > 0) await ctx.notifyWork?.(db);
     return recovered;
   });
+}
+
+/** Liveness window when the sweeper names no lease length of its own: the default lease, ms. */
+const DEFAULT_ALIVE_WINDOW_MS = 10_000;
+
+/** The node rows of the leases' owners, by node id. */
+async function ownersOf(db: Db, rows: { lease_owner: string | null }[]): Promise<Map<string, LeaseOwner>> {
+  const ids = [...new Set(rows.map((r) => r.lease_owner).filter((o): o is string => o !== null))];
+  if (ids.length === 0) return new Map();
+  const nodes = await db.selectFrom('nodes').select(['id', 'heartbeat_at', 'stopped_at']).where('id', 'in', ids).execute();
+  return new Map(nodes.map((n) => [n.id, { heartbeat_at: Number(n.heartbeat_at), stopped_at: n.stopped_at === null ? null : Number(n.stopped_at) }]));
 }

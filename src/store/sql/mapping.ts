@@ -76,6 +76,7 @@ export function toItem(r: Omit<ItemsTable, 'lease_token' | 'lease_owner' | 'leas
     status: r.status as ItemStatus,
     attempt_count: Number(r.attempt_count),
     max_attempts: Number(r.max_attempts),
+    lease_lost_count: Number(r.lease_lost_count),
     next_attempt_at: r.next_attempt_at === null ? null : Number(r.next_attempt_at),
     inputs: fromJson<Record<string, unknown>>(r.inputs),
     outputs: fromJson<Record<string, unknown>>(r.outputs),
@@ -157,5 +158,6 @@ export function toNode(r: NodesTable): NodeRecord {
     started_at: Number(r.started_at),
     heartbeat_at: Number(r.heartbeat_at),
     stopped_at: r.stopped_at === null ? null : Number(r.stopped_at),
+    pid_namespace: r.pid_namespace,
   };
 }

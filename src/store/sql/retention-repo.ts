@@ -23,6 +23,7 @@ const ITEM_COLUMNS = [
   'status',
   'attempt_count',
   'max_attempts',
+  'lease_lost_count',
   'next_attempt_at',
   'inputs',
   'outputs',

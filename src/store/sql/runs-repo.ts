@@ -122,6 +122,7 @@ export async function createRun(
           status: take ? ('running' as const) : it.status,
           attempt_count: take ? 1 : 0,
           max_attempts: run.spec.max_attempts,
+          lease_lost_count: 0,
           next_attempt_at: it.status === 'pending' && !take ? now : null,
           inputs: toJson(it.inputs),
           outputs: null,

@@ -116,6 +116,8 @@ export interface ItemsTable {
   status: string;
   attempt_count: number;
   max_attempts: number;
+  /** Leases lost while their node was alive (attempt given back; core/lease-recovery.ts). */
+  lease_lost_count: number;
   next_attempt_at: number | null;
   inputs: string | null;
   outputs: string | null;
@@ -152,6 +154,8 @@ export interface NodesTable {
   started_at: number;
   heartbeat_at: number;
   stopped_at: number | null;
+  /** `readlink /proc/self/ns/pid` of the node's process (`pid:[4026531836]`), null where unknown. */
+  pid_namespace: string | null;
 }
 
 export interface OperationsTable {

@@ -2,7 +2,7 @@
  * The dialect-neutral implementation of the {@link Store} port over Kysely. Adapters supply
  * the {@link SqlContext} (connection, dialect, transaction runner) and migrations.
  */
-import type { Store, NodeRecord, NewRun, StartOnCreate, NewTable, RunFilter, Completion, OperationPatch, OperationRecord } from '../port.js';
+import type { Store, NodeRecord, NewRun, StartOnCreate, NewTable, RunFilter, Completion, OperationPatch, OperationRecord, LeaseSweep } from '../port.js';
 import type { ColumnRecord } from '../../core/model.js';
 import type { ItemStatus } from '../../core/status.js';
 import type { SqlContext } from './context.js';
@@ -112,8 +112,8 @@ export abstract class SqlStore implements Store {
   completeAndClaim(completions: Completion[], now: number, claim: { nodeId: string; leaseMs: number; limit: number }) {
     return leasing.completeAndClaim(this.ctx, completions, now, claim);
   }
-  recoverExpiredLeases(now: number, limit: number) {
-    return leasing.recoverExpiredLeases(this.ctx, now, limit);
+  recoverExpiredLeases(now: number, limit: number, sweep?: LeaseSweep) {
+    return leasing.recoverExpiredLeases(this.ctx, now, limit, sweep);
   }
 
   pauseRun(ws: string, runId: string, reason: 'user' | 'budget', now: number) {

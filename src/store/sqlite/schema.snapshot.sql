@@ -81,7 +81,7 @@ CREATE TABLE items (
   started_at INTEGER,
   finished_at INTEGER,
   duration_ms INTEGER
-);
+, lease_lost_count INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE ledger_entries (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -106,7 +106,7 @@ CREATE TABLE nodes (
   started_at INTEGER NOT NULL,
   heartbeat_at INTEGER NOT NULL,
   stopped_at INTEGER
-);
+, pid_namespace TEXT);
 
 CREATE TABLE operations (
   id TEXT PRIMARY KEY,

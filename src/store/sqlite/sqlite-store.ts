@@ -12,6 +12,7 @@ import { RunyardError } from '../../core/errors.js';
 import { ulidIds } from '../../core/ids.js';
 import type { Database as Schema } from '../sql/schema.js';
 import type { Db, SqlContext } from '../sql/context.js';
+import type { StoreLocation } from '../port.js';
 import { SqlStore } from '../sql/sql-store.js';
 import { applySqliteMigrations } from './migrate.js';
 import { sqliteHotPath } from './hot-path.js';
@@ -69,13 +70,16 @@ function setJournalModeWal(raw: Database.Database, busyMs: number): void {
 
 export class SqliteStore extends SqlStore {
   readonly dialect = 'sqlite' as const;
+  readonly location: StoreLocation | undefined;
   protected readonly ctx: SqlContext;
 
   private constructor(
     private readonly raw: Database.Database,
     private readonly kysely: Db,
+    path: string,
   ) {
     super();
+    this.location = path === ':memory:' ? undefined : { dialect: 'sqlite', path };
     const ids = ulidIds();
     this.ctx = {
       db: kysely,
@@ -106,7 +110,7 @@ export class SqliteStore extends SqlStore {
       throw new RunyardError('database_unavailable', `cannot open SQLite database ${opts.path}: ${(err as Error).message}`, { field: 'database' });
     }
     const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingDatabase(raw) }) });
-    return new SqliteStore(raw, kysely);
+    return new SqliteStore(raw, kysely, opts.path);
   }
 
   /** Applies pending migrations under `BEGIN IMMEDIATE`. @throws RunyardError `schema_too_new` */

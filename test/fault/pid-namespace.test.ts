@@ -1,0 +1,145 @@
+/**
+ * Two nodes with one host name in two PID namespaces (issue 12 part 2): a `runyard up` in this
+ * process's namespace and a `runyard worker` started with `unshare --pid --fork --mount-proc`
+ * (a container that shares the host's name). Neither can see the other's pid, so the same-host
+ * dead-node shortcut (`kill(pid, 0)`) must not call the other dead: it is keyed on the PID
+ * namespace each node stores. 3,000 items on one SQLite file: 0 `worker_crashed`, no lease
+ * expired, both nodes executed items and neither was marked stopped while it ran.
+ *
+ * Needs `unshare` and the right to create a PID namespace (root); skipped, saying why, without.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { tempDir } from '../helpers/fixtures.js';
+import { spawnRunyard } from '../helpers/proc.js';
+import { root } from '../helpers/cluster.js';
+
+const ITEMS = 3000;
+
+async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const res = await fetch(`${url}${path}`, init);
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Why a PID namespace cannot be made here, or undefined when it can. */
+function unshareUnavailable(): string | undefined {
+  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { encoding: 'utf8' });
+  if (r.error) return `unshare: ${r.error.message}`;
+  return r.status === 0 ? undefined : `unshare --pid --fork --mount-proc failed: ${r.stderr.trim()}`;
+}
+
+/** `runyard worker` in a new PID namespace; resolves with its node id once it runs. */
+function namespacedWorker(db: string): Promise<{ nodeId: string; stop(): Promise<void>; stderr(): string }> {
+  const proc = spawn(
+    'unshare',
+    [
+      '--pid',
+      '--fork',
+      '--mount-proc',
+      '--kill-child=SIGTERM',
+      process.execPath,
+      'bin/runyard.js',
+      'worker',
+      '--json',
+      '--database',
+      db,
+      '--lease-ms',
+      '3000',
+      '--heartbeat-ms',
+      '250',
+    ],
+    { cwd: root, env: { ...process.env, RUNYARD_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  proc.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-40_000);
+  });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the namespaced worker did not start: ${stderr}`)), 30_000);
+    void exited.then(() => reject(new Error(`the namespaced worker exited: ${stderr}`)));
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      const msg = JSON.parse(line) as { node_id?: string };
+      if (!msg.node_id) return;
+      clearTimeout(timer);
+      resolve({
+        nodeId: msg.node_id,
+        stderr: () => stderr,
+        // unshare does not pass SIGTERM on: signal the worker (its child) and wait for both.
+        stop: async () => {
+          if (proc.exitCode !== null || proc.signalCode !== null) return;
+          const children = readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+          for (const pid of children) process.kill(Number(pid), 'SIGTERM');
+          if (children.length === 0) proc.kill('SIGKILL');
+          await exited;
+        },
+      });
+    });
+  });
+}
+
+const why = unshareUnavailable();
+
+test(`two nodes, one host name, two PID namespaces, ${ITEMS} items: 0 worker_crashed`, { timeout: 240_000, skip: why }, async () => {
+  const dir = tempDir('runyard-pidns-');
+  const db = join(dir, 'runyard.db');
+  const module = join(dir, 'work.mjs');
+  writeFileSync(module, 'export default (input) => new Promise((r) => setTimeout(() => r(Number(input.n)), 200 + Math.random() * 200));');
+  // The up node takes at most 64 items at a time, so the worker gets the rest of the run's 256.
+  const up = await spawnRunyard(['--database', db, '--lease-ms', '3000', '--capacity', '64']);
+  const worker = await namespacedWorker(db);
+  try {
+    const table = await api(up.url, '/v1/tables', { name: 'nums', format: 'csv', data: `n\n${Array.from({ length: ITEMS }, (_, i) => i).join('\n')}\n` });
+    await api(up.url, `/v1/tables/${String(table.id)}/columns`, { name: 'work', producer: 'js', config: { module, input: { n: '{{n}}' } }, profile: 'large' });
+    const runId = String((await api(up.url, `/v1/tables/${String(table.id)}/columns/work/runs`, {})).id);
+    const started = Date.now();
+    let run = await api(up.url, `/v1/runs/${runId}`);
+    while (!['succeeded', 'partial', 'failed', 'canceled'].includes(String(run.status))) {
+      if (Date.now() - started > 180_000) throw new Error(`run still ${String(run.status)} after 180 s`);
+      await new Promise((r) => setTimeout(r, 200));
+      run = await api(up.url, `/v1/runs/${runId}`);
+    }
+    const raw = new Database(db, { readonly: true });
+    const nodes = raw.prepare('SELECT id, pid, hostname, pid_namespace, stopped_at FROM nodes').all() as {
+      id: string;
+      pid: number;
+      hostname: string;
+      pid_namespace: string | null;
+      stopped_at: number | null;
+    }[];
+    const crashed = raw.prepare("SELECT count(*) AS n FROM items WHERE run_id = ? AND error LIKE '%worker_crashed%'").get(runId) as { n: number };
+    const expired = raw.prepare("SELECT count(*) AS n FROM events WHERE run_id = ? AND type = 'item.lease_expired'").get(runId) as { n: number };
+    const byNode = raw
+      .prepare("SELECT json_extract(data, '$.node_id') AS node, count(*) AS n FROM events WHERE run_id = ? AND type = 'item.started' GROUP BY node")
+      .all(runId) as { node: string; n: number }[];
+    raw.close();
+    const workerRow = nodes.find((n) => n.id === worker.nodeId);
+    const upRow = nodes.find((n) => n.id !== worker.nodeId);
+    console.log(
+      `# pid namespaces: ${String(run.items_succeeded)}/${ITEMS} succeeded, ${crashed.n} worker_crashed, ${expired.n} leases expired in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+        `items started by node: ${byNode.map((b) => `${b.node === worker.nodeId ? 'namespaced worker' : 'up'} ${b.n}`).join(', ')}; ` +
+        `namespaces: up ${upRow?.pid_namespace} (pid ${upRow?.pid}), worker ${workerRow?.pid_namespace} (pid ${workerRow?.pid})`,
+    );
+    assert.ok(workerRow && upRow, `both nodes registered: ${JSON.stringify(nodes)}`);
+    assert.equal(workerRow.hostname, upRow.hostname, 'one host name');
+    assert.notEqual(workerRow.pid_namespace, upRow.pid_namespace, 'two PID namespaces');
+    assert.equal(upRow.pid_namespace, readlinkSync('/proc/self/ns/pid'));
+    assert.equal(workerRow.stopped_at, null, 'the up node did not mark the namespaced worker stopped');
+    assert.equal(crashed.n, 0, 'no item failed worker_crashed');
+    assert.equal(expired.n, 0, "no live node's lease was expired");
+    assert.equal(run.status, 'succeeded');
+    assert.equal(run.items_succeeded, ITEMS);
+    assert.ok(byNode.length === 2, 'both nodes executed items');
+    assert.doesNotMatch(worker.stderr(), /expired the leases of a dead node/);
+  } finally {
+    await Promise.all([up.kill('SIGTERM'), worker.stop()]);
+  }
+});
