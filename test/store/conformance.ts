@@ -63,6 +63,7 @@ export interface RunInput {
   request_hash?: string | null;
   credit_cap?: number | null;
   item_cost_bound?: number;
+  price_version?: number;
 }
 
 /** A {@link NewRun} for `createRun`. */
@@ -98,6 +99,7 @@ export function newRun(ws: string, o: RunInput = {}): NewRun {
       overrides_env: null,
       credit_cap: o.credit_cap ?? null,
       item_cost_bound: o.item_cost_bound ?? 0,
+      price_version: o.price_version ?? null,
       created_at: T0,
       started_at: null,
       finished_at: null,
