@@ -28,18 +28,24 @@ const SHOWN = 16;
 export async function checkSecretKey(store: Store, box: SecretBox, origin: KeyOrigin, now: number): Promise<{ recorded: boolean }> {
   const got = await store.claimSecretKeyFingerprint(box.keyFingerprint, now);
   if (got.fingerprint === box.keyFingerprint) return { recorded: got.created };
-  const file = origin.path ?? `<data dir>/${SECRET_KEY_FILE}`;
-  const mine =
+  const file = origin.path ?? SECRET_KEY_FILE;
+  const [mine, fix] =
     origin.source === 'env'
-      ? `the key in ${SECRET_KEY_ENV}`
-      : origin.source === 'generated'
-        ? `a new key generated into ${file} (${SECRET_KEY_ENV} is unset and the file did not exist)`
-        : `the key in ${file} (${SECRET_KEY_ENV} is unset)`;
+      ? [
+          `the key in ${SECRET_KEY_ENV}`,
+          `set ${SECRET_KEY_ENV} to the other nodes' key (their ${SECRET_KEY_ENV}, or the content of their <data dir>/${SECRET_KEY_FILE})`,
+        ]
+      : [
+          origin.source === 'generated'
+            ? `a new key generated into ${file} (${SECRET_KEY_ENV} is unset and the file did not exist)`
+            : `the key in ${file} (${SECRET_KEY_ENV} is unset)`,
+          `set ${SECRET_KEY_ENV} to the other nodes' key, or replace ${file} with their ${SECRET_KEY_FILE} (or point --data-dir at a copy of it)`,
+        ];
   throw new RunyardError(
     'secret_key_mismatch',
     `secret key: ${mine} is not the key this database's run secrets are sealed with ` +
-      `(fingerprint ${box.keyFingerprint.slice(0, SHOWN)}…, recorded ${got.fingerprint.slice(0, SHOWN)}… on ${new Date(got.recorded_at).toISOString()}); ` +
-      `every node of one database needs the same key: set ${SECRET_KEY_ENV} to the other nodes' key, or put their ${SECRET_KEY_FILE} at ${file}`,
+      `(fingerprint ${box.keyFingerprint.slice(0, SHOWN)}…, recorded ${got.fingerprint.slice(0, SHOWN)}… on ${new Date(got.recorded_at).toISOString()} by the first node); ` +
+      `every node of one database needs the same key: ${fix}`,
     { field: SECRET_KEY_ENV, key_file: file, fingerprint: box.keyFingerprint.slice(0, SHOWN), recorded: got.fingerprint.slice(0, SHOWN) },
   );
 }

@@ -59,6 +59,9 @@ function lines(path: string): string[][] {
     : [];
 }
 
+/** How long a process may take to start on a busy machine, ms. */
+const START_MS = 60_000;
+
 /** How the harness runs: where the database is, and which process executes the items. */
 export interface HarnessMode {
   /** Execute items in a separate `runyard worker` process (`up` runs with `--no-executor`). @default false */
@@ -75,10 +78,10 @@ export async function harness(env: Record<string, string> = {}, args: string[] =
   writeFileSync(join(dir, 'rec.mjs'), MODULE(dir));
   const database = mode.database ?? join(dir, 'r.db');
   const shared = { RUNYARD_DATA_DIR: join(dir, 'data'), ...env };
-  const ry = await spawnRunyard(['--database', database, ...(mode.worker ? ['--no-executor'] : []), ...args], shared);
+  const ry = await spawnRunyard(['--database', database, ...(mode.worker ? ['--no-executor'] : []), ...args], shared, START_MS);
   let worker: WorkerProcess | undefined;
   try {
-    if (mode.worker) worker = await spawnWorker(database, mode.workerArgs ?? [], shared);
+    if (mode.worker) worker = await spawnWorker(database, mode.workerArgs ?? [], shared, START_MS);
   } catch (err) {
     await ry.kill('SIGTERM');
     throw err;
