@@ -1285,6 +1285,29 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       });
     });
 
+    describe('cells written by two runs at once', () => {
+      test('one completeItems call completing one row of a column in two runs: the later completion wins', async () => {
+        const table = await store.createTable(WS, newTable(2), T0);
+        const column = await store.createColumn(WS, newColumn(table));
+        const rows = await store.allRows(WS, table.id);
+        const spec = { table_id: table.id, column_id: column.id };
+        const first = await startedRun({ keys: rows.map((r) => r.id), spec });
+        const second = await startedRun({ keys: rows.map((r) => r.id), spec });
+        const claims = await claim(T0 + 1, 10);
+        assert.equal(claims.length, 4);
+        const ordered = [...claims.filter((c) => c.run.id === first.run.id), ...claims.filter((c) => c.run.id === second.run.id)];
+        const res = await store.completeItems(
+          ordered.map((c) => succeeded(c, { run: c.run.id })),
+          T0 + 2,
+        );
+        assert.equal(res.accepted.length, 4);
+        for (const row of rows) {
+          const cell = await store.getCell(WS, table.id, row.id, column.id);
+          assert.deepEqual([cell?.run_id, cell?.value], [second.run.id, { run: second.run.id }]);
+        }
+      });
+    });
+
     describe('prices and settings', () => {
       test('putPrices appends versions; equal prices (any key order) write nothing; versions never change', async () => {
         assert.equal(await store.currentPrices(WS), undefined, 'no prices set: none');
