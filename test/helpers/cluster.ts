@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -17,21 +16,10 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { isTerminalRun } from '../../src/core/status.js';
 import type { RunRecord } from '../../src/core/model.js';
 import type { PgServer } from './postgres.js';
+import { dataDirFor } from './proc.js';
 
 /** The repo root (tests compile to dist/test/helpers/). */
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-/**
- * The data directory of the workers of each database when a test names none: a temp dir per
- * database URL, so the workers of one database share one secret key (as deployed nodes must)
- * and no test writes a key into the repository's `./.runyard`.
- */
-const dataDirs = new Map<string, string>();
-function defaultDataDir(url: string): string {
-  let dir = dataDirs.get(url);
-  if (!dir) dataDirs.set(url, (dir = mkdtempSync(join(tmpdir(), 'runyard-worker-data-'))));
-  return dir;
-}
 
 export interface WorkerProcess {
   nodeId: string;
@@ -65,7 +53,7 @@ export function spawnWorker(
     env: {
       ...(opts.baseEnv ?? process.env),
       RUNYARD_LOG_LEVEL: 'warn',
-      ...(env.RUNYARD_DATA_DIR === undefined && env.RUNYARD_SECRET_KEY === undefined ? { RUNYARD_DATA_DIR: defaultDataDir(url) } : {}),
+      ...(env.RUNYARD_DATA_DIR === undefined && env.RUNYARD_SECRET_KEY === undefined ? { RUNYARD_DATA_DIR: dataDirFor(url) } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
