@@ -71,7 +71,9 @@ export async function throughputPostgres(ctx: BenchContext, n: number): Promise<
   const workers: WorkerProcess[] = [];
   try {
     const tableId = await numbersTable(control, rows, module, PROFILE);
-    for (let i = 0; i < n; i++) workers.push(ctx.defer(await spawnWorker(url, [], ctx.childEnv()), (w) => w.kill('SIGKILL')));
+    // One data dir for every worker of the database: nodes of one database share the secret key.
+    const env = ctx.childEnv();
+    for (let i = 0; i < n; i++) workers.push(ctx.defer(await spawnWorker(url, [], env), (w) => w.kill('SIGKILL')));
     const { run } = await control.runs.startColumnRun(control.workspaceId, tableId, 'echo');
     let peak = 0;
     const sampler = setInterval(() => {

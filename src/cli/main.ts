@@ -14,6 +14,7 @@ import { registerOperations } from './commands/operations.js';
 import { registerRuns } from './commands/runs.js';
 import { registerRunControl } from './commands/runs-control.js';
 import { registerCredits } from './commands/credits.js';
+import { registerPrices } from './commands/prices.js';
 import { registerRunsAdmin } from './commands/runs-admin.js';
 import { registerTables } from './commands/tables.js';
 import { registerUp, StartError } from './commands/up.js';
@@ -51,6 +52,7 @@ export function buildProgram(state: { json: boolean }): Command {
   registerRuns(program);
   registerRunControl(program);
   registerCredits(program);
+  registerPrices(program);
   registerRunsAdmin(program);
   registerOperations(program);
   registerCells(program);

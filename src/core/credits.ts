@@ -45,6 +45,33 @@ export function parsePriceTable(raw: unknown): PriceTable {
   return out;
 }
 
+/** Who set a price version: the API (`PUT /v1/prices`) or `RUNYARD_PRICES` at a node's start. */
+export type PriceSource = 'api' | 'env';
+
+/**
+ * One immutable version of a workspace's prices. Versions count up from 1; a run records the
+ * version current when it was created and is priced by it to the end, on every node.
+ */
+export interface PriceVersion {
+  version: number;
+  /** µ per unit, as {@link PriceTable}. */
+  prices: PriceTable;
+  source: PriceSource;
+  /** Epoch ms. */
+  created_at: number;
+}
+
+/** The canonical JSON of a price table (keys sorted): two equal tables give the same text. */
+export function canonicalPrices(prices: PriceTable): string {
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(prices)
+        .sort()
+        .map((k) => [k, prices[k]]),
+    ),
+  );
+}
+
 /**
  * Checks an amount of micro-credits: an integer, positive (or zero when allowed), at most
  * {@link MAX_AMOUNT}. @throws ValidationError naming `field`

@@ -21,6 +21,7 @@ export const ErrorCode = {
   producer_timeout: 'producer_timeout',
   output_too_large: 'output_too_large',
   schema_too_new: 'schema_too_new',
+  secret_key_mismatch: 'secret_key_mismatch',
   database_unavailable: 'database_unavailable',
   internal: 'internal',
 } as const;

@@ -92,6 +92,11 @@ export interface RunRecord extends RunCounts {
   item_cost_bound: number;
   /** µ released back to the workspace so far; at the end reserved = used + released. */
   credits_released: number;
+  /**
+   * The workspace's price version when the run was created: its item bound and every capture,
+   * on any node, use that version's prices. null: no prices were set (the run is free).
+   */
+  price_version: number | null;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;

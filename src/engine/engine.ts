@@ -11,12 +11,12 @@ import { OperationsService, type RunActions } from './operations.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './options.js';
 import { ControlService } from './control.js';
 import { CreditsService } from './credits.js';
+import { PriceBook } from './prices.js';
 import { ProfileCatalog } from './profiles.js';
 import { RunsService } from './runs-service.js';
 import { TablesService } from './tables-service.js';
 import { WaitingService } from './waiting.js';
 import type { WorkloadProfile } from '../core/profile.js';
-import type { PriceTable } from '../core/credits.js';
 import type { SecretBox } from './secrets.js';
 
 export interface EngineConfig {
@@ -29,8 +29,6 @@ export interface EngineConfig {
   options?: Partial<EngineOptions>;
   /** Custom workload profiles by name, besides small, standard and large. */
   profiles?: Record<string, WorkloadProfile>;
-  /** Prices, µ per unit (core/credits.ts); none set: every run is free. */
-  prices?: PriceTable;
   /** Seals and opens per-run secrets. Without it, runs with secrets are refused. */
   secrets?: SecretBox;
   /** Per-run actions of bulk operations; `delete` defaults to the store's. */
@@ -46,7 +44,8 @@ export interface Engine {
   readonly credits: CreditsService;
   readonly waiting: WaitingService;
   readonly profiles: ProfileCatalog;
-  readonly prices: PriceTable;
+  /** Price versions in the database (engine/prices.ts); none set: every run is free. */
+  readonly prices: PriceBook;
   /** Bulk operations by filter (cancel, retry_failed, delete), tracked with progress. */
   readonly operations: OperationsService;
   readonly clock: Clock;
@@ -75,7 +74,7 @@ export function createEngine(cfg: EngineConfig): Engine {
   const notifier = new Notifier();
   let executor: Executor | undefined;
   const profiles = new ProfileCatalog(cfg.profiles);
-  const prices = cfg.prices ?? {};
+  const prices = new PriceBook({ store: cfg.store, clock });
   const runs = new RunsService({ store: cfg.store, clock, ids, notifier, profiles, prices, secrets: cfg.secrets, logger, localExecutor: () => executor });
   const control = new ControlService({ store: cfg.store, clock, notifier, runs, profiles });
   const actions: RunActions = {

@@ -15,6 +15,7 @@ import { NodeRegistry } from './node-registry.js';
 import type { Notifier } from './notifier.js';
 import type { EngineOptions } from './options.js';
 import { redactCompletion, RunEnvironments } from './run-env.js';
+import type { PriceLookup } from './prices.js';
 import { StartQueue } from './start-queue.js';
 import type { SecretBox } from './secrets.js';
 
@@ -33,8 +34,11 @@ export interface ExecutorDeps {
   notifier: Notifier;
   logger: Logger;
   options: EngineOptions;
-  /** Prices, µ per unit: a succeeded attempt's usage is priced here, capped at the item's bound. */
-  prices: PriceTable;
+  /**
+   * Each run's prices (its `price_version`, engine/prices.ts): a succeeded attempt's usage is
+   * priced here, capped at the item's bound.
+   */
+  prices: PriceLookup;
   /** Opens per-run secrets; without it, runs that have secrets fail their items. */
   secrets?: SecretBox | undefined;
 }
@@ -344,17 +348,18 @@ export class Executor {
   }
 
   /**
-   * Runs one attempt with the run's env (overrides and opened secrets) and returns its
-   * completion with every secret redacted from what the producer handed back.
+   * Runs one attempt with the run's env (overrides and opened secrets) and prices (its price
+   * version), and returns its completion with every secret redacted from what the producer
+   * handed back.
    */
   private async attempt(flight: InFlight, started: () => void): Promise<Completion | undefined> {
-    let runEnv;
+    let runEnv, prices;
     try {
-      runEnv = await this.runEnvs.get(flight.claim.run);
+      [runEnv, prices] = await Promise.all([this.runEnvs.get(flight.claim.run), this.deps.prices.forRun(flight.claim.run)]);
     } catch (err) {
       return this.failure(flight, toItemError(err), this.deps.clock.now());
     }
-    const completion = await this.runProducer(flight, runEnv.env, started);
+    const completion = await this.runProducer(flight, runEnv.env, prices, started);
     return completion && redactCompletion(completion, runEnv.redactor);
   }
 
@@ -363,7 +368,7 @@ export class Executor {
    * `started` is called once the producer's `execute` has returned (its synchronous start, such
    * as a process spawn, is done).
    */
-  private async runProducer(flight: InFlight, env: Record<string, string>, started: () => void): Promise<Completion | undefined> {
+  private async runProducer(flight: InFlight, env: Record<string, string>, prices: PriceTable, started: () => void): Promise<Completion | undefined> {
     const { item, run, lease_token } = flight.claim;
     const { clock } = this.deps;
     const startedAt = clock.now();
@@ -375,7 +380,7 @@ export class Executor {
       const producer = this.deps.producers.get(run.spec.producer);
       // Aborted before it started (cancel, shutdown, lease lost while waiting its turn).
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
-      if (run.mode === 'dry_run') return this.dryRun(flight, producer, startedAt);
+      if (run.mode === 'dry_run') return this.dryRun(flight, producer, prices, startedAt);
       const running = producer.execute({
         inputs: item.inputs ?? {},
         idempotencyKey: item.id,
@@ -397,7 +402,7 @@ export class Executor {
         outputs: result.outputs ?? { value: result.value ?? null },
         usage: result.usage ?? null,
         provider: result.provider ?? run.spec.producer,
-        credits_used: usageCost(this.deps.prices, run.spec.producer, result.usage ?? null, run.item_cost_bound),
+        credits_used: usageCost(prices, run.spec.producer, result.usage ?? null, run.item_cost_bound),
         duration_ms: clock.now() - startedAt,
       };
     } catch (err) {
@@ -413,7 +418,7 @@ export class Executor {
    * producer. The rendered inputs are validated against the producer's config rules instead,
    * and the item records what would have been executed.
    */
-  private dryRun(flight: InFlight, producer: Producer, startedAt: number): Completion {
+  private dryRun(flight: InFlight, producer: Producer, prices: PriceTable, startedAt: number): Completion {
     const { item, lease_token, run } = flight.claim;
     try {
       producer.validate(item.inputs ?? {});
@@ -434,7 +439,7 @@ export class Executor {
       outputs: {
         dry_run: true,
         would_execute: { producer: run.spec.producer, inputs: item.inputs },
-        estimated_credits_micro: itemCostBound(this.deps.prices, { producer: run.spec.producer, item_timeout_ms: run.spec.item_timeout_ms }),
+        estimated_credits_micro: itemCostBound(prices, { producer: run.spec.producer, item_timeout_ms: run.spec.item_timeout_ms }),
       },
       usage: null,
       provider: null,

@@ -9,11 +9,12 @@ import type { Clock, IdSource } from '../core/ids.js';
 import type { RunKind, RunMode, RunRecord, RunSpec, TriggerType } from '../core/model.js';
 import type { WorkloadProfile } from '../core/profile.js';
 import { renderDeep } from '../core/template.js';
-import { checkAmount, itemCostBound, type PriceTable } from '../core/credits.js';
+import { checkAmount, itemCostBound } from '../core/credits.js';
 import type { ClaimedItem, NewRun, Store } from '../store/port.js';
 import type { Logger } from './logger.js';
 import type { Executor } from './executor.js';
 import type { Notifier } from './notifier.js';
+import type { PriceBook } from './prices.js';
 import type { ProfileCatalog } from './profiles.js';
 import { prepareManualRun, type ManualRunFields, type PreparedManualRun } from './run-overrides.js';
 import type { SecretBox } from './secrets.js';
@@ -50,8 +51,8 @@ export interface RunsDeps {
   ids: IdSource;
   notifier: Notifier;
   profiles: ProfileCatalog;
-  /** Prices, µ per unit (core/credits.ts). */
-  prices: PriceTable;
+  /** Price versions: a new run records the current one and is bounded by its prices. */
+  prices: Pick<PriceBook, 'current'>;
   /** Seals per-run secrets; without it, requests with secrets are refused. */
   secrets?: SecretBox | undefined;
   logger?: Logger | undefined;
@@ -141,9 +142,10 @@ export class RunsService {
     const live = mode === 'smoke_test' ? (d.opts.smoke_test_items ?? DEFAULT_SMOKE_TEST_ITEMS) : Infinity;
     const key = d.opts.idempotency_key;
     const manual = d.manual ?? prepareManualRun(d.opts, this.deps.secrets);
+    const prices = await this.deps.prices.current(ws);
     const now = clock.now();
     // A dry run captures nothing, so it reserves nothing; its items report the estimate.
-    const bound = mode === 'dry_run' ? 0 : itemCostBound(this.deps.prices, { producer: d.spec.producer, item_timeout_ms: d.spec.item_timeout_ms });
+    const bound = mode === 'dry_run' ? 0 : itemCostBound(prices.prices, { producer: d.spec.producer, item_timeout_ms: d.spec.item_timeout_ms });
     const input: NewRun = {
       run: {
         id: ids.next('run'),
@@ -171,6 +173,7 @@ export class RunsService {
         overrides_env: manual.overrides_env,
         credit_cap: d.opts.budget_micro ?? null,
         item_cost_bound: bound,
+        price_version: prices.version,
         created_at: now,
         started_at: null,
         finished_at: null,

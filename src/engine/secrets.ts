@@ -43,6 +43,12 @@ interface Stored {
 export class SecretBox {
   /** Identifies the key (not secret): hex of the first 8 bytes of SHA-256 over it. */
   readonly keyId: string;
+  /**
+   * The key's fingerprint, recorded in the database by the first node (hex HMAC-SHA-256 of a
+   * fixed label under the key): equal keys give equal fingerprints, and it reveals nothing of
+   * the key. See engine/secret-key-check.ts.
+   */
+  readonly keyFingerprint: string;
   readonly #key: Buffer;
   readonly #macKey: Buffer;
 
@@ -52,6 +58,7 @@ export class SecretBox {
     this.#key = Buffer.from(key);
     this.keyId = createHash('sha256').update(key).digest('hex').slice(0, 16);
     this.#macKey = createHmac('sha256', key).update('runyard:fingerprint:v1').digest();
+    this.keyFingerprint = createHmac('sha256', key).update('runyard:secret-key-fingerprint:v1').digest('hex');
   }
 
   /** A box with a fresh random key (tests; secrets sealed with it die with the process). */

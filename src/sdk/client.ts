@@ -22,6 +22,7 @@ import type {
   ManualRunRequest,
   Page,
   PageOptions,
+  PriceVersion,
   Row,
   Run,
   RunEvent,
@@ -183,6 +184,19 @@ export class RunyardClient {
   grantCredits(amountMicro: number, reason?: string, opts: { idempotencyKey?: string } = {}): Promise<Record<string, unknown>> {
     const headers: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': opts.idempotencyKey };
     return this.#json('POST', '/v1/credits/grants', { body: { amount_micro: amountMicro, ...(reason === undefined ? {} : { reason }) }, headers });
+  }
+
+  /** The workspace's current prices, or version `version` (`version: null` when never set). */
+  getPrices(version?: number): Promise<PriceVersion> {
+    return this.#json('GET', '/v1/prices', { query: { version } });
+  }
+
+  /**
+   * Sets the prices (price key → µ per unit): a new version for runs created from now on, unless
+   * equal to the current one (`changed: false`). Fails with `validation_failed` naming `prices.<key>`.
+   */
+  setPrices(prices: Record<string, number>): Promise<PriceVersion> {
+    return this.#json('PUT', '/v1/prices', { body: { prices } });
   }
 
   /** Usage in a rolling window (`1h`, `24h`, `7d`, `30d`). */

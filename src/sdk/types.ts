@@ -18,6 +18,7 @@ import type {
 } from '../server/schemas.js';
 import type { ManualRunBody } from '../server/manual-run-schemas.js';
 import type { CreateOperationBody, OperationSchema } from '../server/operation-schemas.js';
+import type { PriceVersionSchema } from '../server/price-schemas.js';
 
 /** A run (DESIGN.md §3): status, counts, credits, timestamps. */
 export type Run = z.infer<typeof RunSchema>;
@@ -120,3 +121,5 @@ export interface ExportDownload {
   /** The `Content-Type`, e.g. `text/csv; charset=utf-8`. */
   contentType: string;
 }
+/** A version of the workspace's prices (`GET`/`PUT /v1/prices`): price key → µ per unit. */
+export type PriceVersion = z.infer<typeof PriceVersionSchema>;

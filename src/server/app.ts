@@ -16,6 +16,7 @@ import { creditRoutes } from './routes/credits.js';
 import { manualRunRoutes } from './routes/manual-runs.js';
 import { exportRoutes } from './routes/export.js';
 import { operationRoutes } from './routes/operations.js';
+import { priceRoutes } from './routes/prices.js';
 import { runAdminRoutes } from './routes/run-admin.js';
 import { runInsightRoutes } from './routes/run-insight.js';
 import { runRoutes } from './routes/runs.js';
@@ -54,6 +55,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   runInsightRoutes(app, engine, sc);
   controlRoutes(app, engine, sc);
   creditRoutes(app, engine);
+  priceRoutes(app, engine);
   manualRunRoutes(app, engine, sc);
   operationRoutes(app, engine);
   app.doc('/openapi.json', {

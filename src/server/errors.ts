@@ -28,6 +28,7 @@ export const HTTP_STATUS: Record<ErrorCode | 'invalid_json' | 'payload_too_large
   producer_timeout: 500,
   output_too_large: 500,
   schema_too_new: 500,
+  secret_key_mismatch: 500,
   database_unavailable: 503,
   internal: 500,
 };

@@ -43,6 +43,7 @@ export function presentRun(r: RunRecord, baseUrl: string, waiting: WaitingReason
     credits_used_micro: r.credits_used,
     credits_released_micro: r.credits_released,
     budget_micro: r.credit_cap,
+    price_version: r.price_version,
     result_summary: r.result_summary,
     error: r.error,
     waiting_reason: waiting && { code: waiting.code, message: waiting.message, until: waiting.until === undefined ? null : iso(waiting.until) },

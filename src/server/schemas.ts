@@ -42,6 +42,11 @@ export const RunSchema = z
     credits_used_micro: z.number().int(),
     credits_released_micro: z.number().int(),
     budget_micro: z.number().int().nullable(),
+    price_version: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'The price version the run was created with (GET /v1/prices?version=N); null: no prices were set, the run is free' }),
     result_summary: z.string().nullable(),
     error: z.object({ code: z.string(), message: z.string(), item_id: z.string().nullable() }).nullable(),
     waiting_reason: z.object({ code: z.string(), message: z.string(), until: iso.nullable() }).nullable().openapi({

@@ -10,9 +10,8 @@ import { createEngine, type Engine } from '../engine/engine.js';
 import { createLogger, type Logger } from '../engine/logger.js';
 import type { EngineOptions } from '../engine/options.js';
 import { parseCustomProfiles } from '../engine/profiles.js';
-import { parsePriceTable, type PriceTable } from '../core/credits.js';
+import type { PriceTable } from '../core/credits.js';
 import type { WorkloadProfile } from '../core/profile.js';
-import { loadSecretKey, SecretBox } from '../engine/secrets.js';
 import { DAY_MS, Retention } from '../engine/retention.js';
 import { createProducerRegistry } from '../producers/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -20,6 +19,7 @@ import { isPostgresUrl, redactUrl } from '../store/postgres/connection.js';
 import { openPostgresStore } from '../store/postgres/open.js';
 import type { Store } from '../store/port.js';
 import { createApp } from './app.js';
+import { applyBootstrapPrices, bootstrapPrices, loadNodeKey, verifyNodeKey } from './node-setup.js';
 
 /** Settings of {@link startRunyard}; each has an environment variable (DESIGN.md §7). */
 export interface RunyardSettings {
@@ -36,7 +36,11 @@ export interface RunyardSettings {
   /** Base directory for `js` producer modules. @default process.cwd() */
   baseDir?: string;
   engine?: Partial<EngineOptions>;
-  /** Prices, µ per unit. @default parsed from `RUNYARD_PRICES` (JSON), else none (runs are free) */
+  /**
+   * Bootstrap prices, µ per unit: when given, they become the workspace's current price version
+   * at start if they differ from it (prices live in the database; `PUT /v1/prices` sets them).
+   * @default parsed from `RUNYARD_PRICES` (JSON), else none (the database's prices stand)
+   */
   prices?: PriceTable;
   /** Custom workload profiles. @default parsed from `RUNYARD_PROFILES` (JSON) */
   profiles?: Record<string, WorkloadProfile>;
@@ -102,17 +106,6 @@ export async function openStore(url: string, logger?: Logger): Promise<Store> {
   return store;
 }
 
-/** Parses a JSON environment setting. @throws RunyardError `validation_failed` naming `field` */
-function parseJsonSetting(name: string, field: string): unknown {
-  const text = process.env[name];
-  if (text === undefined || text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new RunyardError('validation_failed', `${field}: ${name} is not valid JSON`, { field });
-  }
-}
-
 /** Starts Runyard. Resolves once the server listens. */
 export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRunyard> {
   const dataDir = s.dataDir ?? process.env.RUNYARD_DATA_DIR ?? './.runyard';
@@ -129,14 +122,13 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
     });
   const logger = s.logger ?? createLogger();
   const profiles = s.profiles ?? parseCustomProfiles(process.env.RUNYARD_PROFILES);
-  const prices = s.prices ?? parsePriceTable(parseJsonSetting('RUNYARD_PRICES', 'prices'));
-  const secretKey = await loadSecretKey({ env: s.secretKey ?? process.env.RUNYARD_SECRET_KEY, dataDir });
+  const prices = bootstrapPrices(s.prices);
+  const secretKey = await loadNodeKey(s.secretKey ?? process.env.RUNYARD_SECRET_KEY, dataDir);
   const store = await openStore(databaseUrl, logger);
   const clock = await DatabaseClock.start(store).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });
-  const secrets = new SecretBox(secretKey.key);
   const engine = createEngine({
     store,
     producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }),
@@ -144,9 +136,16 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
     clock,
     options: s.engine ?? {},
     profiles,
-    prices,
-    secrets,
+    secrets: secretKey.box,
   });
+  try {
+    await verifyNodeKey(store, secretKey, clock.now(), logger);
+    await applyBootstrapPrices(engine, prices, logger);
+  } catch (err) {
+    clock.stop();
+    await store.close();
+    throw err;
+  }
   let baseUrl = '';
   const app = createApp(engine, { baseUrl: () => baseUrl });
   const server = await new Promise<ServerType>((res, rej) => {

@@ -8,7 +8,7 @@
  * data takes the workspace id and never touches another workspace's rows.
  */
 import type { CountDelta } from '../core/counts.js';
-import type { Balance, LedgerKind } from '../core/credits.js';
+import type { Balance, LedgerKind, PriceSource, PriceTable, PriceVersion } from '../core/credits.js';
 import type { ItemError } from '../core/errors.js';
 import type { Usage } from '../core/producer.js';
 import type { ItemStatus, RunStatus } from '../core/status.js';
@@ -401,6 +401,28 @@ export interface Store {
   usageSince(ws: string, since: number): Promise<UsageReport>;
   /** Per-provider calls, successes, failures, p50/p95 latency and µ of one run. */
   providerSummary(ws: string, runId: string, producer: string): Promise<ProviderStats[]>;
+
+  // ---- prices (store/sql/prices-repo.ts) ----------------------------------------------------
+  /** The workspace's newest price version, or undefined when prices were never set (runs are free). */
+  currentPrices(ws: string): Promise<PriceVersion | undefined>;
+  /** One price version of the workspace (versions are immutable), or undefined. */
+  getPriceVersion(ws: string, version: number): Promise<PriceVersion | undefined>;
+  /**
+   * Sets the workspace's prices: appends version `current + 1`, unless `prices` equal the
+   * current version's (then nothing is written: `created: false` with the current version).
+   * Concurrent calls are serialised, so two versions never share a number.
+   * @throws NotFoundError for an unknown workspace
+   */
+  putPrices(ws: string, prices: PriceTable, source: PriceSource, now: number): Promise<{ version: PriceVersion; created: boolean }>;
+
+  // ---- settings (store/sql/settings-repo.ts) ------------------------------------------------
+  /**
+   * Records the fingerprint of the secret key that seals per-run secrets, unless one is
+   * recorded already (the first node to start wins; deployment-wide, not per workspace).
+   * @returns the recorded fingerprint (the caller compares it with its own), when it was
+   *   recorded (epoch ms), and whether this call recorded it
+   */
+  claimSecretKeyFingerprint(fingerprint: string, now: number): Promise<{ fingerprint: string; recorded_at: number; created: boolean }>;
 
   // ---- nodes --------------------------------------------------------------------------------
   /** Inserts or refreshes a node row (heartbeat). */

@@ -16,7 +16,7 @@ describe('runyard worker', () => {
     const db = join(dir, 'w.db');
     const child = spawn(process.execPath, [bin, 'worker', '--json', '--database', db, '--grace-ms', '500'], {
       cwd: root,
-      env: { ...process.env, RUNYARD_LOG_LEVEL: 'silent' },
+      env: { ...process.env, RUNYARD_LOG_LEVEL: 'silent', RUNYARD_DATA_DIR: join(dir, 'data') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -40,11 +40,11 @@ describe('runyard worker', () => {
 
   test('an unreachable PostgreSQL: exit 1 naming host:port and what to check, never the password', async () => {
     const port = await closedPort();
-    const r = await runCli(['worker', '--database', `postgres://u:hunter2@127.0.0.1:${port}/x`]);
+    const r = await runCli(['worker', '--database', `postgres://u:hunter2@127.0.0.1:${port}/x`], { RUNYARD_DATA_DIR: join(dir, 'data') });
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`cannot start: cannot use PostgreSQL at 127\\.0\\.0\\.1:${port}: .*is the server running`));
     assert.doesNotMatch(r.stderr + r.stdout, /hunter2/);
-    const json = await runCli(['worker', '--json', '--database', 'postgres://nohost']);
+    const json = await runCli(['worker', '--json', '--database', 'postgres://nohost'], { RUNYARD_DATA_DIR: join(dir, 'data') });
     assert.equal(json.code, 1);
     const body = JSON.parse(json.stdout) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'start_failed');

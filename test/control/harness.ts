@@ -1,5 +1,8 @@
 /**
- * A real `runyard up` process plus a recording js producer for run-control tests. The producer
+ * A real `runyard up` process plus a recording js producer for run-control tests. With
+ * `{ worker: true }` the work is executed by a separate `runyard worker` process instead:
+ * `up --no-executor` serves the API, and both share the database and the data directory (so
+ * the same secret key), as a scaled-out deployment does. The producer
  * appends one line per call to a marker file (`key attempt pid start_ms`), sleeps the row's `ms`
  * (abortably), then behaves by the row's `kind` (`ok`, `perm`, `trans` while `<dir>/fail-trans`
  * exists), and records the time
@@ -9,12 +12,15 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fixtures.js';
 import { spawnRunyard, type RunyardProcess } from '../helpers/proc.js';
+import { spawnWorker, type WorkerProcess } from '../helpers/cluster.js';
 
 export type Json = Record<string, unknown> & { error?: { code: string; message: string; details: Record<string, unknown> } };
 
 export interface Harness {
   dir: string;
   ry: RunyardProcess;
+  /** The executor process in worker mode. */
+  worker?: WorkerProcess;
   call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }>;
   /** Imports `rows` and adds the recording column; returns the table id. */
   table(name: string, rows: { n: number; kind: string; ms?: number }[], profile?: string): Promise<string>;
@@ -53,11 +59,33 @@ function lines(path: string): string[][] {
     : [];
 }
 
-/** Starts a server on a fresh SQLite file. */
-export async function harness(env: Record<string, string> = {}, args: string[] = []): Promise<Harness> {
+/** How long a process may take to start on a busy machine, ms. */
+const START_MS = 60_000;
+
+/** How the harness runs: where the database is, and which process executes the items. */
+export interface HarnessMode {
+  /** Execute items in a separate `runyard worker` process (`up` runs with `--no-executor`). @default false */
+  worker?: boolean;
+  /** A database URL (e.g. a fresh PostgreSQL database). @default a fresh SQLite file */
+  database?: string;
+  /** Extra arguments of the worker. */
+  workerArgs?: string[];
+}
+
+/** Starts a server on a fresh SQLite file (or `mode.database`), executing in-process or in a worker. */
+export async function harness(env: Record<string, string> = {}, args: string[] = [], mode: HarnessMode = {}): Promise<Harness> {
   const dir = tempDir('runyard-control-');
   writeFileSync(join(dir, 'rec.mjs'), MODULE(dir));
-  const ry = await spawnRunyard(['--database', join(dir, 'r.db'), ...args], env);
+  const database = mode.database ?? join(dir, 'r.db');
+  const shared = { RUNYARD_DATA_DIR: join(dir, 'data'), ...env };
+  const ry = await spawnRunyard(['--database', database, ...(mode.worker ? ['--no-executor'] : []), ...args], shared, START_MS);
+  let worker: WorkerProcess | undefined;
+  try {
+    if (mode.worker) worker = await spawnWorker(database, mode.workerArgs ?? [], shared, START_MS);
+  } catch (err) {
+    await ry.kill('SIGTERM');
+    throw err;
+  }
   const call = async (method: string, path: string, body?: unknown) => {
     const init: RequestInit = { method, headers: body === undefined ? {} : { 'content-type': 'application/json' } };
     if (body !== undefined) init.body = JSON.stringify(body);
@@ -68,6 +96,7 @@ export async function harness(env: Record<string, string> = {}, args: string[] =
   const h: Harness = {
     dir,
     ry,
+    ...(worker ? { worker } : {}),
     call,
     async table(name, rows, profile = 'small') {
       const t = await call('POST', '/v1/tables', {
@@ -121,7 +150,9 @@ export async function harness(env: Record<string, string> = {}, args: string[] =
       }
       return out;
     },
-    close: () => ry.kill('SIGTERM'),
+    async close() {
+      await Promise.all([ry.kill('SIGTERM'), worker?.kill('SIGTERM')]);
+    },
   };
   return h;
 }

@@ -1,4 +1,7 @@
-/** SecretBox (AES-256-GCM) and the secret key: env, generated file (0600, once), bad keys. */
+/**
+ * SecretBox (AES-256-GCM) and the secret key: env, generated file (0600, once), bad keys; the
+ * key fingerprint the database records from its first node, and the refusal of another key.
+ */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -6,7 +9,8 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunyardError } from '../../src/core/errors.js';
 import { loadSecretKey, parseSecretKey, SecretBox, SecretBoxError, SECRET_KEY_FILE } from '../../src/engine/secrets.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { checkSecretKey } from '../../src/engine/secret-key-check.js';
+import { sqliteStore, tempDir } from '../helpers/fixtures.js';
 
 const SECRETS = { API_TOKEN: 'tok_live_0123456789', PEM: '-----BEGIN-----\nabc\n-----END-----', QUOTED: 'a "b" $c \\d é' };
 
@@ -138,5 +142,37 @@ describe('secret key', () => {
     const path = join(dataDir, SECRET_KEY_FILE);
     writeFileSync(path, 'garbage', { mode: 0o600 });
     await assert.rejects(loadSecretKey({ env: undefined, dataDir }), (err: Error) => err.message.startsWith(`${path}: expected 64 hex characters`));
+  });
+});
+
+describe('the key fingerprint recorded in the database', () => {
+  test('the first node records it; the same key passes; another key is refused naming where it came from', async () => {
+    const store = await sqliteStore();
+    const key = randomBytes(32);
+    const box = new SecretBox(key);
+    assert.equal(box.keyFingerprint, new SecretBox(Buffer.from(key)).keyFingerprint);
+    assert.match(box.keyFingerprint, /^[0-9a-f]{64}$/);
+    assert.ok(!box.keyFingerprint.includes(key.toString('hex')) && box.keyFingerprint !== box.keyId);
+    assert.deepEqual(await checkSecretKey(store, box, { source: 'generated', path: '/d/secret.key' }, 1), { recorded: true });
+    assert.deepEqual(await checkSecretKey(store, box, { source: 'env' }, 2), { recorded: false });
+    const other = SecretBox.random();
+    const cases: [Parameters<typeof checkSecretKey>[2], RegExp][] = [
+      [{ source: 'env' }, /^secret key: the key in RUNYARD_SECRET_KEY is not the key .*: set RUNYARD_SECRET_KEY to the other nodes' key/],
+      [
+        { source: 'file', path: '/d2/secret.key' },
+        /^secret key: the key in \/d2\/secret\.key \(RUNYARD_SECRET_KEY is unset\) .*replace \/d2\/secret\.key with their secret\.key/,
+      ],
+      [{ source: 'generated', path: '/d3/secret.key' }, /^secret key: a new key generated into \/d3\/secret\.key/],
+    ];
+    for (const [origin, pattern] of cases) {
+      await assert.rejects(checkSecretKey(store, other, origin, 3), (err: Error) => {
+        assert.ok(err instanceof RunyardError && err.code === 'secret_key_mismatch' && err.details?.field === 'RUNYARD_SECRET_KEY');
+        assert.match(err.message, pattern);
+        assert.ok(err.message.includes(box.keyFingerprint.slice(0, 16)) && err.message.includes(other.keyFingerprint.slice(0, 16)));
+        assert.ok(!err.message.includes(key.toString('hex')));
+        return true;
+      });
+    }
+    await store.close();
   });
 });

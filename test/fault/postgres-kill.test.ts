@@ -4,7 +4,8 @@
  * five times, and replaced after a random delay. Afterwards every item succeeded (0 lost),
  * duplicate producer calls ≤ the items the killed nodes held at their kills (and only those
  * items ran twice), every orphan ran again on a surviving node within 15 s of its kill, and
- * no item was ever completed twice.
+ * no item was ever completed twice. With prices set, the workers capture exactly one item's
+ * price per item (never twice, never zero) and the ledger reconciles.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +26,8 @@ import {
 } from '../helpers/cluster.js';
 
 const ITEMS = 10_000;
+/** µ per js call: the run must capture exactly ITEMS × PRICE, whatever the kills. */
+const PRICE = 1_000;
 const KILLS = 5;
 const RECLAIM_LIMIT_MS = 15_000;
 const postgres = postgresForFile();
@@ -55,7 +58,11 @@ test(
     const kills: Kill[] = [];
     try {
       const tableId = await numbersTable(control, ITEMS, module);
-      const { run } = await control.runs.startColumnRun(control.workspaceId, tableId, 'echo');
+      const ws = control.workspaceId;
+      await control.prices.set(ws, { js_call: PRICE }, 'api');
+      await control.credits.grant(ws, ITEMS * PRICE, 'fault test');
+      const { run } = await control.runs.startColumnRun(ws, tableId, 'echo');
+      assert.equal(run.price_version, 1);
       const numbers = await itemNumbers(server, url, run.id);
       const replacements: Promise<void>[] = [];
       for (let k = 0; k < KILLS; k++) {
@@ -84,6 +91,14 @@ test(
       assert.equal(done.status, 'succeeded');
 
       await assertRunIntact(server, url, run.id, ITEMS);
+      assert.deepEqual(
+        [done.credits_used, done.credits_reserved, done.credits_released],
+        [ITEMS * PRICE, ITEMS * PRICE, 0],
+        'each item captured once, by the workers',
+      );
+      const balance = await control.store.getBalance(ws);
+      assert.deepEqual(await control.store.replayLedger(ws), balance, 'the ledger replays to the balance');
+      assert.deepEqual([balance.captured, balance.outstanding, balance.available], [ITEMS * PRICE, 0, 0]);
       const all = readCalls(calls).filter((c) => c.what === 'start');
       const perItem = new Map<number, number>();
       for (const c of all) perItem.set(c.n, (perItem.get(c.n) ?? 0) + 1);

@@ -16,6 +16,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { isTerminalRun } from '../../src/core/status.js';
 import type { RunRecord } from '../../src/core/model.js';
 import type { PgServer } from './postgres.js';
+import { dataDirFor } from './proc.js';
 
 /** The repo root (tests compile to dist/test/helpers/). */
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -24,8 +25,10 @@ export interface WorkerProcess {
   nodeId: string;
   pid: number;
   proc: ChildProcess;
-  /** The last 20 kB of its stderr (JSON log lines). */
+  /** The last 20 kB of its stderr (JSON log lines); all of it with `keepOutput`. */
   stderr(): string;
+  /** Its stdout (only with `keepOutput`). */
+  stdout(): string;
   /** Resolves with the exit code (null when killed by a signal) and signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends a signal (if still running) and waits for the exit. */
@@ -35,18 +38,33 @@ export interface WorkerProcess {
 /**
  * Starts `node bin/runyard.js worker --json --database URL …` and resolves once it printed
  * its node id (it is then registered and claiming).
+ * @param opts.keepOutput keep all of its stdout and stderr (tests that scan them); `opts.baseEnv`
+ *   replaces `process.env` as the environment the worker inherits
  */
-export function spawnWorker(url: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<WorkerProcess> {
+export function spawnWorker(
+  url: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+  opts: { keepOutput?: boolean; baseEnv?: Record<string, string | undefined> } = {},
+): Promise<WorkerProcess> {
   const proc = spawn(process.execPath, ['bin/runyard.js', 'worker', '--json', '--database', url, ...args], {
     cwd: root,
-    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...(opts.baseEnv ?? process.env),
+      RUNYARD_LOG_LEVEL: 'warn',
+      ...(env.RUNYARD_DATA_DIR === undefined && env.RUNYARD_SECRET_KEY === undefined ? { RUNYARD_DATA_DIR: dataDirFor(url) } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   proc.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
-    if (stderr.length > 40_000) stderr = stderr.slice(-20_000);
+    if (!opts.keepOutput && stderr.length > 40_000) stderr = stderr.slice(-20_000);
   });
+  if (opts.keepOutput) proc.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -71,6 +89,7 @@ export function spawnWorker(url: string, args: string[] = [], env: Record<string
         pid: proc.pid!,
         proc,
         stderr: () => stderr,
+        stdout: () => stdout,
         exited,
         kill: async (signal = 'SIGTERM') => {
           if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);

@@ -13,14 +13,31 @@ export interface RunyardProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+const dataDirs = new Map<string, string>();
+
+/**
+ * The data directory of the nodes of one database when a test names none: a temp dir per
+ * database (so every `up` and `worker` of one database shares one secret key, as deployed nodes
+ * must, and a restarted node finds its key again); a fresh one without a database. No test
+ * writes a key into the repository's `./.runyard`.
+ */
+export function dataDirFor(database: string | undefined): string {
+  if (database === undefined) return mkdtempSync(join(tmpdir(), 'runyard-data-'));
+  let dir = dataDirs.get(database);
+  if (!dir) dataDirs.set(database, (dir = mkdtempSync(join(tmpdir(), 'runyard-data-'))));
+  return dir;
+}
+
 /**
  * Starts `node bin/runyard.js up --json --port 0 …` and resolves once it prints its URL.
  * @param timeoutMs how long to wait for the URL line. @default 20000
  */
 export function spawnRunyard(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunyardProcess> {
+  const at = args.indexOf('--database');
+  const database = at >= 0 ? args[at + 1] : undefined;
   const proc = spawn(process.execPath, ['bin/runyard.js', 'up', '--json', '--port', '0', ...args], {
-    // A fresh data dir (secret key, …) unless the caller names one.
-    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: env.RUNYARD_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'runyard-data-')), ...env },
+    // The database's data dir (secret key, …) unless the caller names one (dataDirFor).
+    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: env.RUNYARD_DATA_DIR ?? dataDirFor(database), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

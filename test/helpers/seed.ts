@@ -69,6 +69,7 @@ export function newRunInput(ws: string, o: SeedRun): NewRun {
       overrides_env: null,
       credit_cap: null,
       item_cost_bound: 0,
+      price_version: null,
       created_at: o.now ?? Date.now(),
       started_at: null,
       finished_at: null,

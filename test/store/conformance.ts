@@ -79,6 +79,7 @@ export interface RunInput {
   request_hash?: string | null;
   credit_cap?: number | null;
   item_cost_bound?: number;
+  price_version?: number;
 }
 
 /** A {@link NewRun} for `createRun`. */
@@ -114,6 +115,7 @@ export function newRun(ws: string, o: RunInput = {}): NewRun {
       overrides_env: null,
       credit_cap: o.credit_cap ?? null,
       item_cost_bound: o.item_cost_bound ?? 0,
+      price_version: o.price_version ?? null,
       created_at: T0,
       started_at: null,
       finished_at: null,
@@ -1361,6 +1363,76 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.match(stale?.error ?? '', /interrupted/);
         assert.equal((await store.getOperation(WS, ids[1] ?? ''))?.status, 'running');
         assert.equal((await store.getOperation(WS, id))?.status, 'succeeded', 'finished operations are not touched');
+      });
+    });
+
+    describe('cells written by two runs at once', () => {
+      test('one completeItems call completing one row of a column in two runs: the later completion wins', async () => {
+        const table = await store.createTable(WS, newTable(2), T0);
+        const column = await store.createColumn(WS, newColumn(table));
+        const rows = await store.allRows(WS, table.id);
+        const spec = { table_id: table.id, column_id: column.id };
+        const first = await startedRun({ keys: rows.map((r) => r.id), spec });
+        const second = await startedRun({ keys: rows.map((r) => r.id), spec });
+        const claims = await claim(T0 + 1, 10);
+        assert.equal(claims.length, 4);
+        const ordered = [...claims.filter((c) => c.run.id === first.run.id), ...claims.filter((c) => c.run.id === second.run.id)];
+        const res = await store.completeItems(
+          ordered.map((c) => succeeded(c, { run: c.run.id })),
+          T0 + 2,
+        );
+        assert.equal(res.accepted.length, 4);
+        for (const row of rows) {
+          const cell = await store.getCell(WS, table.id, row.id, column.id);
+          assert.deepEqual([cell?.run_id, cell?.value], [second.run.id, { run: second.run.id }]);
+        }
+      });
+    });
+
+    describe('prices and settings', () => {
+      test('putPrices appends versions; equal prices (any key order) write nothing; versions never change', async () => {
+        assert.equal(await store.currentPrices(WS), undefined, 'no prices set: none');
+        const v1 = await store.putPrices(WS, { js_call: 10, command_second: 2 }, 'env', T0);
+        assert.deepEqual(v1, { created: true, version: { version: 1, prices: { command_second: 2, js_call: 10 }, source: 'env', created_at: T0 } });
+        const same = await store.putPrices(WS, { command_second: 2, js_call: 10 }, 'api', T0 + 1);
+        assert.equal(same.created, false);
+        assert.equal(same.version.version, 1);
+        assert.equal(same.version.source, 'env', 'the current version is returned untouched');
+        const v2 = await store.putPrices(WS, { js_call: 20 }, 'api', T0 + 2);
+        assert.deepEqual(v2.version, { version: 2, prices: { js_call: 20 }, source: 'api', created_at: T0 + 2 });
+        assert.deepEqual((await store.currentPrices(WS))?.version, 2);
+        assert.deepEqual((await store.getPriceVersion(WS, 1))?.prices, { command_second: 2, js_call: 10 });
+        assert.equal(await store.getPriceVersion(WS, 3), undefined);
+        const empty = await store.putPrices(WS, {}, 'api', T0 + 3);
+        assert.deepEqual([empty.created, empty.version.version, empty.version.prices], [true, 3, {}], 'an empty table is a version too');
+        await assert.rejects(store.putPrices(OTHER_WS, { js_call: 1 }, 'api', T0), (err: Error) => err instanceof RunyardError && err.code === 'not_found');
+        assert.equal(await store.getPriceVersion(OTHER_WS, 1), undefined, 'versions are per workspace');
+      });
+
+      test('concurrent putPrices never share a version number', async () => {
+        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.putPrices(WS, { js_call: i + 1 }, 'api', T0 + i)));
+        assert.deepEqual(
+          results.map((r) => r.version.version).sort((a, b) => a - b),
+          [1, 2, 3, 4, 5, 6, 7, 8],
+        );
+        assert.equal((await store.currentPrices(WS))?.version, 8);
+      });
+
+      test('a run stores its price version', async () => {
+        const { run } = await store.createRun(WS, newRun(WS, { price_version: 7, item_cost_bound: 5 }), T0);
+        assert.equal(run.price_version, 7);
+        assert.equal((await store.getRun(WS, run.id))?.price_version, 7);
+        const { run: free } = await store.createRun(WS, newRun(WS), T0);
+        assert.equal((await store.getRun(WS, free.id))?.price_version, null);
+      });
+
+      test('claimSecretKeyFingerprint: the first claim records; later ones read it back', async () => {
+        const first = await Promise.all(['aa', 'bb', 'cc'].map((fp, i) => store.claimSecretKeyFingerprint(fp, T0 + i)));
+        assert.equal(first.filter((r) => r.created).length, 1, 'exactly one claim recorded');
+        const winner = first.find((r) => r.created);
+        assert.ok(first.every((r) => r.fingerprint === winner?.fingerprint && r.recorded_at === winner.recorded_at));
+        const later = await store.claimSecretKeyFingerprint('dd', T0 + 10);
+        assert.deepEqual(later, { fingerprint: winner?.fingerprint, recorded_at: winner?.recorded_at, created: false });
       });
     });
   });

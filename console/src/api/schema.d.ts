@@ -2180,6 +2180,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's current prices, or one version of them */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A version number; default the current one */
+                    version?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A price version */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PriceVersion"];
+                    };
+                };
+                /** @description No such version */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid input */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Set the prices: a new version for runs created from now on */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PutPrices"];
+                };
+            };
+            responses: {
+                /** @description The current version */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PriceVersion"];
+                    };
+                };
+                /** @description Invalid input (the field names the price key) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/operations": {
         parameters: {
             query?: never;
@@ -2418,6 +2508,8 @@ export interface components {
             credits_used_micro: number;
             credits_released_micro: number;
             budget_micro: number | null;
+            /** @description The price version the run was created with (GET /v1/prices?version=N); null: no prices were set, the run is free */
+            price_version: number | null;
             result_summary: string | null;
             error: {
                 code: string;
@@ -2757,6 +2849,45 @@ export interface components {
         };
         Usage: {
             [key: string]: unknown;
+        };
+        PriceVersion: {
+            workspace_id: string;
+            /** @description Counts up from 1 with every change; null: prices were never set (runs are free) */
+            version: number | null;
+            /**
+             * @description Price key → integer micro-credits per unit. Keys: `js_call`, `http_call`, `command_second`, `row`, `tokens:<model>:input` and `tokens:<model>:output` (per 1,000 tokens); a key not listed costs 0
+             * @example {
+             *       "js_call": 1000,
+             *       "command_second": 50
+             *     }
+             */
+            prices: {
+                [key: string]: number;
+            };
+            /** @description The same prices in credits */
+            prices_credits: {
+                [key: string]: number;
+            };
+            /**
+             * @description `api` (PUT /v1/prices) or `env` (RUNYARD_PRICES at a node start)
+             * @enum {string|null}
+             */
+            source: "api" | "env" | null;
+            created_at: string | null;
+            /** @description PUT only: false when the prices equal the current version (nothing written) */
+            changed?: boolean;
+        };
+        PutPrices: {
+            /**
+             * @description Price key → integer micro-credits per unit. Keys: `js_call`, `http_call`, `command_second`, `row`, `tokens:<model>:input` and `tokens:<model>:output` (per 1,000 tokens); a key not listed costs 0
+             * @example {
+             *       "js_call": 1000,
+             *       "command_second": 50
+             *     }
+             */
+            prices: {
+                [key: string]: number;
+            };
         };
         ManualRun: {
             target: components["schemas"]["RunTarget"];

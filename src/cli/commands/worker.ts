@@ -1,7 +1,9 @@
 /**
  * `runyard worker`: an executor node without the HTTP API. Run several against one PostgreSQL
- * (`--database postgres://…`) next to one or more `runyard up` nodes to scale out. It stops
- * gracefully on SIGTERM/SIGINT (see ../signals.ts).
+ * (`--database postgres://…`) next to one or more `runyard up` nodes to scale out. It prices
+ * items by the database's price versions and opens run secrets with the same key as `up`
+ * (`RUNYARD_SECRET_KEY`, else `<data dir>/secret.key`), refusing to start when that key is not
+ * the database's. It stops gracefully on SIGTERM/SIGINT (see ../signals.ts).
  */
 import type { Command } from 'commander';
 import { RunyardError } from '../../core/errors.js';
@@ -28,7 +30,7 @@ const ms = intOption(1, 3_600_000);
 export function registerWorker(program: Command): void {
   executorFlags(program.command('worker').description('start an executor node (no API): claims and executes items from the database'))
     .option('--database <url>', 'postgres:// URL, or a SQLite file path (env RUNYARD_DATABASE_URL, default <data-dir>/runyard.db)')
-    .option('--data-dir <dir>', 'data directory (env RUNYARD_DATA_DIR, default ./.runyard)')
+    .option('--data-dir <dir>', 'data directory, holding secret.key unless RUNYARD_SECRET_KEY is set (env RUNYARD_DATA_DIR, default ./.runyard)')
     .option('--grace-ms <n>', 'on SIGTERM, how long in-flight items may run before they are released', ms, DEFAULT_GRACE_MS)
     .option('--json', 'print {"node_id", "database"} as one JSON line once running')
     .action(async (opts: WorkerOptions) => {

@@ -111,6 +111,14 @@ CREATE TABLE operations (
   finished_at bigint
 );
 
+CREATE TABLE price_versions (
+  workspace_id text NOT NULL,
+  version integer NOT NULL,
+  prices text NOT NULL,
+  source text NOT NULL,
+  created_at bigint NOT NULL
+);
+
 CREATE TABLE runs (
   id text NOT NULL,
   workspace_id text NOT NULL,
@@ -155,13 +163,20 @@ CREATE TABLE runs (
   paused_reason text,
   credit_cap bigint,
   item_cost_bound bigint NOT NULL DEFAULT 0,
-  credits_released bigint NOT NULL DEFAULT 0
+  credits_released bigint NOT NULL DEFAULT 0,
+  price_version integer
 );
 
 CREATE TABLE runyard_migrations (
   id integer NOT NULL,
   name text NOT NULL,
   applied_at bigint NOT NULL
+);
+
+CREATE TABLE settings (
+  key text NOT NULL,
+  value text NOT NULL,
+  created_at bigint NOT NULL
 );
 
 CREATE TABLE table_rows (
@@ -346,6 +361,20 @@ ALTER TABLE operations ADD CONSTRAINT operations_updated_at_not_null NOT NULL up
 
 ALTER TABLE operations ADD CONSTRAINT operations_workspace_id_not_null NOT NULL workspace_id;
 
+ALTER TABLE price_versions ADD CONSTRAINT price_versions_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE price_versions ADD CONSTRAINT price_versions_pkey PRIMARY KEY (workspace_id, version);
+
+ALTER TABLE price_versions ADD CONSTRAINT price_versions_prices_not_null NOT NULL prices;
+
+ALTER TABLE price_versions ADD CONSTRAINT price_versions_source_not_null NOT NULL source;
+
+ALTER TABLE price_versions ADD CONSTRAINT price_versions_version_not_null NOT NULL version;
+
+ALTER TABLE price_versions ADD CONSTRAINT price_versions_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id);
+
+ALTER TABLE price_versions ADD CONSTRAINT price_versions_workspace_id_not_null NOT NULL workspace_id;
+
 ALTER TABLE runs ADD CONSTRAINT runs_created_at_not_null NOT NULL created_at;
 
 ALTER TABLE runs ADD CONSTRAINT runs_credits_released_not_null NOT NULL credits_released;
@@ -407,6 +436,14 @@ ALTER TABLE runyard_migrations ADD CONSTRAINT runyard_migrations_id_not_null NOT
 ALTER TABLE runyard_migrations ADD CONSTRAINT runyard_migrations_name_not_null NOT NULL name;
 
 ALTER TABLE runyard_migrations ADD CONSTRAINT runyard_migrations_pkey PRIMARY KEY (id);
+
+ALTER TABLE settings ADD CONSTRAINT settings_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE settings ADD CONSTRAINT settings_key_not_null NOT NULL key;
+
+ALTER TABLE settings ADD CONSTRAINT settings_pkey PRIMARY KEY (key);
+
+ALTER TABLE settings ADD CONSTRAINT settings_value_not_null NOT NULL value;
 
 ALTER TABLE table_rows ADD CONSTRAINT table_rows_data_not_null NOT NULL data;
 
@@ -488,6 +525,8 @@ CREATE UNIQUE INDEX operations_pkey ON operations USING btree (id);
 
 CREATE INDEX operations_workspace ON operations USING btree (workspace_id, id);
 
+CREATE UNIQUE INDEX price_versions_pkey ON price_versions USING btree (workspace_id, version);
+
 CREATE INDEX runs_active ON runs USING btree (status, id) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
 
 CREATE UNIQUE INDEX runs_idempotency ON runs USING btree (workspace_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
@@ -511,6 +550,8 @@ CREATE INDEX runs_status_newest ON runs USING btree (workspace_id, status, creat
 CREATE INDEX runs_workspace ON runs USING btree (workspace_id, id);
 
 CREATE UNIQUE INDEX runyard_migrations_pkey ON runyard_migrations USING btree (id);
+
+CREATE UNIQUE INDEX settings_pkey ON settings USING btree (key);
 
 CREATE UNIQUE INDEX table_rows_order ON table_rows USING btree (table_id, ordinal);
 

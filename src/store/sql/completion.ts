@@ -143,7 +143,10 @@ export async function upsertCells(ctx: SqlContext, db: Db, cells: CellsTable[]):
   if (cells.length === 0) return;
   // One writer at a time on SQLite: no lock order to keep.
   if (ctx.hot) return ctx.hot.upsertCells(cells);
-  const ordered = [...cells].sort((a, b) => cmp(a.column_id, b.column_id) || cmp(a.row_id, b.row_id));
+  // One statement cannot upsert a cell twice (two runs of a column completing one row in one
+  // batch): the later completion wins, as it does when the writes are applied one by one.
+  const last = new Map(cells.map((c) => [`${c.table_id}\n${c.row_id}\n${c.column_id}`, c]));
+  const ordered = [...last.values()].sort((a, b) => cmp(a.column_id, b.column_id) || cmp(a.row_id, b.row_id));
   for (let i = 0; i < ordered.length; i += CELL_CHUNK) await upsertChunk(db, ordered.slice(i, i + CELL_CHUNK));
 }
 

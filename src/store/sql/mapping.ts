@@ -59,6 +59,7 @@ export function toRun(r: Selected<RunsTable>): RunRecord {
     credit_cap: r.credit_cap === null ? null : Number(r.credit_cap),
     item_cost_bound: Number(r.item_cost_bound),
     credits_released: Number(r.credits_released),
+    price_version: r.price_version === null ? null : Number(r.price_version),
     created_at: Number(r.created_at),
     started_at: r.started_at === null ? null : Number(r.started_at),
     finished_at: r.finished_at === null ? null : Number(r.finished_at),

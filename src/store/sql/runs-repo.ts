@@ -97,6 +97,7 @@ export async function createRun(
       credit_cap: run.credit_cap,
       item_cost_bound: run.item_cost_bound,
       credits_released: 0,
+      price_version: run.price_version,
       created_at: now,
       started_at: lease ? now : null,
       finished_at: null,

@@ -101,6 +101,8 @@ export interface RunsTable {
   /** µ reserved per item (the most one item can cost). */
   item_cost_bound: number;
   credits_released: number;
+  /** The price version the run was created with (price_versions.version); null: free. */
+  price_version: number | null;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -201,6 +203,25 @@ export interface CreditAccountsTable {
   updated_at: number;
 }
 
+/** One immutable version of a workspace's prices (migration 0006). */
+export interface PriceVersionsTable {
+  workspace_id: string;
+  /** 1, 2, …: a new version for every change. */
+  version: number;
+  /** Canonical JSON (sorted keys) of price key → µ per unit. */
+  prices: string;
+  /** `api` (PUT /v1/prices) or `env` (RUNYARD_PRICES at start). */
+  source: string;
+  created_at: number;
+}
+
+/** Deployment-wide settings (not per workspace), e.g. `secret_key_fingerprint`. */
+export interface SettingsTable {
+  key: string;
+  value: string;
+  created_at: number;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   tables: TablesTable;
@@ -214,4 +235,6 @@ export interface Database {
   operations: OperationsTable;
   ledger_entries: LedgerEntriesTable;
   credit_accounts: CreditAccountsTable;
+  price_versions: PriceVersionsTable;
+  settings: SettingsTable;
 }

@@ -12,11 +12,13 @@ import * as leasing from './leasing.js';
 import { completeItems } from './completion.js';
 import * as control from './control-repo.js';
 import * as credits from './credits-repo.js';
-import type { LedgerKind } from '../../core/credits.js';
+import type { LedgerKind, PriceSource, PriceTable } from '../../core/credits.js';
 import { toNode } from './mapping.js';
 import * as retention from './retention-repo.js';
 import * as operations from './operations-repo.js';
 import * as insight from './insight-repo.js';
+import * as prices from './prices-repo.js';
+import { claimSecretKeyFingerprint } from './settings-repo.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
@@ -152,6 +154,19 @@ export abstract class SqlStore implements Store {
   }
   providerSummary(ws: string, runId: string, producer: string) {
     return credits.providerSummary(this.ctx, ws, runId, producer);
+  }
+
+  currentPrices(ws: string) {
+    return prices.currentPrices(this.ctx, ws);
+  }
+  getPriceVersion(ws: string, version: number) {
+    return prices.getPriceVersion(this.ctx, ws, version);
+  }
+  putPrices(ws: string, table: PriceTable, source: PriceSource, now: number) {
+    return prices.putPrices(this.ctx, ws, table, source, now);
+  }
+  claimSecretKeyFingerprint(fingerprint: string, now: number) {
+    return claimSecretKeyFingerprint(this.ctx, fingerprint, now);
   }
 
   async upsertNode(n: NodeRecord): Promise<void> {

@@ -123,6 +123,15 @@ CREATE TABLE operations (
   finished_at INTEGER
 );
 
+CREATE TABLE price_versions (
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  version INTEGER NOT NULL,
+  prices TEXT NOT NULL,
+  source TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, version)
+);
+
 CREATE TABLE runs (
   id TEXT PRIMARY KEY,
   workspace_id TEXT NOT NULL,
@@ -161,7 +170,7 @@ CREATE TABLE runs (
   started_at INTEGER,
   finished_at INTEGER,
   updated_at INTEGER NOT NULL
-, pinned INTEGER NOT NULL DEFAULT 0, overrides_env TEXT, overrides_secrets TEXT, paused_reason TEXT, credit_cap INTEGER, item_cost_bound INTEGER NOT NULL DEFAULT 0, credits_released INTEGER NOT NULL DEFAULT 0);
+, pinned INTEGER NOT NULL DEFAULT 0, overrides_env TEXT, overrides_secrets TEXT, paused_reason TEXT, credit_cap INTEGER, item_cost_bound INTEGER NOT NULL DEFAULT 0, credits_released INTEGER NOT NULL DEFAULT 0, price_version INTEGER);
 
 CREATE VIRTUAL TABLE runs_name USING fts5(name, content = 'runs', content_rowid = 'rowid', tokenize = 'trigram');
 
@@ -174,6 +183,12 @@ CREATE TABLE 'runs_name_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 CREATE TABLE 'runs_name_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
 
 CREATE TABLE runyard_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
+
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
 
 CREATE TABLE table_rows (
   id TEXT PRIMARY KEY,
