@@ -32,6 +32,23 @@ export default tseslint.config(
   { files: ['src/store/**/*.ts'], rules: noLayer('engine', 'producers', 'server', 'cli', 'sdk') },
   { files: ['src/producers/**/*.ts'], rules: noLayer('store', 'engine', 'server', 'cli', 'sdk') },
   { files: ['src/engine/**/*.ts'], rules: noLayer('server', 'cli', 'sdk') },
+  // The client CLI loads no server-side code at run time (types only); `up` and `worker` start
+  // the server through a dynamic import, which this rule leaves alone.
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: ['engine', 'store', 'producers', 'server'].map((l) => ({
+            group: [`**/${l}/*`, `../${l}/*`],
+            allowTypeImports: true,
+            message: `the CLI may import ${l}/ for types only (DESIGN.md §5)`,
+          })),
+        },
+      ],
+    },
+  },
   // The console is a browser app that talks only to the public API: no server-side layer.
   {
     files: ['console/**/*.{ts,tsx}'],

@@ -4,7 +4,7 @@
  * the same transaction.
  */
 import { sql } from 'kysely';
-import { addTransitionDelta, allItemsTerminal, runOutcome, type CountDelta } from '../../core/counts.js';
+import { addTransitionDelta, readyToFinish, runOutcome, type CountDelta } from '../../core/counts.js';
 import type { RunError, RunRecord } from '../../core/model.js';
 import { transitionRun, type ItemStatus } from '../../core/status.js';
 import type { Db, SqlContext } from './context.js';
@@ -53,9 +53,14 @@ export async function applyDeltasAndFinish(ctx: SqlContext, db: Db, deltas: RunD
     }
     const row = await db.updateTable('runs').set(set).where('id', '=', runId).returningAll().executeTakeFirstOrThrow();
     const run = toRun(row);
-    if (run.status === 'running' && allItemsTerminal(run)) finished.push(await finishRun(ctx, db, run, now));
+    if (readyToFinish(run)) finished.push(await finishRun(ctx, db, run, now));
   }
   return finished;
+}
+
+/** The run finished (see {@link readyToFinish}) when nothing is left to do, else unchanged. */
+export async function finishIfDone(ctx: SqlContext, db: Db, run: RunRecord, now: number): Promise<RunRecord> {
+  return readyToFinish(run) ? finishRun(ctx, db, run, now) : run;
 }
 
 /**

@@ -22,6 +22,12 @@ export interface SqliteOptions {
   path: string;
   /** How long a second process waits for the write lock, ms. @default 10000 */
   busyTimeoutMs?: number;
+  /**
+   * Use the prepared-statement hot path (`./hot-path.ts`) for the per-item writes; false runs
+   * their dialect-neutral Kysely forms instead (the conformance suite runs both on SQLite).
+   * @default true
+   */
+  hotPath?: boolean;
 }
 
 /** Prepared statements kept per SQL text; the engine issues a small set of shapes over and over. */
@@ -55,6 +61,7 @@ export class SqliteStore extends SqlStore {
   private constructor(
     private readonly raw: Database.Database,
     private readonly kysely: Db,
+    hotPath: boolean,
   ) {
     super();
     const ids = ulidIds();
@@ -63,7 +70,7 @@ export class SqliteStore extends SqlStore {
       dialect: 'sqlite',
       newId: (p) => ids.next(p),
       tx: (fn) => this.transaction(fn),
-      hot: sqliteHotPath(raw),
+      ...(hotPath ? { hot: sqliteHotPath(raw) } : {}),
     };
   }
 
@@ -85,7 +92,7 @@ export class SqliteStore extends SqlStore {
       throw new RunyardError('database_unavailable', `cannot open SQLite database ${opts.path}: ${(err as Error).message}`, { field: 'database' });
     }
     const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingDatabase(raw) }) });
-    return new SqliteStore(raw, kysely);
+    return new SqliteStore(raw, kysely, opts.hotPath ?? true);
   }
 
   /** Applies pending migrations under `BEGIN IMMEDIATE`. @throws RunyardError `schema_too_new` */
