@@ -18,6 +18,7 @@ import { WaitingService } from './waiting.js';
 import type { WorkloadProfile } from '../core/profile.js';
 import type { PriceTable } from '../core/credits.js';
 import type { SecretBox } from './secrets.js';
+import { createKindRegistry, type KindRegistry } from '../kinds/index.js';
 
 export interface EngineConfig {
   store: Store;
@@ -35,6 +36,8 @@ export interface EngineConfig {
   secrets?: SecretBox;
   /** Per-run actions of bulk operations; `delete` defaults to the store's. */
   runActions?: Partial<RunActions>;
+  /** The run kinds targets may name. @default the built-in kinds (`createKindRegistry()`) */
+  kinds?: KindRegistry;
 }
 
 export interface Engine {
@@ -47,6 +50,8 @@ export interface Engine {
   readonly waiting: WaitingService;
   readonly profiles: ProfileCatalog;
   readonly prices: PriceTable;
+  /** The run kinds targets may name; register a custom kind here at start-up. */
+  readonly kinds: KindRegistry;
   /** Bulk operations by filter (cancel, retry_failed, delete), tracked with progress. */
   readonly operations: OperationsService;
   readonly clock: Clock;
@@ -76,8 +81,20 @@ export function createEngine(cfg: EngineConfig): Engine {
   let executor: Executor | undefined;
   const profiles = new ProfileCatalog(cfg.profiles);
   const prices = cfg.prices ?? {};
-  const runs = new RunsService({ store: cfg.store, clock, ids, notifier, profiles, prices, secrets: cfg.secrets, logger, localExecutor: () => executor });
-  const control = new ControlService({ store: cfg.store, clock, notifier, runs, profiles });
+  const kinds = cfg.kinds ?? createKindRegistry();
+  const runs = new RunsService({
+    store: cfg.store,
+    clock,
+    ids,
+    notifier,
+    profiles,
+    prices,
+    kinds,
+    secrets: cfg.secrets,
+    logger,
+    localExecutor: () => executor,
+  });
+  const control = new ControlService({ store: cfg.store, clock, notifier, runs, profiles, kinds });
   const actions: RunActions = {
     delete: (ws, runId) => cfg.store.deleteRun(ws, runId),
     cancel: (ws, runId) => control.cancel(ws, runId),
@@ -92,6 +109,7 @@ export function createEngine(cfg: EngineConfig): Engine {
     options,
     profiles,
     prices,
+    kinds,
     workspaceId: DEFAULT_WORKSPACE_ID,
     tables: new TablesService({ store: cfg.store, clock, ids, producers: cfg.producers, profiles }),
     runs,
