@@ -20,6 +20,8 @@ export interface PlannedItem {
   key: string;
   /** The producer's inputs, rendered now (templates over a row or earlier outputs). */
   inputs: Record<string, unknown> | null;
+  /** The producer that executes it. @default the run's `spec.producer` */
+  producer?: string;
 }
 
 /**

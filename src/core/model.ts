@@ -121,6 +121,10 @@ export interface ItemRecord {
   started_at: number | null;
   finished_at: number | null;
   duration_ms: number | null;
+  /** The producer that executes this item; null: the run's `spec.producer`. */
+  producer: string | null;
+  /** The most this item may cost, µ; null: the run's `item_cost_bound`. */
+  cost_bound: number | null;
 }
 
 export interface EventRecord {

@@ -119,7 +119,19 @@ export function createEngine(cfg: EngineConfig): Engine {
     operations: new OperationsService({ store: cfg.store, clock, ids, logger, actions }),
     async startExecutor() {
       if (!executor) {
-        executor = new Executor({ store: cfg.store, clock, ids, random, producers: cfg.producers, notifier, logger, options, prices, secrets: cfg.secrets });
+        executor = new Executor({
+          store: cfg.store,
+          clock,
+          ids,
+          random,
+          producers: cfg.producers,
+          notifier,
+          logger,
+          options,
+          prices,
+          secrets: cfg.secrets,
+          kinds,
+        });
         stopListening = cfg.store.subscribeWork?.(() => notifier.workAvailable());
         await executor.start();
       }

@@ -103,6 +103,45 @@ const pagesKind: RunKindModule<{ pages: number }> = {
   currentTarget: (run) => ({ type: 'ingestion', pages: Number(run.target_id.split('_').at(-1)) }),
 };
 
+/**
+ * A chain kind: `{type: 'flow', steps: N}` starts with step 1; each succeeded step appends the
+ * next one until N (a failed step ends the chain).
+ */
+const chainKind: RunKindModule<{ steps: number }> = {
+  kind: 'flow',
+  aliases: [],
+  outcome: 'items',
+  parseTarget(raw) {
+    const n = raw.steps;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+      throw new ValidationError('target.steps: expected a positive integer', { field: 'target.steps' });
+    return { steps: n };
+  },
+  async resolve(ref) {
+    return {
+      kind: 'flow',
+      target_id: `flw_chain_${ref.steps}`,
+      target_version: 1,
+      default_name: `chain of ${ref.steps}`,
+      profile: 'small',
+      producer: 'js',
+      config: {},
+      sink: null,
+    };
+  },
+  async start() {
+    return { items: [{ key: 'step:1', inputs: { module: 'page.mjs', input: { page: 1 } } }] };
+  },
+  next(run, outcome) {
+    const n = Number(outcome.item.key.split(':')[1]);
+    const last = Number(run.target_id.split('_').at(-1));
+    if (outcome.kind !== 'succeeded' || n >= last) return { append: [] };
+    return { append: [{ key: `step:${n + 1}`, inputs: { module: 'page.mjs', input: { page: n + 1 } } }] };
+  },
+  replay: () => ({ items: [{ key: 'step:1', inputs: { module: 'page.mjs', input: { page: 1 } } }] }),
+  currentTarget: (run) => ({ type: 'flow', steps: Number(run.target_id.split('_').at(-1)) }),
+};
+
 describeEachBackend('a kind registered at start-up', (backend) => {
   let engine: Engine;
   const ws = 'wsp_default';
@@ -112,6 +151,7 @@ describeEachBackend('a kind registered at start-up', (backend) => {
     writeModule(dir, 'page.mjs', 'export default (input) => ({ got: input.page });');
     const kinds = createKindRegistry();
     kinds.register(pagesKind);
+    kinds.register(chainKind);
     const { store } = await backend.open();
     engine = createEngine({ store, producers: createProducerRegistry({ baseDir: dir }), options: FAST, kinds });
     await engine.startExecutor();
@@ -147,6 +187,31 @@ describeEachBackend('a kind registered at start-up', (backend) => {
       const keys = (await engine.store.listItems(ws, rerun.id, {}, { limit: 10 })).data.map((i) => i.key);
       assert.deepEqual(keys, ['page:1', 'page:2', 'page:3'], pin);
     }
+  });
+
+  test('a kind that appends as it advances: each step plans the next in its completion; the run ends after the last', { timeout: 60_000 }, async () => {
+    // `workflow` is accepted for `flow`.
+    const { run } = await engine.runs.startRun(ws, { type: 'workflow', steps: 5 });
+    assert.equal(run.kind, 'flow');
+    assert.equal(run.items_total, 1);
+    const done = await waitForRun(engine, run.id);
+    assert.equal(done.status, 'succeeded');
+    assert.equal(done.items_total, 5);
+    assert.equal(done.items_succeeded, 5);
+    const items = (await engine.store.listItems(ws, run.id, {}, { limit: 10 })).data;
+    assert.deepEqual(
+      items.map((i) => [i.ordinal, i.key, i.status]),
+      [1, 2, 3, 4, 5].map((n) => [n - 1, `step:${n}`, 'succeeded']),
+    );
+    const events = await engine.store.listEvents(ws, run.id, 0, 1000);
+    assert.equal(events.filter((e) => e.type === 'item.appended').length, 4);
+    // The run finished once, after the last step: never between a step's end and the next.
+    const ends = events.filter((e) => e.type.startsWith('run.') && e.type !== 'run.queued' && e.type !== 'run.started');
+    assert.deepEqual(
+      ends.map((e) => e.type),
+      ['run.succeeded'],
+    );
+    assert.equal(ends[0]!.seq > events.filter((e) => e.type === 'item.succeeded').at(-1)!.seq, true);
   });
 
   test('its own fields are checked by the kind; other kinds stay refused', async () => {

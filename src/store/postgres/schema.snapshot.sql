@@ -66,7 +66,9 @@ CREATE TABLE items (
   lease_expires_at bigint,
   started_at bigint,
   finished_at bigint,
-  duration_ms bigint
+  duration_ms bigint,
+  producer text,
+  cost_bound bigint
 );
 
 CREATE TABLE ledger_entries (
@@ -459,6 +461,8 @@ CREATE UNIQUE INDEX events_pkey ON events USING btree (seq);
 CREATE INDEX events_run ON events USING btree (run_id, seq);
 
 CREATE INDEX items_claimable ON items USING btree (run_id, next_attempt_at, ordinal) WHERE (status = ANY (ARRAY['pending'::text, 'retrying'::text]));
+
+CREATE UNIQUE INDEX items_key ON items USING btree (run_id, key);
 
 CREATE INDEX items_leased ON items USING btree (lease_expires_at) WHERE (status = 'running'::text);
 

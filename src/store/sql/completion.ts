@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { toJson, type Db, type SqlContext } from './context.js';
 import type { CompletedItem, OutcomeRow } from './hot-path.js';
 import { Settlement } from './settle.js';
+import { appendItems } from './append.js';
 
 function statusOf(c: Completion): ItemStatus {
   return c.kind === 'released' ? 'pending' : c.kind;
@@ -148,9 +149,22 @@ export async function completeItemsIn(ctx: SqlContext, db: Db, unique: Completio
         assertNever(c);
     }
   }
+  // Items the accepted outcomes planned, in their completion's transaction (fenced by its token).
+  const appending = unique.filter((c) => byId.has(c.item_id) && (c.kind === 'succeeded' || c.kind === 'failed') && (c.append?.length ?? 0) > 0);
+  if (appending.length > 0 && ctx.dialect === 'postgres') {
+    // Appenders of one run take its row first (they number the new items from its last
+    // ordinal), every run of the batch in id order, as every writer locks run rows.
+    const runIds = [...new Set(updated.map((u) => u.run_id))].sort();
+    await db.selectFrom('runs').select('id').where('id', 'in', runIds).orderBy('id').forNoKeyUpdate().execute();
+  }
+  for (const c of appending) {
+    const row = byId.get(c.item_id);
+    if (!row || (c.kind !== 'succeeded' && c.kind !== 'failed') || !c.append?.length) continue;
+    await appendItems(ctx, db, s, { workspace_id: row.workspace_id, run_id: row.run_id, item_id: row.id }, c.append, now);
+  }
   const finished_runs = await s.write(ctx, db, now);
-  // Released items are claimable again: let other nodes know (a graceful shutdown hands its
-  // work over this way).
-  if (s.events.some((e) => e.type === 'item.released')) await ctx.notifyWork?.(db);
+  // Released and appended items are claimable: let other nodes know (a graceful shutdown hands
+  // its work over this way).
+  if (s.events.some((e) => e.type === 'item.released' || e.type === 'item.appended')) await ctx.notifyWork?.(db);
   return { accepted, lease_lost: lost, finished_runs };
 }

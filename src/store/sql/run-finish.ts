@@ -13,7 +13,7 @@ import { toRun } from './mapping.js';
 import { postEntries, releaseRemainder } from './ledger.js';
 
 /** Count deltas plus the credit moves (µ) of one run. */
-type Delta = CountDelta & { credits_used?: number; credits_released?: number };
+type Delta = CountDelta & { items_total?: number; credits_used?: number; credits_released?: number };
 
 /** Accumulates per-run count deltas from item transitions, and credit moves from ledger entries. */
 export class RunDeltas {
@@ -24,6 +24,14 @@ export class RunDeltas {
     let d = this.byRun.get(runId);
     if (!d) this.byRun.set(runId, (d = {}));
     addTransitionDelta(d, from, to);
+  }
+
+  /** Records `count` items appended to a run as `pending` (they join `items_total`). */
+  addItems(runId: string, count: number): void {
+    let d = this.byRun.get(runId);
+    if (!d) this.byRun.set(runId, (d = {}));
+    d.items_total = (d.items_total ?? 0) + count;
+    d.items_pending = (d.items_pending ?? 0) + count;
   }
 
   /** Records µ captured (`used`) and released for a run. */

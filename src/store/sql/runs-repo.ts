@@ -129,6 +129,8 @@ export async function createRun(
           started_at: null as number | null,
           finished_at: null,
           duration_ms: null,
+          producer: null,
+          cost_bound: null,
           // Leased in its creation transaction: the columns a claim would set.
           ...(take ? { ...leaseColumns(lease), attempt_count: 1 } : {}),
         };

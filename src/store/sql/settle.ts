@@ -14,6 +14,7 @@ import { appendEvents, type NewEvent } from './events.js';
 import { costBounds, postEntries, type NewEntry } from './ledger.js';
 import { applyDeltasAndFinish, RunDeltas } from './run-finish.js';
 import { cellRow, specs, upsertCells } from './cells.js';
+import { reserveAppended } from './append.js';
 import type { CellsTable } from './schema.js';
 
 /** An item that reached `succeeded` or `failed` in this transaction. */
@@ -43,6 +44,12 @@ export class Settlement {
   /** Events of the transaction, in timeline order (callers add theirs). */
   readonly events: NewEvent[] = [];
   private readonly terminal: TerminalItem[] = [];
+  private readonly appendedByRun = new Map<string, number>();
+
+  /** Records `count` items appended to a run: their bounds are reserved at {@link write}. */
+  appended(runId: string, count: number): void {
+    this.appendedByRun.set(runId, (this.appendedByRun.get(runId) ?? 0) + count);
+  }
 
   /** Records an item that ended: its reservation is settled and its output written at {@link write}. */
   settle(item: TerminalItem): void {
@@ -50,8 +57,8 @@ export class Settlement {
   }
 
   /**
-   * Writes the sinks' rows, the events, the run deltas (finishing runs with nothing left) and
-   * the ledger entries: capture what each succeeded item cost (`capture:<item>`, at most once
+   * Writes the sinks' rows, the events, the run deltas (finishing runs with nothing left), the
+   * reservations of appended items and the ledger entries: capture what each succeeded item cost (`capture:<item>`, at most once
    * per item) and release the rest of its bound (`release:<item>:a<attempt>`).
    * @returns the runs finished by this write
    */
@@ -78,6 +85,7 @@ export class Settlement {
     await appendEvents(ctx, db, this.events, now);
     // Run rows before the workspace account, in every transaction (one lock order).
     const finished = await applyDeltasAndFinish(ctx, db, this.deltas, now);
+    await reserveAppended(ctx, db, this.appendedByRun, now);
     await postEntries(ctx, db, ledger, now);
     return finished;
   }
