@@ -73,6 +73,14 @@ export function allItemsTerminal(c: RunCounts): boolean {
   return c.items_pending === 0 && c.items_running === 0;
 }
 
+/**
+ * The one "nothing left, finish" rule: a `running` run none of whose items can still make
+ * progress moves to its outcome ({@link runOutcome}). A paused run waits for its resume.
+ */
+export function readyToFinish(run: RunCounts & { status: RunStatus }): boolean {
+  return run.status === 'running' && allItemsTerminal(run);
+}
+
 /** Do the buckets add up to `items_total`? */
 export function countsConsistent(c: RunCounts): boolean {
   const sum = c.items_succeeded + c.items_failed + c.items_pending + c.items_running + c.items_skipped + c.items_canceled;

@@ -143,6 +143,18 @@ export function startReservation(run: { item_cost_bound: number; items_pending: 
   return run.credit_cap === null ? all : Math.min(all, run.credit_cap);
 }
 
+/**
+ * µ to reserve for `count` items appended to a running run: each may cost the run's bound, and
+ * a budget (`credit_cap`) caps what the run holds in all. Items the reservation does not cover
+ * stay pending: claims take only what the run's outstanding reservation covers, and a run that
+ * can take nothing more pauses with reason `budget`.
+ */
+export function appendReservation(run: { item_cost_bound: number; credit_cap: number | null; credits_reserved: number }, count: number): number {
+  if (run.item_cost_bound === 0 || count <= 0) return 0;
+  const all = run.item_cost_bound * count;
+  return run.credit_cap === null ? all : Math.max(0, Math.min(all, run.credit_cap - run.credits_reserved));
+}
+
 /** One ledger entry as the balance math sees it. */
 export interface LedgerMove {
   kind: LedgerKind;

@@ -11,6 +11,9 @@ import type { ItemStatus, RunStatus } from './status.js';
 export const RunKind = { column: 'column', flow: 'flow', worker: 'worker', ingestion: 'ingestion' } as const;
 export type RunKind = (typeof RunKind)[keyof typeof RunKind];
 
+/** Kind names accepted on input for users of the reference products (DESIGN.md §1). */
+export const RUN_KIND_ALIASES: Readonly<Record<string, RunKind>> = { workflow: 'flow' };
+
 export const RunMode = { live: 'live', dry_run: 'dry_run', smoke_test: 'smoke_test' } as const;
 export type RunMode = (typeof RunMode)[keyof typeof RunMode];
 
@@ -128,6 +131,10 @@ export interface ItemRecord {
   started_at: number | null;
   finished_at: number | null;
   duration_ms: number | null;
+  /** The producer that executes this item; null: the run's `spec.producer`. */
+  producer: string | null;
+  /** The most this item may cost, µ; null: the run's `item_cost_bound`. */
+  cost_bound: number | null;
 }
 
 export interface EventRecord {

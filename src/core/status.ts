@@ -114,6 +114,23 @@ export function canRetryFailed(status: RunStatus): boolean {
   return status === 'partial' || status === 'failed' || status === 'running' || status === 'paused';
 }
 
+/**
+ * Item statuses a node may lease (a `retrying` item once its `next_attempt_at` is due). The
+ * store's partial index `items_claimable` repeats this list.
+ */
+export const CLAIMABLE_ITEM_STATUSES = ['pending', 'retrying'] as const satisfies readonly ItemStatus[];
+
+/**
+ * Item statuses in flight: held by a producer (`running`) or parked on a person
+ * (`waiting_for_input`). Cancel aborts them; they count in `items_running`.
+ */
+export const IN_FLIGHT_ITEM_STATUSES = ['running', 'waiting_for_input'] as const satisfies readonly ItemStatus[];
+
+/** May a node lease an item in this status (when it is due)? */
+export function isClaimableItem(status: ItemStatus): boolean {
+  return (CLAIMABLE_ITEM_STATUSES as readonly ItemStatus[]).includes(status);
+}
+
 /** May a node claim items of a run in this status? */
 export function isClaimableRun(status: RunStatus): boolean {
   return status === 'running';

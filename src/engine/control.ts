@@ -11,6 +11,7 @@ import type { Notifier } from './notifier.js';
 import type { ProfileCatalog } from './profiles.js';
 import type { RunsService } from './runs-service.js';
 import type { PreparedManualRun } from './run-overrides.js';
+import type { KindRegistry } from '../kinds/index.js';
 
 export interface ControlDeps {
   store: Store;
@@ -18,6 +19,8 @@ export interface ControlDeps {
   notifier: Notifier;
   runs: RunsService;
   profiles: ProfileCatalog;
+  /** The run kinds: a rerun asks the run's kind to plan again. */
+  kinds: KindRegistry;
 }
 
 /** How a rerun picks its definition: the version the original ran, or the current one. */
@@ -64,8 +67,9 @@ export class ControlService {
   }
 
   /**
-   * A new run of the same target with `retry_of` set. `version`: the original's frozen spec and
-   * item inputs; `current`: the target's definition and rows as they are now.
+   * A new run of the same target with `retry_of` set; the run's kind plans it again.
+   * `version`: from the original's frozen spec and items (`RunKindModule.replay`); `current`:
+   * from the target's definition as it is now (`RunKindModule.currentTarget`).
    * @throws NotFoundError; ValidationError
    */
   async rerun(ws: string, runId: string, pin: RerunPin, idempotencyKey?: string): Promise<{ run: RunRecord; created: boolean }> {
@@ -89,10 +93,11 @@ export class ControlService {
       trigger: { type: 'manual' as const },
       ...(idempotencyKey === undefined ? {} : { idempotency_key: idempotencyKey }),
     };
+    const kind = this.deps.kinds.get(original.kind, 'kind');
     if (pin === 'current') {
-      const { table_id, column_id } = original.spec;
-      if (!table_id || !column_id) throw new ValidationError(`pin: run ${original.id} has no current definition to re-run; use pin=version`, { field: 'pin' });
-      return this.deps.runs.startColumnRun(ws, table_id, column_id, { ...opts, profile: original.profile }, carried);
+      const target = kind.currentTarget(original);
+      if (!target) throw new ValidationError(`pin: run ${original.id} has no current definition to re-run; use pin=version`, { field: 'pin' });
+      return this.deps.runs.startRun(ws, target, { ...opts, profile: original.profile }, carried);
     }
     const items: ItemRecord[] = [];
     for (let cursor: string | undefined, first = true; first || cursor !== undefined; first = false) {
@@ -108,7 +113,7 @@ export class ControlService {
       profile: this.deps.profiles.resolve(original.profile),
       spec: original.spec,
       opts,
-      items: items.map((i) => ({ key: i.key, inputs: i.inputs })),
+      items: kind.replay(original, items).items,
       manual: carried,
     });
   }

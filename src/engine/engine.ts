@@ -18,6 +18,7 @@ import { TablesService } from './tables-service.js';
 import { WaitingService } from './waiting.js';
 import type { WorkloadProfile } from '../core/profile.js';
 import type { SecretBox } from './secrets.js';
+import { createKindRegistry, type KindRegistry } from '../kinds/index.js';
 
 export interface EngineConfig {
   store: Store;
@@ -33,6 +34,8 @@ export interface EngineConfig {
   secrets?: SecretBox;
   /** Per-run actions of bulk operations; `delete` defaults to the store's. */
   runActions?: Partial<RunActions>;
+  /** The run kinds targets may name. @default the built-in kinds (`createKindRegistry()`) */
+  kinds?: KindRegistry;
 }
 
 export interface Engine {
@@ -46,6 +49,8 @@ export interface Engine {
   readonly profiles: ProfileCatalog;
   /** Price versions in the database (engine/prices.ts); none set: every run is free. */
   readonly prices: PriceBook;
+  /** The run kinds targets may name; register a custom kind here at start-up. */
+  readonly kinds: KindRegistry;
   /** Bulk operations by filter (cancel, retry_failed, delete), tracked with progress. */
   readonly operations: OperationsService;
   readonly clock: Clock;
@@ -75,8 +80,20 @@ export function createEngine(cfg: EngineConfig): Engine {
   let executor: Executor | undefined;
   const profiles = new ProfileCatalog(cfg.profiles);
   const prices = new PriceBook({ store: cfg.store, clock });
-  const runs = new RunsService({ store: cfg.store, clock, ids, notifier, profiles, prices, secrets: cfg.secrets, logger, localExecutor: () => executor });
-  const control = new ControlService({ store: cfg.store, clock, notifier, runs, profiles });
+  const kinds = cfg.kinds ?? createKindRegistry();
+  const runs = new RunsService({
+    store: cfg.store,
+    clock,
+    ids,
+    notifier,
+    profiles,
+    prices,
+    kinds,
+    secrets: cfg.secrets,
+    logger,
+    localExecutor: () => executor,
+  });
+  const control = new ControlService({ store: cfg.store, clock, notifier, runs, profiles, kinds });
   const actions: RunActions = {
     delete: (ws, runId) => cfg.store.deleteRun(ws, runId),
     cancel: (ws, runId) => control.cancel(ws, runId),
@@ -91,6 +108,7 @@ export function createEngine(cfg: EngineConfig): Engine {
     options,
     profiles,
     prices,
+    kinds,
     workspaceId: DEFAULT_WORKSPACE_ID,
     tables: new TablesService({ store: cfg.store, clock, ids, producers: cfg.producers, profiles }),
     runs,
@@ -100,7 +118,19 @@ export function createEngine(cfg: EngineConfig): Engine {
     operations: new OperationsService({ store: cfg.store, clock, ids, logger, actions }),
     async startExecutor() {
       if (!executor) {
-        executor = new Executor({ store: cfg.store, clock, ids, random, producers: cfg.producers, notifier, logger, options, prices, secrets: cfg.secrets });
+        executor = new Executor({
+          store: cfg.store,
+          clock,
+          ids,
+          random,
+          producers: cfg.producers,
+          notifier,
+          logger,
+          options,
+          prices,
+          secrets: cfg.secrets,
+          kinds,
+        });
         stopListening = cfg.store.subscribeWork?.(() => notifier.workAvailable());
         await executor.start();
       }

@@ -18,6 +18,7 @@ import { redactCompletion, RunEnvironments } from './run-env.js';
 import type { PriceLookup } from './prices.js';
 import { StartQueue } from './start-queue.js';
 import type { SecretBox } from './secrets.js';
+import type { KindRegistry } from '../kinds/index.js';
 
 /** Looks producers up by name. */
 export interface ProducerLookup {
@@ -41,6 +42,8 @@ export interface ExecutorDeps {
   prices: PriceLookup;
   /** Opens per-run secrets; without it, runs that have secrets fail their items. */
   secrets?: SecretBox | undefined;
+  /** The run kinds: each outcome's follow-up items are planned by its run's kind. */
+  kinds?: KindRegistry | undefined;
 }
 
 interface InFlight {
@@ -360,7 +363,29 @@ export class Executor {
       return this.failure(flight, toItemError(err), this.deps.clock.now());
     }
     const completion = await this.runProducer(flight, runEnv.env, prices, started);
-    return completion && redactCompletion(completion, runEnv.redactor);
+    return completion && this.followUp(flight, redactCompletion(completion, runEnv.redactor));
+  }
+
+  /**
+   * Asks the run's kind what follows an ended attempt; the items it plans ride on the
+   * completion and are appended in its transaction (only if its lease is still current).
+   */
+  private followUp(flight: InFlight, completion: Completion): Completion {
+    const kind = this.deps.kinds;
+    if (!kind || (completion.kind !== 'succeeded' && completion.kind !== 'failed')) return completion;
+    const { item, run } = flight.claim;
+    const outcome =
+      completion.kind === 'succeeded'
+        ? { kind: 'succeeded' as const, item, outputs: completion.outputs }
+        : { kind: 'failed' as const, item, error: completion.error };
+    try {
+      const { append } = kind.get(run.kind, 'kind').next(run, outcome);
+      return append.length > 0 ? { ...completion, append } : completion;
+    } catch (err) {
+      // A kind that cannot plan what follows ends the item: nothing it needed is lost silently.
+      const error = { ...toItemError(err), retryable: false };
+      return { kind: 'failed', item_id: item.id, lease_token: completion.lease_token, error, duration_ms: completion.duration_ms };
+    }
   }
 
   /**
@@ -372,12 +397,13 @@ export class Executor {
     const { item, run, lease_token } = flight.claim;
     const { clock } = this.deps;
     const startedAt = clock.now();
+    const producerName = item.producer ?? run.spec.producer;
     const timer = setTimeout(() => {
       flight.abortReason = 'timeout';
       flight.controller.abort(new Error('item timed out'));
     }, run.spec.item_timeout_ms);
     try {
-      const producer = this.deps.producers.get(run.spec.producer);
+      const producer = this.deps.producers.get(producerName);
       // Aborted before it started (cancel, shutdown, lease lost while waiting its turn).
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
       if (run.mode === 'dry_run') return this.dryRun(flight, producer, prices, startedAt);
@@ -401,8 +427,8 @@ export class Executor {
         value: result.value ?? null,
         outputs: result.outputs ?? { value: result.value ?? null },
         usage: result.usage ?? null,
-        provider: result.provider ?? run.spec.producer,
-        credits_used: usageCost(prices, run.spec.producer, result.usage ?? null, run.item_cost_bound),
+        provider: result.provider ?? producerName,
+        credits_used: usageCost(prices, producerName, result.usage ?? null, item.cost_bound ?? run.item_cost_bound),
         duration_ms: clock.now() - startedAt,
       };
     } catch (err) {
@@ -420,6 +446,7 @@ export class Executor {
    */
   private dryRun(flight: InFlight, producer: Producer, prices: PriceTable, startedAt: number): Completion {
     const { item, lease_token, run } = flight.claim;
+    const producerName = item.producer ?? run.spec.producer;
     try {
       producer.validate(item.inputs ?? {});
     } catch (err) {
@@ -438,8 +465,8 @@ export class Executor {
       value: null,
       outputs: {
         dry_run: true,
-        would_execute: { producer: run.spec.producer, inputs: item.inputs },
-        estimated_credits_micro: itemCostBound(prices, { producer: run.spec.producer, item_timeout_ms: run.spec.item_timeout_ms }),
+        would_execute: { producer: producerName, inputs: item.inputs },
+        estimated_credits_micro: itemCostBound(prices, { producer: producerName, item_timeout_ms: run.spec.item_timeout_ms }),
       },
       usage: null,
       provider: null,

@@ -1,14 +1,18 @@
 /**
- * Creating runs. A column run has one item per row; each item's inputs are the column's
- * producer config rendered against its row, frozen at creation together with the run spec,
- * so later edits of the column never change a run in flight.
+ * Creating runs of any kind: the target's kind module (`src/kinds/`) resolves the target and
+ * plans the first items; this service applies the options every run shares (mode, profile,
+ * overrides, idempotency, credits bound) and writes the run with its items in one
+ * transaction. Item inputs are frozen at creation together with the run spec, so later edits
+ * of the target never change a run in flight.
  */
 import { createHash } from 'node:crypto';
-import { IdempotencyConflictError, NotFoundError, RunyardError, ValidationError } from '../core/errors.js';
+import { IdempotencyConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import type { KindReader, TargetRef } from '../core/kind.js';
+import { sinkSpec } from '../core/sink.js';
+import type { KindRegistry } from '../kinds/index.js';
 import type { Clock, IdSource } from '../core/ids.js';
 import type { RunKind, RunMode, RunRecord, RunSpec, TriggerType } from '../core/model.js';
 import type { WorkloadProfile } from '../core/profile.js';
-import { renderDeep } from '../core/template.js';
 import { checkAmount, itemCostBound } from '../core/credits.js';
 import type { ClaimedItem, NewRun, Store } from '../store/port.js';
 import type { Logger } from './logger.js';
@@ -53,6 +57,8 @@ export interface RunsDeps {
   profiles: ProfileCatalog;
   /** Price versions: a new run records the current one and is bounded by its prices. */
   prices: Pick<PriceBook, 'current'>;
+  /** The run kinds a target may name (`src/kinds/index.ts`). */
+  kinds: KindRegistry;
   /** Seals per-run secrets; without it, requests with secrets are refused. */
   secrets?: SecretBox | undefined;
   logger?: Logger | undefined;
@@ -81,13 +87,46 @@ export class RunsService {
   constructor(private readonly deps: RunsDeps) {}
 
   /**
-   * Starts a column run: validates, renders every row's inputs, and writes the run and its
-   * items in one transaction before returning (the run is durable on return).
+   * Starts a run of a target of any registered kind: the kind resolves the target and plans the
+   * first items; the run and its items are written in one transaction before this returns (the
+   * run is durable on return).
+   * @param target `{type, ...}`: the kind's name (or alias) and the fields its module reads
    * @param carried manual-run fields already prepared (a rerun carries its original's sealed
    *   secrets and env without ever opening them)
    * @returns the run and whether it was created (false: an idempotent replay).
-   * @throws NotFoundError; RunyardError `template_error` naming the row; ValidationError;
-   *   IdempotencyConflictError when the key was used with another request.
+   * @throws ValidationError naming `target.type` for an unknown kind, or the target's field;
+   *   NotFoundError; RunyardError `template_error` naming the row; IdempotencyConflictError
+   *   when the key was used with another request.
+   */
+  async startRun(ws: string, target: TargetRef, opts: StartColumnRun = {}, carried?: PreparedManualRun): Promise<{ run: RunRecord; created: boolean }> {
+    const kind = this.deps.kinds.get(target.type);
+    const io = kindReader(this.deps.store, ws);
+    const resolved = await kind.resolve(kind.parseTarget(target), io);
+    const profile = this.deps.profiles.resolve(opts.profile ?? resolved.profile);
+    this.checkOptions(opts);
+    const manual = carried ?? prepareManualRun(opts, this.deps.secrets);
+    if (opts.idempotency_key !== undefined) {
+      const existing = await this.replay(ws, opts.idempotency_key, this.requestHash(resolved.target_id, opts, manual));
+      if (existing) return { run: existing, created: false };
+    }
+    const plan = await kind.start(resolved, io);
+    return this.createRun(ws, {
+      kind: resolved.kind,
+      target_id: resolved.target_id,
+      target_version: resolved.target_version,
+      name: opts.name ?? resolved.default_name,
+      profile,
+      spec: specFor(resolved.producer, resolved.config, profile, sinkSpec(resolved.sink)),
+      opts,
+      items: plan.items,
+      manual,
+    });
+  }
+
+  /**
+   * Starts a column run ({@link startRun} with a `column` target): one item per row of the
+   * table, each with the column's config rendered against its row.
+   * @throws as {@link startRun}
    */
   async startColumnRun(
     ws: string,
@@ -96,40 +135,7 @@ export class RunsService {
     opts: StartColumnRun = {},
     carried?: PreparedManualRun,
   ): Promise<{ run: RunRecord; created: boolean }> {
-    const { store } = this.deps;
-    const table = await store.getTable(ws, tableId);
-    if (!table) throw new NotFoundError('table', tableId);
-    const column = await store.getColumn(ws, tableId, columnRef);
-    if (!column) throw new NotFoundError('column', columnRef);
-    const profile = this.deps.profiles.resolve(opts.profile ?? column.profile);
-    this.checkOptions(opts);
-    const manual = carried ?? prepareManualRun(opts, this.deps.secrets);
-    if (opts.idempotency_key !== undefined) {
-      const existing = await this.replay(ws, opts.idempotency_key, this.requestHash(column.id, opts, manual));
-      if (existing) return { run: existing, created: false };
-    }
-    const rows = await store.allRows(ws, tableId);
-    const items = rows.map((row) => {
-      try {
-        return { key: row.id, inputs: renderDeep(column.config, row.data, 'config') as Record<string, unknown> };
-      } catch (err) {
-        if (err instanceof RunyardError) {
-          throw new RunyardError('template_error', `row ${row.id} (#${row.ordinal + 1}): ${err.message}`, { ...err.details, row_id: row.id });
-        }
-        throw err;
-      }
-    });
-    return this.createRun(ws, {
-      kind: 'column',
-      target_id: column.id,
-      target_version: column.version,
-      name: opts.name ?? `${table.name} · ${column.name}`,
-      profile,
-      spec: specFor(column.producer, column.config, profile, { table_id: table.id, column_id: column.id }),
-      opts,
-      items,
-      manual,
-    });
+    return this.startRun(ws, { type: 'column', table_id: tableId, column: columnRef }, opts, carried);
   }
 
   /**
@@ -237,6 +243,15 @@ export class RunsService {
       .update(JSON.stringify({ targetId, ...rest, ...(manual.hashPart ? { overrides: manual.hashPart } : {}) }))
       .digest('hex');
   }
+}
+
+/** What a kind may read while it plans, scoped to one workspace. */
+export function kindReader(store: Store, ws: string): KindReader {
+  return {
+    table: (tableId) => store.getTable(ws, tableId),
+    column: (tableId, ref) => store.getColumn(ws, tableId, ref),
+    rows: (tableId) => store.allRows(ws, tableId),
+  };
 }
 
 /** The frozen execution spec of a run. */

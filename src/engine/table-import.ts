@@ -9,9 +9,9 @@
  */
 import { parse as parseCsv, CsvError } from 'csv-parse/sync';
 import { RunyardError, ValidationError } from '../core/errors.js';
+import type { TableFormat } from '../core/table-format.js';
 
-/** The input formats {@link parseTableData} understands. */
-export type TableFormat = 'csv' | 'json' | 'ndjson';
+export { detectFormat, type TableFormat } from '../core/table-format.js';
 
 /** Options for {@link parseTableData}. */
 export interface TableImportOptions {
@@ -41,28 +41,6 @@ export const MAX_FIELDS = 1000;
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
- * Guesses the format from a file name's extension (case-insensitive): `.csv` → `csv`,
- * `.json` → `json`, `.ndjson` and `.jsonl` → `ndjson`.
- *
- * @param filename a file name or path; only the part after the last dot is looked at.
- * @returns the format, or `undefined` when the extension is missing or unknown. Never throws.
- */
-export function detectFormat(filename: string): TableFormat | undefined {
-  const m = /\.([A-Za-z0-9]+)$/.exec(filename);
-  switch (m?.[1]?.toLowerCase()) {
-    case 'csv':
-      return 'csv';
-    case 'json':
-      return 'json';
-    case 'ndjson':
-    case 'jsonl':
-      return 'ndjson';
-    default:
-      return undefined;
-  }
-}
-
-/**
  * Parses a whole table.
  *
  * - `csv`: RFC 4180 with a required header row. A UTF-8 BOM is stripped; CRLF, LF and CR line
@@ -76,7 +54,7 @@ export function detectFormat(filename: string): TableFormat | undefined {
  * and NDJSON the forbidden keys are refused at any nesting depth. Keys are checked before any
  * row object is built, so the returned rows are ordinary objects that cannot carry a polluting key.
  *
- * @param format the input format (see {@link detectFormat}).
+ * @param format the input format (see `detectFormat` in core/table-format.ts).
  * @param text the whole file as a string (already decoded from UTF-8).
  * @param opts `maxRows`: most data rows accepted, a non-negative integer (default 1,000,000).
  * @returns `{ fields, rows }` (see {@link TableData}).

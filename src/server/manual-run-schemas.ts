@@ -42,11 +42,19 @@ export const manualRunFields = {
 
 export const RunTargetBody = z
   .object({
-    type: z.enum(['column', 'worker', 'flow', 'workflow', 'ingestion']).openapi({ description: 'Only `column` targets can be run so far.' }),
-    table_id: z.string().min(1).optional(),
-    column: z.string().min(1).optional().openapi({ description: 'Column id or name' }),
+    type: z
+      .string()
+      .min(1)
+      .openapi({
+        description:
+          'The kind of target, one of the registered run kinds: `column` (and `flow` — `workflow` accepted —, `worker`, `ingestion` as ' +
+          'their kinds are registered). An unknown kind is refused with 422 naming `target.type`. The other fields are read by the kind.',
+        example: 'column',
+      }),
+    table_id: z.string().min(1).optional().openapi({ description: 'Column targets: the table' }),
+    column: z.string().min(1).optional().openapi({ description: 'Column targets: the column id or name' }),
   })
-  .strict()
+  .catchall(z.unknown())
   .openapi('RunTarget');
 
 export const ManualRunBody = z

@@ -10,6 +10,7 @@
 import type { CountDelta } from '../core/counts.js';
 import type { Balance, LedgerKind, PriceSource, PriceTable, PriceVersion } from '../core/credits.js';
 import type { ItemError } from '../core/errors.js';
+import type { PlannedItem } from '../core/kind.js';
 import type { Usage } from '../core/producer.js';
 import type { ItemStatus, RunStatus } from '../core/status.js';
 import type { OperationAction, OperationStatus } from '../core/operation.js';
@@ -101,8 +102,15 @@ export type Completion =
       provider: string | null;
       credits_used: number;
       duration_ms: number;
+      /**
+       * Items this outcome creates (the run's kind planned them): appended to the run in the
+       * same transaction, only if the completion is accepted (its lease token is current), so
+       * a run never finishes between a step's end and the next step's insert. A key already in
+       * the run is skipped (a replayed append inserts nothing twice).
+       */
+      append?: PlannedItem[];
     }
-  | { kind: 'failed'; item_id: string; lease_token: string; error: ItemError; duration_ms: number }
+  | { kind: 'failed'; item_id: string; lease_token: string; error: ItemError; duration_ms: number; append?: PlannedItem[] }
   | { kind: 'retrying'; item_id: string; lease_token: string; error: ItemError; next_attempt_at: number; duration_ms: number }
   /** Give the item back untouched (graceful shutdown); the attempt is not counted as failed. */
   | { kind: 'released'; item_id: string; lease_token: string };

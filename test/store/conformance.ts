@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countField, type CountField } from '../../src/core/counts.js';
 import { RunyardError, type ItemError } from '../../src/core/errors.js';
+import type { PlannedItem } from '../../src/core/kind.js';
 import type { ColumnRecord, ItemRecord, RunKind, RunMode, RunRecord, RunSpec, TableRecord, TriggerType } from '../../src/core/model.js';
 import type { RunStatus } from '../../src/core/status.js';
 import type { ClaimedItem, Completion, NewRun, NewTable, NodeRecord, OperationRecord, RunFilter, Store } from '../../src/store/port.js';
@@ -164,6 +165,10 @@ function succeeded(c: ClaimedItem, value: unknown = { ok: c.item.key }): Complet
     credits_used: 5,
     duration_ms: 12,
   };
+}
+/** {@link succeeded} with the items its run's kind planned. */
+function appending(c: ClaimedItem, append: PlannedItem[], token = c.lease_token): Completion {
+  return { ...(succeeded(c) as Extract<Completion, { kind: 'succeeded' }>), lease_token: token, append };
 }
 function failed(c: ClaimedItem, code = 'bad_row', message = `row ${c.item.key} is bad`): Completion {
   return { kind: 'failed', item_id: c.item.id, lease_token: c.lease_token, error: { code, message, retryable: false }, duration_ms: 7 };
@@ -735,6 +740,76 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.equal(ev?.item_id, c0.item.id);
         assert.equal(ev?.created_at, T0 + 20);
         await assertCounts(store, WS, run.id);
+      });
+
+      test('an accepted completion appends its planned items in its transaction; the run goes on; known keys are skipped', async () => {
+        const { run } = await startedRun({ items: 1 });
+        const [c0] = await claim(T0 + 10, 10);
+        assert.ok(c0);
+        const append = [
+          { key: 'step:2', inputs: { n: 2 }, producer: 'http' },
+          { key: 'step:3', inputs: { n: 3 } },
+          { key: c0.item.key, inputs: { n: 1 } },
+        ];
+        const res = await store.completeItems([appending(c0, append)], T0 + 20);
+        assert.deepEqual(res, { accepted: [c0.item.id], lease_lost: [], finished_runs: [] }, 'the appended items keep the run going');
+        const after = await assertCounts(store, WS, run.id);
+        assert.equal(after.status, 'running');
+        assert.equal(after.items_total, 3);
+        const items = await allItems(store, WS, run.id);
+        assert.deepEqual(
+          items.map((i) => [i.ordinal, i.key, i.status, i.producer, i.inputs]),
+          [
+            [0, c0.item.key, 'succeeded', null, { key: c0.item.key }],
+            [1, 'step:2', 'pending', 'http', { n: 2 }],
+            [2, 'step:3', 'pending', null, { n: 3 }],
+          ],
+        );
+        const ev = (await store.listEvents(WS, run.id, 0, 100)).find((e) => e.type === 'item.appended');
+        assert.equal(ev?.item_id, c0.item.id);
+        assert.equal(ev?.data.count, 2);
+        // The appended items are claimable at once, and their outcomes finish the run.
+        const next = await claim(T0 + 30, 10);
+        assert.deepEqual(
+          next.map((c) => c.item.key),
+          ['step:2', 'step:3'],
+        );
+        assert.equal(next[0]?.item.producer, 'http');
+        const done = await store.completeItems(
+          next.map((c) => succeeded(c)),
+          T0 + 40,
+        );
+        assert.equal(done.finished_runs[0]?.status, 'succeeded');
+        await assertCounts(store, WS, run.id);
+      });
+
+      test('a stale completion appends nothing (the append is fenced by its lease token)', async () => {
+        const { run } = await startedRun({ items: 1 });
+        const [c0] = await claim(T0 + 10, 10);
+        assert.ok(c0);
+        const res = await store.completeItems([appending(c0, [{ key: 'step:2', inputs: null }], 'lse_stale')], T0 + 20);
+        assert.deepEqual(res.lease_lost, [c0.item.id]);
+        const after = await assertCounts(store, WS, run.id);
+        assert.equal(after.items_total, 1);
+        assert.equal((await store.listEvents(WS, run.id, 0, 100)).filter((e) => e.type === 'item.appended').length, 0);
+      });
+
+      test('appended items reserve their bounds within the budget; items the reservation does not cover wait', async () => {
+        await store.postCredit(WS, 'grant', 1_000, null, 'grant-append', T0);
+        const { run } = await startedRun({ items: 1, item_cost_bound: 100, credit_cap: 250 });
+        assert.equal((await store.getRun(WS, run.id))?.credits_reserved, 100);
+        const [c0] = await claim(T0 + 10, 10);
+        assert.ok(c0);
+        const append = ['a', 'b', 'c'].map((k) => ({ key: `step:${k}`, inputs: null }));
+        await store.completeItems([appending(c0, append)], T0 + 20);
+        const after = await assertCounts(store, WS, run.id);
+        assert.equal(after.credits_reserved, 250, 'the budget caps the reservation');
+        // 250 reserved, 5 captured, 95 released: the 150 outstanding cover one item of bound 100.
+        const next = await claim(T0 + 30, 10);
+        assert.equal(next.length, 1, 'only what the outstanding reservation covers is claimed');
+        const balance = await store.getBalance(WS);
+        assert.ok(balance.available >= 0);
+        assert.deepEqual(await store.replayLedger(WS), balance, 'the ledger agrees with the account');
       });
 
       test('completeItems with a stale token: reported in lease_lost, nothing changes', async () => {

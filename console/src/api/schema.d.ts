@@ -1035,7 +1035,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Invalid input (the field is named in details.field) */
+                /** @description Invalid input, or a target of no registered kind (the field is named in details.field) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2909,13 +2909,16 @@ export interface components {
         };
         RunTarget: {
             /**
-             * @description Only `column` targets can be run so far.
-             * @enum {string}
+             * @description The kind of target, one of the registered run kinds: `column` (and `flow` — `workflow` accepted —, `worker`, `ingestion` as their kinds are registered). An unknown kind is refused with 422 naming `target.type`. The other fields are read by the kind.
+             * @example column
              */
-            type: "column" | "worker" | "flow" | "workflow" | "ingestion";
+            type: string;
+            /** @description Column targets: the table */
             table_id?: string;
-            /** @description Column id or name */
+            /** @description Column targets: the column id or name */
             column?: string;
+        } & {
+            [key: string]: unknown;
         };
         Operation: {
             /** @example op_01jd… */

@@ -1,7 +1,7 @@
 /** `runyard tables import|list|get|rows`. */
 import { basename, extname } from 'node:path';
 import { Option, type Command } from 'commander';
-import { detectFormat } from '../../engine/table-import.js';
+import { detectFormat } from '../../core/table-format.js';
 import type { TableFormat } from '../../sdk/client.js';
 import { clientCommand, clientOf, parseLimit, readTextFile, UsageError, type ClientOptions } from '../common.js';
 import { printJson } from '../output.js';

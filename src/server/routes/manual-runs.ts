@@ -5,7 +5,6 @@
  * Secrets in `overrides.secrets` are sealed before anything is written and never returned.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { ValidationError } from '../../core/errors.js';
 import type { Engine } from '../../engine/engine.js';
 import type { ManualRunFields } from '../../engine/run-overrides.js';
 import type { ServerContext } from '../context.js';
@@ -41,19 +40,14 @@ export function manualRunRoutes(app: OpenAPIHono, engine: Engine, sc: ServerCont
         201: json(RunSchema, 'The new run'),
         200: json(RunSchema, 'The run created earlier with this Idempotency-Key'),
         404: json(ErrorSchema, 'Target not found'),
-        422: json(ErrorSchema, 'Invalid input (the field is named in details.field)'),
+        422: json(ErrorSchema, 'Invalid input, or a target of no registered kind (the field is named in details.field)'),
       },
     }),
     async (c) => {
       const body = c.req.valid('json');
       const key = c.req.valid('header')['idempotency-key'];
-      const { target } = body;
-      if (target.type !== 'column') {
-        throw new ValidationError(`target.type: only column targets can be run so far, not ${target.type}`, { field: 'target.type' });
-      }
-      if (target.table_id === undefined) throw new ValidationError('target.table_id: required for a column target', { field: 'target.table_id' });
-      if (target.column === undefined) throw new ValidationError('target.column: required for a column target (id or name)', { field: 'target.column' });
-      const { run, created } = await engine.runs.startColumnRun(ws, target.table_id, target.column, {
+      // The target's kind reads and checks its own fields (422 naming `target.<field>`).
+      const { run, created } = await engine.runs.startRun(ws, body.target, {
         ...manualRunOptions(body),
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.profile === undefined ? {} : { profile: body.profile }),

@@ -67,7 +67,9 @@ CREATE TABLE items (
   started_at bigint,
   finished_at bigint,
   duration_ms bigint,
-  lease_lost_count integer NOT NULL DEFAULT 0
+  lease_lost_count integer NOT NULL DEFAULT 0,
+  producer text,
+  cost_bound bigint
 );
 
 CREATE TABLE ledger_entries (
@@ -500,6 +502,8 @@ CREATE UNIQUE INDEX events_pkey ON events USING btree (seq);
 CREATE INDEX events_run ON events USING btree (run_id, seq);
 
 CREATE INDEX items_claimable ON items USING btree (run_id, next_attempt_at, ordinal) WHERE (status = ANY (ARRAY['pending'::text, 'retrying'::text]));
+
+CREATE UNIQUE INDEX items_key ON items USING btree (run_id, key);
 
 CREATE INDEX items_leased ON items USING btree (lease_expires_at) WHERE (status = 'running'::text);
 

@@ -4,6 +4,8 @@
  * `BEGIN IMMEDIATE`; PostgreSQL: `BEGIN`).
  */
 import type { Kysely } from 'kysely';
+import { ValidationError } from '../../core/errors.js';
+import type { Page } from '../port.js';
 import type { HotPath } from './hot-path.js';
 import type { Database } from './schema.js';
 
@@ -15,7 +17,7 @@ export interface SqlContext {
   /** Runs `fn` in one write transaction; commits when it resolves, rolls back when it throws. */
   tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** Makes ids (events, lease tokens) inside repository code. */
-  newId(prefix: 'evt' | 'lse' | 'led'): string;
+  newId(prefix: 'evt' | 'lse' | 'led' | 'itm'): string;
   /**
    * Tells other processes, at commit of the transaction `db`, that work became claimable (a new
    * run, released or recovered items). PostgreSQL: NOTIFY; absent on SQLite, whose processes
@@ -53,6 +55,28 @@ export function decodeCursor<T extends string | number>(cursor: string, type: 's
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The keyset position carried by a page's `cursor` option, or undefined for the first page.
+ * @throws ValidationError (`validation_failed`, `details.field = 'cursor'`) when the text is not
+ * a cursor of the expected type
+ */
+export function cursorAfter<T extends string | number>(cursor: string | undefined, type: 'string' | 'number'): T | undefined {
+  if (cursor === undefined) return undefined;
+  const v = decodeCursor<T>(cursor, type);
+  if (v === undefined) throw new ValidationError('cursor is not a valid cursor', { field: 'cursor' });
+  return v;
+}
+
+/**
+ * The tail of a keyset page: `rows` were read with `limit + 1` in list order; the page keeps the
+ * first `limit`, mapped, and its cursor is the last one's `key` when more rows follow.
+ */
+export function keysetPage<R, T>(rows: R[], limit: number, map: (row: R) => T, key: (item: T) => string | number): Page<T> {
+  const data = rows.slice(0, limit).map(map);
+  const last = data.at(-1);
+  return { data, next_cursor: rows.length > limit && last !== undefined ? encodeCursor(key(last)) : null };
 }
 
 /** Escapes LIKE wildcards so user text matches literally (used with `ESCAPE '\'`). */

@@ -2,14 +2,14 @@
  * Controlling runs in flight: pause, resume, cancel and retry-failed. Each is one transaction
  * that checks the transition table first, so no control leaves a run half-changed.
  */
-import { sql } from 'kysely';
 import { NotFoundError, RunyardError } from '../../core/errors.js';
 import type { RunRecord } from '../../core/model.js';
-import { transitionRun } from '../../core/status.js';
+import { canRetryFailed, transitionRun } from '../../core/status.js';
+import { CLAIMABLE, IN_FLIGHT } from './statuses.js';
 import type { Db, SqlContext } from './context.js';
 import { appendEvents } from './events.js';
 import { toRun } from './mapping.js';
-import { finishRun } from './run-finish.js';
+import { finishIfDone } from './run-finish.js';
 import { postEntries, readBalance, releaseRemainder } from './ledger.js';
 import { canReserve } from '../../core/credits.js';
 
@@ -59,7 +59,7 @@ export async function resumeRun(ctx: SqlContext, ws: string, runId: string, now:
       .executeTakeFirstOrThrow();
     await event(ctx, db, run, 'run.resumed', { to }, now);
     const resumed = toRun(row);
-    return to === 'running' && resumed.items_pending === 0 && resumed.items_running === 0 ? finishRun(ctx, db, resumed, now) : resumed;
+    return finishIfDone(ctx, db, resumed, now);
   });
 }
 
@@ -78,19 +78,8 @@ export async function cancelRun(ctx: SqlContext, ws: string, runId: string, now:
     const drop = { status: 'canceled', lease_token: null, lease_owner: null, lease_expires_at: null, next_attempt_at: null, finished_at: now };
     // In-flight items first, returning their ids (their producers are aborted); then the rest,
     // which may be a million rows, without returning anything.
-    const inFlight = await db
-      .updateTable('items')
-      .set(drop)
-      .where('run_id', '=', run.id)
-      .where(sql<boolean>`status IN ('running', 'waiting_for_input')`)
-      .returning('id')
-      .execute();
-    const rest = await db
-      .updateTable('items')
-      .set(drop)
-      .where('run_id', '=', run.id)
-      .where(sql<boolean>`status IN ('pending', 'retrying')`)
-      .executeTakeFirst();
+    const inFlight = await db.updateTable('items').set(drop).where('run_id', '=', run.id).where(IN_FLIGHT).returning('id').execute();
+    const rest = await db.updateTable('items').set(drop).where('run_id', '=', run.id).where(CLAIMABLE).executeTakeFirst();
     const canceled = inFlight.length + Number(rest.numUpdatedRows);
     // Nothing more will be captured: everything the run still holds goes back.
     const release = releaseRemainder(run, 'cancel');
@@ -126,7 +115,7 @@ export async function cancelRun(ctx: SqlContext, ws: string, runId: string, now:
 export async function retryFailedItems(ctx: SqlContext, ws: string, runId: string, now: number): Promise<{ run: RunRecord; retried: number }> {
   return ctx.tx(async (db) => {
     const run = await lockRun(ctx, db, ws, runId);
-    if (!['partial', 'failed', 'running', 'paused'].includes(run.status)) transitionRun(run.id, run.status, 'running');
+    if (!canRetryFailed(run.status)) transitionRun(run.id, run.status, 'running');
     if (run.items_failed === 0) {
       throw new RunyardError('nothing_to_retry', `run ${run.id} has no failed items to retry (status ${run.status})`, { status: run.status, field: 'run_id' });
     }
@@ -200,7 +189,7 @@ export async function earliestDue(ctx: SqlContext, ws: string, runIds: string[])
       .select((eb) => eb.fn.min('next_attempt_at').as('due'))
       .where('workspace_id', '=', ws)
       .where('run_id', '=', id)
-      .where(sql<boolean>`status IN ('pending', 'retrying')`)
+      .where(CLAIMABLE)
       .executeTakeFirst();
     out.set(id, r?.due === null || r?.due === undefined ? null : Number(r.due));
   }

@@ -4,10 +4,10 @@
  */
 import { sql } from 'kysely';
 import { replay, type Balance, type LedgerKind } from '../../core/credits.js';
-import { NotFoundError, RunyardError, ValidationError } from '../../core/errors.js';
+import { NotFoundError, RunyardError } from '../../core/errors.js';
 import type { Usage } from '../../core/producer.js';
 import type { LedgerEntry, Page, ProviderStats, UsageReport } from '../port.js';
-import { decodeCursor, encodeCursor, fromJson, type SqlContext } from './context.js';
+import { cursorAfter, fromJson, keysetPage, type SqlContext } from './context.js';
 import { postEntries, readBalance } from './ledger.js';
 
 export async function getBalance(ctx: SqlContext, ws: string): Promise<Balance> {
@@ -58,12 +58,7 @@ export async function listLedger(
   f: { run_id?: string; kind?: LedgerKind[] },
   opts: { limit: number; cursor?: string },
 ): Promise<Page<LedgerEntry>> {
-  let after = 0;
-  if (opts.cursor !== undefined) {
-    const c = decodeCursor<number>(opts.cursor, 'number');
-    if (c === undefined) throw new ValidationError('cursor is not a valid cursor', { field: 'cursor' });
-    after = c;
-  }
+  const after = cursorAfter<number>(opts.cursor, 'number') ?? 0;
   let q = ctx.db.selectFrom('ledger_entries').selectAll().where('workspace_id', '=', ws).where('seq', '>', after);
   if (f.run_id !== undefined) q = q.where('run_id', '=', f.run_id);
   if (f.kind?.length) q = q.where('kind', 'in', f.kind);
@@ -71,7 +66,7 @@ export async function listLedger(
     .orderBy('seq')
     .limit(opts.limit + 1)
     .execute();
-  const data = rows.slice(0, opts.limit).map((r) => ({
+  const entry = (r: (typeof rows)[number]): LedgerEntry => ({
     seq: Number(r.seq),
     id: r.id,
     kind: r.kind as LedgerKind,
@@ -81,9 +76,8 @@ export async function listLedger(
     idempotency_key: r.idempotency_key,
     reason: r.reason,
     created_at: Number(r.created_at),
-  }));
-  const last = data.at(-1);
-  return { data, next_cursor: rows.length > opts.limit && last ? encodeCursor(last.seq) : null };
+  });
+  return keysetPage(rows, opts.limit, entry, (e) => e.seq);
 }
 
 /** The balance recomputed from every ledger entry of the workspace (the truth the cache must match). */

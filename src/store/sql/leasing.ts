@@ -18,12 +18,15 @@ import { decideLeaseRecovery, isOwnerAlive, type LeaseOwner } from '../../core/l
 import type { ClaimedItem, CompleteResult, Completion, LeaseSweep } from '../port.js';
 import type { Db, SqlContext } from './context.js';
 import { canReserve, startReservation } from '../../core/credits.js';
-import { costBounds, outstandingOf, postEntries, readBalance, type NewEntry } from './ledger.js';
-import { appendEvents, type NewEvent } from './events.js';
-import { toItem, toRun } from './mapping.js';
-import { applyDeltasAndFinish, finishRun, RunDeltas } from './run-finish.js';
-import { cellRow, checkCompletions, completeItemsIn, specs, upsertCells } from './completion.js';
-import type { CellsTable, Database } from './schema.js';
+import { outstandingOf, postEntries, readBalance } from './ledger.js';
+import { appendEvents } from './events.js';
+import { toRun } from './mapping.js';
+import { finishIfDone } from './run-finish.js';
+import { leaseItems } from './lease.js';
+import { CLAIMABLE } from './statuses.js';
+import { checkCompletions, completeItemsIn } from './completion.js';
+import { Settlement } from './settle.js';
+import type { Database } from './schema.js';
 
 /** How many more items the run's remaining reservation covers (each may cost its bound). */
 function affordableItems(run: RunRecord): number {
@@ -46,12 +49,6 @@ async function pauseForBudget(ctx: SqlContext, db: Db, run: RunRecord, now: numb
     now,
   );
 }
-
-/**
- * Claimable item statuses as literal SQL: SQLite only uses the partial index `items_claimable`
- * when the query repeats its condition with literals, not bound parameters.
- */
-const CLAIMABLE = sql<boolean>`status IN ('pending', 'retrying')`;
 
 /** PostgreSQL: lock the selected rows, skipping rows another transaction holds. */
 function skipLocked<DB extends Database, TB extends keyof DB, O>(ctx: SqlContext, q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
@@ -107,7 +104,7 @@ export async function startQueuedRuns(ctx: SqlContext, nodeId: string, now: numb
       if (!row) continue;
       await appendEvents(ctx, db, [{ workspace_id: run.workspace_id, run_id: run.id, item_id: null, type: 'run.started', data: { node_id: nodeId } }], now);
       const running = toRun(row);
-      started.push(running.items_pending === 0 && running.items_running === 0 ? await finishRun(ctx, db, running, now) : running);
+      started.push(await finishIfDone(ctx, db, running, now));
     }
     return started;
   });
@@ -157,10 +154,8 @@ export async function claimItemsIn(
     .filter(({ run }) => run.items_running < run.spec.concurrency)
     .sort((x, y) => x.due - y.due || (x.run.id < y.run.id ? -1 : 1));
   const claimed: ClaimedItem[] = [];
-  const deltas = new RunDeltas();
-  const events: NewEvent[] = [];
-  const token = ctx.newId('lse');
-  const expires = now + leaseMs;
+  const s = new Settlement();
+  const lease = { token: ctx.newId('lse'), owner: nodeId, expires: now + leaseMs, now };
   let locked = 0;
   for (const candidate of runs) {
     if (claimed.length >= limit) break;
@@ -190,41 +185,10 @@ export async function claimItemsIn(
     ).execute();
     if (due.length === 0) continue;
     const prior = new Map(due.map((d) => [d.id, d.status as 'pending' | 'retrying']));
-    const updated = ctx.hot
-      ? ctx.hot.leaseItems([...prior.keys()], { token, owner: nodeId, expires, now })
-      : await db
-          .updateTable('items')
-          .set((eb) => ({
-            status: 'running',
-            lease_token: token,
-            lease_owner: nodeId,
-            lease_expires_at: expires,
-            attempt_count: eb('attempt_count', '+', 1),
-            started_at: now,
-            next_attempt_at: null,
-          }))
-          .where('id', 'in', [...prior.keys()])
-          .where(CLAIMABLE)
-          .returningAll()
-          .execute();
-    for (const row of updated) {
-      const item = toItem(row);
-      const from = prior.get(item.id) ?? 'pending';
-      transitionItem(item.id, from, 'running');
-      deltas.add(run.id, from, 'running');
-      events.push({
-        workspace_id: run.workspace_id,
-        run_id: run.id,
-        item_id: item.id,
-        type: 'item.started',
-        data: { attempt: item.attempt_count, node_id: nodeId },
-      });
-      claimed.push({ item, run, lease_token: token, lease_expires_at: expires });
-    }
+    claimed.push(...(await leaseItems(ctx, db, run, prior, lease, s)));
   }
   if (claimed.length === 0) return claimed;
-  await appendEvents(ctx, db, events, now);
-  await applyDeltasAndFinish(ctx, db, deltas, now);
+  await s.write(ctx, db, now);
   return claimed;
 }
 
@@ -303,12 +267,7 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
     }
     const rows = expired.filter((r) => !mine(r));
     const owners = await ownersOf(db, rows);
-    const deltas = new RunDeltas();
-    const events: NewEvent[] = [];
-    const runSpecs = await specs(db, [...new Set(rows.map((r) => r.run_id))]);
-    const bounds = await costBounds(db, [...new Set(rows.map((r) => r.run_id))]);
-    const ledger: NewEntry[] = [];
-    const cells: CellsTable[] = [];
+    const s = new Settlement();
     for (const r of rows) {
       const decision = decideLeaseRecovery({
         attempt_count: Number(r.attempt_count),
@@ -338,11 +297,10 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
         .where('status', '=', 'running')
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) continue;
-      deltas.add(r.run_id, 'running', to);
-      events.push({
-        workspace_id: r.workspace_id,
-        run_id: r.run_id,
-        item_id: r.id,
+      s.deltas.add(r.run_id, 'running', to);
+      const base = { workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.id };
+      s.events.push({
+        ...base,
         type: 'item.lease_expired',
         data: {
           attempt: Number(r.attempt_count),
@@ -354,27 +312,12 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
         },
       });
       if (exhausted) {
-        const u = bounds.get(r.run_id) ?? 0;
-        ledger.push({
-          workspace_id: r.workspace_id,
-          kind: 'release',
-          amount: u,
-          run_id: r.run_id,
-          item_id: r.id,
-          idempotency_key: `release:${r.id}:a${r.attempt_count}`,
-        });
-        deltas.addCredits(r.run_id, 0, u);
-        events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.id, type: 'item.failed', data: { code: decision.error.code } });
-        const target = { workspace_id: r.workspace_id, row_id: r.key, run_id: r.run_id, item_id: r.id, attempt: decision.attempt_count };
-        const cell = cellRow(runSpecs.get(r.run_id), target, 'failed', null, error, now);
-        if (cell) cells.push(cell);
+        s.events.push({ ...base, type: 'item.failed', data: { code: decision.error.code } });
+        s.settle({ ...base, key: r.key, attempt: Number(r.attempt_count), status: 'failed', value: null, error, credits_used: 0 });
       }
     }
-    await upsertCells(ctx, db, cells);
-    await appendEvents(ctx, db, events, now);
-    await applyDeltasAndFinish(ctx, db, deltas, now);
-    await postEntries(ctx, db, ledger, now);
-    const recovered = events.filter((e) => e.type === 'item.lease_expired').length;
+    await s.write(ctx, db, now);
+    const recovered = s.events.filter((e) => e.type === 'item.lease_expired').length;
     if (recovered > 0) await ctx.notifyWork?.(db);
     return recovered;
   });

@@ -88,6 +88,8 @@ export function toItem(r: Omit<ItemsTable, 'lease_token' | 'lease_owner' | 'leas
     started_at: r.started_at === null ? null : Number(r.started_at),
     finished_at: r.finished_at === null ? null : Number(r.finished_at),
     duration_ms: r.duration_ms === null ? null : Number(r.duration_ms),
+    producer: r.producer ?? null,
+    cost_bound: r.cost_bound === null || r.cost_bound === undefined ? null : Number(r.cost_bound),
   };
 }
 

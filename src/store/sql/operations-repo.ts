@@ -1,8 +1,7 @@
 /** Tracked bulk operations (dialect-neutral SQL). */
-import { ValidationError } from '../../core/errors.js';
 import { isTerminalOperation, type OperationAction, type OperationStatus } from '../../core/operation.js';
 import type { OperationPatch, OperationRecord, Page, RunFilter } from '../port.js';
-import { decodeCursor, encodeCursor, type SqlContext } from './context.js';
+import { cursorAfter, keysetPage, type SqlContext } from './context.js';
 import type { OperationsTable } from './schema.js';
 
 function toOperation(r: OperationsTable): OperationRecord {
@@ -35,18 +34,13 @@ export async function getOperation(ctx: SqlContext, ws: string, id: string): Pro
 
 export async function listOperations(ctx: SqlContext, ws: string, opts: { limit: number; cursor?: string }): Promise<Page<OperationRecord>> {
   let q = ctx.db.selectFrom('operations').selectAll().where('workspace_id', '=', ws);
-  if (opts.cursor !== undefined) {
-    const before = decodeCursor<string>(opts.cursor, 'string');
-    if (before === undefined) throw new ValidationError('cursor is not a valid cursor', { field: 'cursor' });
-    q = q.where('id', '<', before);
-  }
+  const before = cursorAfter<string>(opts.cursor, 'string');
+  if (before !== undefined) q = q.where('id', '<', before);
   const rows = await q
     .orderBy('id', 'desc')
     .limit(opts.limit + 1)
     .execute();
-  const data = rows.slice(0, opts.limit).map(toOperation);
-  const last = data.at(-1);
-  return { data, next_cursor: rows.length > opts.limit && last ? encodeCursor(last.id) : null };
+  return keysetPage(rows, opts.limit, toOperation, (o) => o.id);
 }
 
 export async function updateOperationProgress(

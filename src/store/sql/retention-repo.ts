@@ -34,6 +34,8 @@ const ITEM_COLUMNS = [
   'started_at',
   'finished_at',
   'duration_ms',
+  'producer',
+  'cost_bound',
 ] as const;
 
 /** Run ids per DELETE … IN (…) statement. */

@@ -4,7 +4,7 @@
  * the same transaction.
  */
 import { sql } from 'kysely';
-import { addTransitionDelta, allItemsTerminal, runOutcome, type CountDelta } from '../../core/counts.js';
+import { addTransitionDelta, readyToFinish, runOutcome, type CountDelta } from '../../core/counts.js';
 import type { RunError, RunRecord } from '../../core/model.js';
 import { transitionRun, type ItemStatus } from '../../core/status.js';
 import type { Db, SqlContext } from './context.js';
@@ -13,7 +13,7 @@ import { toRun } from './mapping.js';
 import { postEntries, releaseRemainder } from './ledger.js';
 
 /** Count deltas plus the credit moves (µ) of one run. */
-type Delta = CountDelta & { credits_used?: number; credits_released?: number };
+type Delta = CountDelta & { items_total?: number; credits_used?: number; credits_released?: number };
 
 /** Accumulates per-run count deltas from item transitions, and credit moves from ledger entries. */
 export class RunDeltas {
@@ -24,6 +24,14 @@ export class RunDeltas {
     let d = this.byRun.get(runId);
     if (!d) this.byRun.set(runId, (d = {}));
     addTransitionDelta(d, from, to);
+  }
+
+  /** Records `count` items appended to a run as `pending` (they join `items_total`). */
+  addItems(runId: string, count: number): void {
+    let d = this.byRun.get(runId);
+    if (!d) this.byRun.set(runId, (d = {}));
+    d.items_total = (d.items_total ?? 0) + count;
+    d.items_pending = (d.items_pending ?? 0) + count;
   }
 
   /** Records µ captured (`used`) and released for a run. */
@@ -53,9 +61,14 @@ export async function applyDeltasAndFinish(ctx: SqlContext, db: Db, deltas: RunD
     }
     const row = await db.updateTable('runs').set(set).where('id', '=', runId).returningAll().executeTakeFirstOrThrow();
     const run = toRun(row);
-    if (run.status === 'running' && allItemsTerminal(run)) finished.push(await finishRun(ctx, db, run, now));
+    if (readyToFinish(run)) finished.push(await finishRun(ctx, db, run, now));
   }
   return finished;
+}
+
+/** The run finished (see {@link readyToFinish}) when nothing is left to do, else unchanged. */
+export async function finishIfDone(ctx: SqlContext, db: Db, run: RunRecord, now: number): Promise<RunRecord> {
+  return readyToFinish(run) ? finishRun(ctx, db, run, now) : run;
 }
 
 /**

@@ -5,19 +5,13 @@ import { transitionItem, transitionRun, type ItemStatus } from '../../core/statu
 import { startReservation } from '../../core/credits.js';
 import type { ClaimedItem, NewRun, Page, RunFilter, StartOnCreate } from '../port.js';
 import { sql } from 'kysely';
-import { decodeCursor, encodeCursor, toJson, type SqlContext } from './context.js';
+import { cursorAfter, keysetPage, toJson, type SqlContext } from './context.js';
 import { nameContains, whereRunFilter } from './run-filter.js';
 import { appendEvents } from './events.js';
+import { leaseColumns, startedEvent } from './lease.js';
 import { toEvent, toItem, toRun } from './mapping.js';
 
 const ITEM_CHUNK = 250;
-
-function cursorValue<T extends string | number>(cursor: string | undefined, type: 'string' | 'number'): T | undefined {
-  if (cursor === undefined) return undefined;
-  const v = decodeCursor<T>(cursor, type);
-  if (v === undefined) throw new ValidationError('cursor is not a valid cursor', { field: 'cursor' });
-  return v;
-}
 
 /**
  * How many items a new run leases at creation for a local executor (`StartOnCreate`): none
@@ -55,7 +49,7 @@ export async function createRun(
     const skipped = input.items.filter((i) => i.status === 'skipped').length;
     const leased = leasedAtCreation(input, start, input.items.length - skipped);
     if (leased > 0) transitionRun(run.id, run.status, 'running');
-    const lease = leased > 0 && start ? { token: ctx.newId('lse'), node: start.node_id, expires: now + start.lease_ms } : undefined;
+    const lease = leased > 0 && start ? { token: ctx.newId('lse'), owner: start.node_id, expires: now + start.lease_ms, now } : undefined;
     const row = {
       id: run.id,
       workspace_id: ws,
@@ -89,7 +83,7 @@ export async function createRun(
       tags: JSON.stringify(run.tags),
       spec: JSON.stringify(run.spec),
       scheduled_for: null,
-      claimed_by: lease ? lease.node : null,
+      claimed_by: lease ? lease.owner : null,
       pinned: 0,
       overrides_env: toJson(run.overrides_env),
       overrides_secrets: input.sealed_secrets,
@@ -120,23 +114,27 @@ export async function createRun(
           run_id: run.id,
           ordinal: i + j,
           key: it.key,
-          status: take ? ('running' as const) : it.status,
-          attempt_count: take ? 1 : 0,
+          status: it.status,
+          attempt_count: 0,
           max_attempts: run.spec.max_attempts,
           lease_lost_count: 0,
-          next_attempt_at: it.status === 'pending' && !take ? now : null,
+          next_attempt_at: it.status === 'pending' ? now : null,
           inputs: toJson(it.inputs),
           outputs: null,
           error: null,
           provider: null,
           usage: null,
           credits_used: 0,
-          lease_token: take ? lease.token : null,
-          lease_owner: take ? lease.node : null,
-          lease_expires_at: take ? lease.expires : null,
-          started_at: take ? now : null,
+          lease_token: null as string | null,
+          lease_owner: null as string | null,
+          lease_expires_at: null as number | null,
+          started_at: null as number | null,
           finished_at: null,
           duration_ms: null,
+          producer: null,
+          cost_bound: null,
+          // Leased in its creation transaction: the columns a claim would set.
+          ...(take ? { ...leaseColumns(lease), attempt_count: 1 } : {}),
         };
         if (take) claimedRows.push(item);
         return item;
@@ -151,14 +149,8 @@ export async function createRun(
         { workspace_id: ws, run_id: run.id, item_id: null, type: 'run.queued', data: queued },
         ...(lease
           ? [
-              { workspace_id: ws, run_id: run.id, item_id: null, type: 'run.started', data: { node_id: lease.node } },
-              ...claimedRows.map((it) => ({
-                workspace_id: ws,
-                run_id: run.id,
-                item_id: it.id,
-                type: 'item.started',
-                data: { attempt: 1, node_id: lease.node },
-              })),
+              { workspace_id: ws, run_id: run.id, item_id: null, type: 'run.started', data: { node_id: lease.owner } },
+              ...claimedRows.map((it) => startedEvent(it, 1, lease.owner)),
             ]
           : []),
       ],
@@ -197,7 +189,7 @@ export interface RunCursor {
 }
 
 function runCursor(cursor: string | undefined): RunCursor | undefined {
-  const v = cursorValue<string>(cursor, 'string');
+  const v = cursorAfter<string>(cursor, 'string');
   if (v === undefined) return undefined;
   const m = /^(\d{1,16})\.(.+)$/.exec(v);
   if (!m) throw new ValidationError('cursor is not a valid cursor', { field: 'cursor' });
@@ -316,9 +308,7 @@ export async function listRuns(ctx: SqlContext, ws: string, f: RunFilter, opts: 
     const rowids = searching ? await nameCandidates(ctx, f.name) : undefined;
     rows = rowids?.length === 0 ? [] : await run({ rowids });
   }
-  const data = rows.slice(0, opts.limit).map(toRun);
-  const last = data.at(-1);
-  return { data, next_cursor: rows.length > opts.limit && last ? encodeCursor(`${last.created_at}.${last.id}`) : null };
+  return keysetPage(rows, opts.limit, toRun, (r) => `${r.created_at}.${r.id}`);
 }
 
 export async function listItems(
@@ -328,16 +318,14 @@ export async function listItems(
   f: { status?: ItemStatus[] },
   opts: { limit: number; cursor?: string },
 ): Promise<Page<ItemRecord>> {
-  const after = cursorValue<number>(opts.cursor, 'number') ?? -1;
+  const after = cursorAfter<number>(opts.cursor, 'number') ?? -1;
   let q = ctx.db.selectFrom('items').selectAll().where('workspace_id', '=', ws).where('run_id', '=', runId).where('ordinal', '>', after);
   if (f.status?.length) q = q.where('status', 'in', f.status);
   const rows = await q
     .orderBy('ordinal')
     .limit(opts.limit + 1)
     .execute();
-  const data = rows.slice(0, opts.limit).map(toItem);
-  const last = data.at(-1);
-  return { data, next_cursor: rows.length > opts.limit && last ? encodeCursor(last.ordinal) : null };
+  return keysetPage(rows, opts.limit, toItem, (i) => i.ordinal);
 }
 
 export async function getItem(ctx: SqlContext, ws: string, id: string): Promise<ItemRecord | undefined> {

@@ -133,6 +133,10 @@ export interface ItemsTable {
   started_at: number | null;
   finished_at: number | null;
   duration_ms: number | null;
+  /** The item's own producer; null: the run's `spec.producer` (migration 0008). */
+  producer: string | null;
+  /** The item's own cost bound, µ; null: the run's `item_cost_bound` (migration 0008). */
+  cost_bound: number | null;
 }
 
 export interface EventsTable {

@@ -1,8 +1,8 @@
 /** Tables, rows, columns and cells (dialect-neutral SQL). */
-import { RunyardError, ValidationError } from '../../core/errors.js';
+import { RunyardError } from '../../core/errors.js';
 import type { CellRecord, ColumnRecord, RowRecord, TableRecord } from '../../core/model.js';
 import type { NewTable, Page } from '../port.js';
-import { decodeCursor, encodeCursor, type SqlContext } from './context.js';
+import { cursorAfter, keysetPage, type SqlContext } from './context.js';
 import { toCell, toColumn, toRow, toTable } from './mapping.js';
 
 /** Rows per multi-row INSERT (5 parameters each; well under both databases' limits). */
@@ -37,12 +37,7 @@ export async function listTables(ctx: SqlContext, ws: string): Promise<TableReco
 }
 
 export async function listRows(ctx: SqlContext, ws: string, tableId: string, opts: { limit: number; cursor?: string }): Promise<Page<RowRecord>> {
-  let after = -1;
-  if (opts.cursor !== undefined) {
-    const c = decodeCursor<number>(opts.cursor, 'number');
-    if (c === undefined) throw new ValidationError('cursor is not a valid cursor', { field: 'cursor' });
-    after = c;
-  }
+  const after = cursorAfter<number>(opts.cursor, 'number') ?? -1;
   const rows = await ctx.db
     .selectFrom('table_rows')
     .selectAll()
@@ -52,9 +47,7 @@ export async function listRows(ctx: SqlContext, ws: string, tableId: string, opt
     .orderBy('ordinal')
     .limit(opts.limit + 1)
     .execute();
-  const data = rows.slice(0, opts.limit).map(toRow);
-  const last = data.at(-1);
-  return { data, next_cursor: rows.length > opts.limit && last ? encodeCursor(last.ordinal) : null };
+  return keysetPage(rows, opts.limit, toRow, (r) => r.ordinal);
 }
 
 export async function allRows(ctx: SqlContext, ws: string, tableId: string): Promise<RowRecord[]> {

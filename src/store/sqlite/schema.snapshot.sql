@@ -81,7 +81,7 @@ CREATE TABLE items (
   started_at INTEGER,
   finished_at INTEGER,
   duration_ms INTEGER
-, lease_lost_count INTEGER NOT NULL DEFAULT 0);
+, lease_lost_count INTEGER NOT NULL DEFAULT 0, producer TEXT, cost_bound INTEGER);
 
 CREATE TABLE ledger_entries (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -219,6 +219,8 @@ CREATE UNIQUE INDEX columns_name ON columns (table_id, name);
 CREATE INDEX events_run ON events (run_id, seq);
 
 CREATE INDEX items_claimable ON items (run_id, next_attempt_at, ordinal) WHERE status IN ('pending', 'retrying');
+
+CREATE UNIQUE INDEX items_key ON items (run_id, key);
 
 CREATE INDEX items_leased ON items (lease_expires_at) WHERE status = 'running';
 

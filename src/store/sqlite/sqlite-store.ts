@@ -23,6 +23,12 @@ export interface SqliteOptions {
   path: string;
   /** How long a second process waits for the write lock, ms. @default 10000 */
   busyTimeoutMs?: number;
+  /**
+   * Use the prepared-statement hot path (`./hot-path.ts`) for the per-item writes; false runs
+   * their dialect-neutral Kysely forms instead (the conformance suite runs both on SQLite).
+   * @default true
+   */
+  hotPath?: boolean;
 }
 
 /** Prepared statements kept per SQL text; the engine issues a small set of shapes over and over. */
@@ -77,6 +83,7 @@ export class SqliteStore extends SqlStore {
     private readonly raw: Database.Database,
     private readonly kysely: Db,
     path: string,
+    hotPath: boolean,
   ) {
     super();
     this.location = path === ':memory:' ? undefined : { dialect: 'sqlite', path };
@@ -86,7 +93,7 @@ export class SqliteStore extends SqlStore {
       dialect: 'sqlite',
       newId: (p) => ids.next(p),
       tx: (fn) => this.transaction(fn),
-      hot: sqliteHotPath(raw),
+      ...(hotPath ? { hot: sqliteHotPath(raw) } : {}),
     };
   }
 
@@ -110,7 +117,7 @@ export class SqliteStore extends SqlStore {
       throw new RunyardError('database_unavailable', `cannot open SQLite database ${opts.path}: ${(err as Error).message}`, { field: 'database' });
     }
     const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingDatabase(raw) }) });
-    return new SqliteStore(raw, kysely, opts.path);
+    return new SqliteStore(raw, kysely, opts.path, opts.hotPath ?? true);
   }
 
   /** Applies pending migrations under `BEGIN IMMEDIATE`. @throws RunyardError `schema_too_new` */

@@ -1,0 +1,120 @@
+/**
+ * The run-kind port (STYLE.md §14: a kind is a plug-in, never a branch). A kind is the module
+ * that knows what one kind of target does: it parses a target reference, plans a run's first
+ * items, plans what follows each item's outcome, says how the run's outcome is decided and
+ * where its output lands (a {@link Sink}). The engine and the store know items, leases and
+ * sinks, never a kind's rules; kinds are registered by name like producers
+ * (`src/kinds/index.ts`) and import only the core.
+ *
+ * Units: times in epoch ms, credits in micro-credits (µ).
+ */
+import type { ItemError } from './errors.js';
+import type { ColumnRecord, ItemRecord, RowRecord, RunKind, RunRecord, TableRecord } from './model.js';
+import type { Sink } from './sink.js';
+
+/** A target reference as a request gives it: `{type, ...fields}`; each kind reads its fields. */
+export type TargetRef = { type: string } & Record<string, unknown>;
+
+/** One item a kind plans: its key is unique in the run (a row id, a step key, `page:7`). */
+export interface PlannedItem {
+  key: string;
+  /** The producer's inputs, rendered now (templates over a row or earlier outputs). */
+  inputs: Record<string, unknown> | null;
+  /** The producer that executes it. @default the run's `spec.producer` */
+  producer?: string;
+}
+
+/**
+ * How a finished run's status follows from its items:
+ * - `items`: every item counts alike; some failed and some succeeded → `partial`
+ *   (`core/counts.ts` `runOutcome`).
+ */
+export type OutcomePolicy = 'items';
+
+/**
+ * What a run of a target executes, resolved before anything is planned (so an idempotent
+ * replay can be answered without planning).
+ */
+export interface ResolvedTarget {
+  kind: RunKind;
+  /** The target's id and the version the run pins (its definition frozen in the run spec). */
+  target_id: string;
+  target_version: number;
+  /** The run's display name unless the request names it. */
+  default_name: string;
+  /** The target's workload profile name unless the request sets one. */
+  profile: string;
+  /** The producer the run's items use and its config, templates unrendered. */
+  producer: string;
+  config: Record<string, unknown>;
+  /** Where the run's output lands; null: nowhere but the items. */
+  sink: Sink | null;
+}
+
+/** The first items of a run. */
+export interface StartPlan {
+  items: PlannedItem[];
+}
+
+/**
+ * What follows one item's outcome: items to append, the run's phase, its result. A kind whose
+ * items are all known at the start (column) plans nothing.
+ */
+export interface FollowUp {
+  append: PlannedItem[];
+  /** The run's new phase (refines `running`); undefined leaves it as it is. */
+  phase?: string | null;
+  /** The run's result, once the kind knows it. */
+  result?: { summary?: string; output?: unknown };
+}
+
+/** One item's outcome, as a kind sees it when it plans what follows. */
+export type ItemOutcome = { kind: 'succeeded'; item: ItemRecord; outputs: Record<string, unknown> } | { kind: 'failed'; item: ItemRecord; error: ItemError };
+
+/**
+ * What a kind may read while it plans, scoped by the engine to the run's workspace. Reads only:
+ * a kind never writes; its plan is written by the engine and the store.
+ */
+export interface KindReader {
+  table(tableId: string): Promise<TableRecord | undefined>;
+  /** A column by id or name. */
+  column(tableId: string, ref: string): Promise<ColumnRecord | undefined>;
+  /** Every row of a table, in ordinal order. */
+  rows(tableId: string): Promise<RowRecord[]>;
+}
+
+/** A run kind module. `Ref` is its parsed target reference. */
+export interface RunKindModule<Ref = unknown> {
+  /** The kind's name (`runs.kind`). */
+  readonly kind: RunKind;
+  /** Other names a request may use for it (`workflow` for `flow`). */
+  readonly aliases?: readonly string[];
+  readonly outcome: OutcomePolicy;
+  /**
+   * Parses a target reference of this kind.
+   * @throws ValidationError naming the field (`target.<field>`)
+   */
+  parseTarget(raw: TargetRef): Ref;
+  /**
+   * Looks the target up and says what its runs execute and where they write.
+   * @throws NotFoundError when the target (or what it names) does not exist
+   */
+  resolve(ref: Ref, io: KindReader): Promise<ResolvedTarget>;
+  /**
+   * Plans the first items of a run of `target`.
+   * @throws RunyardError (`template_error` naming the row, …) when an item cannot be planned
+   */
+  start(target: ResolvedTarget, io: KindReader): Promise<StartPlan>;
+  /** Plans what follows one item's outcome (pure). */
+  next(run: RunRecord, outcome: ItemOutcome): FollowUp;
+  /**
+   * Plans a rerun of `run` pinned to the version it ran (`pin=version`): the first items from
+   * its frozen spec and its items as recorded (pure).
+   */
+  replay(run: RunRecord, items: readonly ItemRecord[]): StartPlan;
+  /**
+   * The reference to the target's current definition for a rerun of `run` with `pin=current`,
+   * or undefined when the run names no current definition.
+   */
+  currentTarget(run: RunRecord): TargetRef | undefined;
+}

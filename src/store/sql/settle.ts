@@ -1,0 +1,92 @@
+/**
+ * Settling items that reached a terminal status: the one place that captures and releases an
+ * item's reservation (with its idempotency keys), writes its output (the run's sink: today the
+ * cells of a column run), and records the item's events and the run count deltas, for every
+ * path that ends an item (a completion, lease recovery; answers later).
+ *
+ * Everything is written in the caller's transaction, in the one lock order of every writer:
+ * cells, events, run rows (in id order), then the workspace account.
+ */
+import type { ItemError } from '../../core/errors.js';
+import type { RunRecord } from '../../core/model.js';
+import type { Db, SqlContext } from './context.js';
+import { appendEvents, type NewEvent } from './events.js';
+import { costBounds, postEntries, type NewEntry } from './ledger.js';
+import { applyDeltasAndFinish, RunDeltas } from './run-finish.js';
+import { cellRow, specs, upsertCells } from './cells.js';
+import { reserveAppended } from './append.js';
+import type { CellsTable } from './schema.js';
+
+/** An item that reached `succeeded` or `failed` in this transaction. */
+export interface TerminalItem {
+  workspace_id: string;
+  run_id: string;
+  item_id: string;
+  /** The item key (a column run's row id). */
+  key: string;
+  /** The attempt that ended it (`attempt_count`). */
+  attempt: number;
+  status: 'succeeded' | 'failed';
+  /** The value a sink writes (succeeded), else null. */
+  value: unknown;
+  error: ItemError | null;
+  /** µ the attempt reports it cost; captured up to the run's per-item bound (0 when failed). */
+  credits_used: number;
+}
+
+/**
+ * Collects one transaction's item transitions, events and terminal items, then writes them in
+ * order with {@link Settlement.write}. Events keep the order they were added in.
+ */
+export class Settlement {
+  /** Count deltas of every item transition of the transaction (callers add theirs). */
+  readonly deltas = new RunDeltas();
+  /** Events of the transaction, in timeline order (callers add theirs). */
+  readonly events: NewEvent[] = [];
+  private readonly terminal: TerminalItem[] = [];
+  private readonly appendedByRun = new Map<string, number>();
+
+  /** Records `count` items appended to a run: their bounds are reserved at {@link write}. */
+  appended(runId: string, count: number): void {
+    this.appendedByRun.set(runId, (this.appendedByRun.get(runId) ?? 0) + count);
+  }
+
+  /** Records an item that ended: its reservation is settled and its output written at {@link write}. */
+  settle(item: TerminalItem): void {
+    this.terminal.push(item);
+  }
+
+  /**
+   * Writes the sinks' rows, the events, the run deltas (finishing runs with nothing left), the
+   * reservations of appended items and the ledger entries: capture what each succeeded item cost (`capture:<item>`, at most once
+   * per item) and release the rest of its bound (`release:<item>:a<attempt>`).
+   * @returns the runs finished by this write
+   */
+  async write(ctx: SqlContext, db: Db, now: number): Promise<RunRecord[]> {
+    const ledger: NewEntry[] = [];
+    const cells: CellsTable[] = [];
+    if (this.terminal.length > 0) {
+      const runIds = [...new Set(this.terminal.map((t) => t.run_id))];
+      const bounds = await costBounds(db, runIds);
+      const runSpecs = await specs(db, runIds);
+      for (const t of this.terminal) {
+        const u = bounds.get(t.run_id) ?? 0;
+        const used = t.status === 'succeeded' ? Math.max(0, Math.min(t.credits_used, u)) : 0;
+        const ids = { workspace_id: t.workspace_id, run_id: t.run_id, item_id: t.item_id };
+        ledger.push({ ...ids, kind: 'capture', amount: used, idempotency_key: `capture:${t.item_id}` });
+        ledger.push({ ...ids, kind: 'release', amount: u - used, idempotency_key: `release:${t.item_id}:a${t.attempt}` });
+        this.deltas.addCredits(t.run_id, used, u - used);
+        const target = { workspace_id: t.workspace_id, row_id: t.key, run_id: t.run_id, item_id: t.item_id, attempt: t.attempt };
+        const cell = cellRow(runSpecs.get(t.run_id), target, t.status, t.value, t.error, now);
+        if (cell) cells.push(cell);
+      }
+    }
+    await upsertCells(ctx, db, cells);
+    await appendEvents(ctx, db, this.events, now);
+    // Run rows before the workspace account, in every transaction (one lock order).
+    const finished = await applyDeltasAndFinish(ctx, db, this.deltas, now);
+    await reserveAppended(ctx, db, this.appendedByRun, now);
+    await postEntries(ctx, db, ledger, now);
+    return finished;
+  }
+}
