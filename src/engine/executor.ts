@@ -167,17 +167,21 @@ export class Executor {
     if (this.flushImmediate) clearImmediate(this.flushImmediate);
     // The database may be restarting: try the last write a few times before giving up (the
     // leases then expire and other nodes recover the items).
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.flush();
-        break;
-      } catch (err) {
-        if (attempt >= 5) throw err;
-        await sleep(250 * attempt);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.flush();
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await sleep(250 * attempt);
+        }
       }
+    } finally {
+      // Before the node is marked stopped (a heartbeat after it would mark it running again),
+      // and also when the last write failed: the leases it still holds must be let expire.
+      await this.keeper?.stop();
     }
-    // Before the node is marked stopped: a heartbeat after it would mark it running again.
-    await this.keeper?.stop();
     await this.deps.store.stopNode(this.nodeId, this.deps.clock.now());
   }
 

@@ -3,14 +3,16 @@
  * process's namespace and a `runyard worker` started with `unshare --pid --fork --mount-proc`
  * (a container that shares the host's name). Neither can see the other's pid, so the same-host
  * dead-node shortcut (`kill(pid, 0)`) must not call the other dead: it is keyed on the PID
- * namespace each node stores. 3,000 items on one SQLite file: 0 `worker_crashed`, no lease
- * expired, both nodes executed items and neither was marked stopped while it ran.
+ * namespace each node stores. 3,000 items on one SQLite file, and on one PostgreSQL database:
+ * 0 `worker_crashed`, no lease expired, both nodes executed items and neither was marked
+ * stopped while it ran.
  *
  * Needs `unshare` and the right to create a PID namespace (root); skipped, saying why, without.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,8 +20,10 @@ import { createInterface } from 'node:readline';
 import { tempDir } from '../helpers/fixtures.js';
 import { spawnRunyard } from '../helpers/proc.js';
 import { root } from '../helpers/cluster.js';
+import { postgresForFile } from '../helpers/postgres.js';
 
 const ITEMS = 3000;
+const postgres = postgresForFile();
 
 async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -88,14 +92,21 @@ function namespacedWorker(db: string): Promise<{ nodeId: string; stop(): Promise
 
 const why = unshareUnavailable();
 
-test(`two nodes, one host name, two PID namespaces, ${ITEMS} items: 0 worker_crashed`, { timeout: 240_000, skip: why }, async () => {
+/** Raw reads of the database under test, `?` placeholders. */
+interface Reader {
+  rows<R>(text: string, params: unknown[]): Promise<R[]>;
+  /** SQL for the `node_id` field of an event's JSON `data`. */
+  nodeOfEvent: string;
+  close(): Promise<void>;
+}
+
+async function twoNamespaces(database: string, reader: () => Promise<Reader>): Promise<void> {
   const dir = tempDir('runyard-pidns-');
-  const db = join(dir, 'runyard.db');
   const module = join(dir, 'work.mjs');
   writeFileSync(module, 'export default (input) => new Promise((r) => setTimeout(() => r(Number(input.n)), 200 + Math.random() * 200));');
   // The up node takes at most 64 items at a time, so the worker gets the rest of the run's 256.
-  const up = await spawnRunyard(['--database', db, '--lease-ms', '3000', '--capacity', '64']);
-  const worker = await namespacedWorker(db);
+  const up = await spawnRunyard(['--database', database, '--lease-ms', '3000', '--capacity', '64']);
+  const worker = await namespacedWorker(database);
   try {
     const table = await api(up.url, '/v1/tables', { name: 'nums', format: 'csv', data: `n\n${Array.from({ length: ITEMS }, (_, i) => i).join('\n')}\n` });
     await api(up.url, `/v1/tables/${String(table.id)}/columns`, { name: 'work', producer: 'js', config: { module, input: { n: '{{n}}' } }, profile: 'large' });
@@ -107,24 +118,23 @@ test(`two nodes, one host name, two PID namespaces, ${ITEMS} items: 0 worker_cra
       await new Promise((r) => setTimeout(r, 200));
       run = await api(up.url, `/v1/runs/${runId}`);
     }
-    const raw = new Database(db, { readonly: true });
-    const nodes = raw.prepare('SELECT id, pid, hostname, pid_namespace, stopped_at FROM nodes').all() as {
-      id: string;
-      pid: number;
-      hostname: string;
-      pid_namespace: string | null;
-      stopped_at: number | null;
-    }[];
-    const crashed = raw.prepare("SELECT count(*) AS n FROM items WHERE run_id = ? AND error LIKE '%worker_crashed%'").get(runId) as { n: number };
-    const expired = raw.prepare("SELECT count(*) AS n FROM events WHERE run_id = ? AND type = 'item.lease_expired'").get(runId) as { n: number };
-    const byNode = raw
-      .prepare("SELECT json_extract(data, '$.node_id') AS node, count(*) AS n FROM events WHERE run_id = ? AND type = 'item.started' GROUP BY node")
-      .all(runId) as { node: string; n: number }[];
-    raw.close();
+    const db = await reader();
+    const nodes = await db.rows<{ id: string; pid: number; hostname: string; pid_namespace: string | null; stopped_at: number | null }>(
+      'SELECT id, pid, hostname, pid_namespace, stopped_at FROM nodes',
+      [],
+    );
+    const [crashed] = await db.rows<{ n: number }>("SELECT count(*) AS n FROM items WHERE run_id = ? AND error LIKE '%worker_crashed%'", [runId]);
+    const [expired] = await db.rows<{ n: number }>("SELECT count(*) AS n FROM events WHERE run_id = ? AND type = 'item.lease_expired'", [runId]);
+    const byNode = await db.rows<{ node: string; n: number }>(
+      `SELECT ${db.nodeOfEvent} AS node, count(*) AS n FROM events WHERE run_id = ? AND type = 'item.started' GROUP BY node`,
+      [runId],
+    );
+    await db.close();
     const workerRow = nodes.find((n) => n.id === worker.nodeId);
     const upRow = nodes.find((n) => n.id !== worker.nodeId);
     console.log(
-      `# pid namespaces: ${String(run.items_succeeded)}/${ITEMS} succeeded, ${crashed.n} worker_crashed, ${expired.n} leases expired in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+      `# pid namespaces (${database.startsWith('postgres') ? 'postgres' : 'sqlite'}): ${String(run.items_succeeded)}/${ITEMS} succeeded, ${Number(crashed?.n)} worker_crashed, ` +
+        `${Number(expired?.n)} leases expired in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
         `items started by node: ${byNode.map((b) => `${b.node === worker.nodeId ? 'namespaced worker' : 'up'} ${b.n}`).join(', ')}; ` +
         `namespaces: up ${upRow?.pid_namespace} (pid ${upRow?.pid}), worker ${workerRow?.pid_namespace} (pid ${workerRow?.pid})`,
     );
@@ -133,8 +143,8 @@ test(`two nodes, one host name, two PID namespaces, ${ITEMS} items: 0 worker_cra
     assert.notEqual(workerRow.pid_namespace, upRow.pid_namespace, 'two PID namespaces');
     assert.equal(upRow.pid_namespace, readlinkSync('/proc/self/ns/pid'));
     assert.equal(workerRow.stopped_at, null, 'the up node did not mark the namespaced worker stopped');
-    assert.equal(crashed.n, 0, 'no item failed worker_crashed');
-    assert.equal(expired.n, 0, "no live node's lease was expired");
+    assert.equal(Number(crashed?.n), 0, 'no item failed worker_crashed');
+    assert.equal(Number(expired?.n), 0, "no live node's lease was expired");
     assert.equal(run.status, 'succeeded');
     assert.equal(run.items_succeeded, ITEMS);
     assert.ok(byNode.length === 2, 'both nodes executed items');
@@ -142,4 +152,40 @@ test(`two nodes, one host name, two PID namespaces, ${ITEMS} items: 0 worker_cra
   } finally {
     await Promise.all([up.kill('SIGTERM'), worker.stop()]);
   }
+}
+
+test(`two nodes, one host name, two PID namespaces, ${ITEMS} items on SQLite: 0 worker_crashed`, { timeout: 240_000, skip: why }, async () => {
+  const path = join(tempDir(), 'runyard.db');
+  await twoNamespaces(path, async () => {
+    const raw = new Database(path, { readonly: true });
+    return {
+      rows: async <R>(text: string, params: unknown[]) => raw.prepare(text).all(...params) as R[],
+      nodeOfEvent: "json_extract(data, '$.node_id')",
+      close: async () => {
+        raw.close();
+      },
+    };
+  });
+});
+
+test(`two nodes, one host name, two PID namespaces, ${ITEMS} items on PostgreSQL: 0 worker_crashed`, { timeout: 240_000, skip: why }, async () => {
+  const server = await postgres();
+  const url = await server.createDatabase();
+  await twoNamespaces(url, async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    return {
+      rows: async <R>(text: string, params: unknown[]) => {
+        let i = 0;
+        return (
+          await client.query(
+            text.replace(/\?/g, () => `$${++i}`),
+            params,
+          )
+        ).rows as R[];
+      },
+      nodeOfEvent: "data::jsonb ->> 'node_id'",
+      close: () => client.end(),
+    };
+  });
 });
