@@ -18,7 +18,7 @@ import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { tempDir } from '../helpers/fixtures.js';
-import { spawnRunyard } from '../helpers/proc.js';
+import { dataDirFor, spawnRunyard } from '../helpers/proc.js';
 import { root } from '../helpers/cluster.js';
 import { postgresForFile } from '../helpers/postgres.js';
 
@@ -60,7 +60,8 @@ function namespacedWorker(db: string): Promise<{ nodeId: string; stop(): Promise
       '--heartbeat-ms',
       '250',
     ],
-    { cwd: root, env: { ...process.env, RUNYARD_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // The database's data dir, as the up node's: one secret key for both nodes.
+    { cwd: root, env: { ...process.env, RUNYARD_LOG_LEVEL: 'info', RUNYARD_DATA_DIR: dataDirFor(db) }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => {
@@ -106,8 +107,11 @@ async function twoNamespaces(database: string, reader: () => Promise<Reader>): P
   writeFileSync(module, 'export default (input) => new Promise((r) => setTimeout(() => r(Number(input.n)), 200 + Math.random() * 200));');
   // The up node takes at most 64 items at a time, so the worker gets the rest of the run's 256.
   const up = await spawnRunyard(['--database', database, '--lease-ms', '3000', '--capacity', '64']);
-  const worker = await namespacedWorker(database);
+  // Started inside the try: a worker that cannot start must not leave the up node running.
+  let ns: Awaited<ReturnType<typeof namespacedWorker>> | undefined;
   try {
+    const worker = await namespacedWorker(database);
+    ns = worker;
     const table = await api(up.url, '/v1/tables', { name: 'nums', format: 'csv', data: `n\n${Array.from({ length: ITEMS }, (_, i) => i).join('\n')}\n` });
     await api(up.url, `/v1/tables/${String(table.id)}/columns`, { name: 'work', producer: 'js', config: { module, input: { n: '{{n}}' } }, profile: 'large' });
     const runId = String((await api(up.url, `/v1/tables/${String(table.id)}/columns/work/runs`, {})).id);
@@ -150,7 +154,7 @@ async function twoNamespaces(database: string, reader: () => Promise<Reader>): P
     assert.ok(byNode.length === 2, 'both nodes executed items');
     assert.doesNotMatch(worker.stderr(), /expired the leases of a dead node/);
   } finally {
-    await Promise.all([up.kill('SIGTERM'), worker.stop()]);
+    await Promise.all([up.kill('SIGTERM'), ns?.stop()]);
   }
 }
 
