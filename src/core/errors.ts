@@ -22,6 +22,9 @@ export const ErrorCode = {
   output_too_large: 'output_too_large',
   schema_too_new: 'schema_too_new',
   database_unavailable: 'database_unavailable',
+  unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
+  rate_limited: 'rate_limited',
   internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -49,6 +52,20 @@ export class ValidationError extends RunyardError {
 export class NotFoundError extends RunyardError {
   constructor(kind: string, id: string) {
     super('not_found', `${kind} ${JSON.stringify(id)} was not found`, { kind, id });
+  }
+}
+
+/** No valid credential: missing, unknown, expired or revoked token (one message for all). */
+export class UnauthorizedError extends RunyardError {
+  constructor(message = 'a valid API token is required: send "Authorization: Bearer ryd_…" (runyard tokens create)') {
+    super('unauthorized', message);
+  }
+}
+
+/** A valid credential whose role does not allow the action. `details.required_role` names the least role that does. */
+export class ForbiddenError extends RunyardError {
+  constructor(message: string, requiredRole: string) {
+    super('forbidden', message, { required_role: requiredRole });
   }
 }
 

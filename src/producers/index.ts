@@ -38,6 +38,10 @@ export interface ProducerRegistry {
 export interface ProducerRegistryOptions {
   /** Directory the `js` producer resolves relative module paths against; default `process.cwd()`. */
   baseDir?: string;
+  /** When set, `js` modules must live under this directory (see JsProducerOptions.root). */
+  jsRoot?: string;
+  /** When set, the only commands the `shell` producer may run (`RUNYARD_SHELL_COMMANDS`). */
+  shellCommands?: readonly string[];
 }
 
 /** Creates a registry holding the built-in `shell`, `http` and `js` producers. */
@@ -67,8 +71,10 @@ export function createProducerRegistry(opts: ProducerRegistryOptions = {}): Prod
       byName.set(p.name, producer);
     },
   };
-  registry.register(createShellProducer());
+  registry.register(createShellProducer(opts.shellCommands === undefined ? {} : { allow: opts.shellCommands }));
   registry.register(createHttpProducer());
-  registry.register(createJsProducer(opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }));
+  registry.register(
+    createJsProducer({ ...(opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }), ...(opts.jsRoot === undefined ? {} : { root: opts.jsRoot }) }),
+  );
   return registry;
 }

@@ -29,6 +29,9 @@ export const HTTP_STATUS: Record<ErrorCode | 'invalid_json' | 'payload_too_large
   output_too_large: 500,
   schema_too_new: 500,
   database_unavailable: 503,
+  unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
   internal: 500,
 };
 

@@ -20,6 +20,8 @@ import { isPostgresUrl, redactUrl } from '../store/postgres/connection.js';
 import { openPostgresStore } from '../store/postgres/open.js';
 import type { Store } from '../store/port.js';
 import { createApp } from './app.js';
+import { allowedHosts, isLoopbackHost, type OriginPolicy } from './auth/origin.js';
+import { bootstrapAdminToken, loginUrl } from './bootstrap.js';
 
 /** Settings of {@link startRunyard}; each has an environment variable (DESIGN.md §7). */
 export interface RunyardSettings {
@@ -33,8 +35,18 @@ export interface RunyardSettings {
   dataDir?: string;
   /** Run an executor node in this process. @default true */
   executor?: boolean;
-  /** Base directory for `js` producer modules. @default process.cwd() */
+  /**
+   * The directory `js` producer modules must live under; relative module paths resolve
+   * against it. @default `RUNYARD_JS_DIR`, else the working directory at start
+   */
   baseDir?: string;
+  /** The only commands `shell` columns may run. @default `RUNYARD_SHELL_COMMANDS` (comma-separated), else any */
+  shellCommands?: string[];
+  /**
+   * Create the bootstrap admin token even when listening on a non-loopback address
+   * (`--create-admin-token`, `RUNYARD_CREATE_ADMIN_TOKEN=1`). @default false
+   */
+  createAdminToken?: boolean;
   engine?: Partial<EngineOptions>;
   /** Prices, µ per unit. @default parsed from `RUNYARD_PRICES` (JSON), else none (runs are free) */
   prices?: PriceTable;
@@ -59,6 +71,12 @@ export interface RunningRunyard {
   database: string;
   port: number;
   engine: Engine;
+  /** The admin token in `<dataDir>/admin.token`, when there (the CLI on this machine uses it). */
+  adminToken?: string;
+  /** Whether this start created {@link adminToken}. */
+  adminTokenCreated: boolean;
+  /** A one-time console login URL (15 minutes), when the admin token is there. */
+  loginUrl?: string;
   /** Graceful stop: stop listening, stop the executor (releasing in-flight items), close the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -113,6 +131,15 @@ function parseJsonSetting(name: string, field: string): unknown {
   }
 }
 
+/** A comma-separated setting as a list; undefined when unset or blank. */
+function parseList(text: string | undefined): string[] | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  return text
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
 /** Starts Runyard. Resolves once the server listens. */
 export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRunyard> {
   const dataDir = s.dataDir ?? process.env.RUNYARD_DATA_DIR ?? './.runyard';
@@ -137,9 +164,11 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
     throw err;
   });
   const secrets = new SecretBox(secretKey.key);
+  const jsDir = resolve(s.baseDir ?? (process.env.RUNYARD_JS_DIR || process.cwd()));
+  const shellCommands = s.shellCommands ?? parseList(process.env.RUNYARD_SHELL_COMMANDS);
   const engine = createEngine({
     store,
-    producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }),
+    producers: createProducerRegistry({ baseDir: jsDir, jsRoot: jsDir, ...(shellCommands === undefined ? {} : { shellCommands }) }),
     logger,
     clock,
     options: s.engine ?? {},
@@ -147,8 +176,21 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
     prices,
     secrets,
   });
+  let boot;
+  try {
+    boot = await bootstrapAdminToken(engine, dataDir, { host, create: s.createAdminToken ?? process.env.RUNYARD_CREATE_ADMIN_TOKEN === '1' });
+  } catch (err) {
+    clock.stop();
+    await store.close();
+    throw err;
+  }
   let baseUrl = '';
-  const app = createApp(engine, { baseUrl: () => baseUrl });
+  let origins: OriginPolicy | undefined = undefined;
+  const corsOrigins = (process.env.RUNYARD_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  const app = createApp(engine, { baseUrl: () => baseUrl, origins: () => origins, corsOrigins, logger });
   const server = await new Promise<ServerType>((res, rej) => {
     const srv = serve({ fetch: app.fetch, hostname: host, port }, () => res(srv));
     srv.once('error', rej);
@@ -156,17 +198,26 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  // Host checks defeat DNS rebinding against a loopback server; on a wildcard or public
+  // address the names clients use are unknown unless configured (RUNYARD_ALLOWED_HOSTS).
+  const checkHosts = isLoopbackHost(host) || Boolean(process.env.RUNYARD_ALLOWED_HOSTS);
+  origins = { hosts: checkHosts ? allowedHosts(host, actualPort) : new Set(), corsOrigins: new Set(corsOrigins) };
+  if (!checkHosts) logger.warn('no Host check: set RUNYARD_ALLOWED_HOSTS to the names clients use for this server', { host });
   if (s.executor !== false) await engine.startExecutor();
   engine.operations.startSweeper();
   const retention = retentionDays > 0 ? new Retention({ store, clock: engine.clock, logger, maxAgeMs: retentionDays * DAY_MS }) : undefined;
   retention?.start();
   const database = redactUrl(databaseUrl);
-  logger.info('runyard up', { url: baseUrl, database, secret_key: secretKey.source });
+  logger.info('runyard up', { url: baseUrl, database, secret_key: secretKey.source, admin_token_file: boot.secret ? boot.path : null });
+  const login = boot.secret === undefined ? undefined : await loginUrl(engine, baseUrl, boot.secret);
   return {
     url: baseUrl,
     database,
     port: actualPort,
     engine,
+    ...(boot.secret === undefined ? {} : { adminToken: boot.secret }),
+    adminTokenCreated: boot.created,
+    ...(login === undefined ? {} : { loginUrl: login }),
     async close(graceMs) {
       await new Promise<void>((r) => {
         server.close(() => r());

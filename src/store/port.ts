@@ -13,6 +13,7 @@ import type { ItemError } from '../core/errors.js';
 import type { Usage } from '../core/producer.js';
 import type { ItemStatus, RunStatus } from '../core/status.js';
 import type { OperationAction, OperationStatus } from '../core/operation.js';
+import type { AccessStore } from './access-port.js';
 import type { CellRecord, ColumnRecord, EventRecord, ItemRecord, RowRecord, RunKind, RunMode, RunRecord, TableRecord, TriggerType } from '../core/model.js';
 
 /** A page of results and the cursor of the next page (`null` at the end). */
@@ -203,6 +204,8 @@ export interface OperationPatch {
 export interface Store {
   /** `sqlite` or `postgres`. */
   readonly dialect: 'sqlite' | 'postgres';
+  /** Workspaces, tokens, the audit log and saved credentials (access-port.ts). */
+  readonly access: AccessStore;
 
   /** Applies pending migrations (race-safe). @throws RunyardError when the database is on a newer schema. */
   migrate(): Promise<void>;

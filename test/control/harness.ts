@@ -61,7 +61,7 @@ export async function harness(env: Record<string, string> = {}, args: string[] =
   const call = async (method: string, path: string, body?: unknown) => {
     const init: RequestInit = { method, headers: body === undefined ? {} : { 'content-type': 'application/json' } };
     if (body !== undefined) init.body = JSON.stringify(body);
-    const res = await fetch(`${ry.url}${path}`, init);
+    const res = await ry.fetch(`${ry.url}${path}`, init);
     const text = await res.text();
     return { status: res.status, json: (text ? JSON.parse(text) : {}) as Json };
   };

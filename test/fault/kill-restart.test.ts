@@ -11,12 +11,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fixtures.js';
 import { spawnRunyard } from '../helpers/proc.js';
+import { authFetch } from '../helpers/auth.js';
 
 const ROWS = 160;
 
+let token: string | undefined;
+
 async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const res = await fetch(`${url}${path}`, init);
+  const res = await authFetch(token)(`${url}${path}`, init);
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -57,6 +60,7 @@ test('kill -9 mid-run and restart: nothing lost, nothing succeeded re-run, orpha
   );
   const env = { RUNYARD_PRICES: JSON.stringify({ js_call: 1000 }) };
   const first = await spawnRunyard(['--database', db], env);
+  token = first.token;
   await api(first.url, '/v1/credits/grants', { amount_micro: 10_000_000, reason: 'test' });
   const table = await api(first.url, '/v1/tables', { name: 'nums', format: 'csv', data: `n\n${Array.from({ length: ROWS }, (_, i) => i).join('\n')}\n` });
   await api(first.url, `/v1/tables/${String(table.id)}/columns`, {

@@ -33,7 +33,7 @@ export async function startConsoleServer(args: string[] = []): Promise<ConsoleSe
   }
   return {
     server,
-    client: new RunyardClient({ baseUrl: server.url }),
+    client: new RunyardClient({ baseUrl: server.url, ...(server.token === undefined ? {} : { token: server.token }) }),
     browser,
     database,
     async close() {

@@ -1,12 +1,17 @@
 /** Spawning `runyard up` as a real child process for fault tests and benchmarks. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { authFetch } from './auth.js';
 
 export interface RunyardProcess {
   url: string;
+  /** The admin token `up` wrote into its data dir (absent when the database already had tokens). */
+  token?: string;
+  /** `fetch` with the admin token (or the `RUNYARD_TOKEN` given in env) as `Authorization: Bearer`. */
+  fetch: typeof fetch;
   proc: ChildProcess;
   pid: number;
   /** Sends a signal and waits for the process to exit. */
@@ -18,9 +23,11 @@ export interface RunyardProcess {
  * @param timeoutMs how long to wait for the URL line. @default 20000
  */
 export function spawnRunyard(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunyardProcess> {
+  // A fresh data dir (secret key, admin token, …) unless the caller names one.
+  const dataDir = env.RUNYARD_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'runyard-data-'));
   const proc = spawn(process.execPath, ['bin/runyard.js', 'up', '--json', '--port', '0', ...args], {
-    // A fresh data dir (secret key, …) unless the caller names one.
-    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: env.RUNYARD_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'runyard-data-')), ...env },
+    // Tests write their js modules into temp dirs: allow any path unless the test names a js dir.
+    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: dataDir, RUNYARD_JS_DIR: '/', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -46,8 +53,11 @@ export function spawnRunyard(args: string[], env: Record<string, string> = {}, t
         if (!msg.url) return;
         clearTimeout(timer);
         proc.off('exit', onEarlyExit);
+        const token = existsSync(join(dataDir, 'admin.token')) ? readFileSync(join(dataDir, 'admin.token'), 'utf8').trim() : env.RUNYARD_TOKEN;
         resolve({
           url: msg.url,
+          ...(token === undefined ? {} : { token }),
+          fetch: authFetch(token),
           proc,
           pid: proc.pid!,
           kill: async (signal = 'SIGTERM') => {

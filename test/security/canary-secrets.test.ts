@@ -16,7 +16,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bin, root, runCli, type Result } from '../cli/helpers.js';
+import { bin, root, runCli, useToken, type Result } from '../cli/helpers.js';
+import { authFetch } from '../helpers/auth.js';
 import { runCliWithInput } from '../cli/stdin.js';
 import { findCanaries, scanPaths, exportScanPaths, spawnCapturedRunyard, type CapturedRunyard, type Hit } from '../helpers/canary.js';
 
@@ -79,6 +80,7 @@ describe('canary secrets never leak (runyard up as a child process)', () => {
   const surfaces: { where: string; text: string | Buffer }[] = [];
   const runIds: string[] = [];
   let server: CapturedRunyard;
+  let token = '';
   let tableId = '';
   let rowIds: string[] = [];
 
@@ -89,7 +91,7 @@ describe('canary secrets never leak (runyard up as a child process)', () => {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<{ status: number; json: Record<string, unknown> }> {
-    const res = await fetch(`${server.url}${path}`, {
+    const res = await authFetch(token)(`${server.url}${path}`, {
       method,
       headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -101,7 +103,7 @@ describe('canary secrets never leak (runyard up as a child process)', () => {
 
   /** Reads a run's SSE stream to its `end` event, keeping the whole stream. */
   async function follow(runId: string): Promise<Record<string, unknown>> {
-    const res = await fetch(`${server.url}/v1/runs/${runId}/events?follow=true`, { headers: { accept: 'text/event-stream' } });
+    const res = await authFetch(token)(`${server.url}/v1/runs/${runId}/events?follow=true`, { headers: { accept: 'text/event-stream' } });
     const text = await res.text();
     surfaces.push({ where: `SSE ${runId}`, text });
     const end = text.split('\n\n').find((f) => f.startsWith('event: end'));
@@ -128,7 +130,9 @@ describe('canary secrets never leak (runyard up as a child process)', () => {
     writeFileSync(join(dir, 'leak-sh.mjs'), LEAK_SH);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('CANARY_') && !k.startsWith('RUNYARD_')) env[k] = v;
-    server = await spawnCapturedRunyard(bin, root, ['--data-dir', dataDir], { ...env, RUNYARD_LOG_LEVEL: 'debug' });
+    server = await spawnCapturedRunyard(bin, root, ['--data-dir', dataDir], { ...env, RUNYARD_LOG_LEVEL: 'debug', RUNYARD_JS_DIR: dir });
+    token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+    useToken(token);
   });
 
   after(async () => {
@@ -219,7 +223,7 @@ describe('canary secrets never leak (runyard up as a child process)', () => {
       assert.equal(r.status, 200, path);
     }
     for (const path of exportScanPaths(targets)) {
-      const res = await fetch(`${server.url}${path}`);
+      const res = await authFetch(token)(`${server.url}${path}`);
       const text = await res.text();
       assert.equal(res.status, 200, path);
       assert.ok(text.length > 100, `${path} exported something`);

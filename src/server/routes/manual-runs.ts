@@ -12,6 +12,7 @@ import type { ServerContext } from '../context.js';
 import { ManualRunBody } from '../manual-run-schemas.js';
 import { presentOne } from '../present.js';
 import { ErrorSchema, RunSchema, json } from '../schemas.js';
+import { wsOf } from '../auth/principal.js';
 
 /**
  * The manual-run fields of a parsed request body, without `undefined` entries
@@ -26,8 +27,6 @@ export function manualRunOptions(body: { prompt?: string | undefined; session_id
 }
 
 export function manualRunRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
-  const ws = engine.workspaceId;
-
   app.openapi(
     createRoute({
       method: 'post',
@@ -53,7 +52,7 @@ export function manualRunRoutes(app: OpenAPIHono, engine: Engine, sc: ServerCont
       }
       if (target.table_id === undefined) throw new ValidationError('target.table_id: required for a column target', { field: 'target.table_id' });
       if (target.column === undefined) throw new ValidationError('target.column: required for a column target (id or name)', { field: 'target.column' });
-      const { run, created } = await engine.runs.startColumnRun(ws, target.table_id, target.column, {
+      const { run, created } = await engine.runs.startColumnRun(wsOf(c), target.table_id, target.column, {
         ...manualRunOptions(body),
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.profile === undefined ? {} : { profile: body.profile }),
