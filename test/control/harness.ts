@@ -57,7 +57,7 @@ function lines(path: string): string[][] {
 export async function harness(env: Record<string, string> = {}, args: string[] = []): Promise<Harness> {
   const dir = tempDir('runyard-control-');
   writeFileSync(join(dir, 'rec.mjs'), MODULE(dir));
-  const ry = await spawnRunyard(['--database', join(dir, 'r.db'), ...args], env);
+  const ry = await spawnRunyard(['--database', join(dir, 'r.db'), ...args], { RUNYARD_JS_DIR: dir, ...env });
   const call = async (method: string, path: string, body?: unknown) => {
     const init: RequestInit = { method, headers: body === undefined ? {} : { 'content-type': 'application/json' } };
     if (body !== undefined) init.body = JSON.stringify(body);

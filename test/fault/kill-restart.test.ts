@@ -58,7 +58,7 @@ test('kill -9 mid-run and restart: nothing lost, nothing succeeded re-run, orpha
        return Number(input.n) * 2;
      };`,
   );
-  const env = { RUNYARD_PRICES: JSON.stringify({ js_call: 1000 }) };
+  const env = { RUNYARD_PRICES: JSON.stringify({ js_call: 1000 }), RUNYARD_JS_DIR: dir };
   const first = await spawnRunyard(['--database', db], env);
   token = first.token;
   await api(first.url, '/v1/credits/grants', { amount_micro: 10_000_000, reason: 'test' });

@@ -41,7 +41,7 @@ test('PostgreSQL stopped (immediate) and restarted mid-run: nodes reconnect and 
   const dir = tempDir('runyard-pg-restart-');
   const calls = join(dir, 'calls.log');
   const module = recorderModule(dir, calls);
-  const api = await spawnRunyard(['--database', url, '--no-executor']);
+  const api = await spawnRunyard(['--database', url, '--no-executor'], { RUNYARD_JS_DIR: dir });
   token = api.token;
   const workers: WorkerProcess[] = [];
   try {

@@ -26,8 +26,7 @@ export function spawnRunyard(args: string[], env: Record<string, string> = {}, t
   // A fresh data dir (secret key, admin token, …) unless the caller names one.
   const dataDir = env.RUNYARD_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'runyard-data-'));
   const proc = spawn(process.execPath, ['bin/runyard.js', 'up', '--json', '--port', '0', ...args], {
-    // Tests write their js modules into temp dirs: allow any path unless the test names a js dir.
-    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: dataDir, RUNYARD_JS_DIR: '/', ...env },
+    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
