@@ -46,7 +46,6 @@ describeEachBackend('route matrix', (backend) => {
   const ids: Record<string, string> = {};
   const tokens: Record<string, string> = {};
   let wsA = '';
-  let wsB = '';
 
   async function call(op: Operation, token: string | undefined, params: Record<string, string>): Promise<{ status: number; text: string }> {
     const path = op.path.replace(/\{([^}]+)\}/g, (_, n: string) => encodeURIComponent(params[n] ?? `unknown_${n}`));
@@ -123,7 +122,6 @@ describeEachBackend('route matrix', (backend) => {
     const adminA = (await engine.access.createToken(wsA, { name: `${LEAK}-admin`, role: 'admin' })).secret;
     await engine.access.renameWorkspace(wsA, wsA, `${LEAK}-workspace`);
     const created = await engine.access.createWorkspace(wsA, 'bravo');
-    wsB = created.workspace.id;
     tokens.adminA = adminA;
     tokens.viewerA = (await engine.access.createToken(wsA, { name: `${LEAK}-viewer`, role: 'viewer' })).secret;
     tokens.adminB = created.secret;
