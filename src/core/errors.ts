@@ -48,10 +48,22 @@ export class ValidationError extends RunyardError {
   }
 }
 
+/** Longest excerpt of user input quoted in an error message, characters. */
+export const MAX_QUOTED = 100;
+
+/**
+ * `value` JSON-quoted for an error message, cut to {@link MAX_QUOTED} characters: a message never
+ * echoes a whole (possibly huge) input.
+ */
+export function quoteInput(value: string): string {
+  return JSON.stringify(value.length > MAX_QUOTED ? `${value.slice(0, MAX_QUOTED)}…` : value);
+}
+
 /** A resource that does not exist in this workspace (identical for "exists elsewhere"). */
 export class NotFoundError extends RunyardError {
   constructor(kind: string, id: string) {
-    super('not_found', `${kind} ${JSON.stringify(id)} was not found`, { kind, id });
+    const shown = id.length > MAX_QUOTED ? `${id.slice(0, MAX_QUOTED)}…` : id;
+    super('not_found', `${kind} ${quoteInput(id)} was not found`, { kind, id: shown });
   }
 }
 

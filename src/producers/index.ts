@@ -2,7 +2,7 @@
  * The producer registry: the built-in producers (`shell`, `http`, `js`) plus custom ones
  * registered at start-up. The engine looks producers up by name.
  */
-import { RunyardError } from '../core/errors.js';
+import { quoteInput, RunyardError } from '../core/errors.js';
 import type { Producer } from '../core/producer.js';
 import { createHttpProducer } from './http.js';
 import { createJsProducer } from './js.js';
@@ -51,9 +51,8 @@ export function createProducerRegistry(opts: ProducerRegistryOptions = {}): Prod
     get(name) {
       const p = byName.get(name);
       if (!p) {
-        throw new RunyardError('unknown_producer', `producer ${JSON.stringify(name)} is not known; use one of ${[...byName.keys()].join(', ')}`, {
+        throw new RunyardError('unknown_producer', `producer ${quoteInput(name)} is not known; use one of ${[...byName.keys()].join(', ')}`, {
           field: 'producer',
-          producer: name,
         });
       }
       return p;

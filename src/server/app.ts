@@ -15,6 +15,7 @@ import { authenticate } from './auth/middleware.js';
 import { hostOriginGuard } from './auth/origin.js';
 import { limitSettings, RateLimiter } from './auth/rate-limit.js';
 import { accessRoutes } from './routes/access.js';
+import { jsonBodyGuard } from './body-guard.js';
 import type { Engine } from '../engine/engine.js';
 import type { ServerContext } from './context.js';
 import { errorBody, onError, zodErrorBody } from './errors.js';
@@ -79,6 +80,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   const limiter = new RateLimiter(sc.limits ?? limitSettings());
   app.use('/v1/*', auditWrites(engine, sc.logger ?? silentLogger));
   app.use('/v1/*', authenticate(engine, limiter));
+  app.use('/v1/*', jsonBodyGuard());
   app.use('/v1/tables/:table_id/columns', columnCodeGuard());
   app.use('/v1/runs', manualRunCodeGuard(engine));
   app.get('/healthz', (c) => c.json({ ok: true }));
