@@ -7,8 +7,10 @@ import type { Producer } from '../core/producer.js';
 import { createHttpProducer } from './http.js';
 import { createJsProducer } from './js.js';
 import { createShellProducer } from './shell.js';
+import type { EgressGuard } from './egress.js';
 
 export { createHttpProducer, HTTP_DEFAULT_MAX_RESPONSE_BYTES } from './http.js';
+export { EgressGuard, parseEgressAllow } from './egress.js';
 export type { HttpConfig } from './http.js';
 export { createJsProducer } from './js.js';
 export type { JsConfig, JsFunction, JsFunctionContext, JsProducerOptions } from './js.js';
@@ -42,6 +44,8 @@ export interface ProducerRegistryOptions {
   jsRoot?: string;
   /** When set, the only commands the `shell` producer may run (`RUNYARD_SHELL_COMMANDS`). */
   shellCommands?: readonly string[];
+  /** When set, checks every outbound `http` request (see egress.ts). */
+  egress?: EgressGuard;
 }
 
 /** Creates a registry holding the built-in `shell`, `http` and `js` producers. */
@@ -71,7 +75,7 @@ export function createProducerRegistry(opts: ProducerRegistryOptions = {}): Prod
     },
   };
   registry.register(createShellProducer(opts.shellCommands === undefined ? {} : { allow: opts.shellCommands }));
-  registry.register(createHttpProducer());
+  registry.register(createHttpProducer(opts.egress === undefined ? {} : { egress: opts.egress }));
   registry.register(
     createJsProducer({ ...(opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }), ...(opts.jsRoot === undefined ? {} : { root: opts.jsRoot }) }),
   );

@@ -14,7 +14,7 @@ import { parsePriceTable, type PriceTable } from '../core/credits.js';
 import type { WorkloadProfile } from '../core/profile.js';
 import { loadSecretKey, SecretBox } from '../engine/secrets.js';
 import { DAY_MS, Retention } from '../engine/retention.js';
-import { createProducerRegistry } from '../producers/index.js';
+import { createProducerRegistry, EgressGuard, parseEgressAllow } from '../producers/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { isPostgresUrl, redactUrl } from '../store/postgres/connection.js';
 import { openPostgresStore } from '../store/postgres/open.js';
@@ -40,6 +40,11 @@ export interface RunyardSettings {
    * against it. @default `RUNYARD_JS_DIR`, else the working directory at start
    */
   baseDir?: string;
+  /**
+   * Outbound `http` destinations admitted besides public addresses: CIDRs and host names,
+   * comma-separated. @default `RUNYARD_EGRESS_ALLOW`; unset on a loopback address: loopback
+   */
+  egressAllow?: string;
   /** The only commands `shell` columns may run. @default `RUNYARD_SHELL_COMMANDS` (comma-separated), else any */
   shellCommands?: string[];
   /**
@@ -73,6 +78,8 @@ export interface RunningRunyard {
   engine: Engine;
   /** The admin token in `<dataDir>/admin.token`, when there (the CLI on this machine uses it). */
   adminToken?: string;
+  /** What outbound `http` requests may reach, in words (printed at start). */
+  egress: string;
   /** Whether this start created {@link adminToken}. */
   adminTokenCreated: boolean;
   /** A one-time console login URL (15 minutes), when the admin token is there. */
@@ -166,9 +173,26 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const secrets = new SecretBox(secretKey.key);
   const jsDir = resolve(s.baseDir ?? (process.env.RUNYARD_JS_DIR || process.cwd()));
   const shellCommands = s.shellCommands ?? parseList(process.env.RUNYARD_SHELL_COMMANDS);
+  // Egress: loopback and private ranges only through RUNYARD_EGRESS_ALLOW; a loopback-bound
+  // server with no setting allows loopback so the local examples work (said at start).
+  const egressText = s.egressAllow ?? process.env.RUNYARD_EGRESS_ALLOW;
+  const egressDefaulted = egressText === undefined && isLoopbackHost(host);
+  let egress: EgressGuard;
+  try {
+    egress = new EgressGuard(parseEgressAllow(egressDefaulted ? '127.0.0.0/8,::1/128' : egressText));
+  } catch (err) {
+    clock.stop();
+    await store.close();
+    throw new RunyardError('validation_failed', (err as Error).message, { field: 'egress_allow' });
+  }
+  const egressNote = egressDefaulted
+    ? 'loopback allowed (default on a loopback address; set RUNYARD_EGRESS_ALLOW to change)'
+    : egressText
+      ? `allowed besides public addresses: ${egressText}`
+      : 'public addresses only (RUNYARD_EGRESS_ALLOW admits private ones)';
   const engine = createEngine({
     store,
-    producers: createProducerRegistry({ baseDir: jsDir, jsRoot: jsDir, ...(shellCommands === undefined ? {} : { shellCommands }) }),
+    producers: createProducerRegistry({ baseDir: jsDir, jsRoot: jsDir, egress, ...(shellCommands === undefined ? {} : { shellCommands }) }),
     logger,
     clock,
     options: s.engine ?? {},
@@ -208,7 +232,13 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const retention = retentionDays > 0 ? new Retention({ store, clock: engine.clock, logger, maxAgeMs: retentionDays * DAY_MS }) : undefined;
   retention?.start();
   const database = redactUrl(databaseUrl);
-  logger.info('runyard up', { url: baseUrl, database, secret_key: secretKey.source, admin_token_file: boot.secret ? boot.path : null });
+  logger.info('runyard up', {
+    url: baseUrl,
+    database,
+    secret_key: secretKey.source,
+    admin_token_file: boot.secret ? boot.path : null,
+    egress: egressNote,
+  });
   const login = boot.secret === undefined ? undefined : await loginUrl(engine, baseUrl, boot.secret);
   return {
     url: baseUrl,
@@ -217,6 +247,7 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
     engine,
     ...(boot.secret === undefined ? {} : { adminToken: boot.secret }),
     adminTokenCreated: boot.created,
+    egress: egressNote,
     ...(login === undefined ? {} : { loginUrl: login }),
     async close(graceMs) {
       await new Promise<void>((r) => {

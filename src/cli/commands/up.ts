@@ -80,6 +80,7 @@ export function registerUp(program: Command): void {
       else {
         print(`Runyard is up at ${running.url} (database: ${running.database})`);
         if (running.adminTokenCreated) print('An admin API token was created in the data directory (admin.token, mode 0600); the CLI on this machine uses it.');
+        print(`Outbound http: ${running.egress}`);
         if (running.loginUrl) print(`Console login (one-time link, valid 15 minutes): ${running.loginUrl}`);
       }
     });
