@@ -102,7 +102,7 @@ export class AccessService {
       workspace_id: ws,
       name,
       role,
-      kind: kind as TokenRecord['kind'],
+      kind,
       parent_id: parent,
       created_at: this.#d.clock.now(),
       expires_at: expires,
@@ -118,7 +118,7 @@ export class AccessService {
     if (!isWellFormedToken(secret)) return undefined;
     const t = await this.#d.store.findTokenByHash(hashToken(secret));
     const now = this.#d.clock.now();
-    if (!t || !kinds.includes(t.kind as string) || t.revoked_at !== null || (t.expires_at !== null && t.expires_at <= now)) return undefined;
+    if (!t || !kinds.includes(t.kind) || t.revoked_at !== null || (t.expires_at !== null && t.expires_at <= now)) return undefined;
     return t;
   }
 
@@ -156,7 +156,7 @@ export class AccessService {
     const t = await this.#lookup(credential, ['api', 'login']);
     if (!t) return undefined;
     let parent = t;
-    if ((t.kind as string) === 'login') {
+    if (t.kind === 'login') {
       await this.#d.store.revokeToken(t.workspace_id, t.id, this.#d.clock.now());
       const p = t.parent_id === null ? undefined : await this.#d.store.getToken(t.workspace_id, t.parent_id);
       if (!p || p.revoked_at !== null) return undefined;

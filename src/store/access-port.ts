@@ -23,7 +23,8 @@ export interface TokenRecord {
   workspace_id: string;
   name: string;
   role: Role;
-  kind: 'api' | 'session';
+  /** `api` (bearer token), `session` (console cookie) or `login` (one-time login code). */
+  kind: 'api' | 'session' | 'login';
   parent_id: string | null;
   created_at: number;
   expires_at: number | null;

@@ -18,7 +18,7 @@ function toToken(r: Omit<ApiTokensTable, 'token_hash'>): TokenRecord {
     workspace_id: r.workspace_id,
     name: r.name,
     role: r.role as Role,
-    kind: r.kind === 'session' ? 'session' : 'api',
+    kind: r.kind === 'session' || r.kind === 'login' ? r.kind : 'api',
     parent_id: r.parent_id,
     created_at: Number(r.created_at),
     expires_at: r.expires_at === null ? null : Number(r.expires_at),
