@@ -10,6 +10,8 @@ export interface RunyardProcess {
   url: string;
   /** The admin token `up` wrote into its data dir (absent when the database already had tokens). */
   token?: string;
+  /** The one-time console login URL `up` printed (null when it had no admin token file). */
+  loginUrl: string | null;
   /** `fetch` with the admin token (or the `RUNYARD_TOKEN` given in env) as `Authorization: Bearer`. */
   fetch: typeof fetch;
   proc: ChildProcess;
@@ -48,7 +50,7 @@ export function spawnRunyard(args: string[], env: Record<string, string> = {}, t
     const rl = createInterface({ input: proc.stdout! });
     rl.on('line', (line) => {
       try {
-        const msg = JSON.parse(line) as { url?: string };
+        const msg = JSON.parse(line) as { url?: string; login_url?: string | null };
         if (!msg.url) return;
         clearTimeout(timer);
         proc.off('exit', onEarlyExit);
@@ -56,6 +58,7 @@ export function spawnRunyard(args: string[], env: Record<string, string> = {}, t
         resolve({
           url: msg.url,
           ...(token === undefined ? {} : { token }),
+          loginUrl: msg.login_url ?? null,
           fetch: authFetch(token),
           proc,
           pid: proc.pid!,
