@@ -14,7 +14,8 @@ import { parsePriceTable, type PriceTable } from '../core/credits.js';
 import type { WorkloadProfile } from '../core/profile.js';
 import { loadSecretKey, SecretBox } from '../engine/secrets.js';
 import { DAY_MS, Retention } from '../engine/retention.js';
-import { createProducerRegistry, EgressGuard, parseEgressAllow } from '../producers/index.js';
+import { createProducerRegistry } from '../producers/index.js';
+import { nodeProducerPolicy } from './node-policy.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { isPostgresUrl, redactUrl } from '../store/postgres/connection.js';
 import { openPostgresStore } from '../store/postgres/open.js';
@@ -138,15 +139,6 @@ function parseJsonSetting(name: string, field: string): unknown {
   }
 }
 
-/** A comma-separated setting as a list; undefined when unset or blank. */
-function parseList(text: string | undefined): string[] | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
-  return text
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean);
-}
-
 /** Starts Runyard. Resolves once the server listens. */
 export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRunyard> {
   const dataDir = s.dataDir ?? process.env.RUNYARD_DATA_DIR ?? './.runyard';
@@ -172,27 +164,20 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   });
   const secrets = new SecretBox(secretKey.key);
   const jsDir = resolve(s.baseDir ?? (process.env.RUNYARD_JS_DIR || process.cwd()));
-  const shellCommands = s.shellCommands ?? parseList(process.env.RUNYARD_SHELL_COMMANDS);
   // Egress: loopback and private ranges only through RUNYARD_EGRESS_ALLOW; a loopback-bound
   // server with no setting allows loopback so the local examples work (said at start).
-  const egressText = s.egressAllow ?? process.env.RUNYARD_EGRESS_ALLOW;
-  const egressDefaulted = egressText === undefined && isLoopbackHost(host);
-  let egress: EgressGuard;
+  let policy: ReturnType<typeof nodeProducerPolicy>;
   try {
-    egress = new EgressGuard(parseEgressAllow(egressDefaulted ? '127.0.0.0/8,::1/128' : egressText));
+    policy = nodeProducerPolicy({ egressAllow: s.egressAllow, loopbackDefault: isLoopbackHost(host), shellCommands: s.shellCommands });
   } catch (err) {
     clock.stop();
     await store.close();
-    throw new RunyardError('validation_failed', (err as Error).message, { field: 'egress_allow' });
+    throw err;
   }
-  const egressNote = egressDefaulted
-    ? 'loopback allowed (default on a loopback address; set RUNYARD_EGRESS_ALLOW to change)'
-    : egressText
-      ? `allowed besides public addresses: ${egressText}`
-      : 'public addresses only (RUNYARD_EGRESS_ALLOW admits private ones)';
+  const egressNote = policy.egressNote;
   const engine = createEngine({
     store,
-    producers: createProducerRegistry({ baseDir: jsDir, jsRoot: jsDir, egress, ...(shellCommands === undefined ? {} : { shellCommands }) }),
+    producers: createProducerRegistry({ baseDir: jsDir, jsRoot: jsDir, ...policy.options }),
     logger,
     clock,
     options: s.engine ?? {},
