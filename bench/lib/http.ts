@@ -8,9 +8,12 @@ export interface Api {
   post<T = Record<string, unknown>>(path: string, body: unknown): Promise<T>;
 }
 
-export function api(base: string): Api {
-  const call = async <T>(path: string, init?: RequestInit): Promise<T> => {
-    const res = await fetch(`${base}${path}`, init);
+/** A client of `base`, sending `token` (the server's admin token) as `Authorization: Bearer`. */
+export function api(base: string, token?: string): Api {
+  const call = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
+    const headers = new Headers(init.headers);
+    if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
+    const res = await fetch(`${base}${path}`, { ...init, headers });
     if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: HTTP ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };

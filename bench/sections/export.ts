@@ -21,7 +21,7 @@ async function exportOnce(ctx: BenchContext, h: HistoryDb, format: 'csv' | 'ndjs
     let bytes = 0;
     let lines = 0;
     try {
-      const res = await fetch(`${ry.url}/v1/runs/${h.bigRunId}/export?format=${format}`);
+      const res = await ry.fetch(`${ry.url}/v1/runs/${h.bigRunId}/export?format=${format}`);
       if (!res.ok || !res.body) throw new Error(`export ${format}: HTTP ${res.status}`);
       for await (const chunk of res.body) {
         const buf = Buffer.from(chunk as Uint8Array);

@@ -68,7 +68,7 @@ async function queries(ctx: BenchContext, db: 'sqlite' | 'postgres', h: HistoryD
       ctx.record({ id: `history.${db}.${slug}.p${p}`, section: 'history', label: `${label}, p${p}`, db, value: percentile(r.samples, p), unit: 'ms', detail });
   };
   try {
-    const http = api(ry.url);
+    const http = api(ry.url, ry.token);
     await http.get('/v1/runs?limit=1');
     const firstPages: [string, string, string][] = [
       ['none', 'GET /v1/runs (no filter)', '/v1/runs'],

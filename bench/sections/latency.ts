@@ -39,7 +39,7 @@ async function measure(ctx: BenchContext, db: 'sqlite' | 'postgres', ry: Runyard
     if (waiter) waiter(msg.bench_item_started);
     else early.set(msg.run_id, msg.bench_item_started);
   });
-  const http = api(ry.url);
+  const http = api(ry.url, ry.token);
   const table = await http.post<{ id: string }>('/v1/tables', { name: 'latency', format: 'csv', data: 'n\n1\n' });
   await http.post(`/v1/tables/${table.id}/columns`, { name: 'probe', producer: 'js', config: { module, input: { n: '{{n}}' } } });
   const endToEnd: number[] = [];

@@ -27,7 +27,7 @@ export async function throughputSqlite(ctx: BenchContext): Promise<void> {
   const module = noopModule(ctx);
   const ry = ctx.defer(await spawnRunyard(['--database', join(ctx.dir, 'throughput.db')], ctx.childEnv()), (p) => p.kill('SIGKILL'));
   try {
-    const http = api(ry.url);
+    const http = api(ry.url, ry.token);
     const csv = `n\n${Array.from({ length: rows }, (_, i) => i).join('\n')}\n`;
     const table = await http.post<{ id: string }>('/v1/tables', { name: 'bench', format: 'csv', data: csv });
     await http.post(`/v1/tables/${table.id}/columns`, { name: 'noop', producer: 'js', config: { module, input: { n: '{{n}}' } }, profile: PROFILE });

@@ -10,8 +10,34 @@ import { NotFoundPage } from './routes/not-found';
 import { RunDetailPage } from './routes/run-detail';
 import { RunsPage } from './routes/runs';
 import { TablePage, TablesPage } from './routes/tables';
+import { SessionGate, useCan, useSession } from './session';
 
 export function App() {
+  return (
+    <SessionGate>
+      <Shell />
+    </SessionGate>
+  );
+}
+
+/** Who is signed in (workspace and role) and log out. */
+function Account() {
+  const s = useSession();
+  if (!s) return null;
+  return (
+    <div className="account" data-testid="account">
+      <span className="small">
+        <span data-testid="workspace-name">{s.session.workspace_name}</span> · <span data-testid="role">{s.session.role}</span>
+      </span>
+      <button type="button" className="link" onClick={() => void s.logout()}>
+        Log out
+      </button>
+    </div>
+  );
+}
+
+function Shell() {
+  const can = useCan();
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -25,13 +51,15 @@ export function App() {
           <NavLink to="/runs" end>
             Runs
           </NavLink>
-          <NavLink to="/runs/new">New run</NavLink>
+          {can('operator') ? <NavLink to="/runs/new">New run</NavLink> : null}
           <NavLink to="/tables">Tables</NavLink>
         </nav>
+        <Account />
       </header>
       <main id="main" tabIndex={-1}>
         <Routes>
           <Route path="/" element={<Navigate to="/runs" replace />} />
+          <Route path="/login" element={<Navigate to="/runs" replace />} />
           <Route path="/runs" element={<RunsPage />} />
           <Route path="/runs/new" element={<ManualRunPage />} />
           <Route path="/runs/:runId" element={<RunDetailPage />} />

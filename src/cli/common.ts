@@ -2,7 +2,9 @@
  * Shared pieces of the CLI commands: the client options (`--url`, `--json`), option value
  * parsers that turn bad values into usage errors (exit 2), and file reading.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { RunyardClient } from '../sdk/client.js';
 
@@ -23,6 +25,7 @@ export class ExitCode extends Error {
 export interface ClientOptions {
   url: string;
   json?: boolean;
+  token?: string;
 }
 
 /** The default server address: `RUNYARD_URL`, else `http://127.0.0.1:${RUNYARD_PORT ?? 8686}`. */
@@ -30,18 +33,48 @@ export function defaultUrl(): string {
   return process.env.RUNYARD_URL || `http://127.0.0.1:${process.env.RUNYARD_PORT || 8686}`;
 }
 
-/** Adds `--url` and `--json` to a client command. */
+/** Adds `--url`, `--token` and `--json` to a client command. */
 export function clientCommand(cmd: Command): Command {
-  return cmd.option('--url <url>', 'server address (env RUNYARD_URL)', parseUrl, defaultUrl()).option('--json', 'machine output: the API JSON');
+  return cmd
+    .option('--url <url>', 'server address (env RUNYARD_URL)', parseUrl, defaultUrl())
+    .option('--token <token>', 'API token (prefer env RUNYARD_TOKEN: arguments are visible to other users in ps; default <data-dir>/admin.token)')
+    .option('--json', 'machine output: the API JSON');
 }
 
-/** A client for the `--url` option. */
-export function clientOf(opts: ClientOptions): RunyardClient {
+/**
+ * The API token of a client command: `--token`, else `RUNYARD_TOKEN`, else the admin token
+ * `runyard up` wrote into the data directory (`RUNYARD_DATA_DIR`, default `./.runyard`).
+ * A token file readable by group or others is refused.
+ * @throws UsageError
+ */
+export function resolveToken(opts: { token?: string | undefined }): string | undefined {
+  if (opts.token !== undefined && opts.token !== '') {
+    process.stderr.write('warning: --token is visible to other users of this machine (ps); prefer RUNYARD_TOKEN\n');
+    return opts.token.trim();
+  }
+  const env = process.env.RUNYARD_TOKEN;
+  if (env !== undefined && env.trim() !== '') return env.trim();
+  const path = join(process.env.RUNYARD_DATA_DIR || './.runyard', 'admin.token');
+  let mode: number;
   try {
-    return new RunyardClient({ baseUrl: parseUrl(opts.url) });
+    mode = statSync(path).mode;
+  } catch {
+    return undefined;
+  }
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) throw new UsageError(`${path} is readable by group or others; run \`chmod 600 ${path}\``);
+  return readFileSync(path, 'utf8').trim() || undefined;
+}
+
+/** A client for the `--url` and `--token` options. */
+export function clientOf(opts: ClientOptions): RunyardClient {
+  let baseUrl: string;
+  try {
+    baseUrl = parseUrl(opts.url);
   } catch (err) {
     throw new UsageError(`--url: ${(err as Error).message}`);
   }
+  const token = resolveToken(opts);
+  return new RunyardClient({ baseUrl, ...(token === undefined ? {} : { token }) });
 }
 
 /** Parses an http(s) URL. */

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../sdk/errors.js';
+import { registerAccess } from './commands/access.js';
 import { registerCells } from './commands/cells.js';
 import { registerColumns } from './commands/columns.js';
 import { registerOperations } from './commands/operations.js';
@@ -56,6 +57,7 @@ export function buildProgram(state: { json: boolean }): Command {
   registerRunsAdmin(program);
   registerOperations(program);
   registerCells(program);
+  registerAccess(program);
   return program;
 }
 

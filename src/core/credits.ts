@@ -103,7 +103,7 @@ const perThousand = (tokens: number, price: number) => Math.ceil((tokens * price
  * `llm`: the token caps at the model's prices.
  */
 export function itemCostBound(prices: PriceTable, shape: CostShape): number {
-  const price = (k: string) => prices[k] ?? 0;
+  const price = (k: string) => (Object.hasOwn(prices, k) ? (prices[k] ?? 0) : 0);
   switch (shape.producer) {
     case 'shell':
       return Math.ceil((shape.item_timeout_ms * price('command_second')) / 1000);
@@ -123,7 +123,7 @@ export function itemCostBound(prices: PriceTable, shape: CostShape): number {
 
 /** The cost of one succeeded attempt from its reported usage, µ, capped at the item's bound. */
 export function usageCost(prices: PriceTable, producer: string, usage: Usage | null, bound: number): number {
-  const price = (k: string) => prices[k] ?? 0;
+  const price = (k: string) => (Object.hasOwn(prices, k) ? (prices[k] ?? 0) : 0);
   let cost = 0;
   if (producer === 'js') cost += price('js_call');
   cost += (usage?.http_calls ?? (producer === 'http' ? 1 : 0)) * price('http_call');

@@ -23,6 +23,9 @@ export const ErrorCode = {
   schema_too_new: 'schema_too_new',
   secret_key_mismatch: 'secret_key_mismatch',
   database_unavailable: 'database_unavailable',
+  unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
+  rate_limited: 'rate_limited',
   internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -46,10 +49,36 @@ export class ValidationError extends RunyardError {
   }
 }
 
+/** Longest excerpt of user input quoted in an error message, characters. */
+export const MAX_QUOTED = 100;
+
+/**
+ * `value` JSON-quoted for an error message, cut to {@link MAX_QUOTED} characters: a message never
+ * echoes a whole (possibly huge) input.
+ */
+export function quoteInput(value: string): string {
+  return JSON.stringify(value.length > MAX_QUOTED ? `${value.slice(0, MAX_QUOTED)}…` : value);
+}
+
 /** A resource that does not exist in this workspace (identical for "exists elsewhere"). */
 export class NotFoundError extends RunyardError {
   constructor(kind: string, id: string) {
-    super('not_found', `${kind} ${JSON.stringify(id)} was not found`, { kind, id });
+    const shown = id.length > MAX_QUOTED ? `${id.slice(0, MAX_QUOTED)}…` : id;
+    super('not_found', `${kind} ${quoteInput(id)} was not found`, { kind, id: shown });
+  }
+}
+
+/** No valid credential: missing, unknown, expired or revoked token (one message for all). */
+export class UnauthorizedError extends RunyardError {
+  constructor(message = 'a valid API token is required: send "Authorization: Bearer ryd_…" (runyard tokens create)') {
+    super('unauthorized', message);
+  }
+}
+
+/** A valid credential whose role does not allow the action. `details.required_role` names the least role that does. */
+export class ForbiddenError extends RunyardError {
+  constructor(message: string, requiredRole: string) {
+    super('forbidden', message, { required_role: requiredRole });
   }
 }
 

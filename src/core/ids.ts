@@ -17,6 +17,8 @@ export const IdPrefix = {
   workspace: 'wsp',
   ledger: 'led',
   operation: 'op',
+  token: 'tok',
+  audit: 'aud',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

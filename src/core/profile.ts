@@ -24,5 +24,7 @@ export const DEFAULT_PROFILE = 'standard';
 
 /** Looks up a profile by name; `undefined` when unknown. */
 export function findProfile(name: string, custom: Record<string, WorkloadProfile> = {}): WorkloadProfile | undefined {
-  return custom[name] ?? (BUILTIN_PROFILES as Record<string, WorkloadProfile>)[name];
+  // Own properties only: `toString` or `__proto__` are not profiles.
+  if (Object.hasOwn(custom, name)) return custom[name];
+  return Object.hasOwn(BUILTIN_PROFILES, name) ? (BUILTIN_PROFILES as Record<string, WorkloadProfile>)[name] : undefined;
 }

@@ -166,17 +166,17 @@ export function transitionItem(id: string, from: ItemStatus, to: ItemStatus): It
 }
 
 /** Input aliases accepted for users of the reference products (DESIGN.md §2). */
-const RUN_STATUS_ALIASES: Record<string, RunStatus> = {
-  completed: 'succeeded',
-  cancelled: 'canceled',
-  pending: 'queued',
-};
+const RUN_STATUS_ALIASES: ReadonlyMap<string, RunStatus> = new Map([
+  ['completed', 'succeeded'],
+  ['cancelled', 'canceled'],
+  ['pending', 'queued'],
+]);
 
 /** Parses a run status or one of its aliases; `undefined` when unknown. */
 export function parseRunStatus(value: string): RunStatus | undefined {
   const v = value.trim().toLowerCase();
   if ((RUN_STATUSES as readonly string[]).includes(v)) return v as RunStatus;
-  return RUN_STATUS_ALIASES[v];
+  return RUN_STATUS_ALIASES.get(v);
 }
 
 /** Parses an item status (`cancelled` accepted); `undefined` when unknown. */

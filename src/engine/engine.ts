@@ -19,6 +19,7 @@ import { WaitingService } from './waiting.js';
 import type { WorkloadProfile } from '../core/profile.js';
 import type { SecretBox } from './secrets.js';
 import { createKindRegistry, type KindRegistry } from '../kinds/index.js';
+import { AccessService } from './access.js';
 
 export interface EngineConfig {
   store: Store;
@@ -55,8 +56,10 @@ export interface Engine {
   readonly operations: OperationsService;
   readonly clock: Clock;
   readonly options: EngineOptions;
-  /** The workspace every request uses until API tokens arrive. */
+  /** The default workspace (created by the first migration; `runyard up` bootstraps its admin token). */
   readonly workspaceId: string;
+  /** Tokens, sessions, workspaces, the audit log and saved credentials. */
+  readonly access: AccessService;
   /**
    * Starts an executor node in this process (idempotent). It also listens for other
    * processes' wake-ups when the store offers them (PostgreSQL LISTEN/NOTIFY).
@@ -110,6 +113,7 @@ export function createEngine(cfg: EngineConfig): Engine {
     prices,
     kinds,
     workspaceId: DEFAULT_WORKSPACE_ID,
+    access: new AccessService({ store: cfg.store.access, clock, ids, secrets: cfg.secrets }),
     tables: new TablesService({ store: cfg.store, clock, ids, producers: cfg.producers, profiles }),
     runs,
     control,

@@ -16,7 +16,18 @@ export interface Logger {
  * anything that can carry per-run env values, secrets or credentials. Code logs names
  * (`secret_names`), never these; this is the net under that rule.
  */
-export const REDACTED_LOG_FIELDS = ['overrides', 'secrets', 'env', 'sealed_secrets', 'authorization', 'body'] as const;
+export const REDACTED_LOG_FIELDS = [
+  'overrides',
+  'secrets',
+  'env',
+  'sealed_secrets',
+  'authorization',
+  'body',
+  'token',
+  'cookie',
+  'credential',
+  'value',
+] as const;
 
 /**
  * A pino logger writing JSON lines to stderr.

@@ -4,8 +4,8 @@
  * `{ name: { concurrency, item_timeout_ms, max_attempts } }`).
  */
 import { z } from 'zod';
-import { ValidationError } from '../core/errors.js';
-import { BUILTIN_PROFILES, type WorkloadProfile } from '../core/profile.js';
+import { quoteInput, ValidationError } from '../core/errors.js';
+import { BUILTIN_PROFILES, findProfile, type WorkloadProfile } from '../core/profile.js';
 import { DEFAULT_RETRY_POLICY } from '../core/retry.js';
 
 const CustomProfile = z
@@ -56,8 +56,8 @@ export class ProfileCatalog {
 
   /** @throws ValidationError naming `field` when the profile is unknown */
   resolve(name: string, field = 'profile'): WorkloadProfile {
-    const p = this.custom[name] ?? (BUILTIN_PROFILES as Record<string, WorkloadProfile>)[name];
-    if (!p) throw new ValidationError(`${field}: unknown workload profile "${name}" (use one of ${this.names().join(', ')})`, { field });
+    const p = findProfile(name, this.custom);
+    if (!p) throw new ValidationError(`${field}: unknown workload profile ${quoteInput(name)} (use one of ${this.names().join(', ')})`, { field });
     return p;
   }
 }

@@ -37,6 +37,8 @@ export const DEFAULT_MAX_ROWS = 1_000_000;
 export const MAX_FIELD_NAME_LENGTH = 200;
 /** Most distinct field names accepted in one table. */
 export const MAX_FIELDS = 1000;
+/** Deepest nesting of a JSON or NDJSON value (a row object is level 1). Deeper documents are refused with `import_failed` (422). */
+export const MAX_DEPTH = 64;
 /** Keys refused anywhere in the data because they could pollute object prototypes downstream. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -106,6 +108,9 @@ function fieldNameProblem(name: string): string | undefined {
   if (name.trim() === '') return 'is empty';
   if (name.length > MAX_FIELD_NAME_LENGTH) return `is longer than ${MAX_FIELD_NAME_LENGTH} characters`;
   if (FORBIDDEN_KEYS.has(name)) return 'is not allowed (it could pollute object prototypes)';
+  // eslint-disable-next-line no-control-regex
+  const ctl = /[\u0000-\u001f\u007f-\u009f]/.exec(name);
+  if (ctl) return `contains the control character U+${ctl[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()} at character ${ctl.index + 1}`;
   return undefined;
 }
 
@@ -267,15 +272,19 @@ function checkObjectRow(row: Record<string, unknown>, where: string, fields: Set
       fields.add(key);
     }
   }
-  // Nested values: iterative walk, so deeply nested documents cannot overflow the stack.
-  const stack: { value: unknown; path: string }[] = Object.keys(row).map((k) => ({ value: row[k], path: `${where}.${k}` }));
+  // Nested values: iterative walk, so deeply nested documents cannot overflow the stack here;
+  // the depth cap keeps every later recursive step (storage, templates, export) safe too.
+  const stack: { value: unknown; path: string; depth: number }[] = Object.keys(row).map((k) => ({ value: row[k], path: `${where}.${k}`, depth: 2 }));
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const { value, path } = next;
-    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: `${path}[${i}]` }));
+    const { value, path, depth } = next;
+    if (typeof value === 'object' && value !== null && depth > MAX_DEPTH) {
+      throw importError(`${where}: nested more than ${MAX_DEPTH} levels deep (at ${path.length > 80 ? `${path.slice(0, 80)}…` : path})`, w);
+    }
+    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: `${path}[${i}]`, depth: depth + 1 }));
     else if (typeof value === 'object' && value !== null) {
       for (const [k, v] of Object.entries(value)) {
         if (FORBIDDEN_KEYS.has(k)) throw importError(`${path}: key ${quote(k)} is not allowed (it could pollute object prototypes)`, w);
-        stack.push({ value: v, path: `${path}.${k}` });
+        stack.push({ value: v, path: `${path}.${k}`, depth: depth + 1 });
       }
     }
   }

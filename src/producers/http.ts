@@ -7,6 +7,7 @@ import { PermanentError, RetryableError, ValidationError } from '../core/errors.
 import type { Producer, ProducerContext, ProducerResult } from '../core/producer.js';
 import { asText, head, parseConfig, positiveInt, stringRecord } from './config.js';
 import { parseRetryAfter, readCapped } from './http-body.js';
+import type { EgressGuard } from './egress.js';
 
 /** Default cap on a response body, bytes (5 MiB). */
 export const HTTP_DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
@@ -47,7 +48,38 @@ export type HttpConfig = z.input<ReturnType<typeof schema>>;
  * `producer_timeout`; or `PermanentError` `http_<status>` (other statuses, with a body excerpt),
  * `invalid_url`, `invalid_header`, `output_too_large`, `invalid_output`, `aborted`.
  */
-export function createHttpProducer(): Producer {
+/** Options of {@link createHttpProducer}. */
+export interface HttpProducerOptions {
+  /**
+   * Checks every destination after DNS resolution and every redirect hop (at most
+   * {@link MAX_REDIRECTS}); refusals fail the item with `egress_blocked`. `runyard up` always
+   * sets it. @default undefined (no check; library use)
+   */
+  egress?: EgressGuard;
+}
+
+/** Most redirects followed when an egress guard is set. */
+export const MAX_REDIRECTS = 5;
+
+export function createHttpProducer(opts: HttpProducerOptions = {}): Producer {
+  const send = async (url: URL, init: RequestInit & { method: string }): Promise<Response> => {
+    if (!opts.egress) return fetch(url, init);
+    let target = url;
+    let req = init;
+    for (let hop = 0; ; hop++) {
+      await opts.egress.check(target);
+      const res = await fetch(target, { ...req, redirect: 'manual' });
+      const location = res.headers.get('location');
+      if (![301, 302, 303, 307, 308].includes(res.status) || location === null) return res;
+      await res.body?.cancel();
+      if (hop >= MAX_REDIRECTS) throw new PermanentError('too_many_redirects', `${url.origin}: more than ${MAX_REDIRECTS} redirects`);
+      target = toUrl(new URL(location, target).href);
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && req.method !== 'GET')) {
+        const { body: _dropped, ...rest } = req;
+        req = { ...rest, method: 'GET' };
+      }
+    }
+  };
   return {
     name: 'http',
     validate(config: unknown): void {
@@ -99,7 +131,7 @@ export function createHttpProducer(): Producer {
       try {
         let res: Response;
         try {
-          res = await fetch(url, { method: cfg.method, headers, signal: ctl.signal, ...(body === undefined ? {} : { body }) });
+          res = await send(url, { method: cfg.method, headers, signal: ctl.signal, ...(body === undefined ? {} : { body }) });
         } catch (err) {
           throw failed(err);
         }

@@ -2,13 +2,15 @@
  * The producer registry: the built-in producers (`shell`, `http`, `js`) plus custom ones
  * registered at start-up. The engine looks producers up by name.
  */
-import { RunyardError } from '../core/errors.js';
+import { quoteInput, RunyardError } from '../core/errors.js';
 import type { Producer } from '../core/producer.js';
 import { createHttpProducer } from './http.js';
 import { createJsProducer } from './js.js';
 import { createShellProducer } from './shell.js';
+import type { EgressGuard } from './egress.js';
 
 export { createHttpProducer, HTTP_DEFAULT_MAX_RESPONSE_BYTES } from './http.js';
+export { EgressGuard, parseEgressAllow } from './egress.js';
 export type { HttpConfig } from './http.js';
 export { createJsProducer } from './js.js';
 export type { JsConfig, JsFunction, JsFunctionContext, JsProducerOptions } from './js.js';
@@ -38,6 +40,12 @@ export interface ProducerRegistry {
 export interface ProducerRegistryOptions {
   /** Directory the `js` producer resolves relative module paths against; default `process.cwd()`. */
   baseDir?: string;
+  /** When set, `js` modules must live under this directory (see JsProducerOptions.root). */
+  jsRoot?: string;
+  /** When set, the only commands the `shell` producer may run (`RUNYARD_SHELL_COMMANDS`). */
+  shellCommands?: readonly string[];
+  /** When set, checks every outbound `http` request (see egress.ts). */
+  egress?: EgressGuard;
 }
 
 /** Creates a registry holding the built-in `shell`, `http` and `js` producers. */
@@ -47,9 +55,8 @@ export function createProducerRegistry(opts: ProducerRegistryOptions = {}): Prod
     get(name) {
       const p = byName.get(name);
       if (!p) {
-        throw new RunyardError('unknown_producer', `producer ${JSON.stringify(name)} is not known; use one of ${[...byName.keys()].join(', ')}`, {
+        throw new RunyardError('unknown_producer', `producer ${quoteInput(name)} is not known; use one of ${[...byName.keys()].join(', ')}`, {
           field: 'producer',
-          producer: name,
         });
       }
       return p;
@@ -67,8 +74,10 @@ export function createProducerRegistry(opts: ProducerRegistryOptions = {}): Prod
       byName.set(p.name, producer);
     },
   };
-  registry.register(createShellProducer());
-  registry.register(createHttpProducer());
-  registry.register(createJsProducer(opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }));
+  registry.register(createShellProducer(opts.shellCommands === undefined ? {} : { allow: opts.shellCommands }));
+  registry.register(createHttpProducer(opts.egress === undefined ? {} : { egress: opts.egress }));
+  registry.register(
+    createJsProducer({ ...(opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }), ...(opts.jsRoot === undefined ? {} : { root: opts.jsRoot }) }),
+  );
   return registry;
 }

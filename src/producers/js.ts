@@ -1,10 +1,11 @@
 /**
  * The `js` producer: calls a function exported by a user ES module, once per item, in-process.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { PermanentError } from '../core/errors.js';
+import { PermanentError, ValidationError } from '../core/errors.js';
 import type { Producer, ProducerContext, ProducerResult } from '../core/producer.js';
 import { parseConfig } from './config.js';
 
@@ -37,6 +38,28 @@ export type JsFunction = (input: unknown, ctx: JsFunctionContext) => unknown;
 export interface JsProducerOptions {
   /** Directory relative module paths resolve against; default `process.cwd()`. */
   baseDir?: string;
+  /**
+   * When set, every module must live under this directory (after following symlinks): a path
+   * outside it is refused when the column is added (`validation_failed` naming
+   * `config.module`) and when an item runs (`module_outside_js_dir`). `runyard up` sets it to
+   * its js directory (`RUNYARD_JS_DIR`). @default undefined (no restriction; library use)
+   */
+  root?: string;
+}
+
+/** Whether `path` is `dir` or inside it. */
+function inside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** `path` with symlinks resolved as far as it exists. */
+function real(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }
 
 /**
@@ -49,10 +72,26 @@ export interface JsProducerOptions {
  */
 export function createJsProducer(opts: JsProducerOptions = {}): Producer {
   const baseDir = opts.baseDir ?? process.cwd();
+  const root = opts.root === undefined ? undefined : real(opts.root);
   const modules = new Map<string, Promise<Record<string, unknown>>>();
 
+  const pathOf = (spec: string): string => {
+    let path: string;
+    try {
+      path = spec.startsWith('file:') ? fileURLToPath(spec) : isAbsolute(spec) ? spec : resolve(baseDir, spec);
+    } catch {
+      throw new PermanentError('invalid_module', 'config.module: not a valid path or file: URL', { field: 'config.module' });
+    }
+    if (root !== undefined && !inside(root, real(path))) {
+      throw new PermanentError('module_outside_js_dir', `config.module: modules must live under the js directory ${root} (RUNYARD_JS_DIR)`, {
+        field: 'config.module',
+      });
+    }
+    return path;
+  };
+
   const load = (spec: string): Promise<Record<string, unknown>> => {
-    const path = spec.startsWith('file:') ? fileURLToPath(spec) : isAbsolute(spec) ? spec : resolve(baseDir, spec);
+    const path = pathOf(spec);
     let mod = modules.get(path);
     if (!mod) {
       mod = (import(pathToFileURL(path).href) as Promise<Record<string, unknown>>).catch((err: unknown) => {
@@ -75,7 +114,15 @@ export function createJsProducer(opts: JsProducerOptions = {}): Producer {
   return {
     name: 'js',
     validate(config: unknown): void {
-      parseConfig(schema, config);
+      const cfg = parseConfig(schema, config);
+      // A templated module path is checked when an item renders it.
+      if (!cfg.module.includes('{{')) {
+        try {
+          pathOf(cfg.module);
+        } catch (err) {
+          throw new ValidationError((err as Error).message, { field: 'config.module' });
+        }
+      }
     },
     async execute(ctx: ProducerContext): Promise<ProducerResult> {
       const cfg = parseConfig(schema, ctx.inputs);

@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { PermanentError, RetryableError } from '../core/errors.js';
+import { PermanentError, RetryableError, ValidationError } from '../core/errors.js';
 import type { Producer, ProducerContext, ProducerResult } from '../core/producer.js';
-import { asText, parseConfig, positiveInt, stringRecord, tail } from './config.js';
+import { asText, head, parseConfig, positiveInt, stringRecord, tail } from './config.js';
 
 /** Default cap on stdout + stderr together, bytes (1 MiB). */
 export const SHELL_DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -42,6 +42,16 @@ const schema = (rendered: boolean) => {
  */
 export type ShellConfig = z.input<ReturnType<typeof schema>>;
 
+/** Options of {@link createShellProducer}. */
+export interface ShellProducerOptions {
+  /**
+   * The only commands allowed (exact `command` values, e.g. `node`, `/usr/bin/jq`); checked when
+   * a column is added (`validation_failed`) and when an item runs (`command_not_allowed`).
+   * @default undefined (any command; `runyard up` reads `RUNYARD_SHELL_COMMANDS`, comma-separated)
+   */
+  allow?: readonly string[];
+}
+
 /**
  * Creates the `shell` producer. `validate` throws `ValidationError` naming the field.
  * `execute` resolves with `value` (trimmed stdout, or parsed JSON), `outputs` `{ stdout, stderr,
@@ -51,14 +61,32 @@ export type ShellConfig = z.input<ReturnType<typeof schema>>;
  * message holds the code and the last 2 KB of stderr), `command_not_found` (ENOENT),
  * `invalid_cwd`, `invalid_argument`, `output_too_large`, `invalid_output` (bad JSON), `aborted`.
  */
-export function createShellProducer(): Producer {
+export function createShellProducer(opts: ShellProducerOptions = {}): Producer {
+  const allow = opts.allow === undefined ? undefined : new Set(opts.allow);
+  const check = (command: string): void => {
+    if (allow !== undefined && !allow.has(command)) {
+      throw new PermanentError(
+        'command_not_allowed',
+        `config.command: ${head(JSON.stringify(command), 100)} is not in RUNYARD_SHELL_COMMANDS (${[...allow].join(', ') || 'empty'})`,
+        {
+          field: 'config.command',
+        },
+      );
+    }
+  };
   return {
     name: 'shell',
     validate(config: unknown): void {
-      parseConfig(schema(false), config);
+      const cfg = parseConfig(schema(false), config);
+      try {
+        check(cfg.command);
+      } catch (err) {
+        throw new ValidationError((err as Error).message, { field: 'config.command' });
+      }
     },
     async execute(ctx: ProducerContext): Promise<ProducerResult> {
       const cfg = parseConfig(schema(true), ctx.inputs);
+      check(cfg.command);
       if (ctx.signal.aborted) throw new PermanentError('aborted', 'the attempt was aborted before the command started');
       if (cfg.cwd !== undefined) {
         const ok = await stat(cfg.cwd).then(

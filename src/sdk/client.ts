@@ -5,6 +5,10 @@
 import { ApiError } from './errors.js';
 import { parseSse } from './sse.js';
 import type {
+  AuditEntry,
+  Session,
+  Token,
+  Workspace,
   Cell,
   Column,
   ColumnDefinition,
@@ -41,6 +45,8 @@ export interface RunyardClientOptions {
   baseUrl: string;
   /** The fetch implementation. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** API token (`ryd_…`), sent as `Authorization: Bearer` on every request. */
+  token?: string;
 }
 
 type Query = Record<string, string | number | boolean | string[] | undefined>;
@@ -58,11 +64,53 @@ export class RunyardClient {
   /** The server address without a trailing slash. */
   readonly baseUrl: string;
   readonly #fetch: typeof fetch;
+  readonly #token: string | undefined;
 
   /** @param options the server address (and optionally a fetch implementation) */
   constructor(options: RunyardClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#token = options.token;
+  }
+
+  /** Creates an API token (admin); the secret is in the answer only. `expiresAt` ISO-8601. */
+  createToken(input: { name: string; role: string; expires_at?: string; workspace_id?: string }): Promise<{ token: Token; secret: string }> {
+    return this.#json('POST', '/v1/tokens', { body: input });
+  }
+
+  /** The workspace's API tokens (admin). */
+  listTokens(): Promise<List<Token>> {
+    return this.#json('GET', '/v1/tokens');
+  }
+
+  /** Revokes a token and its console sessions (admin). */
+  revokeToken(id: string): Promise<Token> {
+    return this.#json('DELETE', `/v1/tokens/${seg(id)}`);
+  }
+
+  /** Creates a workspace managed by this one, with a first admin token (admin). */
+  createWorkspace(name: string): Promise<{ workspace: Workspace; token: Token; secret: string }> {
+    return this.#json('POST', '/v1/workspaces', { body: { name } });
+  }
+
+  /** This workspace and those it created (admin). */
+  listWorkspaces(): Promise<List<Workspace>> {
+    return this.#json('GET', '/v1/workspaces');
+  }
+
+  /** Renames a workspace (admin). */
+  renameWorkspace(id: string, name: string): Promise<Workspace> {
+    return this.#json('PATCH', `/v1/workspaces/${seg(id)}`, { body: { name } });
+  }
+
+  /** The audit log, newest first (admin). */
+  listAudit(opts: PageOptions = {}): Promise<Page<AuditEntry>> {
+    return this.#json('GET', '/v1/audit', { query: { limit: opts.limit, cursor: opts.cursor } });
+  }
+
+  /** Who is calling: workspace, role, token name. */
+  whoami(): Promise<Session> {
+    return this.#json('GET', '/v1/session');
   }
 
   /** Imports a table from the text of a CSV, JSON array or NDJSON file; all rows or none. */
@@ -326,6 +374,7 @@ export class RunyardClient {
     }
     const url = `${this.baseUrl}${path}${qs.size > 0 ? `?${qs.toString()}` : ''}`;
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {

@@ -19,6 +19,16 @@ import type {
 import type { ManualRunBody } from '../server/manual-run-schemas.js';
 import type { CreateOperationBody, OperationSchema } from '../server/operation-schemas.js';
 import type { PriceVersionSchema } from '../server/price-schemas.js';
+import type { AuditSchema, SessionSchema, TokenSchema, WorkspaceSchema } from '../server/access-schemas.js';
+
+/** An API token (never its secret). */
+export type Token = z.infer<typeof TokenSchema>;
+/** A workspace. */
+export type Workspace = z.infer<typeof WorkspaceSchema>;
+/** One audit entry. */
+export type AuditEntry = z.infer<typeof AuditSchema>;
+/** The caller: workspace, role, token name. */
+export type Session = z.infer<typeof SessionSchema>;
 
 /** A run (DESIGN.md §3): status, counts, credits, timestamps. */
 export type Run = z.infer<typeof RunSchema>;

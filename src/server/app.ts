@@ -6,6 +6,16 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
+import { silentLogger } from '../engine/logger.js';
+import { auditWrites } from './auth/audit.js';
+import { columnCodeGuard, manualRunCodeGuard } from './auth/code-guard.js';
+import { authenticate } from './auth/middleware.js';
+import { hostOriginGuard } from './auth/origin.js';
+import { limitSettings, RateLimiter } from './auth/rate-limit.js';
+import { accessRoutes } from './routes/access.js';
+import { jsonBodyGuard } from './body-guard.js';
 import type { Engine } from '../engine/engine.js';
 import type { ServerContext } from './context.js';
 import { errorBody, onError, zodErrorBody } from './errors.js';
@@ -22,10 +32,28 @@ import { runInsightRoutes } from './routes/run-insight.js';
 import { runRoutes } from './routes/runs.js';
 import { tableRoutes } from './routes/tables.js';
 
-/** Largest request body, bytes (a table import carries the whole file). @default 64 MiB */
+/** Largest request body of a table import, bytes (it carries the whole file). @default 64 MiB */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** Largest request body of every other route, bytes (a manual run may carry 100 overrides of 32 KiB). @default 4 MiB */
+export const MAX_SMALL_BODY_BYTES = 4 * 1024 * 1024;
 
-/** Builds the app for an engine. */
+/** A body limit counted as the bytes stream in (chunked bodies too): 413 as soon as it is passed. */
+function limitBody(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: (c) => {
+      c.header('connection', 'close');
+      return c.json(errorBody('payload_too_large', `body: larger than ${maxSize} bytes`, { field: 'body' }), 413);
+    },
+  });
+}
+
+/**
+ * Builds the app for an engine. Every `/v1` route is behind, in order: the Host/Origin guard,
+ * security headers, the body limit, the write audit, authentication + role (auth/policy.ts)
+ * and, for definitions that run code, the admin guard. Routes registered here later inherit
+ * all of it.
+ */
 export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
@@ -39,13 +67,25 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   app.onError(onError);
   app.notFound((c) => c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.json(errorBody('payload_too_large', `body: larger than ${MAX_BODY_BYTES} bytes`, { field: 'body' }), 413),
-    }),
+    '*',
+    hostOriginGuard(() => sc.origins?.()),
   );
+  app.use('*', secureHeaders({ strictTransportSecurity: false, xFrameOptions: 'DENY' }));
+  const corsOrigins = sc.corsOrigins ?? [];
+  if (corsOrigins.length > 0) {
+    app.use('/v1/*', cors({ origin: corsOrigins, credentials: false, allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'last-event-id'] }));
+  }
+  app.use('/v1/*', (c, next) =>
+    (c.req.method === 'POST' && c.req.path.replace(/\/+$/, '') === '/v1/tables' ? limitBody(MAX_BODY_BYTES) : limitBody(MAX_SMALL_BODY_BYTES))(c, next),
+  );
+  const limiter = new RateLimiter(sc.limits ?? limitSettings());
+  app.use('/v1/*', auditWrites(engine, sc.logger ?? silentLogger));
+  app.use('/v1/*', authenticate(engine, limiter));
+  app.use('/v1/*', jsonBodyGuard());
+  app.use('/v1/tables/:table_id/columns', columnCodeGuard());
+  app.use('/v1/runs', manualRunCodeGuard(engine));
   app.get('/healthz', (c) => c.json({ ok: true }));
+  accessRoutes(app, engine, { secureCookies: () => sc.secureCookies === true });
   tableRoutes(app, engine, sc);
   consoleSupportRoutes(app, engine, sc);
   // Before runRoutes: `/v1/runs/count` and `/v1/runs/export` must win over `/v1/runs/{run_id}`.

@@ -30,6 +30,9 @@ export const HTTP_STATUS: Record<ErrorCode | 'invalid_json' | 'payload_too_large
   schema_too_new: 500,
   secret_key_mismatch: 500,
   database_unavailable: 503,
+  unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
   internal: 500,
 };
 

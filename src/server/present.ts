@@ -64,7 +64,7 @@ export function presentRun(r: RunRecord, baseUrl: string, waiting: WaitingReason
 
 /** Runs in API shape with their waiting reasons computed (see engine/waiting.ts). */
 export async function presentRuns(engine: Engine, baseUrl: string, runs: RunRecord[]) {
-  const reasons = await engine.waiting.explain(engine.workspaceId, runs);
+  const reasons = await engine.waiting.explain(runs[0]?.workspace_id ?? engine.workspaceId, runs);
   return runs.map((r) => presentRun(r, baseUrl, reasons.get(r.id) ?? null));
 }
 

@@ -5,9 +5,11 @@
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { RunyardError } from '../core/errors.js';
 import { isTerminalRun } from '../core/status.js';
 import type { Engine } from '../engine/engine.js';
 import { presentEvent, presentOne } from './present.js';
+import { wsOf } from './auth/principal.js';
 
 /** Events read per query. */
 const PAGE = 500;
@@ -26,14 +28,17 @@ export async function eventsResponse(
   q: { after: number; limit: number; follow?: 'true' | 'false' | undefined },
 ): Promise<Response> {
   const follow = q.follow === 'true' || (q.follow === undefined && (c.req.header('accept') ?? '').includes('text/event-stream'));
-  if (!follow) return c.json({ data: (await engine.store.listEvents(engine.workspaceId, runId, q.after, q.limit)).map(presentEvent) }, 200);
+  if (!follow) return c.json({ data: (await engine.store.listEvents(wsOf(c), runId, q.after, q.limit)).map(presentEvent) }, 200);
   const lastId = Number(c.req.header('last-event-id') ?? q.after);
   return streamEvents(c, engine, baseUrl, runId, Number.isFinite(lastId) ? lastId : 0);
 }
 
 /** Streams events with `seq > after` of `runId` (or the workspace when null). */
 export function streamEvents(c: Context, engine: Engine, baseUrl: string, runId: string | null, after: number): Response {
-  const ws = engine.workspaceId;
+  const ws = wsOf(c);
+  const open = c.get('openStream') as (() => (() => void) | undefined) | undefined;
+  const release = open ? open() : () => undefined;
+  if (!release) throw new RunyardError('rate_limited', 'too many open event streams for this token; close one first', { field: 'follow' });
   return streamSSE(c, async (stream) => {
     let cursor = after;
     let wake: (() => void) | undefined;
@@ -65,6 +70,7 @@ export function streamEvents(c: Context, engine: Engine, baseUrl: string, runId:
       }
     } finally {
       unsubscribe();
+      release();
     }
   });
 }

@@ -14,12 +14,15 @@ import type { PriceTable } from '../core/credits.js';
 import type { WorkloadProfile } from '../core/profile.js';
 import { DAY_MS, Retention } from '../engine/retention.js';
 import { createProducerRegistry } from '../producers/index.js';
+import { nodeProducerPolicy } from './node-policy.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { isPostgresUrl, redactUrl } from '../store/postgres/connection.js';
 import { openPostgresStore } from '../store/postgres/open.js';
 import type { Store } from '../store/port.js';
 import { createApp } from './app.js';
 import { applyBootstrapPrices, bootstrapPrices, loadNodeKey, verifyNodeKey } from './node-setup.js';
+import { allowedHosts, isLoopbackHost, type OriginPolicy } from './auth/origin.js';
+import { bootstrapAdminToken, loginUrl } from './bootstrap.js';
 
 /** Settings of {@link startRunyard}; each has an environment variable (DESIGN.md §7). */
 export interface RunyardSettings {
@@ -33,8 +36,23 @@ export interface RunyardSettings {
   dataDir?: string;
   /** Run an executor node in this process. @default true */
   executor?: boolean;
-  /** Base directory for `js` producer modules. @default process.cwd() */
+  /**
+   * The directory `js` producer modules must live under; relative module paths resolve
+   * against it. @default `RUNYARD_JS_DIR`, else the working directory at start
+   */
   baseDir?: string;
+  /**
+   * Outbound `http` destinations admitted besides public addresses: CIDRs and host names,
+   * comma-separated. @default `RUNYARD_EGRESS_ALLOW`; unset on a loopback address: loopback
+   */
+  egressAllow?: string;
+  /** The only commands `shell` columns may run. @default `RUNYARD_SHELL_COMMANDS` (comma-separated), else any */
+  shellCommands?: string[];
+  /**
+   * Create the bootstrap admin token even when listening on a non-loopback address
+   * (`--create-admin-token`, `RUNYARD_CREATE_ADMIN_TOKEN=1`). @default false
+   */
+  createAdminToken?: boolean;
   engine?: Partial<EngineOptions>;
   /**
    * Bootstrap prices, µ per unit: when given, they become the workspace's current price version
@@ -63,6 +81,14 @@ export interface RunningRunyard {
   database: string;
   port: number;
   engine: Engine;
+  /** The admin token in `<dataDir>/admin.token`, when there (the CLI on this machine uses it). */
+  adminToken?: string;
+  /** What outbound `http` requests may reach, in words (printed at start). */
+  egress: string;
+  /** Whether this start created {@link adminToken}. */
+  adminTokenCreated: boolean;
+  /** A one-time console login URL (15 minutes), when the admin token is there. */
+  loginUrl?: string;
   /** Graceful stop: stop listening, stop the executor (releasing in-flight items), close the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -129,25 +155,44 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
     await store.close();
     throw err;
   });
+  const jsDir = resolve(s.baseDir ?? (process.env.RUNYARD_JS_DIR || process.cwd()));
+  // Egress: loopback and private ranges only through RUNYARD_EGRESS_ALLOW; a loopback-bound
+  // server with no setting allows loopback so the local examples work (said at start).
+  let policy: ReturnType<typeof nodeProducerPolicy>;
+  try {
+    policy = nodeProducerPolicy({ egressAllow: s.egressAllow, loopbackDefault: isLoopbackHost(host), shellCommands: s.shellCommands });
+  } catch (err) {
+    clock.stop();
+    await store.close();
+    throw err;
+  }
+  const egressNote = policy.egressNote;
   const engine = createEngine({
     store,
-    producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }),
+    producers: createProducerRegistry({ baseDir: jsDir, jsRoot: jsDir, ...policy.options }),
     logger,
     clock,
     options: s.engine ?? {},
     profiles,
     secrets: secretKey.box,
   });
+  let boot;
   try {
     await verifyNodeKey(store, secretKey, clock.now(), logger);
     await applyBootstrapPrices(engine, prices, logger);
+    boot = await bootstrapAdminToken(engine, dataDir, { host, create: s.createAdminToken ?? process.env.RUNYARD_CREATE_ADMIN_TOKEN === '1' });
   } catch (err) {
     clock.stop();
     await store.close();
     throw err;
   }
   let baseUrl = '';
-  const app = createApp(engine, { baseUrl: () => baseUrl });
+  let origins: OriginPolicy | undefined = undefined;
+  const corsOrigins = (process.env.RUNYARD_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  const app = createApp(engine, { baseUrl: () => baseUrl, origins: () => origins, corsOrigins, logger });
   const server = await new Promise<ServerType>((res, rej) => {
     const srv = serve({ fetch: app.fetch, hostname: host, port }, () => res(srv));
     srv.once('error', rej);
@@ -155,17 +200,33 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  // Host checks defeat DNS rebinding against a loopback server; on a wildcard or public
+  // address the names clients use are unknown unless configured (RUNYARD_ALLOWED_HOSTS).
+  const checkHosts = isLoopbackHost(host) || Boolean(process.env.RUNYARD_ALLOWED_HOSTS);
+  origins = { hosts: checkHosts ? allowedHosts(host, actualPort) : new Set(), corsOrigins: new Set(corsOrigins) };
+  if (!checkHosts) logger.warn('no Host check: set RUNYARD_ALLOWED_HOSTS to the names clients use for this server', { host });
   if (s.executor !== false) await engine.startExecutor();
   engine.operations.startSweeper();
   const retention = retentionDays > 0 ? new Retention({ store, clock: engine.clock, logger, maxAgeMs: retentionDays * DAY_MS }) : undefined;
   retention?.start();
   const database = redactUrl(databaseUrl);
-  logger.info('runyard up', { url: baseUrl, database, secret_key: secretKey.source });
+  logger.info('runyard up', {
+    url: baseUrl,
+    database,
+    secret_key: secretKey.source,
+    admin_token_file: boot.secret ? boot.path : null,
+    egress: egressNote,
+  });
+  const login = boot.secret === undefined ? undefined : await loginUrl(engine, baseUrl, boot.secret);
   return {
     url: baseUrl,
     database,
     port: actualPort,
     engine,
+    ...(boot.secret === undefined ? {} : { adminToken: boot.secret }),
+    adminTokenCreated: boot.created,
+    egress: egressNote,
+    ...(login === undefined ? {} : { loginUrl: login }),
     async close(graceMs) {
       await new Promise<void>((r) => {
         server.close(() => r());

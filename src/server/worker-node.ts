@@ -14,6 +14,7 @@ import { createEngine, type Engine } from '../engine/engine.js';
 import { createLogger, type Logger } from '../engine/logger.js';
 import type { EngineOptions } from '../engine/options.js';
 import { createProducerRegistry } from '../producers/index.js';
+import { nodeProducerPolicy } from './node-policy.js';
 import { redactUrl } from '../store/postgres/connection.js';
 import { loadNodeKey, verifyNodeKey } from './node-setup.js';
 import { openStore } from './start.js';
@@ -70,14 +71,9 @@ export async function startWorker(s: WorkerSettings = {}): Promise<RunningWorker
     throw err;
   }
   if (process.env.RUNYARD_PRICES?.trim()) logger.warn('RUNYARD_PRICES is read by `runyard up` only; a worker prices items by the database (GET /v1/prices)');
-  const engine = createEngine({
-    store,
-    producers: createProducerRegistry({ baseDir: s.baseDir ?? process.cwd() }),
-    logger,
-    clock,
-    options: s.engine ?? {},
-    secrets: key.box,
-  });
+  // Same egress guard and shell allow-list as `runyard up` (no loopback default: a worker's address is unknown).
+  const producers = createProducerRegistry({ baseDir: s.baseDir ?? process.cwd(), ...nodeProducerPolicy({ loopbackDefault: false }).options });
+  const engine = createEngine({ store, producers, logger, clock, options: s.engine ?? {}, secrets: key.box });
   const executor = await engine.startExecutor();
   const database = redactUrl(databaseUrl);
   logger.info('runyard worker up', { node_id: executor.nodeId, database, clock_offset_ms: Math.round(clock.offsetMs), secret_key: key.source });

@@ -14,6 +14,7 @@ import type { PlannedItem } from '../core/kind.js';
 import type { Usage } from '../core/producer.js';
 import type { ItemStatus, RunStatus } from '../core/status.js';
 import type { OperationAction, OperationStatus } from '../core/operation.js';
+import type { AccessStore } from './access-port.js';
 import type { CellRecord, ColumnRecord, EventRecord, ItemRecord, RowRecord, RunKind, RunMode, RunRecord, TableRecord, TriggerType } from '../core/model.js';
 
 /**
@@ -242,6 +243,8 @@ export interface Store {
    * twice (SQLite `:memory:`).
    */
   readonly location?: StoreLocation | undefined;
+  /** Workspaces, tokens, the audit log and saved credentials (access-port.ts). */
+  readonly access: AccessStore;
 
   /** Applies pending migrations (race-safe). @throws RunyardError when the database is on a newer schema. */
   migrate(): Promise<void>;

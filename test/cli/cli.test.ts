@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../src/engine/logger.js';
 import { startRunyard, type RunningRunyard } from '../../src/server/start.js';
 import type { Cell, Column, Item, Page, Row, Run, RunEvent, Table } from '../../src/sdk/client.js';
-import { closedPort, controlChars, root, runCli, type Result } from './helpers.js';
+import { closedPort, controlChars, root, runCli, type Result, useToken } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runyard-cli-'));
 let server: RunningRunyard;
@@ -27,6 +27,7 @@ async function json<T>(args: string[]): Promise<T> {
 
 before(async () => {
   server = await startRunyard({ port: 0, dataDir: dir, databaseUrl: join(dir, 'r.db'), baseDir: root, logger: silentLogger, engine: { pollMs: 50 } });
+  useToken(server.adminToken);
 });
 
 after(async () => {

@@ -2,13 +2,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, type Harness } from '../control/harness.js';
-import { runCli } from './helpers.js';
+import { runCli, useToken } from './helpers.js';
 
 describe('runyard runs cancel|pause|resume|retry-failed|rerun, nodes, observability', () => {
   let h: Harness;
   let url: string[];
   before(async () => {
     h = await harness();
+    useToken(h.ry.token);
     url = ['--url', h.ry.url];
   });
   after(async () => h.close());

@@ -17,13 +17,33 @@ export interface Result {
   stderr: string;
 }
 
+let cliToken: string | undefined;
+
+/**
+ * The API token every later {@link runCli} passes as `RUNYARD_TOKEN` (the admin token the test's
+ * server created), unless the call's own env sets one.
+ */
+export function useToken(token: string | undefined): void {
+  cliToken = token;
+}
+
+/** `{ RUNYARD_TOKEN }` of {@link useToken}, or `{}`. */
+export function currentToken(): Record<string, string> {
+  return cliToken === undefined ? {} : { RUNYARD_TOKEN: cliToken };
+}
+
 /** Runs the real binary (cwd = repo root, NO_COLOR, silent server logs); `code` is the exit code. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [bin, ...args],
-      { cwd: root, timeout: 20_000, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', RUNYARD_LOG_LEVEL: 'silent', ...env } },
+      {
+        cwd: root,
+        timeout: 20_000,
+        maxBuffer: 32 * 1024 * 1024,
+        env: { ...process.env, NO_COLOR: '1', RUNYARD_LOG_LEVEL: 'silent', ...currentToken(), ...env },
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
         resolve({ code, stdout, stderr });

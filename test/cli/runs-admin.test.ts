@@ -12,7 +12,7 @@ import { silentLogger } from '../../src/engine/logger.js';
 import { startRunyard, type RunningRunyard } from '../../src/server/start.js';
 import type { Operation, Run } from '../../src/sdk/client.js';
 import type { RunRecord } from '../../src/core/model.js';
-import { runCli, type Result } from './helpers.js';
+import { runCli, type Result, useToken } from './helpers.js';
 import { seedRun } from '../helpers/seed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runyard-cli-admin-'));
@@ -33,6 +33,7 @@ const finished = (name: string, n = 2) =>
 
 before(async () => {
   server = await startRunyard({ port: 0, dataDir: dir, databaseUrl: join(dir, 'r.db'), logger: silentLogger, executor: false });
+  useToken(server.adminToken);
 });
 after(async () => {
   await server.close(1000);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../src/engine/logger.js';
 import { RunyardClient, type Run } from '../../src/sdk/client.js';
 import { startRunyard, type RunningRunyard } from '../../src/server/start.js';
-import { runCli, type Result } from './helpers.js';
+import { runCli, type Result, useToken } from './helpers.js';
 import { runCliWithInput } from './stdin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runyard-cli-create-'));
@@ -30,11 +30,12 @@ function noSecret(r: Result): void {
 
 before(async () => {
   server = await startRunyard({ port: 0, dataDir: dir, databaseUrl: join(dir, 'r.db'), baseDir: dir, logger: silentLogger, engine: { pollMs: 50 } });
+  useToken(server.adminToken);
   writeFileSync(
     join(dir, 'env.mjs'),
     'export default (i, ctx) => ({ mode: ctx.env.MODE ?? null, token: ctx.env.TOKEN ?? null, prompt: ctx.env.RUNYARD_PROMPT ?? null });',
   );
-  const client = new RunyardClient({ baseUrl: server.url });
+  const client = new RunyardClient({ baseUrl: server.url, token: server.adminToken! });
   tableId = (await client.importTable('t', 'csv', 'n\n1\n2\n')).id;
   await client.addColumn(tableId, { name: 'env', producer: 'js', config: { module: 'env.mjs', input: { n: '{{n}}' } } });
 });

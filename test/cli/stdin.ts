@@ -1,13 +1,13 @@
 /** Running the real `runyard` binary with text on its standard input (secrets from stdin). */
 import { spawn } from 'node:child_process';
-import { bin, root, type Result } from './helpers.js';
+import { bin, currentToken, root, type Result } from './helpers.js';
 
 /** Runs `runyard …args` (cwd = repo root, NO_COLOR, silent logs) writing `input` to its stdin. */
 export function runCliWithInput(args: string[], input: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Result> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: root,
-      env: { ...process.env, NO_COLOR: '1', RUNYARD_LOG_LEVEL: 'silent', ...env },
+      env: { ...process.env, NO_COLOR: '1', RUNYARD_LOG_LEVEL: 'silent', ...currentToken(), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

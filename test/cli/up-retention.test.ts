@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DAY_MS } from '../../src/engine/retention.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { spawnRunyard } from '../helpers/proc.js';
+import { spawnRunyard, type RunyardProcess } from '../helpers/proc.js';
 import { seedRun } from '../helpers/seed.js';
 import { runCli } from './helpers.js';
 
@@ -26,8 +26,8 @@ async function seeded(name: string): Promise<{ db: string; old: string; pinned: 
   return { db, old: old.id, pinned: pinned.id, young: young.id };
 }
 
-async function status(url: string, runId: string): Promise<number> {
-  return (await fetch(`${url}/v1/runs/${runId}`)).status;
+async function status(ry: RunyardProcess, runId: string): Promise<number> {
+  return (await ry.fetch(`${ry.url}/v1/runs/${runId}`)).status;
 }
 
 describe('runyard up retention', () => {
@@ -41,12 +41,12 @@ describe('runyard up retention', () => {
       try {
         let gone = false;
         for (let i = 0; i < 100 && !gone; i++) {
-          gone = (await status(ry.url, s.old)) === 404;
+          gone = (await status(ry, s.old)) === 404;
           if (!gone) await new Promise((r) => setTimeout(r, 50));
         }
         assert.ok(gone, 'the 10-day-old run was purged');
-        assert.equal(await status(ry.url, s.pinned), 200, 'the pinned run stays');
-        assert.equal(await status(ry.url, s.young), 200, 'the 1-day-old run stays');
+        assert.equal(await status(ry, s.pinned), 200, 'the pinned run stays');
+        assert.equal(await status(ry, s.young), 200, 'the 1-day-old run stays');
       } finally {
         await ry.kill();
       }

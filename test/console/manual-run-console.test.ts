@@ -143,7 +143,7 @@ test('console: manual run form — prompt, profile, overrides; the secret is nev
   assert.deepEqual(leaks, []);
   const rows = await client.listRows(tableId, { limit: 5 });
   for (const path of scanPaths({ runIds: [runId], tableId, rowIds: rows.data.map((r) => r.id), columns: ['size_class'] })) {
-    const res = await fetch(`${server.url}${path}`);
+    const res = await server.fetch(`${server.url}${path}`);
     assert.equal(res.status, 200, path);
     assert.deepEqual(findCanaries(path, await res.text(), [CANARY]), []);
   }

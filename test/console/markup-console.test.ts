@@ -28,11 +28,12 @@ async function assertNoInjection(page: Page, traps: Traps): Promise<void> {
 }
 
 test('console: markup, scripts and 5,000-character values render as text without breaking the layout', { timeout: 240_000 }, async (t) => {
-  const env = await startConsoleServer();
+  const moduleDir = tempDir();
+  const env = await startConsoleServer(['--js-dir', moduleDir]);
   t.after(() => env.close());
   const { client, browser, server } = env;
   const module = writeModule(
-    tempDir(),
+    moduleDir,
     'echo.mjs',
     `export default (input) => {
       if (input.kind === 'fail') throw Object.assign(new Error(input.text), { code: 'canary_failure', retryable: false });

@@ -38,7 +38,7 @@ test('console: tables — import, rows with per-cell status, cell drawer, run co
   await page.getByRole('button', { name: 'Import' }).click();
   const importError = page.locator('.import-form [role=alert]');
   await importError.waitFor();
-  const direct = await fetch(`${server.url}/v1/tables`, {
+  const direct = await server.fetch(`${server.url}/v1/tables`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'bad', format: 'csv', data: BAD_CSV }),

@@ -77,7 +77,7 @@ export async function harness(env: Record<string, string> = {}, args: string[] =
   const dir = tempDir('runyard-control-');
   writeFileSync(join(dir, 'rec.mjs'), MODULE(dir));
   const database = mode.database ?? join(dir, 'r.db');
-  const shared = { RUNYARD_DATA_DIR: join(dir, 'data'), ...env };
+  const shared = { RUNYARD_DATA_DIR: join(dir, 'data'), RUNYARD_JS_DIR: dir, ...env };
   const ry = await spawnRunyard(['--database', database, ...(mode.worker ? ['--no-executor'] : []), ...args], shared, START_MS);
   let worker: WorkerProcess | undefined;
   try {
@@ -89,7 +89,7 @@ export async function harness(env: Record<string, string> = {}, args: string[] =
   const call = async (method: string, path: string, body?: unknown) => {
     const init: RequestInit = { method, headers: body === undefined ? {} : { 'content-type': 'application/json' } };
     if (body !== undefined) init.body = JSON.stringify(body);
-    const res = await fetch(`${ry.url}${path}`, init);
+    const res = await ry.fetch(`${ry.url}${path}`, init);
     const text = await res.text();
     return { status: res.status, json: (text ? JSON.parse(text) : {}) as Json };
   };

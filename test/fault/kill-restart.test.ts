@@ -15,12 +15,15 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers/fixtures.js';
 import { spawnRunyard, type RunyardProcess } from '../helpers/proc.js';
 import { spawnWorker } from '../helpers/cluster.js';
+import { authFetch } from '../helpers/auth.js';
 
 const ROWS = 160;
 
+let token: string | undefined;
+
 async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const res = await fetch(`${url}${path}`, init);
+  const res = await authFetch(token)(`${url}${path}`, init);
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -66,11 +69,14 @@ const killRestart = (withWorker: boolean) => async () => {
    return Number(input.n) * 2;
  };`,
   );
-  const env = { RUNYARD_PRICES: JSON.stringify({ js_call: 1000 }), RUNYARD_DATA_DIR: join(dir, 'data') };
+  const env = { RUNYARD_PRICES: JSON.stringify({ js_call: 1000 }), RUNYARD_DATA_DIR: join(dir, 'data'), RUNYARD_JS_DIR: dir };
   const apiNode: RunyardProcess | undefined = withWorker ? await spawnRunyard(['--database', db, '--no-executor'], env, 60_000) : undefined;
+  token = apiNode?.token;
   const startExecuting = async (): Promise<Executing & { url: string }> => {
     if (apiNode) return Object.assign(await spawnWorker(db, [], env, 60_000), { url: apiNode.url });
-    return spawnRunyard(['--database', db], env, 60_000);
+    const node = await spawnRunyard(['--database', db], env, 60_000);
+    token ??= node.token;
+    return node;
   };
   const first = await startExecuting();
   await api(first.url, '/v1/credits/grants', { amount_micro: 10_000_000, reason: 'test' });

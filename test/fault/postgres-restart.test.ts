@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers/fixtures.js';
 import { spawnRunyard } from '../helpers/proc.js';
 import { postgresForFile } from '../helpers/postgres.js';
+import { authFetch } from '../helpers/auth.js';
 import { assertRunIntact, readCalls, recorderModule, spawnWorker, type WorkerProcess } from '../helpers/cluster.js';
 
 const ROWS = 4000;
@@ -21,9 +22,11 @@ const RECONNECT_LIMIT_MS = 30_000;
 const postgres = postgresForFile({ durable: true, embedded: true });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+let token: string | undefined;
+
 async function call(base: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const res = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
+  const res = await authFetch(token)(`${base}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 async function ok(base: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
@@ -38,7 +41,8 @@ test('PostgreSQL stopped (immediate) and restarted mid-run: nodes reconnect and 
   const dir = tempDir('runyard-pg-restart-');
   const calls = join(dir, 'calls.log');
   const module = recorderModule(dir, calls);
-  const api = await spawnRunyard(['--database', url, '--no-executor']);
+  const api = await spawnRunyard(['--database', url, '--no-executor'], { RUNYARD_JS_DIR: dir });
+  token = api.token;
   const workers: WorkerProcess[] = [];
   try {
     const table = await ok(api.url, '/v1/tables', { name: 'nums', format: 'csv', data: `n\n${Array.from({ length: ROWS }, (_, i) => i).join('\n')}\n` });

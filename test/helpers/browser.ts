@@ -41,12 +41,29 @@ export interface Traps {
   assertClean(): void;
 }
 
-/** A new page (own context: fresh storage, downloads allowed) with the traps armed. */
+const logins = new WeakMap<Browser, { url: string; token: string }>();
+
+/**
+ * Makes every later {@link openPage} of `browser` start signed in to the console at `url` with
+ * `token` (a session cookie from `POST /v1/session`, as the login page gets it).
+ */
+export function signInPages(browser: Browser, url: string, token: string | undefined): void {
+  if (token === undefined) logins.delete(browser);
+  else logins.set(browser, { url, token });
+}
+
+/** A new page (own context: fresh storage, downloads allowed; signed in when {@link signInPages} said so) with the traps armed. */
 export async function openPage(
   browser: Browser,
   opts: { width?: number; height?: number } = {},
 ): Promise<{ context: BrowserContext; page: Page; traps: Traps }> {
   const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 }, acceptDownloads: true });
+  const login = logins.get(browser);
+  if (login) {
+    // The context's request API shares its cookie jar: the page starts with the session cookie.
+    const res = await context.request.post(`${login.url}/v1/session`, { headers: { authorization: `Bearer ${login.token}` } });
+    if (!res.ok()) throw new Error(`console sign-in failed: ${res.status()} ${await res.text()}`);
+  }
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   const traps: Traps = {

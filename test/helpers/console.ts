@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { RunyardClient } from '../../src/sdk/client.js';
 import type { Run } from '../../src/sdk/types.js';
-import { launchBrowser } from './browser.js';
+import { launchBrowser, signInPages } from './browser.js';
 import { tempDir } from './fixtures.js';
 import { spawnRunyard, type RunyardProcess } from './proc.js';
 
@@ -31,9 +31,10 @@ export async function startConsoleServer(args: string[] = []): Promise<ConsoleSe
     await server.kill();
     throw err;
   }
+  signInPages(browser, server.url, server.token);
   return {
     server,
-    client: new RunyardClient({ baseUrl: server.url }),
+    client: new RunyardClient({ baseUrl: server.url, ...(server.token === undefined ? {} : { token: server.token }) }),
     browser,
     database,
     async close() {

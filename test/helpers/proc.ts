@@ -1,12 +1,19 @@
 /** Spawning `runyard up` as a real child process for fault tests and benchmarks. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { authFetch } from './auth.js';
 
 export interface RunyardProcess {
   url: string;
+  /** The admin token `up` wrote into its data dir (absent when the database already had tokens). */
+  token?: string;
+  /** The one-time console login URL `up` printed (null when it had no admin token file). */
+  loginUrl: string | null;
+  /** `fetch` with the admin token (or the `RUNYARD_TOKEN` given in env) as `Authorization: Bearer`. */
+  fetch: typeof fetch;
   proc: ChildProcess;
   pid: number;
   /** Sends a signal and waits for the process to exit. */
@@ -35,9 +42,10 @@ export function dataDirFor(database: string | undefined): string {
 export function spawnRunyard(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunyardProcess> {
   const at = args.indexOf('--database');
   const database = at >= 0 ? args[at + 1] : undefined;
+  // The database's data dir (secret key, admin token, …) unless the caller names one (dataDirFor).
+  const dataDir = env.RUNYARD_DATA_DIR ?? dataDirFor(database);
   const proc = spawn(process.execPath, ['bin/runyard.js', 'up', '--json', '--port', '0', ...args], {
-    // The database's data dir (secret key, …) unless the caller names one (dataDirFor).
-    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: env.RUNYARD_DATA_DIR ?? dataDirFor(database), ...env },
+    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -59,12 +67,16 @@ export function spawnRunyard(args: string[], env: Record<string, string> = {}, t
     const rl = createInterface({ input: proc.stdout! });
     rl.on('line', (line) => {
       try {
-        const msg = JSON.parse(line) as { url?: string };
+        const msg = JSON.parse(line) as { url?: string; login_url?: string | null };
         if (!msg.url) return;
         clearTimeout(timer);
         proc.off('exit', onEarlyExit);
+        const token = existsSync(join(dataDir, 'admin.token')) ? readFileSync(join(dataDir, 'admin.token'), 'utf8').trim() : env.RUNYARD_TOKEN;
         resolve({
           url: msg.url,
+          ...(token === undefined ? {} : { token }),
+          loginUrl: msg.login_url ?? null,
+          fetch: authFetch(token),
           proc,
           pid: proc.pid!,
           kill: async (signal = 'SIGTERM') => {

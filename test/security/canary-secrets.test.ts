@@ -20,7 +20,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bin, root, runCli, type Result } from '../cli/helpers.js';
+import { bin, root, runCli, useToken, type Result } from '../cli/helpers.js';
+import { authFetch } from '../helpers/auth.js';
 import { runCliWithInput } from '../cli/stdin.js';
 import { findCanaries, scanPaths, exportScanPaths, spawnCapturedRunyard, type CapturedRunyard, type Hit } from '../helpers/canary.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/cluster.js';
@@ -86,6 +87,7 @@ const canaryLeaks = (withWorker: boolean) => () => {
   const runIds: string[] = [];
   let server: CapturedRunyard;
   let worker: WorkerProcess | undefined;
+  let token = '';
   let tableId = '';
   let rowIds: string[] = [];
 
@@ -96,7 +98,7 @@ const canaryLeaks = (withWorker: boolean) => () => {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<{ status: number; json: Record<string, unknown> }> {
-    const res = await fetch(`${server.url}${path}`, {
+    const res = await authFetch(token)(`${server.url}${path}`, {
       method,
       headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -108,7 +110,7 @@ const canaryLeaks = (withWorker: boolean) => () => {
 
   /** Reads a run's SSE stream to its `end` event, keeping the whole stream. */
   async function follow(runId: string): Promise<Record<string, unknown>> {
-    const res = await fetch(`${server.url}/v1/runs/${runId}/events?follow=true`, { headers: { accept: 'text/event-stream' } });
+    const res = await authFetch(token)(`${server.url}/v1/runs/${runId}/events?follow=true`, { headers: { accept: 'text/event-stream' } });
     const text = await res.text();
     surfaces.push({ where: `SSE ${runId}`, text });
     const end = text.split('\n\n').find((f) => f.startsWith('event: end'));
@@ -135,9 +137,15 @@ const canaryLeaks = (withWorker: boolean) => () => {
     writeFileSync(join(dir, 'leak-sh.mjs'), LEAK_SH);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('CANARY_') && !k.startsWith('RUNYARD_')) env[k] = v;
-    server = await spawnCapturedRunyard(bin, root, ['--data-dir', dataDir, ...(withWorker ? ['--no-executor'] : [])], { ...env, RUNYARD_LOG_LEVEL: 'debug' });
+    server = await spawnCapturedRunyard(bin, root, ['--data-dir', dataDir, ...(withWorker ? ['--no-executor'] : [])], {
+      ...env,
+      RUNYARD_LOG_LEVEL: 'debug',
+      RUNYARD_JS_DIR: dir,
+    });
+    token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+    useToken(token);
     if (withWorker)
-      worker = await spawnWorker(join(dataDir, 'runyard.db'), ['--data-dir', dataDir], { RUNYARD_LOG_LEVEL: 'debug' }, 60_000, {
+      worker = await spawnWorker(join(dataDir, 'runyard.db'), ['--data-dir', dataDir], { RUNYARD_LOG_LEVEL: 'debug', RUNYARD_JS_DIR: dir }, 60_000, {
         keepOutput: true,
         baseEnv: env,
       });
@@ -232,7 +240,7 @@ const canaryLeaks = (withWorker: boolean) => () => {
       assert.equal(r.status, 200, path);
     }
     for (const path of exportScanPaths(targets)) {
-      const res = await fetch(`${server.url}${path}`);
+      const res = await authFetch(token)(`${server.url}${path}`);
       const text = await res.text();
       assert.equal(res.status, 200, path);
       assert.ok(text.length > 100, `${path} exported something`);

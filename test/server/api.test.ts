@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createApp } from '../../src/server/app.js';
+import { authedApp, type TestApp } from '../helpers/auth.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { tempDir, testEngine, waitForRun, writeModule } from '../helpers/fixtures.js';
 
@@ -9,7 +9,7 @@ type Json = Record<string, unknown> & { error?: { code: string; message: string;
 
 describe('HTTP API (in-process)', () => {
   let engine: Engine;
-  let app: ReturnType<typeof createApp>;
+  let app: TestApp;
   const dir = tempDir();
 
   async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Json }> {
@@ -27,7 +27,7 @@ describe('HTTP API (in-process)', () => {
       "export default (i) => { if (i.name === 'boom') throw Object.assign(new Error('boom row'), { retryable: false, code: 'bad_row' }); return i.name.toUpperCase(); };",
     );
     engine = await testEngine({ baseDir: dir });
-    app = createApp(engine, { baseUrl: () => 'http://runyard.test' });
+    app = await authedApp(engine);
     await engine.startExecutor();
   });
   after(async () => {

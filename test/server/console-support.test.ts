@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_RETRY_POLICY } from '../../src/core/retry.js';
-import { createApp } from '../../src/server/app.js';
+import { authedApp, type TestApp } from '../helpers/auth.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { createProducerRegistry } from '../../src/producers/index.js';
 import { PREVIEW_CHARS } from '../../src/server/routes/console-support.js';
@@ -28,7 +28,7 @@ interface GridPage {
 
 describe('console support routes', () => {
   let engine: Engine;
-  let app: ReturnType<typeof createApp>;
+  let app: TestApp;
   let tableId: string;
   const dir = tempDir();
   const long = 'x'.repeat(PREVIEW_CHARS + 50);
@@ -53,7 +53,7 @@ describe('console support routes', () => {
       options: FAST,
       profiles: { tiny: { name: 'tiny', concurrency: 1, itemTimeoutMs: 1000, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } } },
     });
-    app = createApp(engine, { baseUrl: () => 'http://runyard.test' });
+    app = await authedApp(engine);
     await engine.startExecutor();
     const t = await call('POST', '/v1/tables', { name: 'people', format: 'json', data: JSON.stringify([{ name: 'ada' }, { name: 'bad' }, { name: long }]) });
     assert.equal(t.status, 201, t.text);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { createProducerRegistry } from '../../src/producers/index.js';
-import { createApp } from '../../src/server/app.js';
+import { authedApp, type TestApp } from '../helpers/auth.js';
 import type { Item, Page, Run } from '../../src/sdk/client.js';
 import type { RunRecord } from '../../src/core/model.js';
 import { IllegalTransitionError } from '../../src/core/errors.js';
@@ -26,7 +26,7 @@ interface Res {
 
 describe('export, delete, count, pin and operations API', () => {
   let engine: Engine;
-  let app: ReturnType<typeof createApp>;
+  let app: TestApp;
   const canceled: string[] = [];
 
   async function call(method: string, path: string, body?: unknown): Promise<Res> {
@@ -53,7 +53,7 @@ describe('export, delete, count, pin and operations API', () => {
         },
       },
     });
-    app = createApp(engine, { baseUrl: () => 'http://runyard.test' });
+    app = await authedApp(engine);
   });
   after(async () => {
     await engine.operations.stop();

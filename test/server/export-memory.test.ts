@@ -55,8 +55,8 @@ describe('export memory', () => {
     ry = await spawnRunyard(['--database', db, '--no-executor']);
     // Warm up every export code path on a small run, then read the idle footprint.
     for (const format of ['json', 'ndjson', 'csv']) {
-      await drain(await fetch(`${ry.url}/v1/runs/export?format=${format}`));
-      await drain(await fetch(`${ry.url}/v1/runs/${small.id}/export?format=${format}`));
+      await drain(await ry.fetch(`${ry.url}/v1/runs/export?format=${format}`));
+      await drain(await ry.fetch(`${ry.url}/v1/runs/${small.id}/export?format=${format}`));
     }
     await new Promise((r) => setTimeout(r, 200));
     baseline = currentRss(ry.pid);
@@ -85,12 +85,12 @@ describe('export memory', () => {
       }
     })();
     try {
-      const nd = await drain(await fetch(`${ry.url}/v1/runs/${runId}/export?format=ndjson`));
+      const nd = await drain(await ry.fetch(`${ry.url}/v1/runs/${runId}/export?format=ndjson`));
       exporting = false;
       await pinger;
       assert.equal(nd.lines, ITEMS + 1, 'the run line and one line per item');
       sizes.ndjson = nd.bytes;
-      const csv = await drain(await fetch(`${ry.url}/v1/runs/${runId}/export?format=csv`));
+      const csv = await drain(await ry.fetch(`${ry.url}/v1/runs/${runId}/export?format=csv`));
       assert.equal(csv.lines, ITEMS + 1, 'a header row and one row per item');
       assert.match(csv.tail, /199999.*,5\r\n$/);
       sizes.csv = csv.bytes;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startRunyard, type RunningRunyard } from '../../src/server/start.js';
 import { silentLogger } from '../../src/engine/logger.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { authFetch } from '../helpers/auth.js';
 
 describe('HTTP API over real loopback HTTP', () => {
   let ry: RunningRunyard;
@@ -15,17 +16,17 @@ describe('HTTP API over real loopback HTTP', () => {
   test('health, a shell column end to end, and SSE over a socket', async () => {
     assert.deepEqual(await (await fetch(`${ry.url}/healthz`)).json(), { ok: true });
     const post = (path: string, body: unknown) =>
-      fetch(`${ry.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      authFetch(ry.adminToken)(`${ry.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const table = (await (await post('/v1/tables', { name: 'words', format: 'ndjson', data: '{"w":"a; rm -rf /"}\n{"w":"$(id)"}\n' })).json()) as {
       id: string;
     };
     const col = await post(`/v1/tables/${table.id}/columns`, { name: 'echo', producer: 'shell', config: { command: 'printf', args: ['%s', '{{w}}'] } });
     assert.equal(col.status, 201);
     const run = (await (await post(`/v1/tables/${table.id}/columns/echo/runs`, {})).json()) as { id: string };
-    const sse = await fetch(`${ry.url}/v1/runs/${run.id}/events`, { headers: { accept: 'text/event-stream' } });
+    const sse = await authFetch(ry.adminToken)(`${ry.url}/v1/runs/${run.id}/events`, { headers: { accept: 'text/event-stream' } });
     const body = await sse.text();
     assert.match(body, /event: end/);
-    const items = (await (await fetch(`${ry.url}/v1/runs/${run.id}/items`)).json()) as { data: { outputs: { stdout: string } }[] };
+    const items = (await (await authFetch(ry.adminToken)(`${ry.url}/v1/runs/${run.id}/items`)).json()) as { data: { outputs: { stdout: string } }[] };
     assert.deepEqual(
       items.data.map((i) => i.outputs.stdout),
       ['a; rm -rf /', '$(id)'],
@@ -34,7 +35,7 @@ describe('HTTP API over real loopback HTTP', () => {
 
   test('a body over the limit is refused with 413', async () => {
     const big = 'x'.repeat(65 * 1024 * 1024);
-    const res = await fetch(`${ry.url}/v1/tables`, {
+    const res = await authFetch(ry.adminToken)(`${ry.url}/v1/tables`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'big', format: 'csv', data: big }),

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApp } from '../../src/server/app.js';
+import { authedApp, type TestApp } from '../helpers/auth.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { SecretBox } from '../../src/engine/secrets.js';
 import { createProducerRegistry } from '../../src/producers/index.js';
@@ -17,7 +17,7 @@ const SECRET = 'canary-api-9b2f6c1d4e8a';
 
 describe('POST /v1/runs (manual runs)', () => {
   let engine: Engine;
-  let app: ReturnType<typeof createApp>;
+  let app: TestApp;
   let tableId: string;
   const dir = tempDir();
 
@@ -37,7 +37,7 @@ describe('POST /v1/runs (manual runs)', () => {
   before(async () => {
     writeModule(dir, 'env.mjs', 'export default (i, ctx) => ({ row: i.name, mode: ctx.env.MODE ?? null, secret: ctx.env.API_TOKEN ?? null });');
     engine = createEngine({ store: await sqliteStore(), producers: createProducerRegistry({ baseDir: dir }), options: FAST, secrets: SecretBox.random() });
-    app = createApp(engine, { baseUrl: () => 'http://runyard.test' });
+    app = await authedApp(engine);
     await engine.startExecutor();
     const t = await call('POST', '/v1/tables', { name: 'people', format: 'csv', data: 'name\nada\ncy\n' });
     tableId = t.json.id as string;

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApp } from '../../src/server/app.js';
+import { authedApp, type TestApp } from '../helpers/auth.js';
 import { attemptsOf } from '../../src/server/routes/run-insight.js';
 import type { Engine } from '../../src/engine/engine.js';
 import type { EventRecord } from '../../src/core/model.js';
@@ -16,7 +16,7 @@ type Json = Record<string, unknown> & { error?: { code: string; message: string 
 
 describeEachBackend('console read API', (backend) => {
   let engine: Engine;
-  let app: ReturnType<typeof createApp>;
+  let app: TestApp;
   const dir = tempDir();
   const get = async (path: string): Promise<{ status: number; json: Json }> => {
     const res = await app.request(path);
@@ -36,7 +36,7 @@ describeEachBackend('console read API', (backend) => {
       "export default (i) => { if (Number(i.n) % 7 === 0) throw Object.assign(new Error('multiple of 7'), { code: 'seven', retryable: false }); return Number(i.n); };",
     );
     engine = await testEngine({ baseDir: dir, backend });
-    app = createApp(engine, { baseUrl: () => 'http://runyard.test' });
+    app = await authedApp(engine);
     await engine.startExecutor();
   });
   after(async () => {

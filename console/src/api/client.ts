@@ -20,6 +20,20 @@ export type RunMode = Run['mode'];
 /** The typed client; paths and bodies are checked against the generated `paths`. */
 export const api = createClient<paths>({ baseUrl: window.location.origin });
 
+let csrf: string | null = null;
+
+/** Sets the CSRF value of the session (GET /v1/session); every write carries it. */
+export function setCsrf(value: string | null): void {
+  csrf = value;
+}
+
+api.use({
+  onRequest({ request }) {
+    if (csrf !== null && request.method !== 'GET' && request.method !== 'HEAD') request.headers.set('x-csrf-token', csrf);
+    return request;
+  },
+});
+
 /** An API answer that was not 2xx (or a network failure, code `network_error`). */
 export class ApiError extends Error {
   constructor(

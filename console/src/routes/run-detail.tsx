@@ -17,6 +17,7 @@ import { ItemsTab } from '../components/items-tab';
 import { TimelineTab } from '../components/timeline-tab';
 import { Clip, Confirm, ErrorBox, LongText, PageHeader, Progress, StatusChip } from '../components/ui';
 import { waitingText } from './runs';
+import { useCan } from '../session';
 
 type Tab = 'items' | 'timeline' | 'events';
 const TABS: { id: Tab; label: string }[] = [
@@ -32,6 +33,7 @@ const LIVE_DEBOUNCE_MS = 300;
 type Action = 'pause' | 'resume' | 'cancel' | 'retry' | 'rerun' | 'delete';
 
 export function RunDetailPage() {
+  const operator = useCan()('operator');
   const { runId = '' } = useParams();
   const [sp, setSp] = useSearchParams();
   const navigate = useNavigate();
@@ -252,30 +254,36 @@ export function RunDetailPage() {
       ) : null}
 
       <div className="actions run-actions" aria-label="Run actions">
-        <button type="button" disabled={!can.pause || busy} onClick={() => void act('pause')}>
-          Pause
-        </button>
-        <button type="button" disabled={!can.resume || busy} onClick={() => void act('resume')}>
-          Resume
-        </button>
-        <button type="button" disabled={!can.cancel || busy} onClick={() => setConfirm('cancel')}>
-          Cancel run
-        </button>
-        <button type="button" disabled={!can.retry || busy} onClick={() => setConfirm('retry')}>
-          Retry failed
-        </button>
-        <button type="button" disabled={busy} onClick={() => void act('rerun')}>
-          Rerun
-        </button>
+        {operator ? (
+          <>
+            <button type="button" disabled={!can.pause || busy} onClick={() => void act('pause')}>
+              Pause
+            </button>
+            <button type="button" disabled={!can.resume || busy} onClick={() => void act('resume')}>
+              Resume
+            </button>
+            <button type="button" disabled={!can.cancel || busy} onClick={() => setConfirm('cancel')}>
+              Cancel run
+            </button>
+            <button type="button" disabled={!can.retry || busy} onClick={() => setConfirm('retry')}>
+              Retry failed
+            </button>
+            <button type="button" disabled={busy} onClick={() => void act('rerun')}>
+              Rerun
+            </button>
+          </>
+        ) : null}
         <a className="button" href={exportHref('json')} download>
           Export JSON
         </a>
         <a className="button" href={exportHref('csv')} download>
           Export CSV
         </a>
-        <button type="button" disabled={!can.delete || busy} onClick={() => setConfirm('delete')}>
-          Delete
-        </button>
+        {operator ? (
+          <button type="button" disabled={!can.delete || busy} onClick={() => setConfirm('delete')}>
+            Delete
+          </button>
+        ) : null}
       </div>
       <ErrorBox error={actionError} title="Action failed" />
       {notice ? (

@@ -13,6 +13,7 @@ import { useDebounced } from '../components/use-debounced';
 import { ago, credits, duration, time } from '../components/format';
 import { Clip, Confirm, ErrorBox, PageHeader, Progress, StatusChip } from '../components/ui';
 import { apiFilter, hasFilters, readFilters, writeFilters, type RangeKey, type RunFilters } from './run-filters';
+import { useCan } from '../session';
 
 const PAGE = 50;
 /** Re-read interval while any listed run is active, ms. */
@@ -37,6 +38,7 @@ export function waitingText(run: Run, now = Date.now()): string | null {
 }
 
 export function RunsPage() {
+  const operator = useCan()('operator');
   const [sp, setSp] = useSearchParams();
   const filters = useMemo(() => readFilters(sp), [sp]);
   const [runs, setRuns] = useState<Run[] | null>(null);
@@ -211,8 +213,8 @@ export function RunsPage() {
       </form>
 
       <div className="actions bulk" aria-label="Bulk actions">
-        <span className="muted small">{selected.size > 0 ? `${selected.size} selected` : 'Select runs for bulk actions'}</span>
-        {(Object.keys(BULK) as BulkAction[]).map((a) => (
+        {operator ? <span className="muted small">{selected.size > 0 ? `${selected.size} selected` : 'Select runs for bulk actions'}</span> : null}
+        {(operator ? (Object.keys(BULK) as BulkAction[]) : []).map((a) => (
           <button key={a} type="button" className={BULK[a].danger ? '' : ''} disabled={selected.size === 0 || busy} onClick={() => setConfirm(a)}>
             {BULK[a].label}
           </button>

@@ -18,11 +18,16 @@ import { AddColumnForm } from '../components/table-add-column';
 import { TableGrid } from '../components/table-grid';
 import { TableImport } from '../components/table-import';
 import { Clip, ErrorBox, PageHeader } from '../components/ui';
+import { useCan } from '../session';
+
+/** Producers that run code on the server: a manual run of their columns needs admin. */
+const CODE_PRODUCERS = new Set(['shell', 'js']);
 
 /** Coalescing window for live re-reads, ms. */
 const LIVE_DEBOUNCE_MS = 500;
 
 export function TablesPage() {
+  const can = useCan();
   const navigate = useNavigate();
   const [tables, setTables] = useState<Table[] | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -34,7 +39,7 @@ export function TablesPage() {
   return (
     <section className="tables-page">
       <PageHeader title="Tables" />
-      <TableImport onDone={(t) => navigate(`/tables/${t.id}`)} />
+      {can('editor') ? <TableImport onDone={(t) => navigate(`/tables/${t.id}`)} /> : null}
       <ErrorBox error={error} title="Could not load tables" />
       {tables === null ? (
         error ? null : (
@@ -85,6 +90,7 @@ export function TablesPage() {
 }
 
 export function TablePage() {
+  const can = useCan();
   const { tableId = '' } = useParams();
   const navigate = useNavigate();
   const [table, setTable] = useState<Table | null>(null);
@@ -170,23 +176,27 @@ export function TablePage() {
                 {c.producer} · {c.profile} · v{c.version}
               </span>
               <span className="actions">
-                <button type="button" className="primary" onClick={() => void runColumn(c)} disabled={starting !== null} aria-label={`Run column ${c.name}`}>
-                  {starting === c.name ? 'Starting…' : 'Run column'}
-                </button>
-                <Link
-                  className="button"
-                  to={`/runs/new?table=${encodeURIComponent(tableId)}&column=${encodeURIComponent(c.name)}`}
-                  aria-label={`Run ${c.name} with options`}
-                >
-                  With options…
-                </Link>
+                {can('operator') ? (
+                  <button type="button" className="primary" onClick={() => void runColumn(c)} disabled={starting !== null} aria-label={`Run column ${c.name}`}>
+                    {starting === c.name ? 'Starting…' : 'Run column'}
+                  </button>
+                ) : null}
+                {can(CODE_PRODUCERS.has(c.producer) ? 'admin' : 'operator') ? (
+                  <Link
+                    className="button"
+                    to={`/runs/new?table=${encodeURIComponent(tableId)}&column=${encodeURIComponent(c.name)}`}
+                    aria-label={`Run ${c.name} with options`}
+                  >
+                    With options…
+                  </Link>
+                ) : null}
               </span>
             </li>
           ))}
         </ul>
       )}
       <ErrorBox error={runError} title="Could not start the run" />
-      <AddColumnForm tableId={tableId} onAdded={() => setVersion((v) => v + 1)} />
+      {can('editor') ? <AddColumnForm tableId={tableId} onAdded={() => setVersion((v) => v + 1)} /> : null}
       <h2>Rows</h2>
       {table ? <TableGrid tableId={tableId} fields={table.fields} version={version} onColumns={setColumns} /> : null}
     </section>

@@ -17,6 +17,8 @@ interface UpOptions extends ExecutorFlags {
   dataDir?: string;
   executor: boolean;
   retentionDays?: number;
+  createAdminToken?: boolean;
+  jsDir?: string;
   json?: boolean;
 }
 
@@ -49,7 +51,9 @@ export function registerUp(program: Command): void {
       'purge finished, unpinned runs older than N days, at start and hourly; 0 keeps all (env RUNYARD_RETENTION_DAYS)',
       intOption(0, 36_500),
     )
-    .option('--json', 'print {"url", "database"} as one JSON line once up')
+    .option('--js-dir <dir>', 'directory js producer modules must live under (env RUNYARD_JS_DIR, default the working directory)')
+    .option('--create-admin-token', 'create the first admin token (into <data-dir>/admin.token) even when listening on a non-loopback address')
+    .option('--json', 'print {"url", "database", "login_url"} as one JSON line once up')
     .action(async (opts: UpOptions) => {
       const settings: RunyardSettings = { executor: opts.executor, engine: engineOptions(opts) };
       if (opts.port !== undefined) settings.port = opts.port;
@@ -57,6 +61,8 @@ export function registerUp(program: Command): void {
       if (opts.database !== undefined) settings.databaseUrl = opts.database;
       if (opts.dataDir !== undefined) settings.dataDir = opts.dataDir;
       if (opts.retentionDays !== undefined) settings.retentionDays = opts.retentionDays;
+      if (opts.createAdminToken) settings.createAdminToken = true;
+      if (opts.jsDir !== undefined) settings.baseDir = opts.jsDir;
       if (opts.host === '') throw new UsageError('--host must not be empty');
 
       let running;
@@ -69,7 +75,12 @@ export function registerUp(program: Command): void {
       }
       // Handlers first: whoever reads the line below may signal at once.
       stopOnSignals({ stop: () => running.close(), hurry: () => running.engine.stopExecutor(0) }, running.engine.options.shutdownGraceMs);
-      if (opts.json) printJson({ url: running.url, database: running.database });
-      else print(`Runyard is up at ${running.url} (database: ${running.database})`);
+      if (opts.json) printJson({ url: running.url, database: running.database, login_url: running.loginUrl ?? null });
+      else {
+        print(`Runyard is up at ${running.url} (database: ${running.database})`);
+        if (running.adminTokenCreated) print('An admin API token was created in the data directory (admin.token, mode 0600); the CLI on this machine uses it.');
+        print(`Outbound http: ${running.egress}`);
+        if (running.loginUrl) print(`Console login (one-time link, valid 15 minutes): ${running.loginUrl}`);
+      }
     });
 }

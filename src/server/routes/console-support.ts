@@ -15,6 +15,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { ServerContext } from '../context.js';
 import { presentColumn } from '../present.js';
 import { ColumnSchema, ErrorSchema, json, limitParam } from '../schemas.js';
+import { wsOf } from '../auth/principal.js';
 
 /** Longest preview of a row field or a cell value in a grid page, characters. */
 export const PREVIEW_CHARS = 200;
@@ -70,8 +71,6 @@ export function preview(v: unknown): { text: string; truncated: boolean } {
 }
 
 export function consoleSupportRoutes(app: OpenAPIHono, engine: Engine, _sc: ServerContext): void {
-  const ws = engine.workspaceId;
-
   app.openapi(
     createRoute({
       method: 'get',
@@ -105,14 +104,14 @@ export function consoleSupportRoutes(app: OpenAPIHono, engine: Engine, _sc: Serv
     async (c) => {
       const { table_id } = c.req.valid('param');
       const q = c.req.valid('query');
-      await engine.tables.getTable(ws, table_id);
-      const columns = await engine.store.listColumns(ws, table_id);
-      const page = await engine.store.listRows(ws, table_id, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
+      await engine.tables.getTable(wsOf(c), table_id);
+      const columns = await engine.store.listColumns(wsOf(c), table_id);
+      const page = await engine.store.listRows(wsOf(c), table_id, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
       const data = await Promise.all(
         page.data.map(async (row) => {
           const cells: Record<string, z.infer<typeof GridCellSchema> | null> = {};
           for (const col of columns) {
-            const cell = await engine.store.getCell(ws, table_id, row.id, col.id);
+            const cell = await engine.store.getCell(wsOf(c), table_id, row.id, col.id);
             cells[col.id] = cell
               ? {
                   status: cell.status,

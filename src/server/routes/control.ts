@@ -12,6 +12,7 @@ import { isNodeAlive } from '../../engine/waiting.js';
 import type { ServerContext } from '../context.js';
 import { iso, presentOne } from '../present.js';
 import { ErrorSchema, NodeSchema, RerunBody, RunSchema, json } from '../schemas.js';
+import { wsOf } from '../auth/principal.js';
 
 const errors = {
   404: json(ErrorSchema, 'Not found'),
@@ -21,11 +22,10 @@ const errors = {
 const RunId = z.object({ run_id: z.string().openapi({ param: { name: 'run_id', in: 'path' } }) });
 
 export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
-  const ws = engine.workspaceId;
   const simple = [
-    ['pause', 'Pause: no new item is claimed; in-flight items finish', (id: string) => engine.control.pause(ws, id)],
-    ['resume', 'Resume a paused run', (id: string) => engine.control.resume(ws, id)],
-    ['cancel', 'Cancel: unfinished items become canceled; in-flight producers are aborted', (id: string) => engine.control.cancel(ws, id)],
+    ['pause', 'Pause: no new item is claimed; in-flight items finish', (ws: string, id: string) => engine.control.pause(ws, id)],
+    ['resume', 'Resume a paused run', (ws: string, id: string) => engine.control.resume(ws, id)],
+    ['cancel', 'Cancel: unfinished items become canceled; in-flight producers are aborted', (ws: string, id: string) => engine.control.cancel(ws, id)],
   ] as const;
   for (const [action, summary, fn] of simple) {
     app.openapi(
@@ -36,7 +36,7 @@ export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
         request: { params: RunId },
         responses: { 200: json(RunSchema, 'The run'), ...errors },
       }),
-      async (c) => c.json(await presentOne(engine, sc.baseUrl(), await fn(c.req.valid('param').run_id)), 200),
+      async (c) => c.json(await presentOne(engine, sc.baseUrl(), await fn(wsOf(c), c.req.valid('param').run_id)), 200),
     );
   }
 
@@ -49,7 +49,7 @@ export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
       responses: { 200: json(z.object({ run: RunSchema, retried: z.number().int() }), 'The run and how many items were retried'), ...errors },
     }),
     async (c) => {
-      const res = await engine.control.retryFailed(ws, c.req.valid('param').run_id);
+      const res = await engine.control.retryFailed(wsOf(c), c.req.valid('param').run_id);
       return c.json({ run: await presentOne(engine, sc.baseUrl(), res.run), retried: res.retried }, 200);
     },
   );
@@ -68,7 +68,7 @@ export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
     }),
     async (c) => {
       const body = c.req.header('content-type') ? c.req.valid('json') : { pin: 'version' as const };
-      const { run, created } = await engine.control.rerun(ws, c.req.valid('param').run_id, body.pin, c.req.valid('header')['idempotency-key']);
+      const { run, created } = await engine.control.rerun(wsOf(c), c.req.valid('param').run_id, body.pin, c.req.valid('header')['idempotency-key']);
       return c.json(await presentOne(engine, sc.baseUrl(), run), created ? 201 : 200);
     },
   );

@@ -14,6 +14,7 @@ import type { Engine } from '../../engine/engine.js';
 import { USAGE_WINDOWS, type UsageWindow } from '../../engine/credits.js';
 import { iso } from '../present.js';
 import { ErrorSchema, limitParam, json } from '../schemas.js';
+import { wsOf } from '../auth/principal.js';
 
 const errors = { 402: json(ErrorSchema, 'Not enough credits'), 404: json(ErrorSchema, 'Not found'), 422: json(ErrorSchema, 'Invalid input') };
 
@@ -67,8 +68,6 @@ function presentBalance(ws: string, b: Balance) {
 }
 
 export function creditRoutes(app: OpenAPIHono, engine: Engine): void {
-  const ws = engine.workspaceId;
-
   app.openapi(
     createRoute({
       method: 'get',
@@ -76,7 +75,7 @@ export function creditRoutes(app: OpenAPIHono, engine: Engine): void {
       summary: 'The workspace balance, derived from the ledger',
       responses: { 200: json(BalanceSchema, 'Balance') },
     }),
-    async (c) => c.json(presentBalance(ws, await engine.store.getBalance(ws)), 200),
+    async (c) => c.json(presentBalance(wsOf(c), await engine.store.getBalance(wsOf(c))), 200),
   );
 
   app.openapi(
@@ -95,7 +94,7 @@ export function creditRoutes(app: OpenAPIHono, engine: Engine): void {
         return k as LedgerKind;
       });
       const page = await engine.store.listLedger(
-        ws,
+        wsOf(c),
         { ...(q.run_id ? { run_id: q.run_id } : {}), ...(kinds ? { kind: kinds } : {}) },
         { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) },
       );
@@ -117,7 +116,7 @@ export function creditRoutes(app: OpenAPIHono, engine: Engine): void {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const target = body.workspace_id ?? ws;
+      const target = body.workspace_id === undefined ? wsOf(c) : (await engine.access.managedWorkspace(wsOf(c), body.workspace_id)).id;
       const res = await engine.credits.grant(target, body.amount_micro, body.reason ?? null, c.req.valid('header')['idempotency-key']);
       return c.json(presentBalance(target, res.balance), res.created ? 201 : 200);
     },
@@ -140,7 +139,7 @@ export function creditRoutes(app: OpenAPIHono, engine: Engine): void {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const target = body.workspace_id ?? ws;
+      const target = body.workspace_id === undefined ? wsOf(c) : (await engine.access.managedWorkspace(wsOf(c), body.workspace_id)).id;
       const res = await engine.credits.adjust(target, body.amount_micro, body.reason, c.req.valid('header')['idempotency-key']);
       return c.json(presentBalance(target, res.balance), res.created ? 201 : 200);
     },
@@ -155,7 +154,7 @@ export function creditRoutes(app: OpenAPIHono, engine: Engine): void {
       responses: { 200: json(z.record(z.string(), z.unknown()).openapi('Usage'), 'Usage'), 422: errors[422] },
     }),
     async (c) => {
-      const u = await engine.credits.usage(ws, c.req.valid('query').window);
+      const u = await engine.credits.usage(wsOf(c), c.req.valid('query').window);
       return c.json({ ...u, since: iso(u.since), credits_used_micro: u.credits_used, credits_used: toCredits(u.credits_used) }, 200);
     },
   );
@@ -187,7 +186,7 @@ export function creditRoutes(app: OpenAPIHono, engine: Engine): void {
       },
     }),
     async (c) => {
-      const stats = await engine.credits.providerSummary(ws, c.req.valid('param').run_id);
+      const stats = await engine.credits.providerSummary(wsOf(c), c.req.valid('param').run_id);
       return c.json({ data: stats.map(({ credits_used, ...s }) => ({ ...s, credits_used_micro: credits_used })) }, 200);
     },
   );

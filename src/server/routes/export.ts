@@ -17,6 +17,7 @@ import type { ServerContext } from '../context.js';
 import { presentItem, presentRun } from '../present.js';
 import { parseRunFilter, RunFilterQuery } from '../run-filter.js';
 import { ErrorSchema } from '../schemas.js';
+import { wsOf } from '../auth/principal.js';
 
 /** Items per page of an item export (smaller pages measured lower peaks at the same speed). */
 const ITEM_PAGE = 500;
@@ -123,7 +124,6 @@ function stamp(ms: number): string {
 }
 
 export function exportRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
-  const ws = engine.workspaceId;
   const onError = (err: unknown) => console.error('export failed mid-stream:', err instanceof Error ? err.message : err);
 
   app.openapi(
@@ -141,7 +141,7 @@ export function exportRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext
       const body = exportStream({
         format: q.format,
         listKey: 'runs',
-        pages: mapPages(engine.store.streamRuns(ws, filter, RUN_PAGE), (r) => presentRun(r, baseUrl)),
+        pages: mapPages(engine.store.streamRuns(wsOf(c), filter, RUN_PAGE), (r) => presentRun(r, baseUrl)),
         csvColumns: RUN_CSV_COLUMNS,
         onError,
       });
@@ -160,12 +160,12 @@ export function exportRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext
     async (c) => {
       const { run_id } = c.req.valid('param');
       const { format } = c.req.valid('query');
-      const run = await engine.runs.getRun(ws, run_id);
+      const run = await engine.runs.getRun(wsOf(c), run_id);
       const body = exportStream({
         format,
         head: { key: 'run', value: presentRun(run, sc.baseUrl()) },
         listKey: 'items',
-        pages: mapPages(engine.store.streamItems(ws, run.id, ITEM_PAGE), presentItem),
+        pages: mapPages(engine.store.streamItems(wsOf(c), run.id, ITEM_PAGE), presentItem),
         csvColumns: ITEM_CSV_COLUMNS,
         onError,
       });

@@ -11,6 +11,7 @@ import type { ServerContext } from '../context.js';
 import { ManualRunBody } from '../manual-run-schemas.js';
 import { presentOne } from '../present.js';
 import { ErrorSchema, RunSchema, json } from '../schemas.js';
+import { wsOf } from '../auth/principal.js';
 
 /**
  * The manual-run fields of a parsed request body, without `undefined` entries
@@ -25,8 +26,6 @@ export function manualRunOptions(body: { prompt?: string | undefined; session_id
 }
 
 export function manualRunRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
-  const ws = engine.workspaceId;
-
   app.openapi(
     createRoute({
       method: 'post',
@@ -47,7 +46,7 @@ export function manualRunRoutes(app: OpenAPIHono, engine: Engine, sc: ServerCont
       const body = c.req.valid('json');
       const key = c.req.valid('header')['idempotency-key'];
       // The target's kind reads and checks its own fields (422 naming `target.<field>`).
-      const { run, created } = await engine.runs.startRun(ws, body.target, {
+      const { run, created } = await engine.runs.startRun(wsOf(c), body.target, {
         ...manualRunOptions(body),
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.profile === undefined ? {} : { profile: body.profile }),

@@ -10,13 +10,12 @@ import type { Engine } from '../../engine/engine.js';
 import { CreateOperationBody, OperationSchema, presentOperation } from '../operation-schemas.js';
 import { parseRunFilter } from '../run-filter.js';
 import { ErrorSchema, limitParam, pageOf, json } from '../schemas.js';
+import { wsOf } from '../auth/principal.js';
 
 const errors = { 404: json(ErrorSchema, 'Not found'), 422: json(ErrorSchema, 'Invalid input') };
 const OperationId = z.object({ operation_id: z.string().openapi({ param: { name: 'operation_id', in: 'path' } }) });
 
 export function operationRoutes(app: OpenAPIHono, engine: Engine): void {
-  const ws = engine.workspaceId;
-
   app.openapi(
     createRoute({
       method: 'post',
@@ -27,7 +26,7 @@ export function operationRoutes(app: OpenAPIHono, engine: Engine): void {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const op = await engine.operations.start(ws, body.action as OperationAction, parseRunFilter(body.filter, 'filter.'));
+      const op = await engine.operations.start(wsOf(c), body.action as OperationAction, parseRunFilter(body.filter, 'filter.'));
       return c.json(presentOperation(op), 202);
     },
   );
@@ -42,7 +41,7 @@ export function operationRoutes(app: OpenAPIHono, engine: Engine): void {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const page = await engine.operations.list(ws, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
+      const page = await engine.operations.list(wsOf(c), { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
       return c.json({ data: page.data.map(presentOperation), next_cursor: page.next_cursor }, 200);
     },
   );
@@ -55,6 +54,6 @@ export function operationRoutes(app: OpenAPIHono, engine: Engine): void {
       request: { params: OperationId },
       responses: { 200: json(OperationSchema, 'The operation'), ...errors },
     }),
-    async (c) => c.json(presentOperation(await engine.operations.get(ws, c.req.valid('param').operation_id)), 200),
+    async (c) => c.json(presentOperation(await engine.operations.get(wsOf(c), c.req.valid('param').operation_id)), 200),
   );
 }

@@ -11,13 +11,12 @@ import { RunCountSchema } from '../operation-schemas.js';
 import { presentRun } from '../present.js';
 import { parseRunFilter, RunFilterQuery } from '../run-filter.js';
 import { ErrorSchema, RunSchema, json } from '../schemas.js';
+import { wsOf } from '../auth/principal.js';
 
 const errors = { 404: json(ErrorSchema, 'Not found'), 422: json(ErrorSchema, 'Invalid input') };
 const RunId = z.object({ run_id: z.string().openapi({ param: { name: 'run_id', in: 'path' } }) });
 
 export function runAdminRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
-  const ws = engine.workspaceId;
-
   app.openapi(
     createRoute({
       method: 'get',
@@ -26,7 +25,7 @@ export function runAdminRoutes(app: OpenAPIHono, engine: Engine, sc: ServerConte
       request: { query: RunFilterQuery },
       responses: { 200: json(RunCountSchema, 'How many runs match'), 422: errors[422] },
     }),
-    async (c) => c.json({ count: await engine.store.countRuns(ws, parseRunFilter(c.req.valid('query'))) }, 200),
+    async (c) => c.json({ count: await engine.store.countRuns(wsOf(c), parseRunFilter(c.req.valid('query'))) }, 200),
   );
 
   app.openapi(
@@ -38,7 +37,7 @@ export function runAdminRoutes(app: OpenAPIHono, engine: Engine, sc: ServerConte
       responses: { 204: { description: 'Deleted' }, 409: json(ErrorSchema, 'The run has not finished'), ...errors },
     }),
     async (c) => {
-      await engine.store.deleteRun(ws, c.req.valid('param').run_id);
+      await engine.store.deleteRun(wsOf(c), c.req.valid('param').run_id);
       return c.body(null, 204);
     },
   );
@@ -53,7 +52,7 @@ export function runAdminRoutes(app: OpenAPIHono, engine: Engine, sc: ServerConte
         responses: { 200: json(RunSchema, 'The run'), ...errors },
       }),
       async (c) => {
-        const run = await engine.store.setPinned(ws, c.req.valid('param').run_id, pinned, engine.clock.now());
+        const run = await engine.store.setPinned(wsOf(c), c.req.valid('param').run_id, pinned, engine.clock.now());
         return c.json(presentRun(run, sc.baseUrl()), 200);
       },
     );

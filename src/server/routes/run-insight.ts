@@ -18,6 +18,7 @@ import type { ServerContext } from '../context.js';
 import { iso, presentEvent, presentItem } from '../present.js';
 import { listOf } from '../run-filter.js';
 import { ErrorSchema, EventSchema, ItemSchema, json, limitParam } from '../schemas.js';
+import { wsOf } from '../auth/principal.js';
 
 const errors = { 404: json(ErrorSchema, 'Not found'), 422: json(ErrorSchema, 'Invalid input') };
 const RunId = z.object({ run_id: z.string().openapi({ param: { name: 'run_id', in: 'path' } }) });
@@ -149,8 +150,6 @@ export function attemptsOf(events: EventRecord[]): z.infer<typeof AttemptSchema>
 }
 
 export function runInsightRoutes(app: OpenAPIHono, engine: Engine, _sc: ServerContext): void {
-  const ws = engine.workspaceId;
-
   app.openapi(
     createRoute({
       method: 'get',
@@ -158,7 +157,7 @@ export function runInsightRoutes(app: OpenAPIHono, engine: Engine, _sc: ServerCo
       summary: 'The newest event sequence number (0 when none): follow /v1/events?follow=true&after={seq} for new events only',
       responses: { 200: json(z.object({ seq: z.number().int() }).openapi('LatestEvent'), 'The newest seq') },
     }),
-    async (c) => c.json({ seq: await engine.store.latestEventSeq(ws) }, 200),
+    async (c) => c.json({ seq: await engine.store.latestEventSeq(wsOf(c)) }, 200),
   );
 
   // Before /items/{item_id}, which would otherwise take "slice" as an item id.
@@ -180,9 +179,9 @@ export function runInsightRoutes(app: OpenAPIHono, engine: Engine, _sc: ServerCo
     async (c) => {
       const { run_id } = c.req.valid('param');
       const q = c.req.valid('query');
-      await engine.runs.getRun(ws, run_id);
+      await engine.runs.getRun(wsOf(c), run_id);
       const status = listOf<ItemStatus>(q.status, 'status', parseItemStatus);
-      const { items, total } = await engine.store.itemSlice(ws, run_id, status, q.offset, q.limit);
+      const { items, total } = await engine.store.itemSlice(wsOf(c), run_id, status, q.offset, q.limit);
       return c.json({ data: items.map(presentItem), offset: q.offset, total }, 200);
     },
   );
@@ -197,10 +196,10 @@ export function runInsightRoutes(app: OpenAPIHono, engine: Engine, _sc: ServerCo
     }),
     async (c) => {
       const { run_id, item_id } = c.req.valid('param');
-      await engine.runs.getRun(ws, run_id);
-      const item = await engine.store.getItem(ws, item_id);
+      await engine.runs.getRun(wsOf(c), run_id);
+      const item = await engine.store.getItem(wsOf(c), item_id);
       if (!item || item.run_id !== run_id) throw new NotFoundError('item', item_id);
-      const events = await engine.store.listItemEvents(ws, run_id, item_id, ITEM_EVENTS);
+      const events = await engine.store.listItemEvents(wsOf(c), run_id, item_id, ITEM_EVENTS);
       return c.json({ item: presentItem(item), attempts: attemptsOf(events), events: events.map(presentEvent) }, 200);
     },
   );
@@ -215,8 +214,8 @@ export function runInsightRoutes(app: OpenAPIHono, engine: Engine, _sc: ServerCo
     }),
     async (c) => {
       const { run_id } = c.req.valid('param');
-      const run = await engine.runs.getRun(ws, run_id);
-      const { stats, items } = await engine.store.itemTimings(ws, run_id, c.req.valid('query').limit);
+      const run = await engine.runs.getRun(wsOf(c), run_id);
+      const { stats, items } = await engine.store.itemTimings(wsOf(c), run_id, c.req.valid('query').limit);
       const now = engine.clock.now();
       const started = run.started_at;
       return c.json(

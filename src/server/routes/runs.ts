@@ -14,6 +14,7 @@ import type { ServerContext } from '../context.js';
 import { presentItem, presentOne, presentRuns } from '../present.js';
 import { eventsResponse } from '../sse.js';
 import { ErrorSchema, EventSchema, ItemSchema, limitParam, pageOf, RunSchema, json } from '../schemas.js';
+import { wsOf } from '../auth/principal.js';
 
 const errors = { 404: json(ErrorSchema, 'Not found'), 422: json(ErrorSchema, 'Invalid input') };
 const RunId = z.object({ run_id: z.string().openapi({ param: { name: 'run_id', in: 'path' } }) });
@@ -21,8 +22,6 @@ const RunId = z.object({ run_id: z.string().openapi({ param: { name: 'run_id', i
 const RunListQuery = RunFilterQuery.extend({ limit: limitParam, cursor: z.string().optional() });
 
 export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
-  const ws = engine.workspaceId;
-
   app.openapi(
     createRoute({
       method: 'get',
@@ -34,7 +33,7 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
     async (c) => {
       const q = c.req.valid('query');
       const filter = parseRunFilter(q);
-      const page = await engine.store.listRuns(ws, filter, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
+      const page = await engine.store.listRuns(wsOf(c), filter, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
       return c.json({ data: await presentRuns(engine, sc.baseUrl(), page.data), next_cursor: page.next_cursor }, 200);
     },
   );
@@ -47,7 +46,7 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
       request: { params: RunId },
       responses: { 200: json(RunSchema, 'The run'), ...errors },
     }),
-    async (c) => c.json(await presentOne(engine, sc.baseUrl(), await engine.runs.getRun(ws, c.req.valid('param').run_id)), 200),
+    async (c) => c.json(await presentOne(engine, sc.baseUrl(), await engine.runs.getRun(wsOf(c), c.req.valid('param').run_id)), 200),
   );
 
   app.openapi(
@@ -61,9 +60,9 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
     async (c) => {
       const { run_id } = c.req.valid('param');
       const q = c.req.valid('query');
-      await engine.runs.getRun(ws, run_id);
+      await engine.runs.getRun(wsOf(c), run_id);
       const status = listOf<ItemStatus>(q.status, 'status', parseItemStatus);
-      const page = await engine.store.listItems(ws, run_id, status ? { status } : {}, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
+      const page = await engine.store.listItems(wsOf(c), run_id, status ? { status } : {}, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
       return c.json({ data: page.data.map(presentItem), next_cursor: page.next_cursor }, 200);
     },
   );
@@ -92,7 +91,7 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
     async (c) => {
       const { run_id } = c.req.valid('param');
       const q = c.req.valid('query');
-      await engine.runs.getRun(ws, run_id);
+      await engine.runs.getRun(wsOf(c), run_id);
       return eventsResponse(c, engine, sc.baseUrl(), run_id, q);
     },
   );
@@ -120,7 +119,7 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
     }),
     async (c) => {
       const q = c.req.valid('query');
-      if (q.run_id !== undefined) await engine.runs.getRun(ws, q.run_id);
+      if (q.run_id !== undefined) await engine.runs.getRun(wsOf(c), q.run_id);
       return eventsResponse(c, engine, sc.baseUrl(), q.run_id ?? null, q);
     },
   );

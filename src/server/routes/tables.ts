@@ -26,6 +26,7 @@ import {
 } from '../schemas.js';
 import type { ServerContext } from '../context.js';
 import { manualRunOptions } from './manual-runs.js';
+import { wsOf } from '../auth/principal.js';
 
 const errors = {
   404: json(ErrorSchema, 'Not found'),
@@ -34,8 +35,6 @@ const errors = {
 const TableId = z.object({ table_id: z.string().openapi({ param: { name: 'table_id', in: 'path' } }) });
 
 export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
-  const ws = engine.workspaceId;
-
   app.openapi(
     createRoute({
       method: 'post',
@@ -46,14 +45,14 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const t = await engine.tables.importTable(ws, body.name, body.format, body.data);
+      const t = await engine.tables.importTable(wsOf(c), body.name, body.format, body.data);
       return c.json(presentTable(t), 201);
     },
   );
 
   app.openapi(
     createRoute({ method: 'get', path: '/v1/tables', summary: 'List tables', responses: { 200: json(z.object({ data: z.array(TableSchema) }), 'Tables') } }),
-    async (c) => c.json({ data: (await engine.store.listTables(ws)).map(presentTable) }, 200),
+    async (c) => c.json({ data: (await engine.store.listTables(wsOf(c))).map(presentTable) }, 200),
   );
 
   app.openapi(
@@ -64,7 +63,7 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
       request: { params: TableId },
       responses: { 200: json(TableSchema, 'The table'), ...errors },
     }),
-    async (c) => c.json(presentTable(await engine.tables.getTable(ws, c.req.valid('param').table_id)), 200),
+    async (c) => c.json(presentTable(await engine.tables.getTable(wsOf(c), c.req.valid('param').table_id)), 200),
   );
 
   app.openapi(
@@ -78,8 +77,8 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
     async (c) => {
       const { table_id } = c.req.valid('param');
       const q = c.req.valid('query');
-      await engine.tables.getTable(ws, table_id);
-      const page = await engine.store.listRows(ws, table_id, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
+      await engine.tables.getTable(wsOf(c), table_id);
+      const page = await engine.store.listRows(wsOf(c), table_id, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
       return c.json({ data: page.data.map(presentRow), next_cursor: page.next_cursor }, 200);
     },
   );
@@ -94,7 +93,7 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const col = await engine.tables.addColumn(ws, c.req.valid('param').table_id, {
+      const col = await engine.tables.addColumn(wsOf(c), c.req.valid('param').table_id, {
         name: body.name,
         producer: body.producer,
         config: body.config,
@@ -114,8 +113,8 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
     }),
     async (c) => {
       const { table_id } = c.req.valid('param');
-      await engine.tables.getTable(ws, table_id);
-      return c.json({ data: (await engine.store.listColumns(ws, table_id)).map(presentColumn) }, 200);
+      await engine.tables.getTable(wsOf(c), table_id);
+      return c.json({ data: (await engine.store.listColumns(wsOf(c), table_id)).map(presentColumn) }, 200);
     },
   );
 
@@ -135,7 +134,7 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
       const { table_id, column } = c.req.valid('param');
       const key = c.req.valid('header')['idempotency-key'];
       const body = (c.req.header('content-type') ? c.req.valid('json') : undefined) ?? {};
-      const { run, created } = await engine.runs.startColumnRun(ws, table_id, column, {
+      const { run, created } = await engine.runs.startColumnRun(wsOf(c), table_id, column, {
         ...manualRunOptions(body),
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.profile === undefined ? {} : { profile: body.profile }),
@@ -165,13 +164,13 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
     }),
     async (c) => {
       const { table_id, row_id, column } = c.req.valid('param');
-      await engine.tables.getTable(ws, table_id);
-      const col = await engine.store.getColumn(ws, table_id, column);
+      await engine.tables.getTable(wsOf(c), table_id);
+      const col = await engine.store.getColumn(wsOf(c), table_id, column);
       if (!col) throw new NotFoundError('column', column);
-      if (!(await engine.store.getRow(ws, table_id, row_id))) throw new NotFoundError('row', row_id);
-      const cell = await engine.store.getCell(ws, table_id, row_id, col.id);
+      if (!(await engine.store.getRow(wsOf(c), table_id, row_id))) throw new NotFoundError('row', row_id);
+      const cell = await engine.store.getCell(wsOf(c), table_id, row_id, col.id);
       if (!cell) throw new NotFoundError('cell', `${row_id}/${col.name}`);
-      const item = await engine.store.getItem(ws, cell.item_id);
+      const item = await engine.store.getItem(wsOf(c), cell.item_id);
       return c.json(presentCell(cell, col, item), 200);
     },
   );

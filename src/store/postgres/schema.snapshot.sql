@@ -1,3 +1,31 @@
+CREATE TABLE api_tokens (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  name text NOT NULL,
+  role text NOT NULL,
+  kind text NOT NULL,
+  parent_id text,
+  token_hash text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint,
+  last_used_at bigint,
+  revoked_at bigint
+);
+
+CREATE TABLE audit_log (
+  seq bigint NOT NULL DEFAULT nextval('audit_log_seq_seq'::regclass),
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  token_id text,
+  token_name text,
+  method text NOT NULL,
+  route text NOT NULL,
+  target_id text,
+  status integer NOT NULL,
+  outcome text NOT NULL,
+  created_at bigint NOT NULL
+);
+
 CREATE TABLE cells (
   workspace_id text NOT NULL,
   table_id text NOT NULL,
@@ -20,6 +48,15 @@ CREATE TABLE columns (
   producer text NOT NULL,
   config text NOT NULL,
   profile text NOT NULL,
+  version integer NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+CREATE TABLE credentials (
+  workspace_id text NOT NULL,
+  name text NOT NULL,
+  box text NOT NULL,
   version integer NOT NULL,
   created_at bigint NOT NULL,
   updated_at bigint NOT NULL
@@ -202,8 +239,50 @@ CREATE TABLE workspaces (
   id text NOT NULL,
   workspace_id text NOT NULL,
   name text NOT NULL,
-  created_at bigint NOT NULL
+  created_at bigint NOT NULL,
+  created_by text,
+  updated_at bigint NOT NULL DEFAULT 0
 );
+
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_id_not_null NOT NULL id;
+
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_kind_not_null NOT NULL kind;
+
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_name_not_null NOT NULL name;
+
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_pkey PRIMARY KEY (id);
+
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_role_not_null NOT NULL role;
+
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_token_hash_key UNIQUE (token_hash);
+
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_token_hash_not_null NOT NULL token_hash;
+
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id);
+
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_id_key UNIQUE (id);
+
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_id_not_null NOT NULL id;
+
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_method_not_null NOT NULL method;
+
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_outcome_not_null NOT NULL outcome;
+
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_pkey PRIMARY KEY (seq);
+
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_route_not_null NOT NULL route;
+
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_seq_not_null NOT NULL seq;
+
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_status_not_null NOT NULL status;
+
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_workspace_id_not_null NOT NULL workspace_id;
 
 ALTER TABLE cells ADD CONSTRAINT cells_attempt_not_null NOT NULL attempt;
 
@@ -248,6 +327,20 @@ ALTER TABLE columns ADD CONSTRAINT columns_updated_at_not_null NOT NULL updated_
 ALTER TABLE columns ADD CONSTRAINT columns_version_not_null NOT NULL version;
 
 ALTER TABLE columns ADD CONSTRAINT columns_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE credentials ADD CONSTRAINT credentials_box_not_null NOT NULL box;
+
+ALTER TABLE credentials ADD CONSTRAINT credentials_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE credentials ADD CONSTRAINT credentials_name_not_null NOT NULL name;
+
+ALTER TABLE credentials ADD CONSTRAINT credentials_pkey PRIMARY KEY (workspace_id, name);
+
+ALTER TABLE credentials ADD CONSTRAINT credentials_updated_at_not_null NOT NULL updated_at;
+
+ALTER TABLE credentials ADD CONSTRAINT credentials_version_not_null NOT NULL version;
+
+ALTER TABLE credentials ADD CONSTRAINT credentials_workspace_id_not_null NOT NULL workspace_id;
 
 ALTER TABLE credit_accounts ADD CONSTRAINT credit_accounts_adjusted_not_null NOT NULL adjusted;
 
@@ -485,13 +578,29 @@ ALTER TABLE workspaces ADD CONSTRAINT workspaces_name_not_null NOT NULL name;
 
 ALTER TABLE workspaces ADD CONSTRAINT workspaces_pkey PRIMARY KEY (id);
 
+ALTER TABLE workspaces ADD CONSTRAINT workspaces_updated_at_not_null NOT NULL updated_at;
+
 ALTER TABLE workspaces ADD CONSTRAINT workspaces_workspace_id_not_null NOT NULL workspace_id;
+
+CREATE UNIQUE INDEX api_tokens_pkey ON api_tokens USING btree (id);
+
+CREATE UNIQUE INDEX api_tokens_token_hash_key ON api_tokens USING btree (token_hash);
+
+CREATE INDEX api_tokens_workspace ON api_tokens USING btree (workspace_id, id);
+
+CREATE UNIQUE INDEX audit_log_id_key ON audit_log USING btree (id);
+
+CREATE UNIQUE INDEX audit_log_pkey ON audit_log USING btree (seq);
+
+CREATE INDEX audit_workspace ON audit_log USING btree (workspace_id, seq);
 
 CREATE UNIQUE INDEX cells_pkey ON cells USING btree (column_id, row_id);
 
 CREATE UNIQUE INDEX columns_name ON columns USING btree (table_id, name);
 
 CREATE UNIQUE INDEX columns_pkey ON columns USING btree (id);
+
+CREATE UNIQUE INDEX credentials_pkey ON credentials USING btree (workspace_id, name);
 
 CREATE UNIQUE INDEX credit_accounts_pkey ON credit_accounts USING btree (workspace_id);
 

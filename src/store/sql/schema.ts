@@ -9,6 +9,54 @@ export interface WorkspacesTable {
   workspace_id: string;
   name: string;
   created_at: number;
+  /** The workspace whose admin created this one (null for the default workspace). */
+  created_by: string | null;
+  updated_at: Generated<number>;
+}
+
+/** API tokens and console sessions; only the SHA-256 of the secret is stored. */
+export interface ApiTokensTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** viewer | operator | editor | admin */
+  role: string;
+  /** `api` (a bearer token) or `session` (a console cookie exchanged for a token). */
+  kind: string;
+  /** A session: the token it was exchanged for (revoking that token ends the session). */
+  parent_id: string | null;
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** The append-only audit log of writes (UPDATE and DELETE are refused by a trigger). */
+export interface AuditLogTable {
+  seq: Generated<number>;
+  id: string;
+  workspace_id: string;
+  token_id: string | null;
+  token_name: string | null;
+  method: string;
+  /** The route pattern, e.g. `/v1/runs/{run_id}/cancel` (never the query string). */
+  route: string;
+  target_id: string | null;
+  status: number;
+  /** `ok` (2xx/3xx), `denied` (401/403/404) or `failed`. */
+  outcome: string;
+  created_at: number;
+}
+
+/** Saved credentials: AES-256-GCM ciphertext sealed with the secret key; never returned. */
+export interface CredentialsTable {
+  workspace_id: string;
+  name: string;
+  box: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface TablesTable {
@@ -241,4 +289,7 @@ export interface Database {
   credit_accounts: CreditAccountsTable;
   price_versions: PriceVersionsTable;
   settings: SettingsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  credentials: CredentialsTable;
 }

@@ -19,12 +19,20 @@ import * as operations from './operations-repo.js';
 import * as insight from './insight-repo.js';
 import * as prices from './prices-repo.js';
 import { claimSecretKeyFingerprint } from './settings-repo.js';
+import { sqlAccessStore } from './access-repo.js';
+import type { AccessStore } from '../access-port.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
   protected abstract readonly ctx: SqlContext;
   abstract migrate(): Promise<void>;
   abstract close(): Promise<void>;
+  #access: AccessStore | undefined;
+
+  /** Workspaces, tokens, audit and credentials (access-repo.ts). */
+  get access(): AccessStore {
+    return (this.#access ??= sqlAccessStore(this.ctx));
+  }
 
   /** This process's clock; adapters of a database on another machine override it. */
   async databaseTime(): Promise<number> {

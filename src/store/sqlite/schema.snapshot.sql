@@ -1,3 +1,7 @@
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
 CREATE TRIGGER runs_name_delete AFTER DELETE ON runs BEGIN
   INSERT INTO runs_name(runs_name, rowid, name) VALUES ('delete', old.rowid, old.name);
 END;
@@ -10,6 +14,34 @@ CREATE TRIGGER runs_name_update AFTER UPDATE OF name ON runs BEGIN
   INSERT INTO runs_name(runs_name, rowid, name) VALUES ('delete', old.rowid, old.name);
   INSERT INTO runs_name(rowid, name) VALUES (new.rowid, new.name);
 END;
+
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  parent_id TEXT,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  last_used_at INTEGER,
+  revoked_at INTEGER
+);
+
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  workspace_id TEXT NOT NULL,
+  token_id TEXT,
+  token_name TEXT,
+  method TEXT NOT NULL,
+  route TEXT NOT NULL,
+  target_id TEXT,
+  status INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
 
 CREATE TABLE cells (
   workspace_id TEXT NOT NULL,
@@ -37,6 +69,16 @@ CREATE TABLE columns (
   version INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE credentials (
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  box TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, name)
 );
 
 CREATE TABLE credit_accounts (
@@ -212,7 +254,11 @@ CREATE TABLE workspaces (
   workspace_id TEXT NOT NULL,
   name TEXT NOT NULL,
   created_at INTEGER NOT NULL
-);
+, created_by TEXT, updated_at INTEGER NOT NULL DEFAULT 0);
+
+CREATE INDEX api_tokens_workspace ON api_tokens (workspace_id, id);
+
+CREATE INDEX audit_workspace ON audit_log (workspace_id, seq);
 
 CREATE UNIQUE INDEX columns_name ON columns (table_id, name);
 
