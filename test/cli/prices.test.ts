@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../src/engine/logger.js';
 import { startRunyard, type RunningRunyard } from '../../src/server/start.js';
 import type { PriceVersion } from '../../src/sdk/client.js';
-import { root, runCli, type Result } from './helpers.js';
+import { root, runCli, type Result, useToken } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runyard-cli-prices-'));
 let server: RunningRunyard;
@@ -21,6 +21,7 @@ async function json(args: string[]): Promise<PriceVersion> {
 
 before(async () => {
   server = await startRunyard({ port: 0, dataDir: dir, databaseUrl: join(dir, 'r.db'), baseDir: root, logger: silentLogger });
+  useToken(server.adminToken);
 });
 after(async () => {
   await server.close(2000);

@@ -13,7 +13,8 @@ import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fixtures.js';
-import { spawnRunyard, type RunyardProcess } from '../helpers/proc.js';
+import { authFetch } from '../helpers/auth.js';
+import { spawnRunyard, tokenOf, type RunyardProcess } from '../helpers/proc.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/cluster.js';
 
 const ROWS = 200;
@@ -22,7 +23,7 @@ const TIMING = ['--lease-ms', '2000', '--capacity', '256'];
 
 async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const res = await fetch(`${url}${path}`, init);
+  const res = await authFetch(tokenOf(url))(`${url}${path}`, init);
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -79,7 +80,7 @@ function report(what: string, r: Awaited<ReturnType<typeof blockingRun>>): void 
 test('one runyard up, 2 s lease: a producer blocking the event loop 4 s on every 10th of 200 items fails none of them', { timeout: 300_000 }, async () => {
   const dir = tempDir('runyard-block-');
   const db = join(dir, 'runyard.db');
-  const up = await spawnRunyard(['--database', db, ...TIMING]);
+  const up = await spawnRunyard(['--database', db, ...TIMING], { RUNYARD_JS_DIR: dir });
   try {
     const r = await blockingRun(up, db, dir);
     report('one node', r);
@@ -105,7 +106,7 @@ test(
   async () => {
     const dir = tempDir('runyard-block2-');
     const db = join(dir, 'runyard.db');
-    const up = await spawnRunyard(['--database', db, ...TIMING]);
+    const up = await spawnRunyard(['--database', db, ...TIMING], { RUNYARD_JS_DIR: dir });
     let worker: WorkerProcess | undefined;
     try {
       worker = await spawnWorker(db, [...TIMING, '--sweep-ms', '250']);

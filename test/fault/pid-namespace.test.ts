@@ -18,7 +18,8 @@ import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { tempDir } from '../helpers/fixtures.js';
-import { dataDirFor, spawnRunyard } from '../helpers/proc.js';
+import { authFetch } from '../helpers/auth.js';
+import { dataDirFor, spawnRunyard, tokenOf } from '../helpers/proc.js';
 import { root } from '../helpers/cluster.js';
 import { postgresForFile } from '../helpers/postgres.js';
 
@@ -27,7 +28,7 @@ const postgres = postgresForFile();
 
 async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const res = await fetch(`${url}${path}`, init);
+  const res = await authFetch(tokenOf(url))(`${url}${path}`, init);
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -106,7 +107,7 @@ async function twoNamespaces(database: string, reader: () => Promise<Reader>): P
   const module = join(dir, 'work.mjs');
   writeFileSync(module, 'export default (input) => new Promise((r) => setTimeout(() => r(Number(input.n)), 200 + Math.random() * 200));');
   // The up node takes at most 64 items at a time, so the worker gets the rest of the run's 256.
-  const up = await spawnRunyard(['--database', database, '--lease-ms', '3000', '--capacity', '64']);
+  const up = await spawnRunyard(['--database', database, '--lease-ms', '3000', '--capacity', '64'], { RUNYARD_JS_DIR: dir });
   // Started inside the try: a worker that cannot start must not leave the up node running.
   let ns: Awaited<ReturnType<typeof namespacedWorker>> | undefined;
   try {

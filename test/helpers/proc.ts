@@ -21,6 +21,13 @@ export interface RunyardProcess {
 }
 
 const dataDirs = new Map<string, string>();
+/** The admin token of each `up` this process started, by its URL (see {@link tokenOf}). */
+const tokens = new Map<string, string>();
+
+/** The admin token of the `up` node listening at `url` that {@link spawnRunyard} started, if any. */
+export function tokenOf(url: string): string | undefined {
+  return tokens.get(url);
+}
 
 /**
  * The data directory of the nodes of one database when a test names none: a temp dir per
@@ -72,6 +79,7 @@ export function spawnRunyard(args: string[], env: Record<string, string> = {}, t
         clearTimeout(timer);
         proc.off('exit', onEarlyExit);
         const token = existsSync(join(dataDir, 'admin.token')) ? readFileSync(join(dataDir, 'admin.token'), 'utf8').trim() : env.RUNYARD_TOKEN;
+        if (token !== undefined) tokens.set(msg.url, token);
         resolve({
           url: msg.url,
           ...(token === undefined ? {} : { token }),

@@ -25,6 +25,7 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'GET /v1/tables/{table_id}/grid': 'viewer',
   'GET /v1/tables/{table_id}/cells/{row_id}/{column}': 'viewer',
   'GET /v1/profiles': 'viewer',
+  'GET /v1/prices': 'viewer',
   'GET /v1/runs': 'viewer',
   'GET /v1/runs/count': 'viewer',
   'GET /v1/runs/export': 'viewer',
@@ -66,6 +67,7 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   // admin
   'POST /v1/credits/grants': 'admin',
   'POST /v1/credits/adjustments': 'admin',
+  'PUT /v1/prices': 'admin',
   'GET /v1/tokens': 'admin',
   'POST /v1/tokens': 'admin',
   'DELETE /v1/tokens/{token_id}': 'admin',

@@ -9,6 +9,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { toCredits, type PriceVersion } from '../../core/credits.js';
 import { ValidationError } from '../../core/errors.js';
 import type { Engine } from '../../engine/engine.js';
+import { wsOf } from '../auth/principal.js';
 import { iso } from '../present.js';
 import { PriceVersionSchema, PutPricesBody } from '../price-schemas.js';
 import { ErrorSchema, json } from '../schemas.js';
@@ -27,8 +28,6 @@ function present(ws: string, v: PriceVersion | undefined) {
 
 /** Registers the price routes. */
 export function priceRoutes(app: OpenAPIHono, engine: Engine): void {
-  const ws = engine.workspaceId;
-
   app.openapi(
     createRoute({
       method: 'get',
@@ -42,6 +41,7 @@ export function priceRoutes(app: OpenAPIHono, engine: Engine): void {
       },
     }),
     async (c) => {
+      const ws = wsOf(c);
       const q = c.req.valid('query');
       let version: number | undefined;
       if (q.version !== undefined) {
@@ -61,6 +61,7 @@ export function priceRoutes(app: OpenAPIHono, engine: Engine): void {
       responses: { 200: json(PriceVersionSchema, 'The current version'), 422: json(ErrorSchema, 'Invalid input (the field names the price key)') },
     }),
     async (c) => {
+      const ws = wsOf(c);
       const { version, created } = await engine.prices.set(ws, c.req.valid('json').prices, 'api');
       return c.json({ ...present(ws, version), changed: created }, 200);
     },
