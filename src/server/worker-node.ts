@@ -71,12 +71,15 @@ export async function startWorker(s: WorkerSettings = {}): Promise<RunningWorker
     throw err;
   }
   if (process.env.RUNYARD_PRICES?.trim()) logger.warn('RUNYARD_PRICES is read by `runyard up` only; a worker prices items by the database (GET /v1/prices)');
-  // Same egress guard and shell allow-list as `runyard up` (no loopback default: a worker's address is unknown).
-  const producers = createProducerRegistry({ baseDir: s.baseDir ?? process.cwd(), ...nodeProducerPolicy({ loopbackDefault: false }).options });
+  // Same egress guard and shell allow-list as `runyard up`, but no loopback default: a worker
+  // cannot know whether the API that creates its columns listens on loopback (an `up` on a
+  // public address refuses loopback), so loopback needs RUNYARD_EGRESS_ALLOW, even on SQLite.
+  const policy = nodeProducerPolicy({ loopbackDefault: false });
+  const producers = createProducerRegistry({ baseDir: s.baseDir ?? process.cwd(), ...policy.options });
   const engine = createEngine({ store, producers, logger, clock, options: s.engine ?? {}, secrets: key.box });
   const executor = await engine.startExecutor();
   const database = redactUrl(databaseUrl);
-  logger.info('runyard worker up', { node_id: executor.nodeId, database, clock_offset_ms: Math.round(clock.offsetMs), secret_key: key.source });
+  logger.info('runyard worker up', { node_id: executor.nodeId, database, clock_offset_ms: Math.round(clock.offsetMs), secret_key: key.source, egress: policy.egressNote });
   let closing: Promise<void> | undefined;
   return {
     nodeId: executor.nodeId,

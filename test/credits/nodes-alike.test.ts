@@ -60,7 +60,8 @@ for (const [backend, database] of BACKENDS) {
     let server: Server;
     let httpUrl = '';
     let nodesDb = '';
-    const env = { RUNYARD_PRICES: JSON.stringify(PRICES) };
+    // Workers have no loopback egress default (docs/security.md): the test's http server is on 127.0.0.1.
+    const env = { RUNYARD_PRICES: JSON.stringify(PRICES), RUNYARD_EGRESS_ALLOW: '127.0.0.1/32' };
 
     before(async () => {
       server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
@@ -123,6 +124,7 @@ export default (input, ctx) => ({ n: input.n, token_sha: createHash('sha256').up
       assert.equal(col.status, 201, JSON.stringify(col.json));
       const created = await runCli(['runs', 'create', '--table', tableId, '--column', 'env', '--secret-env', 'API_TOKEN', '--json', '--url', nodes.ry.url], {
         API_TOKEN: secret,
+        RUNYARD_TOKEN: nodes.ry.token ?? '',
       });
       assert.equal(created.code, 0, created.stderr);
       const run = JSON.parse(created.stdout) as Json;
