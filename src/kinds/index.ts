@@ -31,13 +31,18 @@ export interface KindRegistry {
   register<Ref>(kind: RunKindModule<Ref>): void;
 }
 
+/** The kind an alias stands for, else `name` (own keys only: `toString` is no alias). */
+function canonicalOf(name: string): string {
+  return Object.hasOwn(RUN_KIND_ALIASES, name) ? RUN_KIND_ALIASES[name]! : name;
+}
+
 /** Creates a registry holding the built-in `column` kind. */
 export function createKindRegistry(): KindRegistry {
   const byName = new Map<string, RunKindModule>();
   const kinds: RunKindModule[] = [];
   const registry: KindRegistry = {
     get(name, field = 'target.type') {
-      const canonical = RUN_KIND_ALIASES[name] ?? name;
+      const canonical = canonicalOf(name);
       const k = byName.get(canonical);
       if (!k) {
         const given = canonical === name ? '' : ` (given as ${JSON.stringify(name)})`;
@@ -48,7 +53,7 @@ export function createKindRegistry(): KindRegistry {
       }
       return k;
     },
-    has: (name) => byName.has(RUN_KIND_ALIASES[name] ?? name),
+    has: (name) => byName.has(canonicalOf(name)),
     names: () => kinds.map((k) => k.kind),
     register<Ref>(kind: RunKindModule<Ref>) {
       const names = [kind.kind, ...(kind.aliases ?? [])];

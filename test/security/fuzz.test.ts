@@ -30,6 +30,7 @@ const TABLES = [
   'credit_accounts',
   'api_tokens',
   'credentials',
+  'price_versions',
 ];
 
 const nasty = fc.oneof(

@@ -36,6 +36,7 @@ const TENANT_TABLES = [
   'credit_accounts',
   'api_tokens',
   'credentials',
+  'price_versions',
 ];
 
 describeEachBackend('route matrix', (backend) => {

@@ -7,7 +7,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { CODE_PRODUCERS, roleAllows } from '../../core/access.js';
 import { ForbiddenError } from '../../core/errors.js';
+import type { TargetRef } from '../../core/kind.js';
 import type { Engine } from '../../engine/engine.js';
+import { kindReader } from '../../engine/runs-service.js';
 import { principalOf } from './principal.js';
 
 async function bodyOf(c: Context): Promise<Record<string, unknown> | undefined> {
@@ -38,14 +40,27 @@ export function columnCodeGuard(): MiddlewareHandler {
   };
 }
 
-/** `POST /v1/runs`: a manual run of a `shell`/`js` column needs admin. */
+/**
+ * `POST /v1/runs`: a manual run whose target resolves to a `shell`/`js` producer needs admin,
+ * whatever its kind (the target is resolved by its kind module, as the route will). A target
+ * that does not resolve passes through: the route answers it (422, 404).
+ */
 export function manualRunCodeGuard(engine: Engine): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === 'POST') {
-      const target = (await bodyOf(c))?.target as { type?: unknown; table_id?: unknown; column?: unknown } | undefined;
-      if (target && target.type === 'column' && typeof target.table_id === 'string' && typeof target.column === 'string') {
-        const col = await engine.store.getColumn(principalOf(c).workspace_id, target.table_id, target.column);
-        if (col && CODE_PRODUCERS.has(col.producer)) requireAdmin(c, col.producer, 'a manual run');
+      const target = (await bodyOf(c))?.target;
+      if (target !== null && typeof target === 'object' && !Array.isArray(target)) {
+        const type = (target as { type?: unknown }).type;
+        if (typeof type === 'string' && engine.kinds.has(type)) {
+          const kind = engine.kinds.get(type);
+          let producer: string | undefined;
+          try {
+            producer = (await kind.resolve(kind.parseTarget(target as TargetRef), kindReader(engine.store, principalOf(c).workspace_id))).producer;
+          } catch {
+            producer = undefined; // the route answers an unresolvable target
+          }
+          if (producer !== undefined && CODE_PRODUCERS.has(producer)) requireAdmin(c, producer, 'a manual run');
+        }
       }
     }
     await next();
