@@ -109,6 +109,10 @@ describeEachBackend('OpenAPI fuzzer', (backend) => {
     const failures: string[] = [];
     let sent = 0;
     let rejected = 0;
+    // After a rejected request (which writes nothing) the rows before the next request are the
+    // rows just read, so they are not read again (on PostgreSQL a fingerprint costs a connection
+    // per table); after an accepted one (which may still be writing) they are read afresh.
+    let last: string | undefined;
     for (const op of ops) {
       if (op.path === '/v1/session' && op.method === 'delete') continue; // logs the fuzzer's own session out: nothing to fuzz
       const request = fc.record({
@@ -134,14 +138,16 @@ describeEachBackend('OpenAPI fuzzer', (backend) => {
             headers['content-type'] = 'application/json';
             init.body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? null);
           }
-          const before = await fingerprint();
+          const before = last ?? (await fingerprint());
+          last = undefined;
           const res = await app.request(`${path}${qs.size ? `?${qs}` : ''}`, init);
           const text = await res.text();
           sent += 1;
           if (res.status >= 500) failures.push(`${op.method} ${path} → ${res.status} ${text.slice(0, 200)}`);
           if (res.status >= 400) {
             rejected += 1;
-            if ((await fingerprint()) !== before) failures.push(`${op.method} ${path} → ${res.status} changed rows`);
+            last = await fingerprint();
+            if (last !== before) failures.push(`${op.method} ${path} → ${res.status} changed rows`);
           }
           return true;
         }),
