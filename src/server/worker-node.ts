@@ -79,7 +79,13 @@ export async function startWorker(s: WorkerSettings = {}): Promise<RunningWorker
   const engine = createEngine({ store, producers, logger, clock, options: s.engine ?? {}, secrets: key.box });
   const executor = await engine.startExecutor();
   const database = redactUrl(databaseUrl);
-  logger.info('runyard worker up', { node_id: executor.nodeId, database, clock_offset_ms: Math.round(clock.offsetMs), secret_key: key.source, egress: policy.egressNote });
+  logger.info('runyard worker up', {
+    node_id: executor.nodeId,
+    database,
+    clock_offset_ms: Math.round(clock.offsetMs),
+    secret_key: key.source,
+    egress: policy.egressNote,
+  });
   let closing: Promise<void> | undefined;
   return {
     nodeId: executor.nodeId,
