@@ -13,18 +13,10 @@ import Database from 'better-sqlite3';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fixtures.js';
-import { spawnRunyard, type RunyardProcess } from '../helpers/proc.js';
+import { nodeApi as api, type RunyardProcess, spawnRunyard } from '../helpers/proc.js';
 import { spawnWorker } from '../helpers/cluster.js';
 
 const ROWS = 160;
-
-async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const res = await fetch(`${url}${path}`, init);
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 interface Call {
   n: string;

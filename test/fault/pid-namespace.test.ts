@@ -18,20 +18,12 @@ import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { tempDir } from '../helpers/fixtures.js';
-import { dataDirFor, spawnRunyard } from '../helpers/proc.js';
+import { dataDirFor, nodeApi as api, spawnRunyard } from '../helpers/proc.js';
 import { root } from '../helpers/cluster.js';
 import { postgresForFile } from '../helpers/postgres.js';
 
 const ITEMS = 3000;
 const postgres = postgresForFile();
-
-async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const res = await fetch(`${url}${path}`, init);
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** Why a PID namespace cannot be made here, or undefined when it can. */
 function unshareUnavailable(): string | undefined {

@@ -79,6 +79,18 @@ export function spawnRunyard(args: string[], env: Record<string, string> = {}, t
   });
 }
 
+/**
+ * A JSON request to a node's API over HTTP: GET without a body, POST with one.
+ * @returns the answer's JSON. @throws Error naming the path and status for a non-2xx answer
+ */
+export async function nodeApi(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const res = await fetch(`${url}${path}`, init);
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
 /** Peak resident set size of a live process, bytes (Linux `VmHWM`). */
 export function peakRss(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
