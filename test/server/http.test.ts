@@ -37,7 +37,7 @@ describe('HTTP API over real loopback HTTP', () => {
     // Headers only, as a client waiting for `100 Continue` would: the server answers from the
     // declared length. (Sending the 65 MiB as well makes the test race the server's close of a
     // connection whose body it will not read: the client may see ECONNRESET instead of the 413.)
-    const { host, port } = new URL(ry.url);
+    const { hostname: host, port } = new URL(ry.url);
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request({
         host,
