@@ -91,6 +91,20 @@ export async function nodeApi(url: string, path: string, body?: unknown): Promis
   return json;
 }
 
+/**
+ * Polls `GET /v1/runs/{runId}` until the run is terminal (the condition, not a fixed wait).
+ * @returns the terminal run. @throws Error naming the last status after `timeoutMs`
+ */
+export async function waitForRunOver(url: string, runId: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await nodeApi(url, `/v1/runs/${runId}`);
+    if (['succeeded', 'partial', 'failed', 'canceled'].includes(String(run.status))) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${String(run.status)} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Peak resident set size of a live process, bytes (Linux `VmHWM`). */
 export function peakRss(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
