@@ -1,6 +1,8 @@
 /** The run-control CLI commands, spawned as the real binary against a real `runyard up`. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { harness, type Harness } from '../control/harness.js';
 import { runCli, useToken } from './helpers.js';
 
@@ -16,6 +18,9 @@ describe('runyard runs cancel|pause|resume|retry-failed|rerun, nodes, observabil
 
   test('control a run from the command line with --json', { timeout: 60_000 }, async () => {
     const tableId = await h.table('cli', [...Array.from({ length: 30 }, (_, n) => ({ n, kind: 'ok', ms: 300 })), { n: 99, kind: 'perm' }]);
+    // Held in flight until resumed: a CLI process can take seconds to start on a busy machine.
+    const gate = join(h.dir, 'gate');
+    writeFileSync(gate, '');
     const started = await runCli(['columns', 'run', tableId, 'rec', '--json', ...url]);
     assert.equal(started.code, 0, started.stderr);
     const id = String((JSON.parse(started.stdout) as { id: string }).id);
@@ -27,6 +32,7 @@ describe('runyard runs cancel|pause|resume|retry-failed|rerun, nodes, observabil
     assert.match(readable.stdout, /waiting\s+│\s+paused: paused by a person/);
     const resumed = await runCli(['runs', 'resume', id, '--json', ...url]);
     assert.equal((JSON.parse(resumed.stdout) as { status: string }).status, 'running');
+    rmSync(gate);
     const done = await h.waitTerminal(id);
     assert.equal(done.status, 'partial');
 
@@ -69,7 +75,7 @@ describe('runyard runs cancel|pause|resume|retry-failed|rerun, nodes, observabil
     assert.equal(usage.code, 2);
   });
 
-  test('credits from the command line: grant, balance, ledger, usage, provider summary', { timeout: 30_000 }, async () => {
+  test('credits from the command line: grant, balance, ledger, usage, provider summary', { timeout: 120_000 }, async () => {
     const grant = await runCli(['credits', 'grant', '--amount', '12.5', '--reason', 'top-up', '--json', ...url]);
     assert.equal(grant.code, 0, grant.stderr);
     const balance = JSON.parse((await runCli(['credits', 'balance', '--json', ...url])).stdout) as { granted_micro: number };

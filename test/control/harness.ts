@@ -4,7 +4,7 @@
  * `up --no-executor` serves the API, and both share the database and the data directory (so
  * the same secret key), as a scaled-out deployment does. The producer
  * appends one line per call to a marker file (`key attempt pid start_ms`), sleeps the row's `ms`
- * (abortably), then behaves by the row's `kind` (`ok`, `perm`, `trans` while `<dir>/fail-trans`
+ * (abortably; first it waits while `<dir>/gate` exists), then behaves by the row's `kind` (`ok`, `perm`, `trans` while `<dir>/fail-trans`
  * exists), and records the time
  * its AbortSignal fired (`<dir>/aborted.log`).
  */
@@ -36,6 +36,8 @@ export interface Harness {
 const MODULE = (dir: string) => `import { appendFileSync, existsSync } from 'node:fs';
 export default async (input, ctx) => {
   appendFileSync(${JSON.stringify(join(dir, 'calls.log'))}, input.n + ' ' + ctx.attempt + ' ' + process.pid + ' ' + Date.now() + '\\n');
+  // While <dir>/gate exists every call waits here: a test holds a run in flight for as long as it needs.
+  while (existsSync(${JSON.stringify(join(dir, 'gate'))}) && !ctx.signal.aborted) await new Promise((r) => setTimeout(r, 20));
   await new Promise((resolve, reject) => {
     const t = setTimeout(resolve, Number(input.ms));
     ctx.signal.addEventListener('abort', () => {

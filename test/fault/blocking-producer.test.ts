@@ -13,21 +13,12 @@ import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fixtures.js';
-import { authFetch } from '../helpers/auth.js';
-import { spawnRunyard, tokenOf, type RunyardProcess } from '../helpers/proc.js';
+import { nodeApi as api, type RunyardProcess, spawnRunyard } from '../helpers/proc.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/cluster.js';
 
 const ROWS = 200;
 const BLOCK_MS = 4000;
 const TIMING = ['--lease-ms', '2000', '--capacity', '256'];
-
-async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const res = await authFetch(tokenOf(url))(`${url}${path}`, init);
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** Starts the blocking column's run and waits until it is terminal; returns what the database shows. */
 async function blockingRun(up: RunyardProcess, db: string, dir: string) {

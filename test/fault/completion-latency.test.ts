@@ -18,21 +18,12 @@ import pg from 'pg';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fixtures.js';
-import { authFetch } from '../helpers/auth.js';
-import { spawnRunyard, tokenOf } from '../helpers/proc.js';
+import { nodeApi as api, spawnRunyard } from '../helpers/proc.js';
 import { postgresForFile } from '../helpers/postgres.js';
 
 const ITEMS = 512;
 const BUDGET_MS = 250;
 const postgres = postgresForFile();
-
-async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const res = await authFetch(tokenOf(url))(`${url}${path}`, init);
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** Counts succeeded items of a run through a connection of the test's own. */
 type Counter = (runId: string) => Promise<number>;

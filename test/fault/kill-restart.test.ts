@@ -13,21 +13,10 @@ import Database from 'better-sqlite3';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fixtures.js';
-import { spawnRunyard, type RunyardProcess } from '../helpers/proc.js';
+import { nodeApi as api, type RunyardProcess, spawnRunyard } from '../helpers/proc.js';
 import { spawnWorker } from '../helpers/cluster.js';
-import { authFetch } from '../helpers/auth.js';
 
 const ROWS = 160;
-
-let token: string | undefined;
-
-async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const res = await authFetch(token)(`${url}${path}`, init);
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 interface Call {
   n: string;
@@ -71,11 +60,9 @@ const killRestart = (withWorker: boolean) => async () => {
   );
   const env = { RUNYARD_PRICES: JSON.stringify({ js_call: 1000 }), RUNYARD_DATA_DIR: join(dir, 'data'), RUNYARD_JS_DIR: dir };
   const apiNode: RunyardProcess | undefined = withWorker ? await spawnRunyard(['--database', db, '--no-executor'], env, 60_000) : undefined;
-  token = apiNode?.token;
   const startExecuting = async (): Promise<Executing & { url: string }> => {
     if (apiNode) return Object.assign(await spawnWorker(db, [], env, 60_000), { url: apiNode.url });
     const node = await spawnRunyard(['--database', db], env, 60_000);
-    token ??= node.token;
     return node;
   };
   const first = await startExecuting();

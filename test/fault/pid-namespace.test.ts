@@ -18,21 +18,12 @@ import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { tempDir } from '../helpers/fixtures.js';
-import { authFetch } from '../helpers/auth.js';
-import { dataDirFor, spawnRunyard, tokenOf } from '../helpers/proc.js';
+import { dataDirFor, nodeApi as api, spawnRunyard, waitForRunOver } from '../helpers/proc.js';
 import { root } from '../helpers/cluster.js';
 import { postgresForFile } from '../helpers/postgres.js';
 
 const ITEMS = 3000;
 const postgres = postgresForFile();
-
-async function api(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const init: RequestInit = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const res = await authFetch(tokenOf(url))(`${url}${path}`, init);
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** Why a PID namespace cannot be made here, or undefined when it can. */
 function unshareUnavailable(): string | undefined {
@@ -117,12 +108,7 @@ async function twoNamespaces(database: string, reader: () => Promise<Reader>): P
     await api(up.url, `/v1/tables/${String(table.id)}/columns`, { name: 'work', producer: 'js', config: { module, input: { n: '{{n}}' } }, profile: 'large' });
     const runId = String((await api(up.url, `/v1/tables/${String(table.id)}/columns/work/runs`, {})).id);
     const started = Date.now();
-    let run = await api(up.url, `/v1/runs/${runId}`);
-    while (!['succeeded', 'partial', 'failed', 'canceled'].includes(String(run.status))) {
-      if (Date.now() - started > 180_000) throw new Error(`run still ${String(run.status)} after 180 s`);
-      await new Promise((r) => setTimeout(r, 200));
-      run = await api(up.url, `/v1/runs/${runId}`);
-    }
+    const run = await waitForRunOver(up.url, runId, 180_000);
     const db = await reader();
     const nodes = await db.rows<{ id: string; pid: number; hostname: string; pid_namespace: string | null; stopped_at: number | null }>(
       'SELECT id, pid, hostname, pid_namespace, stopped_at FROM nodes',

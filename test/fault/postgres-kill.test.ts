@@ -69,6 +69,10 @@ test(
         await sleep(between(1500, 3000));
         const now = await control.runs.getRun(control.workspaceId, run.id);
         assert.ok(!isTerminalRun(now.status), `kill ${k + 1} came after the run ended (${now.items_succeeded} succeeded): the run is too short for this test`);
+        // On a loaded machine every node may be down with its replacement still starting: wait
+        // for one to be up (a kill needs a live victim; the run waits meanwhile).
+        for (const until = Date.now() + 60_000; live.length === 0 && Date.now() < until;) await sleep(50);
+        assert.ok(live.length > 0, 'a replacement worker came up within 60 s');
         const victim = live.splice(Math.floor(Math.random() * live.length), 1)[0]!;
         const at = Date.now();
         await victim.kill('SIGKILL');

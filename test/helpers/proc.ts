@@ -99,6 +99,35 @@ export function spawnRunyard(args: string[], env: Record<string, string> = {}, t
   });
 }
 
+/**
+ * A JSON request to a node's API over HTTP: GET without a body, POST with one.
+ * @returns the answer's JSON. @throws Error naming the path and status for a non-2xx answer
+ */
+export async function nodeApi(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const token = tokenOf(url);
+  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+  const init: RequestInit =
+    body === undefined ? { headers } : { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const res = await fetch(`${url}${path}`, init);
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/**
+ * Polls `GET /v1/runs/{runId}` until the run is terminal (the condition, not a fixed wait).
+ * @returns the terminal run. @throws Error naming the last status after `timeoutMs`
+ */
+export async function waitForRunOver(url: string, runId: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await nodeApi(url, `/v1/runs/${runId}`);
+    if (['succeeded', 'partial', 'failed', 'canceled'].includes(String(run.status))) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${String(run.status)} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Peak resident set size of a live process, bytes (Linux `VmHWM`). */
 export function peakRss(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
