@@ -55,6 +55,13 @@ export interface Producer {
   readonly name: string;
   /** Checks the (unrendered) config shape. @throws ValidationError */
   validate(config: unknown): void;
+  /**
+   * Top-level config keys whose strings may carry credential placeholders
+   * (`{{credentials.NAME}}`, core/credential-refs.ts): the executor fills them in the inputs it
+   * hands `execute` (never in the stored item). A placeholder anywhere else is refused when the
+   * column is added. @default none
+   */
+  readonly credentialFields?: readonly string[];
   /** Runs one attempt. */
   execute(ctx: ProducerContext): Promise<ProducerResult>;
 }

@@ -4,6 +4,7 @@
  * (values go to argv, URLs and JSON bodies, not to HTML).
  */
 import Handlebars from 'handlebars';
+import { protectPlaceholders } from './credential-refs.js';
 import { RunyardError, ValidationError } from './errors.js';
 
 const hb = Handlebars.create();
@@ -19,11 +20,14 @@ function compile(source: string): HandlebarsTemplateDelegate {
   return fn;
 }
 
-/** Field names a template string refers to (top-level path heads). @throws ValidationError on bad syntax */
+/**
+ * Field names a template string refers to (top-level path heads); credential placeholders
+ * (`{{credentials.NAME}}`, core/credential-refs.ts) are not fields. @throws ValidationError on bad syntax
+ */
 export function templateFields(source: string, field = 'template'): string[] {
   let ast: hbs.AST.Program;
   try {
-    ast = hb.parse(source);
+    ast = hb.parse(protectPlaceholders(source));
   } catch (err) {
     throw new ValidationError(`${field} is not a valid template: ${(err as Error).message.split('\n')[0]}`, { field });
   }
@@ -66,7 +70,8 @@ function walk(value: unknown, path: string, onString: (s: string, path: string) 
 /**
  * Renders every string inside `value` against `data`; other values are kept as they are.
  * A string that is exactly one `{{field}}` placeholder keeps the field's own type (number,
- * object), so a JSON body can carry structured values.
+ * object), so a JSON body can carry structured values. Credential placeholders
+ * (`{{credentials.NAME}}`) are left as they are: the executor fills them when an attempt runs.
  * @throws RunyardError `template_error` naming the path and the missing field.
  */
 export function renderDeep(value: unknown, data: Record<string, unknown>, path = 'config'): unknown {
@@ -103,7 +108,7 @@ function renderString(source: string, data: Record<string, unknown>, path: strin
   const missing = fieldsOf(source, path).find((f) => !Object.hasOwn(data, f));
   if (missing !== undefined) throw new RunyardError('template_error', `${path}: "${missing}" not defined in the row`, { field: path, missing });
   try {
-    return compile(source)(data);
+    return compile(protectPlaceholders(source))(data);
   } catch (err) {
     throw new RunyardError('template_error', `${path}: ${(err as Error).message.split('\n')[0]}`, { field: path });
   }

@@ -157,7 +157,8 @@ export class AccessService {
     if (!t) return undefined;
     let parent = t;
     if (t.kind === 'login') {
-      await this.#d.store.revokeToken(t.workspace_id, t.id, this.#d.clock.now());
+      // One use: of two concurrent exchanges of one code, only the one that spends it wins.
+      if (!(await this.#d.store.consumeToken(t.workspace_id, t.id, this.#d.clock.now()))) return undefined;
       const p = t.parent_id === null ? undefined : await this.#d.store.getToken(t.workspace_id, t.parent_id);
       if (!p || p.revoked_at !== null) return undefined;
       parent = p;

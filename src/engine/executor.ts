@@ -3,6 +3,7 @@
  * concurrency, heartbeats its leases, recovers expired ones, and records outcomes in batches
  * (one transaction carries many items, each fenced by its own lease token).
  */
+import { fillPlaceholders } from '../core/credential-refs.js';
 import { decideRetry } from '../core/retry.js';
 import { itemCostBound, usageCost, type PriceTable } from '../core/credits.js';
 import { toItemError, type ItemError } from '../core/errors.js';
@@ -14,7 +15,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { NodeRegistry } from './node-registry.js';
 import type { Notifier } from './notifier.js';
 import type { EngineOptions } from './options.js';
-import { redactCompletion, RunEnvironments } from './run-env.js';
+import { redactCompletion, RunEnvironments, type RunEnv } from './run-env.js';
 import type { PriceLookup } from './prices.js';
 import { StartQueue } from './start-queue.js';
 import type { SecretBox } from './secrets.js';
@@ -366,7 +367,7 @@ export class Executor {
     } catch (err) {
       return this.failure(flight, toItemError(err), this.deps.clock.now());
     }
-    const completion = await this.runProducer(flight, runEnv.env, prices, started);
+    const completion = await this.runProducer(flight, runEnv, prices, started);
     return completion && this.followUp(flight, redactCompletion(completion, runEnv.redactor));
   }
 
@@ -395,9 +396,10 @@ export class Executor {
   /**
    * Runs one attempt and turns its outcome into a completion (or none when the lease was lost).
    * `started` is called once the producer's `execute` has returned (its synchronous start, such
-   * as a process spawn, is done).
+   * as a process spawn, is done). Credential placeholders in the producer's
+   * `credentialFields` are filled in the inputs `execute` gets, never in the stored item.
    */
-  private async runProducer(flight: InFlight, env: Record<string, string>, prices: PriceTable, started: () => void): Promise<Completion | undefined> {
+  private async runProducer(flight: InFlight, runEnv: RunEnv, prices: PriceTable, started: () => void): Promise<Completion | undefined> {
     const { item, run, lease_token } = flight.claim;
     const { clock } = this.deps;
     const startedAt = clock.now();
@@ -411,14 +413,16 @@ export class Executor {
       // Aborted before it started (cancel, shutdown, lease lost while waiting its turn).
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
       if (run.mode === 'dry_run') return this.dryRun(flight, producer, prices, startedAt);
+      const inputs = item.inputs ?? {};
+      const fields = producer.credentialFields ?? [];
       const running = producer.execute({
-        inputs: item.inputs ?? {},
+        inputs: fields.length > 0 ? fillPlaceholders(inputs, fields, runEnv.credentials) : inputs,
         idempotencyKey: item.id,
         signal: flight.controller.signal,
         attempt: item.attempt_count,
         runId: run.id,
         itemId: item.id,
-        env,
+        env: runEnv.env,
         timeoutMs: run.spec.item_timeout_ms,
       });
       started();

@@ -1,9 +1,16 @@
 /**
  * The environment a run's producers see (`ProducerContext.env`) and the redactor for what
  * they return. Built once per run and cached by run id (not per item): the env overrides, the
- * opened secrets, and the run's prompt as `RUNYARD_PROMPT`. Secrets never enter the engine's
- * own `process.env`.
+ * opened secrets, the run's prompt as `RUNYARD_PROMPT`, and the saved credentials its
+ * definition names (core/credential-refs.ts), revealed from the run's workspace. Secrets never
+ * enter the engine's own `process.env`.
+ *
+ * Rotation: a credential is revealed when a node first builds a run's env; every run whose env
+ * is built after a rotation (every new run, on every node) uses the new value. A run already
+ * executing on a node keeps the value it revealed there while its env stays cached (at most
+ * {@link DEFAULT_CACHE_SIZE} runs per node, least recently used dropped first; a restart drops all).
  */
+import { credentialNotFound, credentialRefs } from '../core/credential-refs.js';
 import { PermanentError } from '../core/errors.js';
 import type { RunRecord } from '../core/model.js';
 import { createRedactor, NO_REDACTION, type Redactor } from '../core/redact.js';
@@ -15,9 +22,11 @@ import { SecretBoxError, type SecretBox } from './secrets.js';
 export interface RunEnv {
   env: Record<string, string>;
   redactor: Redactor;
+  /** The clear values of the credentials the run's definition names as placeholders, by name. */
+  credentials: ReadonlyMap<string, string>;
 }
 
-const EMPTY: RunEnv = Object.freeze({ env: Object.freeze({}) as Record<string, string>, redactor: NO_REDACTION });
+const EMPTY: RunEnv = Object.freeze({ env: Object.freeze({}) as Record<string, string>, redactor: NO_REDACTION, credentials: new Map<string, string>() });
 
 /** How many runs' environments one executor keeps. @default 512 */
 const DEFAULT_CACHE_SIZE = 512;
@@ -33,12 +42,15 @@ export class RunEnvironments {
 
   /**
    * The env and redactor of `run`.
-   * @throws PermanentError `secrets_unavailable` when the run has secrets that cannot be opened
-   *   (no key configured, another key, or an altered box): its items fail instead of running
-   *   without them.
+   * @throws PermanentError `secrets_unavailable` when the run has secrets or credentials that
+   *   cannot be opened (no key configured, another key, or an altered box): its items fail
+   *   instead of running without them; `credential_not_found` naming a credential the
+   *   definition names that the run's workspace does not have (any more).
    */
   get(run: RunRecord): Promise<RunEnv> {
-    if (run.secret_names.length === 0 && run.overrides_env === null && run.prompt === null) return Promise.resolve(EMPTY);
+    if (run.secret_names.length === 0 && run.overrides_env === null && run.prompt === null && credentialRefs(run.spec.config).length === 0) {
+      return Promise.resolve(EMPTY);
+    }
     let entry = this.#cache.get(run.id);
     if (entry) {
       // Re-insert: the Map's order is the eviction order (least recently used first).
@@ -58,7 +70,13 @@ export class RunEnvironments {
   }
 
   private async build(run: RunRecord): Promise<RunEnv> {
-    const env: Record<string, string> = { ...run.overrides_env };
+    const credentials = await this.reveal(run);
+    // The definition's credential variables first: this run's overrides and secrets replace them.
+    const env: Record<string, string> = {};
+    for (const ref of credentialRefs(run.spec.config)) {
+      if (ref.via === 'env' && ref.env !== undefined) env[ref.env] = credentials.get(ref.name) ?? '';
+    }
+    Object.assign(env, run.overrides_env);
     if (run.prompt !== null) env.RUNYARD_PROMPT = run.prompt;
     let secrets: Record<string, string> = {};
     if (run.secret_names.length > 0) {
@@ -66,15 +84,34 @@ export class RunEnvironments {
       if (!box) throw new PermanentError('secrets_unavailable', `run ${run.id} has secrets but this engine has no secret key configured`);
       const sealed = await store.getRunSecrets(run.workspace_id, run.id);
       if (sealed === null) throw new PermanentError('secrets_unavailable', `the secrets of run ${run.id} are missing`);
-      try {
-        secrets = box.open(sealed);
-      } catch (err) {
-        if (err instanceof SecretBoxError) throw new PermanentError('secrets_unavailable', `run ${run.id}: ${err.message}`);
-        throw err;
-      }
+      secrets = this.open(run, box, sealed);
     }
     Object.assign(env, secrets);
-    return { env: Object.freeze(env), redactor: createRedactor(Object.values(secrets)) };
+    return { env: Object.freeze(env), redactor: createRedactor([...Object.values(secrets), ...credentials.values()]), credentials };
+  }
+
+  /** The clear values of every credential the run's definition names, from its workspace. */
+  private async reveal(run: RunRecord): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const names = new Set(credentialRefs(run.spec.config).map((r) => r.name));
+    if (names.size === 0) return out;
+    const { secrets: box, store } = this.deps;
+    if (!box) throw new PermanentError('secrets_unavailable', `run ${run.id} names saved credentials but this engine has no secret key configured`);
+    for (const name of names) {
+      const sealed = await store.access.getCredentialBox(run.workspace_id, name);
+      if (sealed === undefined) throw credentialNotFound(name);
+      out.set(name, this.open(run, box, sealed).value ?? '');
+    }
+    return out;
+  }
+
+  private open(run: RunRecord, box: SecretBox, sealed: string): Record<string, string> {
+    try {
+      return box.open(sealed);
+    } catch (err) {
+      if (err instanceof SecretBoxError) throw new PermanentError('secrets_unavailable', `run ${run.id}: ${err.message}`);
+      throw err;
+    }
   }
 }
 

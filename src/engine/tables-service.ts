@@ -2,12 +2,14 @@
  * Tables and columns: importing data atomically and defining columns (a producer plus an input
  * template over row fields), validated before anything is written.
  */
-import { NotFoundError, ValidationError } from '../core/errors.js';
+import { NotFoundError, quoteInput, ValidationError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
 import type { ColumnRecord, TableRecord } from '../core/model.js';
 import { DEFAULT_PROFILE } from '../core/profile.js';
 import type { ProfileCatalog } from './profiles.js';
 import { collectTemplateFields } from '../core/template.js';
+import { credentialRefs } from '../core/credential-refs.js';
+import type { Producer } from '../core/producer.js';
 import type { Store } from '../store/port.js';
 import type { ProducerLookup } from './executor.js';
 import { parseTableData } from './table-import.js';
@@ -61,7 +63,8 @@ export class TablesService {
   /**
    * Validates and adds a column. Checks, in order: the name, the producer, the producer's
    * config shape, every template's syntax and that each field it names exists in the table,
-   * and the profile.
+   * that each saved credential it names exists in the workspace (and that placeholders stand
+   * only where the producer fills them), and the profile.
    * @throws RunyardError `validation_failed` | `unknown_producer` | `conflict`; NotFoundError
    */
   async addColumn(ws: string, tableId: string, def: ColumnDefinition): Promise<ColumnRecord> {
@@ -81,6 +84,7 @@ export class TablesService {
         );
       }
     }
+    await this.checkCredentials(ws, producer, def.config);
     const profile = this.deps.profiles.resolve(def.profile ?? DEFAULT_PROFILE).name;
     const now = this.deps.clock.now();
     return this.deps.store.createColumn(ws, {
@@ -95,5 +99,28 @@ export class TablesService {
       created_at: now,
       updated_at: now,
     });
+  }
+
+  /**
+   * Every credential `config` names must exist in the workspace now (its value is revealed
+   * only when an item runs). @throws ValidationError naming the field (`config.headers.authorization`)
+   */
+  private async checkCredentials(ws: string, producer: Producer, config: Record<string, unknown>): Promise<void> {
+    const allowed = (producer.credentialFields ?? []).map((f) => `config.${f}`);
+    for (const ref of credentialRefs(config)) {
+      if (ref.via === 'placeholder' && !allowed.some((a) => ref.field === a || ref.field.startsWith(`${a}.`) || ref.field.startsWith(`${a}[`))) {
+        const where = allowed.length > 0 ? `only in ${allowed.join(', ')}` : `nowhere in a ${producer.name} config`;
+        throw new ValidationError(`${ref.field}: credential placeholders are filled ${where}`, { field: ref.field });
+      }
+      if ((await this.deps.store.access.getCredentialBox(ws, ref.name)) === undefined) {
+        throw new ValidationError(
+          `${ref.field}: credential ${quoteInput(ref.name)} does not exist in this workspace; save it first (PUT /v1/credentials/{name})`,
+          {
+            field: ref.field,
+            credential: ref.name,
+          },
+        );
+      }
+    }
   }
 }

@@ -3,6 +3,7 @@
  * field as a dotted path, coercion of rendered template values to strings, and abort plumbing.
  */
 import { z } from 'zod';
+import { ENV_NAME, refusedReason } from '../core/env-policy.js';
 import { ValidationError } from '../core/errors.js';
 
 /** Dotted path of a config field, e.g. `config.args[1]` or `config.env.HOME`. */
@@ -62,4 +63,30 @@ export function tail(s: string, max = 2048): string {
 /** First `max` characters of `s`. */
 export function head(s: string, max = 500): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** A saved credential's name (as `PUT /v1/credentials/{name}` accepts it). */
+const CREDENTIAL_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
+
+/**
+ * `credentials` of the `shell` and `js` producers: env variable name → saved credential name.
+ * The variable names follow the per-run override rules (core/env-policy.ts: no `PATH`,
+ * `NODE_OPTIONS`, `RUNYARD_*`, …); a bad entry is reported as `config.credentials.<VAR>`.
+ */
+export function credentialEnvMap() {
+  return z
+    .record(
+      z.string(),
+      z.string({ error: 'expected a credential name' }).regex(CREDENTIAL_NAME, { error: 'expected a credential name (letters, digits, "_", "." and "-")' }),
+      {
+        error: 'expected an object of ENV_VAR: "credential name"',
+      },
+    )
+    .superRefine((map, ctx) => {
+      for (const key of Object.keys(map)) {
+        const reason = ENV_NAME.test(key) ? refusedReason(key) : 'it is not a valid variable name (letters, digits and _, not starting with a digit)';
+        if (reason !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${head(key, 64)} cannot be set: ${reason}` });
+      }
+    })
+    .optional();
 }

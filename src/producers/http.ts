@@ -33,7 +33,8 @@ const schema = (rendered: boolean) =>
  * Config of the `http` producer (before rendering). Times are ms, sizes bytes.
  * - `url` (required): must render to an `http:` or `https:` URL.
  * - `method`: GET (default), POST, PUT, PATCH or DELETE. `headers`: sent as given; an
- *   `Idempotency-Key` header carrying the item's key is added unless set here.
+ *   `Idempotency-Key` header carrying the item's key is added unless set here. A header value
+ *   may name saved credentials, `"Bearer {{credentials.NAME}}"`: filled when the request is sent.
  * - `body`: a string is sent as-is; anything else is JSON-encoded (`content-type: application/json`).
  * - `timeout_ms` (default: the item's budget), `max_response_bytes` (default 5 MiB).
  * - `parse`: `auto` (JSON when the response content-type says so, default), `json` or `text`.
@@ -82,6 +83,7 @@ export function createHttpProducer(opts: HttpProducerOptions = {}): Producer {
   };
   return {
     name: 'http',
+    credentialFields: ['headers'],
     validate(config: unknown): void {
       const cfg = parseConfig(schema(false), config);
       if (cfg.body !== undefined && cfg.method === 'GET') {

@@ -7,13 +7,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { PermanentError, ValidationError } from '../core/errors.js';
 import type { Producer, ProducerContext, ProducerResult } from '../core/producer.js';
-import { parseConfig } from './config.js';
+import { credentialEnvMap, parseConfig } from './config.js';
 
 const nonEmpty = z.string({ error: 'expected a non-empty string' }).min(1, { error: 'expected a non-empty string' });
 const schema = z.strictObject({
   module: nonEmpty,
   export: nonEmpty.default('default'),
   input: z.unknown().optional(),
+  credentials: credentialEnvMap(),
 });
 
 /**
@@ -22,6 +23,8 @@ const schema = z.strictObject({
  *   producer's `baseDir`).
  * - `export`: the exported function to call (default `default`).
  * - `input`: passed as the function's first argument (templates rendered against the row).
+ * - `credentials`: `{ ENV_VAR: "credential name" }`: each saved credential's value is in
+ *   `ctx.env.ENV_VAR` when the function runs (revealed by the executor; never in the inputs).
  */
 export type JsConfig = z.input<typeof schema>;
 

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { PermanentError, RetryableError, ValidationError } from '../core/errors.js';
 import type { Producer, ProducerContext, ProducerResult } from '../core/producer.js';
-import { asText, head, parseConfig, positiveInt, stringRecord, tail } from './config.js';
+import { asText, credentialEnvMap, head, parseConfig, positiveInt, stringRecord, tail } from './config.js';
 
 /** Default cap on stdout + stderr together, bytes (1 MiB). */
 export const SHELL_DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -26,6 +26,7 @@ const schema = (rendered: boolean) => {
     max_output_bytes: positiveInt('bytes'),
     parse: z.enum(['text', 'json'], { error: 'expected "text" or "json"' }).default('text'),
     retry_exit_codes: z.array(z.number().int(), { error: 'expected an array of integer exit codes' }).optional(),
+    credentials: credentialEnvMap(),
   });
 };
 
@@ -39,6 +40,9 @@ const schema = (rendered: boolean) => {
  * - `timeout_ms` (default: the item's budget), `max_output_bytes` (default 1 MiB, stdout+stderr).
  * - `parse`: `text` (value = trimmed stdout, default) or `json`.
  * - `retry_exit_codes`: exit codes that make the attempt retryable instead of permanent.
+ * - `credentials`: `{ ENV_VAR: "credential name" }`: each saved credential's value is set as
+ *   that variable when the item runs (revealed by the executor; never in the item's inputs).
+ *   The run's own overrides and secrets replace a same-named variable.
  */
 export type ShellConfig = z.input<ReturnType<typeof schema>>;
 

@@ -155,12 +155,11 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
     await store.close();
     throw err;
   });
-  const jsDir = resolve(s.baseDir ?? (process.env.RUNYARD_JS_DIR || process.cwd()));
   // Egress: loopback and private ranges only through RUNYARD_EGRESS_ALLOW; a loopback-bound
   // server with no setting allows loopback so the local examples work (said at start).
   let policy: ReturnType<typeof nodeProducerPolicy>;
   try {
-    policy = nodeProducerPolicy({ egressAllow: s.egressAllow, loopbackDefault: isLoopbackHost(host), shellCommands: s.shellCommands });
+    policy = nodeProducerPolicy({ egressAllow: s.egressAllow, loopbackDefault: isLoopbackHost(host), shellCommands: s.shellCommands, jsDir: s.baseDir });
   } catch (err) {
     clock.stop();
     await store.close();
@@ -169,7 +168,7 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   const egressNote = policy.egressNote;
   const engine = createEngine({
     store,
-    producers: createProducerRegistry({ baseDir: jsDir, jsRoot: jsDir, ...policy.options }),
+    producers: createProducerRegistry(policy.options),
     logger,
     clock,
     options: s.engine ?? {},

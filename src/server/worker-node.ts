@@ -25,7 +25,7 @@ export interface WorkerSettings {
   databaseUrl?: string;
   /** @default `RUNYARD_DATA_DIR`, else './.runyard' */
   dataDir?: string;
-  /** Base directory for `js` producer modules. @default process.cwd() */
+  /** The directory `js` producer modules resolve against and must live under. @default `RUNYARD_JS_DIR`, else process.cwd() */
   baseDir?: string;
   engine?: Partial<EngineOptions>;
   logger?: Logger;
@@ -74,8 +74,8 @@ export async function startWorker(s: WorkerSettings = {}): Promise<RunningWorker
   // Same egress guard and shell allow-list as `runyard up`, but no loopback default: a worker
   // cannot know whether the API that creates its columns listens on loopback (an `up` on a
   // public address refuses loopback), so loopback needs RUNYARD_EGRESS_ALLOW, even on SQLite.
-  const policy = nodeProducerPolicy({ loopbackDefault: false });
-  const producers = createProducerRegistry({ baseDir: s.baseDir ?? process.cwd(), ...policy.options });
+  const policy = nodeProducerPolicy({ loopbackDefault: false, jsDir: s.baseDir });
+  const producers = createProducerRegistry(policy.options);
   const engine = createEngine({ store, producers, logger, clock, options: s.engine ?? {}, secrets: key.box });
   const executor = await engine.startExecutor();
   const database = redactUrl(databaseUrl);

@@ -74,6 +74,11 @@ export interface AccessStore {
   listTokens(ws: string): Promise<TokenRecord[]>;
   /** Revokes a token and every session exchanged for it. @returns the token, undefined when unknown in `ws` */
   revokeToken(ws: string, id: string, now: number): Promise<TokenRecord | undefined>;
+  /**
+   * Spends a one-time credential (a login code): revokes it only if it is not revoked yet, as a
+   * compare-and-set, so of two concurrent exchanges exactly one gets `true`.
+   */
+  consumeToken(ws: string, id: string, now: number): Promise<boolean>;
   /** Sets `last_used_at` (callers throttle it). */
   touchToken(id: string, now: number): Promise<void>;
   /** How many unrevoked API tokens exist in every workspace. */

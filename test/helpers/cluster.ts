@@ -4,6 +4,7 @@
  * executes nothing), and the oracle that checks a run after the faults (reliability.md §2.0).
  */
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,6 +55,8 @@ export function spawnWorker(
       ...(opts.baseEnv ?? process.env),
       RUNYARD_LOG_LEVEL: 'warn',
       ...(env.RUNYARD_DATA_DIR === undefined && env.RUNYARD_SECRET_KEY === undefined ? { RUNYARD_DATA_DIR: dataDirFor(url) } : {}),
+      // Test modules live in temp dirs; a worker refuses js modules outside its js directory.
+      RUNYARD_JS_DIR: tmpdir(),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,8 @@
 /**
  * Canary secrets end to end (reliability.md §4 S6; run-control issue part 4): a real
- * `runyard up` child process with debug logs, 10 distinct canaries planted through the API
- * (`POST /v1/runs`, the column-run route) and the CLI (`--secret-env`, `--secret-stdin`), into
+ * `runyard up` child process with debug logs, 11 distinct canaries planted through the API
+ * (`POST /v1/runs`, the column-run route, a saved credential) and the CLI (`--secret-env`,
+ * `--secret-stdin`), into
  * `js` and `shell` producers that echo them in outputs, error messages, base64, URL-encoded,
  * hex and JSON forms. Then every surface is searched for every form of every canary:
  * API responses, SSE streams, CLI output, the server's stdout/stderr, and the raw bytes of the
@@ -29,7 +30,11 @@ import { spawnWorker, type WorkerProcess } from '../helpers/cluster.js';
 const rand = () => randomBytes(9).toString('hex');
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** Ten distinct canaries: plain, multi-line PEM, JSON with quotes, `$`/URL metacharacters, non-ASCII, spaces, `%`. */
+/**
+ * Eleven distinct canaries: plain, multi-line PEM, JSON with quotes, `$`/URL metacharacters,
+ * non-ASCII, spaces, `%`; the last is a saved credential the `leak` column names
+ * (`credentials: { CANARY_11: … }`), planted with `PUT /v1/credentials/{name}`.
+ */
 const CANARIES = [
   `cnry01-plain-${rand()}`,
   `-----BEGIN CANARY KEY-----\nMIIC${rand()}Qx\n${rand()}${rand()}\n-----END CANARY KEY-----`,
@@ -41,6 +46,7 @@ const CANARIES = [
   `cnry08-cli-env-${rand()}`,
   `cnry09%41-cli-env-${rand()}`,
   `cnry10-cli-stdin-${rand()}`,
+  `cnry11-saved-credential-${rand()}`,
 ] as const;
 const name = (i: number) => `CANARY_${String(i + 1).padStart(2, '0')}`;
 const canary = (i: number) => CANARIES[i] as string;
@@ -157,16 +163,17 @@ const canaryLeaks = (withWorker: boolean) => () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('plant 10 canaries through the API and the CLI; every run finishes', async () => {
+  test('plant 11 canaries through the API and the CLI; every run finishes', async () => {
     const table = await api('POST', '/v1/tables', { name: 'canary', format: 'csv', data: 'row\nok1\nboom\nok2\n' });
     assert.equal(table.status, 201);
     tableId = String(table.json.id);
     const rows = await api('GET', `/v1/tables/${tableId}/rows`);
     rowIds = (rows.json.data as { id: string }[]).map((r) => r.id);
+    assert.equal((await api('PUT', '/v1/credentials/canary-credential', { value: canary(10) })).status, 200);
     const js = await api('POST', `/v1/tables/${tableId}/columns`, {
       name: 'leak',
       producer: 'js',
-      config: { module: join(dir, 'leak.mjs'), input: { row: '{{row}}', seen: seenPath } },
+      config: { module: join(dir, 'leak.mjs'), input: { row: '{{row}}', seen: seenPath }, credentials: { [name(10)]: 'canary-credential' } },
     });
     assert.equal(js.status, 201);
     const sh = await api('POST', `/v1/tables/${tableId}/columns`, {

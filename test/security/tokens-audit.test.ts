@@ -174,4 +174,10 @@ describeEachBackend('tokens, sessions and audit', (backend) => {
     assert.equal((await call('POST', '/v1/session', undefined, { code })).status, 201);
     assert.equal((await call('POST', '/v1/session', undefined, { code })).status, 401, 'a login code works once');
   });
+
+  test('a login code exchanged by several requests at once opens exactly one session', async () => {
+    const code = await engine.access.createLoginCode((await engine.store.access.listTokens(engine.workspaceId)).find((t) => t.name === 'admin')!);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => call('POST', '/v1/session', undefined, { code })));
+    assert.deepEqual(answers.map((a) => a.status).sort(), [201, 401, 401, 401, 401, 401, 401, 401]);
+  });
 });

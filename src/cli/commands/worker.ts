@@ -17,6 +17,7 @@ import { StartError } from './up.js';
 interface WorkerOptions extends ExecutorFlags {
   database?: string;
   dataDir?: string;
+  jsDir?: string;
   graceMs: number;
   json?: boolean;
 }
@@ -32,11 +33,13 @@ export function registerWorker(program: Command): void {
     .option('--database <url>', 'postgres:// URL, or a SQLite file path (env RUNYARD_DATABASE_URL, default <data-dir>/runyard.db)')
     .option('--data-dir <dir>', 'data directory, holding secret.key unless RUNYARD_SECRET_KEY is set (env RUNYARD_DATA_DIR, default ./.runyard)')
     .option('--grace-ms <n>', 'on SIGTERM, how long in-flight items may run before they are released', ms, DEFAULT_GRACE_MS)
+    .option('--js-dir <dir>', 'directory js producer modules must live under (env RUNYARD_JS_DIR, default the working directory)')
     .option('--json', 'print {"node_id", "database"} as one JSON line once running')
     .action(async (opts: WorkerOptions) => {
       const settings: WorkerSettings = { engine: { ...engineOptions(opts), shutdownGraceMs: opts.graceMs } };
       if (opts.database !== undefined) settings.databaseUrl = opts.database;
       if (opts.dataDir !== undefined) settings.dataDir = opts.dataDir;
+      if (opts.jsDir !== undefined) settings.baseDir = opts.jsDir;
       let worker;
       try {
         // Loaded here so client commands do not pay for the engine's imports at startup.

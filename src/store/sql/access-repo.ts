@@ -114,6 +114,16 @@ export function sqlAccessStore(ctx: SqlContext): AccessStore {
         return toToken({ ...r, revoked_at: r.revoked_at ?? now });
       });
     },
+    async consumeToken(ws, id, now) {
+      const r = await db
+        .updateTable('api_tokens')
+        .set({ revoked_at: now })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
     async touchToken(id, now) {
       await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', id).execute();
     },
