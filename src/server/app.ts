@@ -30,12 +30,19 @@ import { priceRoutes } from './routes/prices.js';
 import { runAdminRoutes } from './routes/run-admin.js';
 import { runInsightRoutes } from './routes/run-insight.js';
 import { runRoutes } from './routes/runs.js';
-import { tableRoutes } from './routes/tables.js';
+import { MAX_IMPORT_BODY_BYTES, tableRoutes } from './routes/tables.js';
 
 /** Largest request body of a table import, bytes (it carries the whole file). @default 64 MiB */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Largest request body of every other route, bytes (a manual run may carry 100 overrides of 32 KiB). @default 4 MiB */
 export const MAX_SMALL_BODY_BYTES = 4 * 1024 * 1024;
+
+/** The body limit of a request, bytes: the raw import streams, the JSON import holds its body whole. */
+function bodyLimitOf(method: string, path: string): number {
+  if (method !== 'POST') return MAX_SMALL_BODY_BYTES;
+  const p = path.replace(/\/+$/, '');
+  return p === '/v1/tables/import' ? MAX_IMPORT_BODY_BYTES : p === '/v1/tables' ? MAX_BODY_BYTES : MAX_SMALL_BODY_BYTES;
+}
 
 /** A body limit counted as the bytes stream in (chunked bodies too): 413 as soon as it is passed. */
 function limitBody(maxSize: number) {
@@ -75,9 +82,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   if (corsOrigins.length > 0) {
     app.use('/v1/*', cors({ origin: corsOrigins, credentials: false, allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'last-event-id'] }));
   }
-  app.use('/v1/*', (c, next) =>
-    (c.req.method === 'POST' && c.req.path.replace(/\/+$/, '') === '/v1/tables' ? limitBody(MAX_BODY_BYTES) : limitBody(MAX_SMALL_BODY_BYTES))(c, next),
-  );
+  app.use('/v1/*', (c, next) => limitBody(bodyLimitOf(c.req.method, c.req.path))(c, next));
   const limiter = new RateLimiter(sc.limits ?? limitSettings());
   app.use('/v1/*', auditWrites(engine, sc.logger ?? silentLogger));
   app.use('/v1/*', authenticate(engine, limiter));
