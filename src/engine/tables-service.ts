@@ -17,6 +17,9 @@ import { invalidUtf8OffsetOf } from '../core/utf8.js';
 /** How long an `importing` table may stay before it counts as left by a crashed node, ms (1 h). */
 export const ABANDONED_IMPORT_MS = 60 * 60 * 1000;
 
+/** Largest JSON array import, bytes (it is parsed whole; NDJSON streams). 64 MiB, as the JSON body route. */
+export const MAX_WHOLE_JSON_BYTES = 64 * 1024 * 1024;
+
 /** A table name, trimmed. @throws ValidationError naming `name` */
 function checkTableName(name: string): string {
   const trimmed = name.trim();
@@ -82,7 +85,16 @@ export class TablesService {
     const trimmed = checkTableName(name);
     if (format === 'json') {
       const parts: Buffer[] = [];
-      for await (const chunk of body) parts.push(Buffer.from(chunk));
+      let size = 0;
+      for await (const chunk of body) {
+        size += chunk.byteLength;
+        if (size > MAX_WHOLE_JSON_BYTES) {
+          throw new RunyardError('import_failed', `data: a JSON array is read whole, at most ${MAX_WHOLE_JSON_BYTES} bytes; send larger files as NDJSON`, {
+            field: 'data',
+          });
+        }
+        parts.push(Buffer.from(chunk));
+      }
       const bytes = Buffer.concat(parts);
       const bad = invalidUtf8OffsetOf(bytes);
       if (bad >= 0) throw new RunyardError('import_failed', `data: not valid UTF-8 at byte offset ${bad}`, { field: 'data', offset: bad });

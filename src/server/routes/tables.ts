@@ -26,6 +26,7 @@ import {
   json,
 } from '../schemas.js';
 import type { ServerContext } from '../context.js';
+import { errorBody } from '../errors.js';
 import { manualRunOptions } from './manual-runs.js';
 import { wsOf } from '../auth/principal.js';
 
@@ -45,6 +46,18 @@ function formatOfContentType(type: string | undefined): 'csv' | 'json' | 'ndjson
   throw new ValidationError('format: give ?format=csv|json|ndjson or a Content-Type of text/csv, application/x-ndjson or application/json', {
     field: 'format',
   });
+}
+
+class BodyTooLarge extends Error {}
+
+/** `body` as it streams in, counted: @throws BodyTooLarge once more than `max` bytes arrived */
+async function* limited(body: AsyncIterable<Uint8Array>, max: number): AsyncGenerator<Uint8Array> {
+  let seen = 0;
+  for await (const chunk of body) {
+    seen += chunk.byteLength;
+    if (seen > max) throw new BodyTooLarge();
+    yield chunk;
+  }
 }
 
 const TableId = z.object({ table_id: z.string().openapi({ param: { name: 'table_id', in: 'path' } }) });
@@ -93,8 +106,18 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
       const format = q.format ?? formatOfContentType(c.req.header('content-type'));
       const raw = c.req.raw.body;
       if (!raw) throw new ValidationError('body: the file is missing', { field: 'body' });
-      const t = await engine.tables.importTableStream(wsOf(c), q.name, format, raw as unknown as AsyncIterable<Uint8Array>);
-      return c.json(presentTable(t), 201);
+      const tooLarge = () => {
+        c.header('connection', 'close');
+        return c.json(errorBody('payload_too_large', `body: larger than ${MAX_IMPORT_BODY_BYTES} bytes`, { field: 'body' }), 413);
+      };
+      if (Number(c.req.header('content-length') ?? 0) > MAX_IMPORT_BODY_BYTES) return tooLarge();
+      try {
+        const t = await engine.tables.importTableStream(wsOf(c), q.name, format, limited(raw as unknown as AsyncIterable<Uint8Array>, MAX_IMPORT_BODY_BYTES));
+        return c.json(presentTable(t), 201);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) return tooLarge();
+        throw err;
+      }
     },
   );
 
