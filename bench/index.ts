@@ -24,12 +24,13 @@ import { environment, markdown, printTable } from './lib/report.js';
 import type { Measure } from './lib/results.js';
 import { comparatorLatency, comparatorThroughput } from './sections/comparator.js';
 import { exportSection } from './sections/export.js';
+import { importSection } from './sections/import.js';
 import { historyPostgres, historySqlite } from './sections/history.js';
 import { latencyPostgres, latencySqlite } from './sections/latency.js';
 import { throughputPostgres, throughputSqlite } from './sections/throughput.js';
 import { sqliteHistory } from './lib/history-db.js';
 
-const SECTIONS = ['throughput', 'comparator', 'latency', 'history', 'export'] as const;
+const SECTIONS = ['throughput', 'comparator', 'latency', 'history', 'export', 'import'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseSections(raw: string | undefined, flag: string): Section[] | undefined {
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     ['history', 'history (SQLite)', async () => (history = await historySqlite(ctx))],
     ['history', 'history (PostgreSQL)', () => historyPostgres(ctx)],
     ['export', 'export', async () => exportSection(ctx, history ?? (await sqliteHistory(ctx, ctx.config.historyRuns, ctx.config.bigRunItems)))],
+    ['import', 'import (SQLite)', () => importSection(ctx)],
   ];
   try {
     for (const [section, label, run] of steps) {

@@ -91,12 +91,12 @@ export function parseTableData(format: TableFormat, text: string, opts: TableImp
 
 // ---------------------------------------------------------------------------------------------
 
-interface Where {
+export interface Where {
   line?: number;
   index?: number;
 }
 
-function importError(message: string, where: Where = {}): RunyardError {
+export function importError(message: string, where: Where = {}): RunyardError {
   const details: Record<string, unknown> = { field: 'data' };
   if (where.line !== undefined) details.line = where.line;
   if (where.index !== undefined) details.index = where.index;
@@ -193,7 +193,7 @@ function parseCsvTable(text: string, maxRows: number): TableData {
   return { fields: header, rows };
 }
 
-function describeCsvError(err: CsvError): string {
+export function describeCsvError(err: CsvError): string {
   switch (err.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
       return 'a quoted field starting in this row is never closed';
@@ -208,7 +208,7 @@ function describeCsvError(err: CsvError): string {
   }
 }
 
-function checkCsvHeader(record: string[], line: number): string[] {
+export function checkCsvHeader(record: string[], line: number): string[] {
   if (record.length > MAX_FIELDS) {
     throw importError(`data line ${line}: header has ${record.length} columns; at most ${MAX_FIELDS} are allowed`, { line });
   }
@@ -228,16 +228,16 @@ function checkCsvHeader(record: string[], line: number): string[] {
 
 // ------------------------------------------------------------------------------ JSON, NDJSON
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
-const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+export const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
 
 /**
  * JSON.parse with a message that names a line and column instead of a character position.
  * `lineOffset` is the number of input lines before `source` (NDJSON); `where` prefixes the message.
  */
-function parseJson(source: string, where: string, lineOffset: number, index?: number): unknown {
+export function parseJson(source: string, where: string, lineOffset: number, index?: number): unknown {
   try {
     return JSON.parse(source) as unknown;
   } catch (err) {
@@ -263,7 +263,7 @@ function parseJson(source: string, where: string, lineOffset: number, index?: nu
  * Checks one row object: its own keys are acceptable field names (added to `fields`), and no
  * forbidden key hides in nested values. `where` prefixes messages (`data[3]`, `data line 4`).
  */
-function checkObjectRow(row: Record<string, unknown>, where: string, fields: Set<string>, w: Where): void {
+export function checkObjectRow(row: Record<string, unknown>, where: string, fields: Set<string>, w: Where): void {
   for (const key of Object.keys(row)) {
     const problem = fieldNameProblem(key);
     if (problem) throw importError(`${where}: key ${quote(key)} ${problem}`, w);

@@ -2,7 +2,7 @@
  * Tables and columns: importing data atomically and defining columns (a producer plus an input
  * template over row fields), validated before anything is written.
  */
-import { NotFoundError, quoteInput, ValidationError } from '../core/errors.js';
+import { NotFoundError, quoteInput, RunyardError, ValidationError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
 import type { ColumnRecord, TableRecord } from '../core/model.js';
 import { DEFAULT_PROFILE } from '../core/profile.js';
@@ -13,6 +13,21 @@ import type { Producer } from '../core/producer.js';
 import type { Store } from '../store/port.js';
 import type { ProducerLookup } from './executor.js';
 import { parseTableData } from './table-import.js';
+import { IMPORT_BATCH_ROWS, streamTable } from './table-stream.js';
+import { invalidUtf8OffsetOf } from '../core/utf8.js';
+
+/** How long an `importing` table may stay before it counts as left by a crashed node, ms (1 h). */
+export const ABANDONED_IMPORT_MS = 60 * 60 * 1000;
+
+/** Largest JSON array import, bytes (it is parsed whole; NDJSON streams). 64 MiB, as the JSON body route. */
+export const MAX_WHOLE_JSON_BYTES = 64 * 1024 * 1024;
+
+/** A table name, trimmed. @throws ValidationError naming `name` */
+function checkTableName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > 200) throw new ValidationError('name: expected 1 to 200 characters', { field: 'name' });
+  return trimmed;
+}
 
 /** Accepted import formats. */
 export type ImportFormat = 'csv' | 'json' | 'ndjson';
@@ -38,19 +53,86 @@ export class TablesService {
   constructor(private readonly deps: TablesDeps) {}
 
   /**
-   * Parses `text` and writes the table with every row in one transaction.
+   * Parses `text` and writes the table: up to {@link IMPORT_BATCH_ROWS} rows in one
+   * transaction, more in batches (see {@link importTableStream}); all rows or none are visible.
    * @throws RunyardError `import_failed` (naming the line or index) or `validation_failed`.
    */
   async importTable(ws: string, name: string, format: ImportFormat, text: string): Promise<TableRecord> {
-    const trimmed = name.trim();
-    if (trimmed === '' || trimmed.length > 200) throw new ValidationError('name: expected 1 to 200 characters', { field: 'name' });
+    const trimmed = checkTableName(name);
     const parsed = parseTableData(format, text);
     const { ids, clock, store } = this.deps;
-    return store.createTable(
-      ws,
-      { id: ids.next('tbl'), name: trimmed, fields: parsed.fields, rows: parsed.rows.map((data) => ({ id: ids.next('row'), data })) },
-      clock.now(),
-    );
+    if (parsed.rows.length <= IMPORT_BATCH_ROWS) {
+      return store.createTable(
+        ws,
+        { id: ids.next('tbl'), name: trimmed, fields: parsed.fields, rows: parsed.rows.map((data) => ({ id: ids.next('row'), data })) },
+        clock.now(),
+      );
+    }
+    return this.#batched(ws, trimmed, async (onBatch) => {
+      for (let i = 0; i < parsed.rows.length; i += IMPORT_BATCH_ROWS) await onBatch(parsed.rows.slice(i, i + IMPORT_BATCH_ROWS));
+      return { fields: parsed.fields, rows: parsed.rows.length };
+    });
+  }
+
+  /**
+   * Imports a table from a byte stream (the raw body of `POST /v1/tables/import`): CSV and
+   * NDJSON are parsed as they arrive and written in batches of {@link IMPORT_BATCH_ROWS} rows,
+   * each its own transaction, yielding to the event loop between batches, so memory stays at
+   * one batch and other requests are served meanwhile. The table is invisible until its last
+   * row is in; on any error it is deleted (all rows or none). JSON is read whole, then as
+   * {@link importTable}.
+   * @throws RunyardError `import_failed` (naming the line, index or byte offset) or `validation_failed`
+   */
+  async importTableStream(ws: string, name: string, format: ImportFormat, body: AsyncIterable<Uint8Array>): Promise<TableRecord> {
+    const trimmed = checkTableName(name);
+    if (format === 'json') {
+      const parts: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of body) {
+        size += chunk.byteLength;
+        if (size > MAX_WHOLE_JSON_BYTES) {
+          throw new RunyardError('import_failed', `data: a JSON array is read whole, at most ${MAX_WHOLE_JSON_BYTES} bytes; send larger files as NDJSON`, {
+            field: 'data',
+          });
+        }
+        parts.push(Buffer.from(chunk));
+      }
+      const bytes = Buffer.concat(parts);
+      const bad = invalidUtf8OffsetOf(bytes);
+      if (bad >= 0) throw new RunyardError('import_failed', `data: not valid UTF-8 at byte offset ${bad}`, { field: 'data', offset: bad });
+      return this.importTable(ws, trimmed, format, bytes.toString('utf8'));
+    }
+    return this.#batched(ws, trimmed, (onBatch) => streamTable(format, body, onBatch));
+  }
+
+  /** Writes an import in batches into an `importing` table, made visible at the end or deleted on error. */
+  async #batched(
+    ws: string,
+    name: string,
+    fill: (onBatch: (rows: Record<string, unknown>[]) => Promise<void>) => Promise<{ fields: string[]; rows: number }>,
+  ): Promise<TableRecord> {
+    const { ids, clock, store } = this.deps;
+    await store.discardTableImports({ before: clock.now() - ABANDONED_IMPORT_MS });
+    const id = ids.next('tbl');
+    await store.beginTableImport(ws, { id, name }, clock.now());
+    let ordinal = 0;
+    try {
+      const done = await fill(async (rows) => {
+        await store.appendTableRows(
+          ws,
+          id,
+          ordinal,
+          rows.map((data) => ({ id: ids.next('row'), data })),
+        );
+        ordinal += rows.length;
+        // Between batches, whatever else waits on this process runs (API requests, the executor).
+        await new Promise((resolve) => setImmediate(resolve));
+      });
+      return await store.finishTableImport(ws, id, done.fields, done.rows);
+    } catch (err) {
+      await store.discardTableImports({ ws, tableId: id });
+      throw err;
+    }
   }
 
   /** @throws NotFoundError when the table does not exist in the workspace. */

@@ -37,6 +37,17 @@ export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Largest request body of every other route, bytes (a manual run may carry 100 overrides of 32 KiB). @default 4 MiB */
 export const MAX_SMALL_BODY_BYTES = 4 * 1024 * 1024;
 
+/**
+ * The body limit of a request, bytes; undefined for the raw import, which counts its streamed
+ * body itself (routes/tables.ts): hono's limiter reads a body ahead without back-pressure, so
+ * a fast client could fill the server's memory with it.
+ */
+function bodyLimitOf(method: string, path: string): number | undefined {
+  if (method !== 'POST') return MAX_SMALL_BODY_BYTES;
+  const p = path.replace(/\/+$/, '');
+  return p === '/v1/tables/import' ? undefined : p === '/v1/tables' ? MAX_BODY_BYTES : MAX_SMALL_BODY_BYTES;
+}
+
 /** A body limit counted as the bytes stream in (chunked bodies too): 413 as soon as it is passed. */
 function limitBody(maxSize: number) {
   return bodyLimit({
@@ -75,9 +86,10 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   if (corsOrigins.length > 0) {
     app.use('/v1/*', cors({ origin: corsOrigins, credentials: false, allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'last-event-id'] }));
   }
-  app.use('/v1/*', (c, next) =>
-    (c.req.method === 'POST' && c.req.path.replace(/\/+$/, '') === '/v1/tables' ? limitBody(MAX_BODY_BYTES) : limitBody(MAX_SMALL_BODY_BYTES))(c, next),
-  );
+  app.use('/v1/*', (c, next) => {
+    const max = bodyLimitOf(c.req.method, c.req.path);
+    return max === undefined ? next() : limitBody(max)(c, next);
+  });
   const limiter = new RateLimiter(sc.limits ?? limitSettings());
   app.use('/v1/*', auditWrites(engine, sc.logger ?? silentLogger));
   app.use('/v1/*', authenticate(engine, limiter));

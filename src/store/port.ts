@@ -264,6 +264,21 @@ export interface Store {
   // ---- tables -------------------------------------------------------------------------------
   /** Creates a table with all its rows atomically: either every row is written or none. */
   createTable(ws: string, table: NewTable, now: number): Promise<TableRecord>;
+  /**
+   * Starts a batched import (large tables): the table exists but is `importing`, invisible to
+   * {@link getTable} and {@link listTables}, until {@link finishTableImport}.
+   */
+  beginTableImport(ws: string, table: { id: string; name: string }, now: number): Promise<void>;
+  /** Appends rows to an importing table in one transaction; ordinals start at `firstOrdinal`. */
+  appendTableRows(ws: string, tableId: string, firstOrdinal: number, rows: NewTable['rows']): Promise<void>;
+  /** Makes an importing table visible. @throws RunyardError `conflict` when it is no longer importing */
+  finishTableImport(ws: string, tableId: string, fields: string[], rowCount: number): Promise<TableRecord>;
+  /**
+   * Deletes importing tables with their rows: one (a failed import) or all created before
+   * `before` (epoch ms; left by a crashed node). @returns how many
+   */
+  discardTableImports(sel: { ws: string; tableId: string } | { before: number }): Promise<number>;
+  /** A ready table (never one still importing). */
   getTable(ws: string, tableId: string): Promise<TableRecord | undefined>;
   listTables(ws: string): Promise<TableRecord[]>;
   /** Rows in ordinal order; `cursor` is opaque. */

@@ -62,6 +62,7 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
 
   // definitions: editor (a `shell`/`js` column needs admin: code-guard.ts)
   'POST /v1/tables': 'editor',
+  'POST /v1/tables/import': 'editor',
   'POST /v1/tables/{table_id}/columns': 'editor',
 
   // admin

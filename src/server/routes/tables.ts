@@ -1,13 +1,14 @@
 /**
  * Tables, rows, columns, cells, and starting a column run.
  * - `POST /v1/tables` import (CSV, JSON array, NDJSON) atomically → 201 Table
+ * - `POST /v1/tables/import?name=&format=` the raw file, streamed in batches → 201 Table
  * - `GET /v1/tables`, `GET /v1/tables/{table_id}`, `GET /v1/tables/{table_id}/rows`
  * - `POST /v1/tables/{table_id}/columns` → 201 Column; `GET /v1/tables/{table_id}/columns`
  * - `POST /v1/tables/{table_id}/columns/{column}/runs` → 201 Run (200 on an idempotent replay)
  * - `GET /v1/tables/{table_id}/cells/{row_id}/{column}` → Cell
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Engine } from '../../engine/engine.js';
 import { presentCell, presentColumn, presentOne, presentRow, presentTable } from '../present.js';
 import {
@@ -25,6 +26,7 @@ import {
   json,
 } from '../schemas.js';
 import type { ServerContext } from '../context.js';
+import { errorBody } from '../errors.js';
 import { manualRunOptions } from './manual-runs.js';
 import { wsOf } from '../auth/principal.js';
 
@@ -32,6 +34,32 @@ const errors = {
   404: json(ErrorSchema, 'Not found'),
   422: json(ErrorSchema, 'Invalid input'),
 };
+/** Largest raw import body (`POST /v1/tables/import`), bytes: streamed, so memory stays bounded. */
+export const MAX_IMPORT_BODY_BYTES = 1024 * 1024 * 1024;
+
+/** The import format a Content-Type names. @throws ValidationError naming `format` when it names none */
+function formatOfContentType(type: string | undefined): 'csv' | 'json' | 'ndjson' {
+  const t = (type ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (t === 'text/csv') return 'csv';
+  if (t === 'application/x-ndjson' || t === 'application/ndjson') return 'ndjson';
+  if (t === 'application/json') return 'json';
+  throw new ValidationError('format: give ?format=csv|json|ndjson or a Content-Type of text/csv, application/x-ndjson or application/json', {
+    field: 'format',
+  });
+}
+
+class BodyTooLarge extends Error {}
+
+/** `body` as it streams in, counted: @throws BodyTooLarge once more than `max` bytes arrived */
+async function* limited(body: AsyncIterable<Uint8Array>, max: number): AsyncGenerator<Uint8Array> {
+  let seen = 0;
+  for await (const chunk of body) {
+    seen += chunk.byteLength;
+    if (seen > max) throw new BodyTooLarge();
+    yield chunk;
+  }
+}
+
 const TableId = z.object({ table_id: z.string().openapi({ param: { name: 'table_id', in: 'path' } }) });
 
 export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
@@ -47,6 +75,49 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
       const body = c.req.valid('json');
       const t = await engine.tables.importTable(wsOf(c), body.name, body.format, body.data);
       return c.json(presentTable(t), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tables/import',
+      summary: 'Import a table from the raw file (streamed: CSV and NDJSON of any size in bounded memory); all rows or none are written',
+      description:
+        'The body is the file itself. `format` defaults from the Content-Type (`text/csv`, `application/x-ndjson`, `application/json`). ' +
+        `CSV and NDJSON are parsed as they arrive and written in batches; the table is listed only once its last row is in. Body limit ${MAX_IMPORT_BODY_BYTES / 1024 / 1024} MiB.`,
+      request: {
+        query: z.object({
+          name: z.string().min(1).max(200).openapi({ description: 'The table name' }),
+          format: z.enum(['csv', 'json', 'ndjson']).optional().openapi({ description: 'The file format; default from the Content-Type' }),
+        }),
+        body: {
+          content: {
+            'text/csv': { schema: z.string() },
+            'application/x-ndjson': { schema: z.string() },
+          },
+          required: true,
+        },
+      },
+      responses: { 201: json(TableSchema, 'The table'), 413: json(ErrorSchema, 'The body is over the limit'), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const format = q.format ?? formatOfContentType(c.req.header('content-type'));
+      const raw = c.req.raw.body;
+      if (!raw) throw new ValidationError('body: the file is missing', { field: 'body' });
+      const tooLarge = () => {
+        c.header('connection', 'close');
+        return c.json(errorBody('payload_too_large', `body: larger than ${MAX_IMPORT_BODY_BYTES} bytes`, { field: 'body' }), 413);
+      };
+      if (Number(c.req.header('content-length') ?? 0) > MAX_IMPORT_BODY_BYTES) return tooLarge();
+      try {
+        const t = await engine.tables.importTableStream(wsOf(c), q.name, format, limited(raw as unknown as AsyncIterable<Uint8Array>, MAX_IMPORT_BODY_BYTES));
+        return c.json(presentTable(t), 201);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) return tooLarge();
+        throw err;
+      }
     },
   );
 

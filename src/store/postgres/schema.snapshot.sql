@@ -232,7 +232,8 @@ CREATE TABLE tables (
   name text NOT NULL,
   fields text NOT NULL,
   row_count integer NOT NULL,
-  created_at bigint NOT NULL
+  created_at bigint NOT NULL,
+  status text NOT NULL DEFAULT 'ready'::text
 );
 
 CREATE TABLE workspaces (
@@ -565,6 +566,8 @@ ALTER TABLE tables ADD CONSTRAINT tables_name_not_null NOT NULL name;
 ALTER TABLE tables ADD CONSTRAINT tables_pkey PRIMARY KEY (id);
 
 ALTER TABLE tables ADD CONSTRAINT tables_row_count_not_null NOT NULL row_count;
+
+ALTER TABLE tables ADD CONSTRAINT tables_status_not_null NOT NULL status;
 
 ALTER TABLE tables ADD CONSTRAINT tables_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id);
 

@@ -106,7 +106,7 @@ export function toEvent(r: Selected<EventsTable>): EventRecord & { seq: number }
   };
 }
 
-export function toTable(r: TablesTable): TableRecord {
+export function toTable(r: Omit<TablesTable, 'status'>): TableRecord {
   return {
     id: r.id,
     workspace_id: r.workspace_id,

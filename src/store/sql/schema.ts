@@ -66,6 +66,8 @@ export interface TablesTable {
   fields: string;
   row_count: number;
   created_at: number;
+  /** `importing` while a batched import is under way (invisible to reads), then `ready`. */
+  status: Generated<string>;
 }
 
 export interface TableRowsTable {

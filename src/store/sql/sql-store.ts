@@ -42,6 +42,18 @@ export abstract class SqlStore implements Store {
   createTable(ws: string, t: NewTable, now: number) {
     return tables.createTable(this.ctx, ws, t, now);
   }
+  beginTableImport(ws: string, t: { id: string; name: string }, now: number) {
+    return tables.beginTableImport(this.ctx, ws, t, now);
+  }
+  appendTableRows(ws: string, tableId: string, firstOrdinal: number, rows: NewTable['rows']) {
+    return tables.appendTableRows(this.ctx, ws, tableId, firstOrdinal, rows);
+  }
+  finishTableImport(ws: string, tableId: string, fields: string[], rowCount: number) {
+    return tables.finishTableImport(this.ctx, ws, tableId, fields, rowCount);
+  }
+  discardTableImports(sel: { ws: string; tableId: string } | { before: number }) {
+    return tables.discardTableImports(this.ctx, sel);
+  }
   getTable(ws: string, id: string) {
     return tables.getTable(this.ctx, ws, id);
   }

@@ -26,13 +26,86 @@ export async function createTable(ctx: SqlContext, ws: string, t: NewTable, now:
   return toTable(record);
 }
 
+/** The columns of a table row that make a TableRecord. */
+const TABLE_COLUMNS = ['id', 'workspace_id', 'name', 'fields', 'row_count', 'created_at'] as const;
+
+/** Starts a batched import: the table row, `importing` (invisible to every read). */
+export async function beginTableImport(ctx: SqlContext, ws: string, t: { id: string; name: string }, now: number): Promise<void> {
+  await ctx.db
+    .insertInto('tables')
+    .values({ id: t.id, workspace_id: ws, name: t.name, fields: '[]', row_count: 0, created_at: now, status: 'importing' })
+    .execute();
+}
+
+/** Appends rows to an importing table in one transaction; ordinals from `firstOrdinal`. */
+export async function appendTableRows(ctx: SqlContext, ws: string, tableId: string, firstOrdinal: number, rows: NewTable['rows']): Promise<void> {
+  await ctx.tx(async (db) => {
+    for (let i = 0; i < rows.length; i += ROW_CHUNK) {
+      const chunk = rows.slice(i, i + ROW_CHUNK).map((r, j) => ({
+        id: r.id,
+        workspace_id: ws,
+        table_id: tableId,
+        ordinal: firstOrdinal + i + j,
+        data: JSON.stringify(r.data),
+      }));
+      await db.insertInto('table_rows').values(chunk).execute();
+    }
+  });
+}
+
+/**
+ * Makes an importing table visible with its fields and row count.
+ * @throws RunyardError `conflict` when the table is not importing (it was purged meanwhile)
+ */
+export async function finishTableImport(ctx: SqlContext, ws: string, tableId: string, fields: string[], rowCount: number): Promise<TableRecord> {
+  const done = await ctx.db
+    .updateTable('tables')
+    .set({ fields: JSON.stringify(fields), row_count: rowCount, status: 'ready' })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', tableId)
+    .where('status', '=', 'importing')
+    .executeTakeFirst();
+  if (Number(done.numUpdatedRows) !== 1) throw new RunyardError('conflict', `table ${tableId}: the import is no longer under way`);
+  const r = await ctx.db.selectFrom('tables').select(TABLE_COLUMNS).where('id', '=', tableId).executeTakeFirstOrThrow();
+  return toTable(r);
+}
+
+/**
+ * Deletes importing tables and their rows: `tableId` (a failed import), or every one created
+ * before `before` (abandoned by a crashed node). Ready tables are never touched.
+ * @returns how many tables were deleted
+ */
+export async function discardTableImports(ctx: SqlContext, sel: { ws: string; tableId: string } | { before: number }): Promise<number> {
+  return ctx.tx(async (db) => {
+    let q = db.selectFrom('tables').select(['id']).where('status', '=', 'importing');
+    q = 'before' in sel ? q.where('created_at', '<', sel.before) : q.where('workspace_id', '=', sel.ws).where('id', '=', sel.tableId);
+    const ids = (await q.execute()).map((r) => r.id);
+    if (ids.length === 0) return 0;
+    await db.deleteFrom('table_rows').where('table_id', 'in', ids).execute();
+    await db.deleteFrom('tables').where('id', 'in', ids).where('status', '=', 'importing').execute();
+    return ids.length;
+  });
+}
+
 export async function getTable(ctx: SqlContext, ws: string, id: string): Promise<TableRecord | undefined> {
-  const r = await ctx.db.selectFrom('tables').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  const r = await ctx.db
+    .selectFrom('tables')
+    .select(TABLE_COLUMNS)
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .where('status', '=', 'ready')
+    .executeTakeFirst();
   return r && toTable(r);
 }
 
 export async function listTables(ctx: SqlContext, ws: string): Promise<TableRecord[]> {
-  const rows = await ctx.db.selectFrom('tables').selectAll().where('workspace_id', '=', ws).orderBy('id', 'desc').execute();
+  const rows = await ctx.db
+    .selectFrom('tables')
+    .select(TABLE_COLUMNS)
+    .where('workspace_id', '=', ws)
+    .where('status', '=', 'ready')
+    .orderBy('id', 'desc')
+    .execute();
   return rows.map(toTable);
 }
 

@@ -247,7 +247,7 @@ CREATE TABLE tables (
   fields TEXT NOT NULL,
   row_count INTEGER NOT NULL,
   created_at INTEGER NOT NULL
-);
+, status TEXT NOT NULL DEFAULT 'ready');
 
 CREATE TABLE workspaces (
   id TEXT PRIMARY KEY,
