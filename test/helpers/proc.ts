@@ -129,6 +129,14 @@ export async function waitForRunOver(url: string, runId: string, timeoutMs: numb
 }
 
 /** Peak resident set size of a live process, bytes (Linux `VmHWM`). */
+/** CPU time (user + system) a live process has used so far, in µs (`/proc/<pid>/stat`, clock ticks of 10 ms). */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at state: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 export function peakRss(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
