@@ -51,10 +51,22 @@ export function spawnRunyard(args: string[], env: Record<string, string> = {}, t
   const database = at >= 0 ? args[at + 1] : undefined;
   // The database's data dir (secret key, admin token, …) unless the caller names one (dataDirFor).
   const dataDir = env.RUNYARD_DATA_DIR ?? dataDirFor(database);
-  const proc = spawn(process.execPath, ['bin/runyard.js', 'up', '--json', '--port', '0', ...args], {
-    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : []),
+      'bin/runyard.js',
+      'up',
+      '--json',
+      '--port',
+      '0',
+      ...args,
+    ],
+    {
+      env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: dataDir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
