@@ -17,7 +17,8 @@ export interface WorkloadProfile {
 export const BUILTIN_PROFILES: Record<'small' | 'standard' | 'large', WorkloadProfile> = {
   small: { name: 'small', concurrency: 4, itemTimeoutMs: 30_000, retry: { ...DEFAULT_RETRY_POLICY } },
   standard: { name: 'standard', concurrency: 32, itemTimeoutMs: 60_000, retry: { ...DEFAULT_RETRY_POLICY } },
-  large: { name: 'large', concurrency: 256, itemTimeoutMs: 300_000, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 5 } },
+  // 1,024 at once: each commit (one fsync) carries up to 1,024 outcomes and as many new leases.
+  large: { name: 'large', concurrency: 1024, itemTimeoutMs: 300_000, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 5 } },
 };
 
 export const DEFAULT_PROFILE = 'standard';

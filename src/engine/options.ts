@@ -12,11 +12,14 @@ export interface EngineOptions {
   sweepMs: number;
   /** Longest wait between claim attempts when idle, ms. @default 250 */
   pollMs: number;
-  /** Items one node executes at once, over all runs. @default 256 */
+  /**
+   * Items one node executes at once, over all runs (each run is held to its profile's
+   * concurrency). @default 1024: a `large` run's batch of 1,024 outcomes and leases is one commit
+   */
   capacity: number;
-  /** Most items leased in one claim transaction. @default 256 */
+  /** Most items leased in one claim transaction. @default 1024 */
   claimBatch: number;
-  /** Most completions written in one transaction. @default 512 */
+  /** Most completions written in one transaction. @default 1024 */
   flushBatch: number;
   /** Grace period of a graceful stop before in-flight items are released, ms. @default 10000 */
   shutdownGraceMs: number;
@@ -27,8 +30,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   heartbeatMs: 3_000,
   sweepMs: 1_000,
   pollMs: 250,
-  capacity: 256,
-  claimBatch: 256,
-  flushBatch: 512,
+  capacity: 1024,
+  claimBatch: 1024,
+  flushBatch: 1024,
   shutdownGraceMs: 10_000,
 };
