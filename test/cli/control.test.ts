@@ -41,6 +41,8 @@ describe('runyard runs cancel|pause|resume|retry-failed|rerun, nodes, observabil
     assert.equal((JSON.parse(retried.stdout) as { retried: number }).retried, 1);
     await h.waitTerminal(id);
 
+    // The rerun is held in flight too, so that the cancel below meets it running.
+    writeFileSync(gate, '');
     const rerun = await runCli(['runs', 'rerun', id, '--json', ...url]);
     assert.equal(rerun.code, 0, rerun.stderr);
     const second = JSON.parse(rerun.stdout) as { id: string; retry_of: string };
@@ -48,6 +50,7 @@ describe('runyard runs cancel|pause|resume|retry-failed|rerun, nodes, observabil
     const canceled = await runCli(['runs', 'cancel', second.id, '--json', ...url]);
     assert.equal(canceled.code, 0, canceled.stderr);
     assert.equal((JSON.parse(canceled.stdout) as { status: string }).status, 'canceled');
+    rmSync(gate);
 
     const refused = await runCli(['runs', 'pause', second.id, ...url]);
     assert.equal(refused.code, 1);
