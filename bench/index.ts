@@ -8,7 +8,8 @@
  *   npm run bench -- --skip history,export
  *   BENCH_ROWS=20000 BENCH_HISTORY_RUNS=100000 npm run bench
  *
- * Sections: throughput (SQLite and PostgreSQL, with the engine's peak RSS), comparator
+ * Sections: throughput (SQLite and PostgreSQL, with the engine's peak RSS), durable (SQLite
+ * throughput with a kill -9 of the node halfway and a restart), comparator
  * (graphile-worker), latency, history, export. Sizes come from the environment (see
  * bench/lib/context.ts). Every child process is stopped and the scratch directory removed at
  * the end, also after a failure or Ctrl-C. A failing section is reported and the others run.
@@ -23,6 +24,7 @@ import type { HistoryDb } from './lib/history-db.js';
 import { environment, markdown, printTable } from './lib/report.js';
 import type { Measure } from './lib/results.js';
 import { comparatorLatency, comparatorThroughput } from './sections/comparator.js';
+import { durableSqlite } from './sections/durable.js';
 import { exportSection } from './sections/export.js';
 import { importSection } from './sections/import.js';
 import { historyPostgres, historySqlite } from './sections/history.js';
@@ -30,7 +32,7 @@ import { latencyPostgres, latencySqlite } from './sections/latency.js';
 import { throughputPostgres, throughputSqlite } from './sections/throughput.js';
 import { sqliteHistory } from './lib/history-db.js';
 
-const SECTIONS = ['throughput', 'comparator', 'latency', 'history', 'export', 'import'] as const;
+const SECTIONS = ['throughput', 'durable', 'comparator', 'latency', 'history', 'export', 'import'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseSections(raw: string | undefined, flag: string): Section[] | undefined {
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
   let history: HistoryDb | undefined;
   const steps: [Section, string, () => Promise<unknown>][] = [
     ['throughput', 'throughput (SQLite)', () => throughputSqlite(ctx)],
+    ['durable', 'durable throughput (SQLite, kill -9 halfway)', () => durableSqlite(ctx)],
     // Runyard and graphile-worker alternate per process count, so each pair meets the same load.
     ...ctx.config.processes.flatMap((n): [Section, string, () => Promise<unknown>][] => [
       ['throughput', `throughput (PostgreSQL, ${n} executor process${n > 1 ? 'es' : ''})`, () => throughputPostgres(ctx, n)],

@@ -13,7 +13,7 @@ import type { Measure } from './results.js';
 export interface BenchConfig {
   /** Rows of the throughput run and jobs of the comparator. BENCH_ROWS, @default 100000 */
   rows: number;
-  /** Executor / worker process counts on PostgreSQL. BENCH_PROCESSES, @default [1, 2] */
+  /** Executor / worker process counts on PostgreSQL. BENCH_PROCESSES, @default [1, 2]; `0` runs none (SQLite only) */
   processes: number[];
   /** Single-item runs per database in the latency section. BENCH_LATENCY_RUNS, @default 500 */
   latencyRuns: number;
@@ -45,7 +45,10 @@ function num(name: string, dflt: number): number {
 export function configFromEnv(): BenchConfig {
   return {
     rows: num('BENCH_ROWS', 100_000),
-    processes: (process.env.BENCH_PROCESSES ?? '1,2').split(',').map(Number),
+    processes: (process.env.BENCH_PROCESSES ?? '1,2')
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0),
     latencyRuns: num('BENCH_LATENCY_RUNS', 500),
     historyRuns: num('BENCH_HISTORY_RUNS', 1_000_000),
     bigRunItems: num('BENCH_BIG_RUN_ITEMS', 1_000_000),
@@ -85,7 +88,8 @@ export class BenchContext {
     this.children += 1;
     const dataDir = join(this.dir, `data-${this.children}`);
     mkdirSync(dataDir);
-    return { RUNYARD_LOG_LEVEL: 'error', RUNYARD_DATA_DIR: dataDir, ...extra };
+    // The benches' js modules live in the scratch directory (js producers only run modules under RUNYARD_JS_DIR).
+    return { RUNYARD_LOG_LEVEL: 'error', RUNYARD_DATA_DIR: dataDir, RUNYARD_JS_DIR: this.dir, ...extra };
   }
 
   record(m: Measure): void {

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlEngine, numbersTable, spawnWorker, waitForTerminal, type WorkerProcess } from '../../test/helpers/cluster.js';
-import { peakRss, spawnRunyard } from '../../test/helpers/proc.js';
+import { cpuMicros, peakRss, spawnRunyard } from '../../test/helpers/proc.js';
 import type { BenchContext } from '../lib/context.js';
 import { api, waitForRun } from '../lib/http.js';
 
@@ -31,13 +31,15 @@ export async function throughputSqlite(ctx: BenchContext): Promise<void> {
     const csv = `n\n${Array.from({ length: rows }, (_, i) => i).join('\n')}\n`;
     const table = await http.post<{ id: string }>('/v1/tables', { name: 'bench', format: 'csv', data: csv });
     await http.post(`/v1/tables/${table.id}/columns`, { name: 'noop', producer: 'js', config: { module, input: { n: '{{n}}' } }, profile: PROFILE });
+    const cpu0 = cpuMicros(ry.pid);
     const run = await http.post<{ id: string }>(`/v1/tables/${table.id}/columns/noop/runs`, {});
     let peak = 0;
     const done = await waitForRun(http, run.id, 30 * 60_000, () => (peak = Math.max(peak, peakRss(ry.pid))));
+    const cpu = (cpuMicros(ry.pid) - cpu0) / rows;
     peak = Math.max(peak, peakRss(ry.pid));
     const seconds = (Date.parse(String(done.finished_at)) - Date.parse(String(done.started_at))) / 1000;
     if (done.status !== 'succeeded') throw new Error(`throughput run ended ${String(done.status)}`);
-    const detail = `${rows.toLocaleString('en-US')} rows, profile ${PROFILE}, ${seconds.toFixed(2)} s`;
+    const detail = `${rows.toLocaleString('en-US')} rows, profile ${PROFILE}, ${seconds.toFixed(2)} s, ${Math.round(cpu)} µs CPU of \`runyard up\` per item (run creation to end)`;
     ctx.record({
       id: 'throughput.sqlite.items_per_s',
       section: 'throughput',

@@ -39,7 +39,7 @@ export function engineOptions(opts: ExecutorFlags): Partial<EngineOptions> {
 /** Adds the executor's sizing and timing flags ({@link ExecutorFlags}) to a command. */
 export function executorFlags(command: Command): Command {
   return command
-    .option('--capacity <n>', 'items this node executes at once (default 256)', intOption(1, 100_000))
+    .option('--capacity <n>', 'items this node executes at once (default 1024 on SQLite, 256 on PostgreSQL)', intOption(1, 100_000))
     .option('--lease-ms <n>', 'lease length of a claimed item (default 10000)', ms)
     .option('--heartbeat-ms <n>', 'lease heartbeat interval (default 3000, at most half the lease)', ms)
     .option('--sweep-ms <n>', 'expired-lease sweep interval (default 1000)', ms)

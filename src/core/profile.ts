@@ -20,6 +20,16 @@ export const BUILTIN_PROFILES: Record<'small' | 'standard' | 'large', WorkloadPr
   large: { name: 'large', concurrency: 256, itemTimeoutMs: 300_000, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 5 } },
 };
 
+/**
+ * Built-in profiles that differ on SQLite: `large` runs 1,024 items at once there, so that one
+ * commit (one fsync of the single writer) carries up to 1,024 outcomes and as many new leases.
+ * PostgreSQL keeps 256: with more of a run in flight than its nodes' capacity, live nodes'
+ * leases were seen to expire under load (test/fault/pid-namespace.test.ts).
+ */
+export const SQLITE_PROFILES: Record<string, WorkloadProfile> = {
+  large: { ...BUILTIN_PROFILES.large, concurrency: 1024 },
+};
+
 export const DEFAULT_PROFILE = 'standard';
 
 /** Looks up a profile by name; `undefined` when unknown. */

@@ -8,7 +8,7 @@ import { Executor, type ProducerLookup } from './executor.js';
 import { silentLogger, type Logger } from './logger.js';
 import { Notifier } from './notifier.js';
 import { OperationsService, type RunActions } from './operations.js';
-import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './options.js';
+import { defaultEngineOptions, type EngineOptions } from './options.js';
 import { ControlService } from './control.js';
 import { CreditsService } from './credits.js';
 import { PriceBook } from './prices.js';
@@ -16,7 +16,7 @@ import { ProfileCatalog } from './profiles.js';
 import { RunsService } from './runs-service.js';
 import { TablesService } from './tables-service.js';
 import { WaitingService } from './waiting.js';
-import type { WorkloadProfile } from '../core/profile.js';
+import { SQLITE_PROFILES, type WorkloadProfile } from '../core/profile.js';
 import type { SecretBox } from './secrets.js';
 import { createKindRegistry, type KindRegistry } from '../kinds/index.js';
 import { AccessService } from './access.js';
@@ -78,10 +78,11 @@ export function createEngine(cfg: EngineConfig): Engine {
   const ids = cfg.ids ?? ulidIds();
   const random = cfg.random ?? systemRandom;
   const logger = cfg.logger ?? silentLogger;
-  const options = { ...DEFAULT_ENGINE_OPTIONS, ...cfg.options };
+  const options = { ...defaultEngineOptions(cfg.store.dialect), ...cfg.options };
   const notifier = new Notifier();
   let executor: Executor | undefined;
-  const profiles = new ProfileCatalog(cfg.profiles);
+  // Custom profiles win over the SQLite variants of the built-in ones.
+  const profiles = new ProfileCatalog(cfg.store.dialect === 'sqlite' ? { ...SQLITE_PROFILES, ...cfg.profiles } : cfg.profiles);
   const prices = new PriceBook({ store: cfg.store, clock });
   const kinds = cfg.kinds ?? createKindRegistry();
   const runs = new RunsService({

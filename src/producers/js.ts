@@ -78,13 +78,18 @@ export function createJsProducer(opts: JsProducerOptions = {}): Producer {
   const root = opts.root === undefined ? undefined : real(opts.root);
   const modules = new Map<string, Promise<Record<string, unknown>>>();
 
-  const pathOf = (spec: string): string => {
-    let path: string;
+  /** The module's absolute path (no file system access). */
+  const resolvedOf = (spec: string): string => {
     try {
-      path = spec.startsWith('file:') ? fileURLToPath(spec) : isAbsolute(spec) ? spec : resolve(baseDir, spec);
+      return spec.startsWith('file:') ? fileURLToPath(spec) : isAbsolute(spec) ? spec : resolve(baseDir, spec);
     } catch {
       throw new PermanentError('invalid_module', 'config.module: not a valid path or file: URL', { field: 'config.module' });
     }
+  };
+
+  /** {@link resolvedOf}, checked to be under the js directory (symlinks followed). */
+  const pathOf = (spec: string): string => {
+    const path = resolvedOf(spec);
     if (root !== undefined && !inside(root, real(path))) {
       throw new PermanentError('module_outside_js_dir', `config.module: modules must live under the js directory ${root} (RUNYARD_JS_DIR)`, {
         field: 'config.module',
@@ -94,6 +99,10 @@ export function createJsProducer(opts: JsProducerOptions = {}): Producer {
   };
 
   const load = (spec: string): Promise<Record<string, unknown>> => {
+    // A module imported before was checked when it was imported, and the cached module is the
+    // code that runs (a later symlink change does not change it): no file system call per item.
+    const cached = modules.get(resolvedOf(spec));
+    if (cached) return cached;
     const path = pathOf(spec);
     let mod = modules.get(path);
     if (!mod) {

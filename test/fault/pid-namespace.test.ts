@@ -88,8 +88,8 @@ const why = unshareUnavailable();
 /** Raw reads of the database under test, `?` placeholders. */
 interface Reader {
   rows<R>(text: string, params: unknown[]): Promise<R[]>;
-  /** SQL for the `node_id` field of an event's JSON `data`. */
-  nodeOfEvent: string;
+  /** SQL counting a run's `item.started` events by `node_id` (columns node, n; every `?` is the run id). */
+  startedByNode: string;
   close(): Promise<void>;
 }
 
@@ -117,8 +117,11 @@ async function twoNamespaces(database: string, reader: () => Promise<Reader>): P
     const [crashed] = await db.rows<{ n: number }>("SELECT count(*) AS n FROM items WHERE run_id = ? AND error LIKE '%worker_crashed%'", [runId]);
     const [expired] = await db.rows<{ n: number }>("SELECT count(*) AS n FROM events WHERE run_id = ? AND type = 'item.lease_expired'", [runId]);
     const byNode = await db.rows<{ node: string; n: number }>(
-      `SELECT ${db.nodeOfEvent} AS node, count(*) AS n FROM events WHERE run_id = ? AND type = 'item.started' GROUP BY node`,
-      [runId],
+      db.startedByNode,
+      db.startedByNode
+        .split('?')
+        .slice(1)
+        .map(() => runId),
     );
     await db.close();
     const workerRow = nodes.find((n) => n.id === worker.nodeId);
@@ -151,7 +154,13 @@ test(`two nodes, one host name, two PID namespaces, ${ITEMS} items on SQLite: 0 
     const raw = new Database(path, { readonly: true });
     return {
       rows: async <R>(text: string, params: unknown[]) => raw.prepare(text).all(...params) as R[],
-      nodeOfEvent: "json_extract(data, '$.node_id')",
+      // SQLite stores a batch's item.started events as one items.started row listing them.
+      startedByNode: `SELECT node, sum(n) AS n FROM (
+          SELECT json_extract(data, '$.node_id') AS node, count(*) AS n FROM events WHERE run_id = ? AND type = 'item.started' GROUP BY node
+          UNION ALL
+          SELECT json_extract(j.value, '$.node_id') AS node, count(*) AS n FROM events, json_each(events.data, '$.items') AS j
+          WHERE events.run_id = ? AND events.type = 'items.started' GROUP BY node
+        ) GROUP BY node`,
       close: async () => {
         raw.close();
       },
@@ -175,7 +184,7 @@ test(`two nodes, one host name, two PID namespaces, ${ITEMS} items on PostgreSQL
           )
         ).rows as R[];
       },
-      nodeOfEvent: "data::jsonb ->> 'node_id'",
+      startedByNode: "SELECT data::jsonb ->> 'node_id' AS node, count(*) AS n FROM events WHERE run_id = ? AND type = 'item.started' GROUP BY node",
       close: () => client.end(),
     };
   });

@@ -51,10 +51,22 @@ export function spawnRunyard(args: string[], env: Record<string, string> = {}, t
   const database = at >= 0 ? args[at + 1] : undefined;
   // The database's data dir (secret key, admin token, …) unless the caller names one (dataDirFor).
   const dataDir = env.RUNYARD_DATA_DIR ?? dataDirFor(database);
-  const proc = spawn(process.execPath, ['bin/runyard.js', 'up', '--json', '--port', '0', ...args], {
-    env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : []),
+      'bin/runyard.js',
+      'up',
+      '--json',
+      '--port',
+      '0',
+      ...args,
+    ],
+    {
+      env: { ...process.env, RUNYARD_LOG_LEVEL: 'warn', RUNYARD_DATA_DIR: dataDir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -129,6 +141,14 @@ export async function waitForRunOver(url: string, runId: string, timeoutMs: numb
 }
 
 /** Peak resident set size of a live process, bytes (Linux `VmHWM`). */
+/** CPU time (user + system) a live process has used so far, in µs (`/proc/<pid>/stat`, clock ticks of 10 ms). */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at state: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 export function peakRss(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];

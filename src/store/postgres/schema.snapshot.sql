@@ -361,8 +361,6 @@ ALTER TABLE events ADD CONSTRAINT events_created_at_not_null NOT NULL created_at
 
 ALTER TABLE events ADD CONSTRAINT events_data_not_null NOT NULL data;
 
-ALTER TABLE events ADD CONSTRAINT events_id_key UNIQUE (id);
-
 ALTER TABLE events ADD CONSTRAINT events_id_not_null NOT NULL id;
 
 ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (seq);
@@ -606,8 +604,6 @@ CREATE UNIQUE INDEX columns_pkey ON columns USING btree (id);
 CREATE UNIQUE INDEX credentials_pkey ON credentials USING btree (workspace_id, name);
 
 CREATE UNIQUE INDEX credit_accounts_pkey ON credit_accounts USING btree (workspace_id);
-
-CREATE UNIQUE INDEX events_id_key ON events USING btree (id);
 
 CREATE UNIQUE INDEX events_pkey ON events USING btree (seq);
 

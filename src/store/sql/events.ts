@@ -1,5 +1,6 @@
 /** Appending events: the timeline is append-only and written in the transaction of the change it records. */
 import type { Db, SqlContext } from './context.js';
+import { groupEvents } from './event-batch.js';
 
 /** One event to append. `data` is stored as JSON. */
 export interface NewEvent {
@@ -12,10 +13,16 @@ export interface NewEvent {
 
 const EVENT_CHUNK = 400;
 
-/** Appends events inside the caller's transaction (`db` is the transaction handle). */
+/**
+ * Appends events inside the caller's transaction (`db` is the transaction handle). With a hot
+ * path (SQLite, one writer), the item transitions of a batch are one row each (event-batch.ts);
+ * the dialect-neutral form writes one row per event (PostgreSQL cannot give a batch a range of
+ * `seq` values no concurrent writer takes). Readers see the same per-item events either way.
+ */
 export async function appendEvents(ctx: SqlContext, db: Db, events: NewEvent[], now: number): Promise<void> {
+  if (events.length === 0) return;
   if (ctx.hot) {
-    ctx.hot.insertEvents(events.map((e) => eventRow(ctx, e, now)));
+    ctx.hot.insertEvents(groupEvents(events).map((e) => ({ ...eventRow(ctx, e, now), span: e.span })));
     return;
   }
   for (let i = 0; i < events.length; i += EVENT_CHUNK) {

@@ -51,8 +51,11 @@ export interface HotPath {
    * released item keeps its error). @returns the items changed (stale outcomes are left out)
    */
   completeItems(rows: OutcomeRow[]): CompletedItem[];
-  /** Appends events. */
-  insertEvents(rows: Omit<EventsTable, 'seq'>[]): void;
+  /**
+   * Appends events. A row whose `span` is more than 1 (a batch row, event-batch.ts) takes the
+   * `span` sequence numbers above every `seq` given so far: its own `seq` is the last of them.
+   */
+  insertEvents(rows: (Omit<EventsTable, 'seq'> & { span: number })[]): void;
   /** Writes (replaces) cells by `(column_id, row_id)`. */
   upsertCells(rows: CellsTable[]): void;
 }

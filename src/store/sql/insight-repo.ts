@@ -9,6 +9,7 @@ import type { ItemStatus } from '../../core/status.js';
 import type { ItemTimingStats } from '../port.js';
 import type { SqlContext } from './context.js';
 import { toEvent, toItem } from './mapping.js';
+import { expandEvent } from './event-batch.js';
 
 /** The newest event `seq` of the workspace; 0 when it has none. */
 export async function latestEventSeq(ctx: SqlContext, ws: string): Promise<number> {
@@ -17,18 +18,30 @@ export async function latestEventSeq(ctx: SqlContext, ws: string): Promise<numbe
   return r ? Number(r.seq) : 0;
 }
 
-/** One item's events, oldest first (at most `limit`). Scans the run's events (index events_run). */
+/**
+ * One item's events, oldest first (at most `limit`): its own rows and its entries of batch rows
+ * (event-batch.ts; each batch row lists an item at most once). Scans the run's events (index
+ * events_run).
+ */
 export async function listItemEvents(ctx: SqlContext, ws: string, runId: string, itemId: string, limit: number): Promise<(EventRecord & { seq: number })[]> {
   const rows = await ctx.db
     .selectFrom('events')
     .selectAll()
     .where('workspace_id', '=', ws)
     .where('run_id', '=', runId)
-    .where('item_id', '=', itemId)
+    .where((eb) =>
+      eb.or([
+        eb('item_id', '=', itemId),
+        eb.and([eb('item_id', 'is', null), eb('type', 'like', 'items.%'), eb('data', 'like', `%"item_id":${JSON.stringify(itemId)}%`)]),
+      ]),
+    )
     .orderBy('seq')
     .limit(limit)
     .execute();
-  return rows.map(toEvent);
+  return rows
+    .map(toEvent)
+    .flatMap(expandEvent)
+    .filter((e) => e.item_id === itemId);
 }
 
 /**

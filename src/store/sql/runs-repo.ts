@@ -9,6 +9,7 @@ import { cursorAfter, keysetPage, toJson, type SqlContext } from './context.js';
 import { nameContains, whereRunFilter } from './run-filter.js';
 import { appendEvents } from './events.js';
 import { leaseColumns, startedEvent } from './lease.js';
+import { expandEvents } from './event-batch.js';
 import { toEvent, toItem, toRun } from './mapping.js';
 
 const ITEM_CHUNK = 250;
@@ -342,6 +343,7 @@ export async function listEvents(
 ): Promise<(EventRecord & { seq: number })[]> {
   let q = ctx.db.selectFrom('events').selectAll().where('workspace_id', '=', ws).where('seq', '>', afterSeq);
   if (runId !== null) q = q.where('run_id', '=', runId);
+  // Every stored row holds at least one event past `afterSeq`: `limit` rows hold enough.
   const rows = await q.orderBy('seq').limit(limit).execute();
-  return rows.map(toEvent);
+  return expandEvents(rows.map(toEvent), afterSeq, limit);
 }

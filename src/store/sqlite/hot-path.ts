@@ -12,6 +12,7 @@ export function sqliteHotPath(raw: Database.Database): HotPath {
   let lease: Database.Statement | undefined;
   let complete: Database.Statement | undefined;
   let event: Database.Statement | undefined;
+  let batch: Database.Statement | undefined;
   let cell: Database.Statement | undefined;
   return {
     leaseItems(ids: string[], l: LeaseSet): ItemsTable[] {
@@ -56,11 +57,21 @@ export function sqliteHotPath(raw: Database.Database): HotPath {
       }
       return out;
     },
-    insertEvents(rows: Omit<EventsTable, 'seq'>[]): void {
+    insertEvents(rows: (Omit<EventsTable, 'seq'> & { span: number })[]): void {
       event ??= raw.prepare(
         'INSERT INTO events (id, workspace_id, run_id, item_id, type, data, created_at) VALUES (@id, @workspace_id, @run_id, @item_id, @type, @data, @created_at)',
       );
-      for (const r of rows) event.run(r);
+      // Above every seq ever given (AUTOINCREMENT keeps the largest in sqlite_sequence, also
+      // after the newest rows were deleted), in this single-writer transaction.
+      batch ??= raw.prepare(
+        `INSERT INTO events (seq, id, workspace_id, run_id, item_id, type, data, created_at)
+         VALUES (max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), coalesce((SELECT max(seq) FROM events), 0)) + @span,
+           @id, @workspace_id, @run_id, @item_id, @type, @data, @created_at)`,
+      );
+      for (const r of rows) {
+        if (r.span > 1) batch.run(r);
+        else event.run({ id: r.id, workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.item_id, type: r.type, data: r.data, created_at: r.created_at });
+      }
     },
     upsertCells(rows: CellsTable[]): void {
       cell ??= raw.prepare(

@@ -90,9 +90,9 @@ CREATE TABLE credit_accounts (
   updated_at INTEGER NOT NULL
 );
 
-CREATE TABLE events (
+CREATE TABLE "events" (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT NOT NULL,
   workspace_id TEXT NOT NULL,
   run_id TEXT NOT NULL,
   item_id TEXT,
