@@ -994,6 +994,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tables/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a table from the raw file (streamed: CSV and NDJSON of any size in bounded memory); all rows or none are written
+         * @description The body is the file itself. `format` defaults from the Content-Type (`text/csv`, `application/x-ndjson`, `application/json`). CSV and NDJSON are parsed as they arrive and written in batches; the table is listed only once its last row is in. Body limit 1024 MiB.
+         */
+        post: {
+            parameters: {
+                query: {
+                    /** @description The table name */
+                    name: string;
+                    /** @description The file format; default from the Content-Type */
+                    format?: "csv" | "json" | "ndjson";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            responses: {
+                /** @description The table */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Table"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The body is over the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid input */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tables/{table_id}": {
         parameters: {
             query?: never;
