@@ -68,6 +68,10 @@ export interface RunRecord extends RunCounts {
   name: string;
   status: RunStatus;
   phase: string | null;
+  /** What the run acts on (a linked record, free JSON), or null. */
+  subject: unknown;
+  /** What the run produced, as its kind reports it (`FollowUp.result.output`), or null. */
+  output: unknown;
   mode: RunMode;
   trigger: RunTrigger;
   profile: string;
@@ -135,6 +139,17 @@ export interface ItemRecord {
   producer: string | null;
   /** The most this item may cost, µ; null: the run's `item_cost_bound`. */
   cost_bound: number | null;
+  /**
+   * The question of an item that waited for an answer (kept once answered), or null.
+   * Optional: writers that never make an item wait may leave it out.
+   */
+  waiting?: ItemWait | null;
+}
+
+/** What a waiting item asks: a prompt for a person and an optional form (free JSON, e.g. a JSON Schema). */
+export interface ItemWait {
+  prompt: string;
+  form: Record<string, unknown> | null;
 }
 
 export interface EventRecord {
