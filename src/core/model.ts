@@ -8,7 +8,14 @@ import type { ItemError } from './errors.js';
 import type { Usage } from './producer.js';
 import type { ItemStatus, RunStatus } from './status.js';
 
-export const RunKind = { column: 'column', flow: 'flow', worker: 'worker', ingestion: 'ingestion' } as const;
+export const RunKind = {
+  column: 'column',
+  flow: 'flow',
+  worker: 'worker',
+  ingestion: 'ingestion',
+  /** A test kind (src/kinds/chain), registered only with `RUNYARD_TEST_KINDS=1`. */
+  chain: 'chain',
+} as const;
 export type RunKind = (typeof RunKind)[keyof typeof RunKind];
 
 /** Kind names accepted on input for users of the reference products (DESIGN.md §1). */

@@ -383,8 +383,8 @@ export class Executor {
         ? { kind: 'succeeded' as const, item, outputs: completion.outputs }
         : { kind: 'failed' as const, item, error: completion.error };
     try {
-      const { append } = kind.get(run.kind, 'kind').next(run, outcome);
-      return append.length > 0 ? { ...completion, append } : completion;
+      const { append, result } = kind.get(run.kind, 'kind').next(run, outcome);
+      return { ...completion, ...(append.length > 0 ? { append } : {}), ...(result === undefined ? {} : { result }) };
     } catch (err) {
       // A kind that cannot plan what follows ends the item: nothing it needed is lost silently.
       const error = { ...toItemError(err), retryable: false };

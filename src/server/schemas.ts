@@ -17,7 +17,7 @@ export const RunSchema = z
   .object({
     id: z.string().openapi({ example: 'run_01jd…' }),
     workspace_id: z.string(),
-    kind: z.enum(['column', 'flow', 'worker', 'ingestion']),
+    kind: z.enum(['column', 'flow', 'worker', 'ingestion', 'chain']).openapi({ description: 'chain: a test kind, present only with RUNYARD_TEST_KINDS=1' }),
     target_id: z.string(),
     target_version: z.number().int(),
     name: z.string(),
