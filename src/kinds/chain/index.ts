@@ -68,7 +68,8 @@ export const chainKind: RunKindModule<ChainRef> = {
     }
     const steps = intField(raw, 'steps', 1, MAX_STEPS);
     const wait_at = raw.wait_at === undefined || raw.wait_at === null ? null : intField(raw, 'wait_at', 0, steps - 1);
-    if (typeof raw.producer !== 'string' || raw.producer === '') throw new ValidationError('target.producer: expected a producer name', { field: 'target.producer' });
+    if (typeof raw.producer !== 'string' || raw.producer === '')
+      throw new ValidationError('target.producer: expected a producer name', { field: 'target.producer' });
     const config = raw.config;
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
       throw new ValidationError('target.config: expected an object', { field: 'target.config' });
