@@ -14,6 +14,7 @@ import { registerColumns } from './commands/columns.js';
 import { registerOperations } from './commands/operations.js';
 import { registerRuns } from './commands/runs.js';
 import { registerRunControl } from './commands/runs-control.js';
+import { registerItems } from './commands/items.js';
 import { registerCredits } from './commands/credits.js';
 import { registerPrices } from './commands/prices.js';
 import { registerRunsAdmin } from './commands/runs-admin.js';
@@ -52,6 +53,7 @@ export function buildProgram(state: { json: boolean }): Command {
   registerColumns(program);
   registerRuns(program);
   registerRunControl(program);
+  registerItems(program);
   registerCredits(program);
   registerPrices(program);
   registerRunsAdmin(program);

@@ -4,7 +4,7 @@ import { parseRunStatus } from '../core/status.js';
 import type { RunSelection } from '../sdk/client.js';
 import { listOption, oneOfList, parseTime, type ClientOptions } from './common.js';
 
-export const KINDS = ['column', 'flow', 'worker', 'ingestion'];
+export const KINDS = ['column', 'flow', 'worker', 'ingestion', 'chain'];
 export const MODES = ['live', 'dry_run', 'smoke_test'];
 export const TRIGGERS = ['manual', 'api', 'rule', 'schedule', 'webhook', 'event', 'chat'];
 

@@ -16,6 +16,8 @@ export const ErrorCode = {
   import_failed: 'import_failed',
   conflict: 'conflict',
   nothing_to_retry: 'nothing_to_retry',
+  /** An answer for an item that is not waiting for one (already answered, or never waited). */
+  item_not_waiting: 'item_not_waiting',
   insufficient_credits: 'insufficient_credits',
   producer_failed: 'producer_failed',
   producer_timeout: 'producer_timeout',

@@ -49,6 +49,8 @@ export interface ResolvedTarget {
   config: Record<string, unknown>;
   /** Where the run's output lands; null: nowhere but the items. */
   sink: Sink | null;
+  /** What runs of this target act on (`runs.subject`, free JSON); absent: null. */
+  subject?: unknown;
 }
 
 /** The first items of a run. */
@@ -69,7 +71,11 @@ export interface FollowUp {
 }
 
 /** One item's outcome, as a kind sees it when it plans what follows. */
-export type ItemOutcome = { kind: 'succeeded'; item: ItemRecord; outputs: Record<string, unknown> } | { kind: 'failed'; item: ItemRecord; error: ItemError };
+export type ItemOutcome =
+  | { kind: 'succeeded'; item: ItemRecord; outputs: Record<string, unknown> }
+  | { kind: 'failed'; item: ItemRecord; error: ItemError }
+  /** A waiting item was answered (`respondToItem`); it is now `succeeded` with the answer as its outputs. */
+  | { kind: 'answered'; item: ItemRecord; answer: Record<string, unknown> };
 
 /**
  * What a kind may read while it plans, scoped by the engine to the run's workspace. Reads only:

@@ -8,7 +8,14 @@ import type { ItemError } from './errors.js';
 import type { Usage } from './producer.js';
 import type { ItemStatus, RunStatus } from './status.js';
 
-export const RunKind = { column: 'column', flow: 'flow', worker: 'worker', ingestion: 'ingestion' } as const;
+export const RunKind = {
+  column: 'column',
+  flow: 'flow',
+  worker: 'worker',
+  ingestion: 'ingestion',
+  /** A test kind (src/kinds/chain), registered only with `RUNYARD_TEST_KINDS=1`. */
+  chain: 'chain',
+} as const;
 export type RunKind = (typeof RunKind)[keyof typeof RunKind];
 
 /** Kind names accepted on input for users of the reference products (DESIGN.md §1). */
@@ -68,6 +75,10 @@ export interface RunRecord extends RunCounts {
   name: string;
   status: RunStatus;
   phase: string | null;
+  /** What the run acts on (a linked record, free JSON), or null. */
+  subject: unknown;
+  /** What the run produced, as its kind reports it (`FollowUp.result.output`), or null. */
+  output: unknown;
   mode: RunMode;
   trigger: RunTrigger;
   profile: string;
@@ -135,6 +146,17 @@ export interface ItemRecord {
   producer: string | null;
   /** The most this item may cost, µ; null: the run's `item_cost_bound`. */
   cost_bound: number | null;
+  /**
+   * The question of an item that waited for an answer (kept once answered), or null.
+   * Optional: writers that never make an item wait may leave it out.
+   */
+  waiting?: ItemWait | null;
+}
+
+/** What a waiting item asks: a prompt for a person and an optional form (free JSON, e.g. a JSON Schema). */
+export interface ItemWait {
+  prompt: string;
+  form: Record<string, unknown> | null;
 }
 
 export interface EventRecord {

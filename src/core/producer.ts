@@ -35,15 +35,35 @@ export interface ProducerContext<Inputs = Record<string, unknown>> {
   timeoutMs: number;
 }
 
-/** A successful attempt. */
+/**
+ * What one attempt returns: an output, or (with `wait`) a request for an answer.
+ *
+ * With `wait` set, the attempt ends asking for an answer (a person's, or an event's): the item
+ * becomes `waiting_for_input` with the prompt and form, its lease is dropped (no executor slot
+ * is held), its attempt is not spent, and `value`, `outputs` and `usage` are ignored (give
+ * `value: null`); answering it (`respondToItem`) settles it as `succeeded` with the answer as
+ * its outputs.
+ */
 export interface ProducerResult {
-  /** The value that lands in the cell (for column runs). */
+  /** The value that lands in the run's sink (a column run's cell). */
   value: unknown;
   /** The full payload kept on the item (`item.outputs`); defaults to `{ value }`. */
   outputs?: Record<string, unknown>;
   usage?: Usage;
   /** Provider name for per-provider summaries (e.g. a host or model vendor). */
   provider?: string;
+  /** Ask for an answer instead of producing a value (see above). */
+  wait?: {
+    /** What the answer is for, shown to the person (non-empty). */
+    prompt: string;
+    /** The answer's shape (free JSON, e.g. a JSON Schema), or absent. */
+    form?: Record<string, unknown>;
+  };
+}
+
+/** Does the attempt ask to wait for an answer? */
+export function isWait(r: ProducerResult): r is ProducerResult & { wait: NonNullable<ProducerResult['wait']> } {
+  return typeof r === 'object' && r !== null && r.wait !== undefined && r.wait !== null;
 }
 
 /**
@@ -66,5 +86,5 @@ export interface Producer {
   execute(ctx: ProducerContext): Promise<ProducerResult>;
 }
 
-/** Names of the built-in producers. `llm` and `input` come with later issues. */
-export const BUILTIN_PRODUCERS = ['shell', 'http', 'js'] as const;
+/** Names of the built-in producers. `llm` comes with a later issue. */
+export const BUILTIN_PRODUCERS = ['shell', 'http', 'js', 'input'] as const;

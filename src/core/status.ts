@@ -14,7 +14,10 @@ export const RunStatus = {
   claimed: 'claimed',
   /** Items are being executed (leased, or waiting for a backoff). */
   running: 'running',
-  /** An item needs a person's answer; nothing else can progress. */
+  /**
+   * Items wait for an answer and nothing else is pending or leased. An answer (or an appended
+   * item) moves it back to `running`; when the answer leaves nothing to do, it finishes.
+   */
   waiting_for_input: 'waiting_for_input',
   /** A person paused it: no new item is claimed; in-flight items finish. */
   paused: 'paused',
@@ -38,7 +41,10 @@ export const ItemStatus = {
   running: 'running',
   /** The last attempt failed with a retryable error; waiting for `next_attempt_at`. */
   retrying: 'retrying',
-  /** Needs a person's input before it can go on. */
+  /**
+   * Its attempt ended asking for an answer (a producer's `wait`): no lease, no executor slot.
+   * `respondToItem` settles it as `succeeded` with the answer as its outputs.
+   */
   waiting_for_input: 'waiting_for_input',
   /** Terminal: the producer returned a result. */
   succeeded: 'succeeded',
@@ -62,8 +68,8 @@ export const RUN_TRANSITIONS = {
   queued: ['claimed', 'running', 'paused', 'canceled', 'failed'],
   claimed: ['running', 'queued', 'paused', 'canceled', 'failed', 'succeeded'],
   running: ['waiting_for_input', 'paused', 'succeeded', 'partial', 'failed', 'canceled'],
-  waiting_for_input: ['running', 'paused', 'canceled', 'failed'],
-  paused: ['queued', 'running', 'canceled', 'succeeded', 'partial', 'failed'],
+  waiting_for_input: ['running', 'paused', 'canceled', 'failed', 'succeeded', 'partial'],
+  paused: ['queued', 'running', 'waiting_for_input', 'canceled', 'succeeded', 'partial', 'failed'],
   succeeded: [],
   partial: ['running'],
   failed: ['running'],
@@ -111,7 +117,7 @@ export function canCancel(status: RunStatus): boolean {
 
 /** May retry-failed reopen or feed a run in this status? (`partial`/`failed` reopen; active runs take the items back.) */
 export function canRetryFailed(status: RunStatus): boolean {
-  return status === 'partial' || status === 'failed' || status === 'running' || status === 'paused';
+  return status === 'partial' || status === 'failed' || status === 'running' || status === 'waiting_for_input' || status === 'paused';
 }
 
 /**
@@ -122,7 +128,7 @@ export const CLAIMABLE_ITEM_STATUSES = ['pending', 'retrying'] as const satisfie
 
 /**
  * Item statuses in flight: held by a producer (`running`) or parked on a person
- * (`waiting_for_input`). Cancel aborts them; they count in `items_running`.
+ * (`waiting_for_input`). Cancel aborts them; they count in `items_running` and `items_waiting`.
  */
 export const IN_FLIGHT_ITEM_STATUSES = ['running', 'waiting_for_input'] as const satisfies readonly ItemStatus[];
 

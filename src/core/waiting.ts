@@ -46,6 +46,8 @@ export interface WaitingFacts {
   /** µ the workspace has available, and µ this run must reserve to start. */
   availableCredits?: number;
   requiredCredits?: number;
+  /** The run's first waiting item (ordinal order) and its prompt, when some item waits for an answer. */
+  waitingItem?: { id: string; key: string; prompt: string } | null;
 }
 
 function at(ms: number): string {
@@ -60,7 +62,14 @@ export function waitingReason(run: RunRecord, facts: WaitingFacts, now: number):
       ? { code: 'budget_reached', message: 'paused: the run reached its credit budget; raise the budget and resume it' }
       : { code: 'paused', message: 'paused by a person: no new items are claimed until it is resumed' };
   }
-  if (run.status === 'waiting_for_input') return { code: 'waiting_for_input', message: 'an item is waiting for a person to answer' };
+  if (run.status === 'waiting_for_input') {
+    const w = facts.waitingItem;
+    const more = run.items_waiting > 1 ? ` (and ${run.items_waiting - 1} more)` : '';
+    return {
+      code: 'waiting_for_input',
+      message: w ? `item ${w.id} (${w.key}) waits for an answer${more}: ${w.prompt}` : 'an item is waiting for a person to answer',
+    };
+  }
   if (run.status === 'queued' && facts.scheduledFor != null && facts.scheduledFor > now) {
     return { code: 'scheduled', message: `scheduled to start at ${at(facts.scheduledFor)}`, until: facts.scheduledFor };
   }

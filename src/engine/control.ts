@@ -56,6 +56,25 @@ export class ControlService {
   }
 
   /**
+   * Answers a waiting item: it becomes `succeeded` with `answer` as its outputs, the run's kind
+   * plans what follows (appended in the same transaction) and the run's status is decided again.
+   * Compare-and-set: of concurrent answers exactly one is applied.
+   * @param answer the answer, a JSON object (becomes the item's `outputs`)
+   * @returns the run after the answer and the answered item
+   * @throws NotFoundError (404) for an unknown run or item; RunyardError `item_not_waiting`
+   *   (409) when the item is not waiting (already answered) or the run is finished
+   */
+  async respond(ws: string, runId: string, itemId: string, answer: Record<string, unknown>): Promise<{ run: RunRecord; item: ItemRecord }> {
+    const { kinds } = this.deps;
+    const res = await this.deps.store.respondToItem(ws, runId, itemId, answer, this.deps.clock.now(), (run, item) =>
+      kinds.get(run.kind, 'kind').next(run, { kind: 'answered', item, answer }),
+    );
+    this.deps.notifier.runChanged(res.run.id);
+    this.deps.notifier.workAvailable();
+    return res;
+  }
+
+  /**
    * Re-executes only the failed items.
    * @throws RunyardError `nothing_to_retry` (422); IllegalTransitionError (409)
    */

@@ -8,7 +8,7 @@ import { decideRetry } from '../core/retry.js';
 import { itemCostBound, usageCost, type PriceTable } from '../core/credits.js';
 import { toItemError, type ItemError } from '../core/errors.js';
 import type { Clock, IdSource, RandomSource } from '../core/ids.js';
-import type { Producer } from '../core/producer.js';
+import { isWait, type Producer } from '../core/producer.js';
 import type { ClaimedItem, CompleteResult, Completion, StartOnCreate, Store } from '../store/port.js';
 import type { Logger } from './logger.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -384,8 +384,8 @@ export class Executor {
         ? { kind: 'succeeded' as const, item, outputs: completion.outputs }
         : { kind: 'failed' as const, item, error: completion.error };
     try {
-      const { append } = kind.get(run.kind, 'kind').next(run, outcome);
-      return append.length > 0 ? { ...completion, append } : completion;
+      const { append, result } = kind.get(run.kind, 'kind').next(run, outcome);
+      return { ...completion, ...(append.length > 0 ? { append } : {}), ...(result === undefined ? {} : { result }) };
     } catch (err) {
       // A kind that cannot plan what follows ends the item: nothing it needed is lost silently.
       const error = { ...toItemError(err), retryable: false };
@@ -428,6 +428,10 @@ export class Executor {
       started();
       const result = await running;
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
+      if (isWait(result)) {
+        const wait = { prompt: String(result.wait.prompt), form: result.wait.form ?? null };
+        return { kind: 'waiting', item_id: item.id, lease_token, wait, duration_ms: clock.now() - startedAt };
+      }
       return {
         kind: 'succeeded',
         item_id: item.id,

@@ -127,6 +127,8 @@ export function redactCompletion(c: Completion, r: Redactor): Completion {
     case 'failed':
     case 'retrying':
       return { ...c, error: r.redact(c.error) };
+    case 'waiting':
+      return { ...c, wait: r.redact(c.wait) };
     case 'released':
       return c;
     default:

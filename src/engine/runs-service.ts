@@ -78,7 +78,9 @@ export interface RunDraft {
   profile: WorkloadProfile;
   spec: RunSpec;
   opts: StartColumnRun;
-  items: { key: string; inputs: Record<string, unknown> | null }[];
+  items: { key: string; inputs: Record<string, unknown> | null; producer?: string }[];
+  /** What the run acts on (`runs.subject`); absent: null. */
+  subject?: unknown;
   /** The manual-run fields already validated and sealed (else prepared from `opts`). */
   manual?: PreparedManualRun;
 }
@@ -119,6 +121,7 @@ export class RunsService {
       spec: specFor(resolved.producer, resolved.config, profile, sinkSpec(resolved.sink)),
       opts,
       items: plan.items,
+      subject: resolved.subject ?? null,
       manual,
     });
   }
@@ -162,6 +165,7 @@ export class RunsService {
         name: d.name,
         status: 'queued',
         phase: null,
+        subject: d.subject ?? null,
         mode,
         trigger: { type: d.opts.trigger?.type ?? 'api', actor: d.opts.trigger?.actor ?? null, source_id: d.opts.trigger?.source_id ?? null },
         profile: d.profile.name,
@@ -184,7 +188,13 @@ export class RunsService {
         started_at: null,
         finished_at: null,
       },
-      items: d.items.map((it, i) => ({ id: ids.next('itm'), key: it.key, inputs: it.inputs, status: i < live ? 'pending' : 'skipped' })),
+      items: d.items.map((it, i) => ({
+        id: ids.next('itm'),
+        key: it.key,
+        inputs: it.inputs,
+        status: i < live ? 'pending' : 'skipped',
+        ...(it.producer === undefined ? {} : { producer: it.producer }),
+      })),
       request_hash: key === undefined ? null : this.requestHash(d.target_id, d.opts, manual),
       sealed_secrets: manual.sealed_secrets,
     };

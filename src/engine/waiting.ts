@@ -40,7 +40,9 @@ export class WaitingService {
     const alive = nodes.filter((n) => isNodeAlive(n, now, this.deps.heartbeatMs));
     const freeSlots = alive.reduce((sum, n) => sum + Math.max(0, n.capacity - (inFlight.get(n.id) ?? 0)), 0);
     for (const r of open) {
+      const waitingItem = r.status === 'waiting_for_input' ? await this.firstWaiting(ws, r.id) : null;
       const facts = {
+        waitingItem,
         nodesAlive: alive.length,
         freeSlots,
         earliestDueAt: due.get(r.id) ?? null,
@@ -50,5 +52,12 @@ export class WaitingService {
       out.set(r.id, waitingReason(r, facts, now));
     }
     return out;
+  }
+
+  /** The run's first waiting item and its prompt (one indexed page read). */
+  private async firstWaiting(ws: string, runId: string): Promise<{ id: string; key: string; prompt: string } | null> {
+    const page = await this.deps.store.listItems(ws, runId, { status: ['waiting_for_input'] }, { limit: 1 });
+    const item = page.data[0];
+    return item ? { id: item.id, key: item.key, prompt: item.waiting?.prompt ?? '' } : null;
   }
 }

@@ -8,8 +8,19 @@ import { RunyardError, ValidationError } from '../core/errors.js';
 import type { RunKindModule } from '../core/kind.js';
 import { RUN_KIND_ALIASES } from '../core/model.js';
 import { columnKind } from './column/index.js';
+import { chainKind } from './chain/index.js';
 
 export { columnKind, type ColumnRef } from './column/index.js';
+export { chainKind, type ChainRef } from './chain/index.js';
+
+/** Options of {@link createKindRegistry}. */
+export interface KindRegistryOptions {
+  /**
+   * Also register the test kinds (`chain`, src/kinds/chain).
+   * @default true when the environment has `RUNYARD_TEST_KINDS=1`
+   */
+  testKinds?: boolean;
+}
 
 /** Kinds by name. */
 export interface KindRegistry {
@@ -36,8 +47,8 @@ function canonicalOf(name: string): string {
   return Object.hasOwn(RUN_KIND_ALIASES, name) ? RUN_KIND_ALIASES[name]! : name;
 }
 
-/** Creates a registry holding the built-in `column` kind. */
-export function createKindRegistry(): KindRegistry {
+/** Creates a registry holding the built-in `column` kind (and the test kinds, see {@link KindRegistryOptions}). */
+export function createKindRegistry(opts: KindRegistryOptions = {}): KindRegistry {
   const byName = new Map<string, RunKindModule>();
   const kinds: RunKindModule[] = [];
   const registry: KindRegistry = {
@@ -66,5 +77,6 @@ export function createKindRegistry(): KindRegistry {
     },
   };
   registry.register(columnKind);
+  if (opts.testKinds ?? process.env.RUNYARD_TEST_KINDS === '1') registry.register(chainKind);
   return registry;
 }

@@ -1,5 +1,5 @@
 /**
- * The producer registry: the built-in producers (`shell`, `http`, `js`) plus custom ones
+ * The producer registry: the built-in producers (`shell`, `http`, `js`, `input`) plus custom ones
  * registered at start-up. The engine looks producers up by name.
  */
 import { quoteInput, RunyardError } from '../core/errors.js';
@@ -7,6 +7,7 @@ import type { Producer } from '../core/producer.js';
 import { createHttpProducer } from './http.js';
 import { createJsProducer } from './js.js';
 import { createShellProducer } from './shell.js';
+import { createInputProducer } from './input.js';
 import type { EgressGuard } from './egress.js';
 
 export { createHttpProducer, HTTP_DEFAULT_MAX_RESPONSE_BYTES } from './http.js';
@@ -15,6 +16,7 @@ export type { HttpConfig } from './http.js';
 export { createJsProducer } from './js.js';
 export type { JsConfig, JsFunction, JsFunctionContext, JsProducerOptions } from './js.js';
 export { createShellProducer, SHELL_DEFAULT_MAX_OUTPUT_BYTES } from './shell.js';
+export { createInputProducer, type InputConfig } from './input.js';
 export type { ShellConfig } from './shell.js';
 export { MAX_RETRY_AFTER_MS, parseRetryAfter } from './http-body.js';
 /** Re-exported so custom producers and user modules can steer retries. */
@@ -48,7 +50,7 @@ export interface ProducerRegistryOptions {
   egress?: EgressGuard;
 }
 
-/** Creates a registry holding the built-in `shell`, `http` and `js` producers. */
+/** Creates a registry holding the built-in `shell`, `http`, `js` and `input` producers. */
 export function createProducerRegistry(opts: ProducerRegistryOptions = {}): ProducerRegistry {
   const byName = new Map<string, Producer>();
   const registry: ProducerRegistry = {
@@ -79,5 +81,6 @@ export function createProducerRegistry(opts: ProducerRegistryOptions = {}): Prod
   registry.register(
     createJsProducer({ ...(opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }), ...(opts.jsRoot === undefined ? {} : { root: opts.jsRoot }) }),
   );
+  registry.register(createInputProducer());
   return registry;
 }

@@ -202,6 +202,15 @@ export class RunyardClient {
     return this.#json('POST', `/v1/runs/${seg(id)}/retry-failed`);
   }
 
+  /**
+   * Answers an item waiting for input: it succeeds with `answer` as its outputs and its run goes
+   * on. @throws ApiError 404 (unknown run or item), 409 `item_not_waiting` (not waiting, already
+   * answered, or its run finished), 422 naming `answer`
+   */
+  respondToItem(runId: string, itemId: string, answer: Record<string, unknown>): Promise<{ run: Run; item: Item }> {
+    return this.#json('POST', `/v1/runs/${seg(runId)}/items/${seg(itemId)}/respond`, { body: { answer } });
+  }
+
   /** A new run of the same target (`retry_of` set), pinned to the original definition version or the current one. */
   rerun(id: string, pin: 'version' | 'current' = 'version', opts: { idempotencyKey?: string } = {}): Promise<Run> {
     const headers: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': opts.idempotencyKey };

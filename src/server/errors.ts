@@ -23,6 +23,7 @@ export const HTTP_STATUS: Record<ErrorCode | 'invalid_json' | 'payload_too_large
   import_failed: 422,
   conflict: 409,
   nothing_to_retry: 422,
+  item_not_waiting: 409,
   insufficient_credits: 402,
   producer_failed: 500,
   producer_timeout: 500,

@@ -10,7 +10,7 @@ import { parseRunStatus, type RunStatus } from '../core/status.js';
 import type { RunFilter } from '../store/port.js';
 import { iso } from './present.js';
 
-const KINDS = ['column', 'flow', 'worker', 'ingestion'] as const;
+const KINDS = ['column', 'flow', 'worker', 'ingestion', 'chain'] as const;
 const MODES = ['live', 'dry_run', 'smoke_test'] as const;
 const TRIGGERS = ['manual', 'api', 'rule', 'schedule', 'webhook', 'event', 'chat'] as const;
 

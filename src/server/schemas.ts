@@ -17,12 +17,14 @@ export const RunSchema = z
   .object({
     id: z.string().openapi({ example: 'run_01jd…' }),
     workspace_id: z.string(),
-    kind: z.enum(['column', 'flow', 'worker', 'ingestion']),
+    kind: z.enum(['column', 'flow', 'worker', 'ingestion', 'chain']).openapi({ description: 'chain: a test kind, present only with RUNYARD_TEST_KINDS=1' }),
     target_id: z.string(),
     target_version: z.number().int(),
     name: z.string(),
     status: z.enum(RUN_STATUSES as [string, ...string[]]),
     phase: z.string().nullable(),
+    subject: z.unknown().openapi({ description: 'What the run acts on (a linked record, free JSON), or null' }),
+    output: z.unknown().openapi({ description: 'What the run produced, as its kind reports it (free JSON), or null' }),
     mode: z.enum(['live', 'dry_run', 'smoke_test']),
     trigger: z.object({ type: z.string(), source_id: z.string().nullable(), actor: z.string().nullable() }),
     profile: z.string(),
@@ -32,7 +34,10 @@ export const RunSchema = z
     items_succeeded: z.number().int(),
     items_failed: z.number().int(),
     items_pending: z.number().int(),
-    items_running: z.number().int(),
+    items_running: z.number().int().openapi({ description: 'Items leased and executing' }),
+    items_waiting: z.number().int().openapi({
+      description: 'Items waiting for an answer (no executor slot held); items_total is the sum of the seven buckets',
+    }),
     items_skipped: z.number().int(),
     items_canceled: z.number().int(),
     no_items: z.boolean(),
@@ -85,6 +90,10 @@ export const ItemSchema = z
     next_attempt_at: iso.nullable(),
     inputs: z.record(z.string(), z.unknown()).nullable(),
     outputs: z.record(z.string(), z.unknown()).nullable(),
+    waiting: z
+      .object({ prompt: z.string(), form: z.record(z.string(), z.unknown()).nullable() })
+      .nullable()
+      .openapi({ description: 'What a waiting item asks (kept once answered): answer it with POST /v1/runs/{run_id}/items/{item_id}/respond' }),
     error: ItemErrorSchema.nullable(),
     provider: z.string().nullable(),
     usage: z.record(z.string(), z.unknown()).nullable(),

@@ -10,12 +10,24 @@
 import type { CountDelta } from '../core/counts.js';
 import type { Balance, LedgerKind, PriceSource, PriceTable, PriceVersion } from '../core/credits.js';
 import type { ItemError } from '../core/errors.js';
-import type { PlannedItem } from '../core/kind.js';
+import type { FollowUp, PlannedItem } from '../core/kind.js';
 import type { Usage } from '../core/producer.js';
 import type { ItemStatus, RunStatus } from '../core/status.js';
 import type { OperationAction, OperationStatus } from '../core/operation.js';
 import type { AccessStore } from './access-port.js';
-import type { CellRecord, ColumnRecord, EventRecord, ItemRecord, RowRecord, RunKind, RunMode, RunRecord, TableRecord, TriggerType } from '../core/model.js';
+import type {
+  CellRecord,
+  ColumnRecord,
+  EventRecord,
+  ItemRecord,
+  ItemWait,
+  RowRecord,
+  RunKind,
+  RunMode,
+  RunRecord,
+  TableRecord,
+  TriggerType,
+} from '../core/model.js';
 
 /**
  * Where a store's database is: enough for another thread of this process to open a connection
@@ -52,6 +64,9 @@ export interface NewRun {
     | 'items_failed'
     | 'items_pending'
     | 'items_running'
+    | 'items_waiting'
+    | 'output'
+    | 'subject'
     | 'items_skipped'
     | 'items_canceled'
     | 'updated_at'
@@ -59,13 +74,14 @@ export interface NewRun {
     | 'secret_names'
     | 'paused_reason'
     | 'credits_released'
-  >;
+  > & { /** What the run acts on (`runs.subject`); absent: null. */ subject?: unknown };
   /**
    * Encrypted per-run secrets as stored: `{"names": [...], "box": "<ciphertext>"}` JSON, or
    * null. The store never sees secret values in clear.
    */
   sealed_secrets: string | null;
-  items: { id: string; key: string; inputs: Record<string, unknown> | null; status: Extract<ItemStatus, 'pending' | 'skipped'> }[];
+  /** `producer`: the item's own producer (absent: the run's `spec.producer`). */
+  items: { id: string; key: string; inputs: Record<string, unknown> | null; status: Extract<ItemStatus, 'pending' | 'skipped'>; producer?: string }[];
   /** Hash of the creating request, compared on an idempotent replay. */
   request_hash: string | null;
 }
@@ -110,8 +126,16 @@ export type Completion =
        * the run is skipped (a replayed append inserts nothing twice).
        */
       append?: PlannedItem[];
+      /** The run's result as the kind now knows it: `output` lands in `runs.output`. */
+      result?: FollowUp['result'];
     }
-  | { kind: 'failed'; item_id: string; lease_token: string; error: ItemError; duration_ms: number; append?: PlannedItem[] }
+  | { kind: 'failed'; item_id: string; lease_token: string; error: ItemError; duration_ms: number; append?: PlannedItem[]; result?: FollowUp['result'] }
+  /**
+   * The attempt asks for an answer: the item becomes `waiting_for_input` with `wait` (its
+   * prompt and form), its lease is dropped (it holds no executor slot and is not counted against
+   * the run's concurrency) and its attempt is given back; {@link Store.respondToItem} settles it.
+   */
+  | { kind: 'waiting'; item_id: string; lease_token: string; wait: ItemWait; duration_ms: number }
   | { kind: 'retrying'; item_id: string; lease_token: string; error: ItemError; next_attempt_at: number; duration_ms: number }
   /** Give the item back untouched (graceful shutdown); the attempt is not counted as failed. */
   | { kind: 'released'; item_id: string; lease_token: string };
@@ -397,6 +421,26 @@ export interface Store {
    * @throws RunyardError `nothing_to_retry`; IllegalTransitionError
    */
   retryFailedItems(ws: string, runId: string, now: number): Promise<{ run: RunRecord; retried: number }>;
+  /**
+   * Answers a waiting item, compare-and-set: only a `waiting_for_input` item of a run that is
+   * not terminal takes an answer, and of concurrent answers exactly one wins. In one
+   * transaction the item becomes `succeeded` with `answer` as its outputs (settled like any
+   * terminal item: its reservation, its sink, `item.answered`), `followUp` (the run's kind,
+   * called with the run and the answered item) may append items and set the run's output, and
+   * the run's status is decided again (running, waiting_for_input, or finished).
+   * @returns the run after the answer and the answered item
+   * @throws NotFoundError (run or item not in the workspace, or the item not in the run);
+   *   RunyardError `item_not_waiting` (HTTP 409, `details.status`) when the item is not waiting
+   *   (already answered, never waited) or the run is terminal
+   */
+  respondToItem(
+    ws: string,
+    runId: string,
+    itemId: string,
+    answer: Record<string, unknown>,
+    now: number,
+    followUp?: (run: RunRecord, item: ItemRecord) => FollowUp,
+  ): Promise<{ run: RunRecord; item: ItemRecord }>;
   /** Earliest `next_attempt_at` of each run's claimable items (null when none). */
   earliestDue(ws: string, runIds: string[]): Promise<Map<string, number | null>>;
   /** Number of items each node holds a lease on. */

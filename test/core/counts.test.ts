@@ -5,13 +5,16 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  activeStatusOf,
   addTransitionDelta,
   allItemsTerminal,
   applyDelta,
   countField,
   countsConsistent,
   emptyCounts,
+  readyToFinish,
   runOutcome,
+  settleRun,
   type CountDelta,
   type CountField,
   type RunCounts,
@@ -20,7 +23,7 @@ import { IllegalTransitionError } from '../../src/core/errors.js';
 import { canTransitionItem, isTerminalItem, ITEM_STATUSES, transitionItem, type ItemStatus } from '../../src/core/status.js';
 
 const NUM_RUNS = 200;
-const FIELDS: readonly CountField[] = ['items_succeeded', 'items_failed', 'items_pending', 'items_running', 'items_skipped', 'items_canceled'];
+const FIELDS: readonly CountField[] = ['items_succeeded', 'items_failed', 'items_pending', 'items_running', 'items_waiting', 'items_skipped', 'items_canceled'];
 
 /** Counts computed from scratch from the item statuses (the model). */
 function countsOf(statuses: readonly ItemStatus[]): RunCounts {
@@ -41,7 +44,7 @@ describe('counts: buckets', () => {
     ['pending', 'items_pending'],
     ['retrying', 'items_pending'],
     ['running', 'items_running'],
-    ['waiting_for_input', 'items_running'],
+    ['waiting_for_input', 'items_waiting'],
     ['succeeded', 'items_succeeded'],
     ['failed', 'items_failed'],
     ['skipped', 'items_skipped'],
@@ -52,8 +55,8 @@ describe('counts: buckets', () => {
     for (const [s, f] of table) assert.equal(countField(s), f, s);
   });
 
-  test('terminal items sit in terminal buckets; allItemsTerminal ⇔ no pending/running', () => {
-    for (const s of ITEM_STATUSES) assert.equal(isTerminalItem(s), !['items_pending', 'items_running'].includes(countField(s)), s);
+  test('terminal items sit in terminal buckets; allItemsTerminal ⇔ no pending/running/waiting', () => {
+    for (const s of ITEM_STATUSES) assert.equal(isTerminalItem(s), !['items_pending', 'items_running', 'items_waiting'].includes(countField(s)), s);
     for (const s of ITEM_STATUSES) assert.equal(allItemsTerminal(countsOf([s, 'succeeded'])), isTerminalItem(s), s);
   });
 
@@ -66,7 +69,8 @@ describe('counts: buckets', () => {
 
   test('a transition within one bucket leaves the delta empty', () => {
     assert.deepEqual(addTransitionDelta({}, 'pending', 'retrying'), {});
-    assert.deepEqual(addTransitionDelta({}, 'running', 'waiting_for_input'), {});
+    assert.deepEqual(addTransitionDelta({}, 'pending', 'retrying'), {});
+    assert.deepEqual(addTransitionDelta({}, 'running', 'waiting_for_input'), { items_running: -1, items_waiting: 1 });
     assert.deepEqual(addTransitionDelta({}, 'pending', 'running'), { items_pending: -1, items_running: 1 });
   });
 
@@ -187,5 +191,25 @@ describe('counts: runOutcome', () => {
       }),
       { numRuns: NUM_RUNS },
     );
+  });
+});
+
+describe('counts: settleRun (the one rule for an active run)', () => {
+  test('finish when every item is terminal; wait when only waiting items are left; run otherwise', () => {
+    assert.equal(settleRun(counts({ items_succeeded: 2 })), 'finish');
+    assert.equal(settleRun(counts({})), 'finish');
+    assert.equal(settleRun(counts({ items_succeeded: 1, items_waiting: 1 })), 'wait');
+    assert.equal(settleRun(counts({ items_waiting: 1, items_pending: 1 })), 'run');
+    assert.equal(settleRun(counts({ items_waiting: 1, items_running: 1 })), 'run');
+    assert.equal(activeStatusOf('wait'), 'waiting_for_input');
+    assert.equal(activeStatusOf('run'), 'running');
+  });
+
+  test('readyToFinish holds for running and waiting_for_input runs, never for a paused one', () => {
+    const done = counts({ items_succeeded: 1 });
+    assert.ok(readyToFinish({ ...done, status: 'running' }));
+    assert.ok(readyToFinish({ ...done, status: 'waiting_for_input' }));
+    assert.ok(!readyToFinish({ ...done, status: 'paused' }));
+    assert.ok(!readyToFinish({ ...counts({ items_waiting: 1 }), status: 'running' }));
   });
 });

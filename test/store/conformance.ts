@@ -195,7 +195,15 @@ export async function allItems(store: Store, ws: string, runId: string, pageSize
   }
 }
 
-const BUCKETS: readonly CountField[] = ['items_succeeded', 'items_failed', 'items_pending', 'items_running', 'items_skipped', 'items_canceled'];
+const BUCKETS: readonly CountField[] = [
+  'items_succeeded',
+  'items_failed',
+  'items_pending',
+  'items_running',
+  'items_waiting',
+  'items_skipped',
+  'items_canceled',
+];
 
 /**
  * Asserts `items_total = succeeded + failed + pending + running + skipped + canceled` and that
@@ -211,7 +219,7 @@ export async function assertCounts(store: Store, ws: string, runId: string): Pro
   assert.equal(
     run.items_total,
     BUCKETS.reduce((s, b) => s + run[b], 0),
-    'items_total = succeeded + failed + pending + running + skipped + canceled',
+    'items_total = succeeded + failed + pending + running + waiting + skipped + canceled',
   );
   for (const b of BUCKETS) assert.equal(run[b], actual[b], `${b} of ${run.id} (items: ${items.map((i) => i.status).join(',')})`);
   assert.deepEqual(

@@ -96,7 +96,7 @@ export const RUN_STATUSES = all<RunStatus>()([
   'canceled',
 ] as const);
 export const ITEM_STATUSES = all<ItemStatus>()(['pending', 'running', 'retrying', 'waiting_for_input', 'succeeded', 'failed', 'skipped', 'canceled'] as const);
-export const RUN_KINDS = all<RunKind>()(['column', 'flow', 'worker', 'ingestion'] as const);
+export const RUN_KINDS = all<RunKind>()(['column', 'flow', 'worker', 'ingestion', 'chain'] as const);
 export const RUN_MODES = all<RunMode>()(['live', 'dry_run', 'smoke_test'] as const);
 export const TRIGGERS = all<NonNullable<TriggerType>>()(['manual', 'api', 'rule', 'schedule', 'webhook', 'event', 'chat'] as const);
 export const TERMINAL_RUN_STATUSES: readonly string[] = ['succeeded', 'partial', 'failed', 'canceled'];

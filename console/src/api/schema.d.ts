@@ -1537,7 +1537,7 @@ export interface paths {
                 query?: {
                     /** @description Comma-separated statuses; aliases completed, cancelled, pending accepted */
                     status?: string;
-                    /** @description Comma-separated: column, flow, worker, ingestion */
+                    /** @description Comma-separated: column, flow, worker, ingestion, chain */
                     kind?: string;
                     /** @description Comma-separated: live, dry_run, smoke_test */
                     mode?: string;
@@ -1663,7 +1663,7 @@ export interface paths {
                 query?: {
                     /** @description Comma-separated statuses; aliases completed, cancelled, pending accepted */
                     status?: string;
-                    /** @description Comma-separated: column, flow, worker, ingestion */
+                    /** @description Comma-separated: column, flow, worker, ingestion, chain */
                     kind?: string;
                     /** @description Comma-separated: live, dry_run, smoke_test */
                     mode?: string;
@@ -1939,7 +1939,7 @@ export interface paths {
                 query?: {
                     /** @description Comma-separated statuses; aliases completed, cancelled, pending accepted */
                     status?: string;
-                    /** @description Comma-separated: column, flow, worker, ingestion */
+                    /** @description Comma-separated: column, flow, worker, ingestion, chain */
                     kind?: string;
                     /** @description Comma-separated: live, dry_run, smoke_test */
                     mode?: string;
@@ -2687,6 +2687,76 @@ export interface paths {
                     };
                 };
                 /** @description Invalid input */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{run_id}/items/{item_id}/respond": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a waiting item: it succeeds with the answer as its outputs and its run goes on (one answer wins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    run_id: string;
+                    item_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RespondBody"];
+                };
+            };
+            responses: {
+                /** @description The run after the answer and the answered item */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RespondResult"];
+                    };
+                };
+                /** @description Unknown run or item */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description item_not_waiting: the item is not waiting for an answer (already answered), or its run is finished (details.status) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid body (details.field names it) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3508,14 +3578,21 @@ export interface components {
             /** @example run_01jd… */
             id: string;
             workspace_id: string;
-            /** @enum {string} */
-            kind: "column" | "flow" | "worker" | "ingestion";
+            /**
+             * @description chain: a test kind, present only with RUNYARD_TEST_KINDS=1
+             * @enum {string}
+             */
+            kind: "column" | "flow" | "worker" | "ingestion" | "chain";
             target_id: string;
             target_version: number;
             name: string;
             /** @enum {string} */
             status: "queued" | "claimed" | "running" | "waiting_for_input" | "paused" | "succeeded" | "partial" | "failed" | "canceled";
             phase: string | null;
+            /** @description What the run acts on (a linked record, free JSON), or null */
+            subject?: unknown;
+            /** @description What the run produced, as its kind reports it (free JSON), or null */
+            output?: unknown;
             /** @enum {string} */
             mode: "live" | "dry_run" | "smoke_test";
             trigger: {
@@ -3530,7 +3607,10 @@ export interface components {
             items_succeeded: number;
             items_failed: number;
             items_pending: number;
+            /** @description Items leased and executing */
             items_running: number;
+            /** @description Items waiting for an answer (no executor slot held); items_total is the sum of the seven buckets */
+            items_waiting: number;
             items_skipped: number;
             items_canceled: number;
             no_items: boolean;
@@ -3711,6 +3791,13 @@ export interface components {
             outputs: {
                 [key: string]: unknown;
             } | null;
+            /** @description What a waiting item asks (kept once answered): answer it with POST /v1/runs/{run_id}/items/{item_id}/respond */
+            waiting: {
+                prompt: string;
+                form: {
+                    [key: string]: unknown;
+                } | null;
+            } | null;
             error: components["schemas"]["ItemError"];
             provider: string | null;
             usage: {
@@ -3765,10 +3852,10 @@ export interface components {
             finished_at: string | null;
             duration_ms: number | null;
             /**
-             * @description retrying: failed and scheduled again; released: given back at shutdown; lease_expired: its node stopped heartbeating (the attempt counts); lease_lost: its node was alive but lost the lease (a stall): the attempt does not count, and the same attempt number runs again
+             * @description retrying: failed and scheduled again; released: given back at shutdown; lease_expired: its node stopped heartbeating (the attempt counts); waiting: it ended asking for an answer (no slot held, the attempt not counted); answered: it waited and was answered (the item succeeded); lease_lost: its node was alive but lost the lease (a stall): the attempt does not count, and the same attempt number runs again
              * @enum {string}
              */
-            outcome: "running" | "succeeded" | "failed" | "retrying" | "released" | "lease_expired" | "lease_lost";
+            outcome: "running" | "succeeded" | "failed" | "retrying" | "released" | "lease_expired" | "lease_lost" | "waiting" | "answered";
             error_code: string | null;
             error_message: string | null;
             /**
@@ -3821,6 +3908,21 @@ export interface components {
                 /** @description Run start → this item’s (last) start, ms: time spent waiting for a slot or a retry */
                 wait_ms: number | null;
             }[];
+        };
+        RespondResult: {
+            run: components["schemas"]["Run"];
+            item: components["schemas"]["Item"];
+        };
+        RespondBody: {
+            /**
+             * @description The answer (a JSON object): it becomes the item's outputs
+             * @example {
+             *       "approved": true
+             *     }
+             */
+            answer: {
+                [key: string]: unknown;
+            };
         };
         Rerun: {
             /**

@@ -52,6 +52,7 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'POST /v1/runs/{run_id}/cancel': 'operator',
   'POST /v1/runs/{run_id}/retry-failed': 'operator',
   'POST /v1/runs/{run_id}/rerun': 'operator',
+  'POST /v1/runs/{run_id}/items/{item_id}/respond': 'operator',
   'POST /v1/runs/{run_id}/pin': 'operator',
   'POST /v1/runs/{run_id}/unpin': 'operator',
   'DELETE /v1/runs/{run_id}': 'operator',

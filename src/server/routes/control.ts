@@ -4,14 +4,17 @@
  *   naming the current status); cancelling a canceled run returns it unchanged
  * - `POST /v1/runs/{run_id}/retry-failed` → `{ run, retried }` (422 `nothing_to_retry`)
  * - `POST /v1/runs/{run_id}/rerun` `{ pin: version | current }` → 201 Run with `retry_of`
+ * - `POST /v1/runs/{run_id}/items/{item_id}/respond` `{ answer: {...} }` → `{ run, item }`: answers
+ *   a waiting item (404 unknown run or item; 409 `item_not_waiting` when it is not waiting, was
+ *   already answered, or its run is finished; 422 `validation_failed` naming `answer`)
  * - `GET /v1/nodes` → registered engine nodes with liveness and in-flight counts
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Engine } from '../../engine/engine.js';
 import { isNodeAlive } from '../../engine/waiting.js';
 import type { ServerContext } from '../context.js';
-import { iso, presentOne } from '../present.js';
-import { ErrorSchema, NodeSchema, RerunBody, RunSchema, json } from '../schemas.js';
+import { iso, presentItem, presentOne } from '../present.js';
+import { ErrorSchema, ItemSchema, NodeSchema, RerunBody, RunSchema, json } from '../schemas.js';
 import { wsOf } from '../auth/principal.js';
 
 const errors = {
@@ -20,6 +23,17 @@ const errors = {
   422: json(ErrorSchema, 'Invalid input'),
 };
 const RunId = z.object({ run_id: z.string().openapi({ param: { name: 'run_id', in: 'path' } }) });
+const RunItemId = RunId.extend({ item_id: z.string().openapi({ param: { name: 'item_id', in: 'path' } }) });
+/** The body of an answer: a JSON object, which becomes the answered item's `outputs`. */
+const RespondBody = z
+  .object({
+    answer: z.record(z.string(), z.unknown(), { error: 'expected a JSON object' }).openapi({
+      description: "The answer (a JSON object): it becomes the item's outputs",
+      example: { approved: true },
+    }),
+  })
+  .strict()
+  .openapi('RespondBody');
 
 export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
   const simple = [
@@ -51,6 +65,26 @@ export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
     async (c) => {
       const res = await engine.control.retryFailed(wsOf(c), c.req.valid('param').run_id);
       return c.json({ run: await presentOne(engine, sc.baseUrl(), res.run), retried: res.retried }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/runs/{run_id}/items/{item_id}/respond',
+      summary: 'Answer a waiting item: it succeeds with the answer as its outputs and its run goes on (one answer wins)',
+      request: { params: RunItemId, body: { content: { 'application/json': { schema: RespondBody } }, required: true } },
+      responses: {
+        200: json(z.object({ run: RunSchema, item: ItemSchema }).openapi('RespondResult'), 'The run after the answer and the answered item'),
+        404: json(ErrorSchema, 'Unknown run or item'),
+        409: json(ErrorSchema, 'item_not_waiting: the item is not waiting for an answer (already answered), or its run is finished (details.status)'),
+        422: json(ErrorSchema, 'Invalid body (details.field names it)'),
+      },
+    }),
+    async (c) => {
+      const { run_id, item_id } = c.req.valid('param');
+      const res = await engine.control.respond(wsOf(c), run_id, item_id, c.req.valid('json').answer);
+      return c.json({ run: await presentOne(engine, sc.baseUrl(), res.run), item: presentItem(res.item) }, 200);
     },
   );
 

@@ -35,9 +35,10 @@ export const AttemptSchema = z
     started_at: isoTime.nullable(),
     finished_at: isoTime.nullable().openapi({ description: 'null while it is still running' }),
     duration_ms: z.number().int().nullable(),
-    outcome: z.enum(['running', 'succeeded', 'failed', 'retrying', 'released', 'lease_expired', 'lease_lost']).openapi({
+    outcome: z.enum(['running', 'succeeded', 'failed', 'retrying', 'released', 'lease_expired', 'lease_lost', 'waiting', 'answered']).openapi({
       description:
         'retrying: failed and scheduled again; released: given back at shutdown; lease_expired: its node stopped heartbeating (the attempt counts); ' +
+        'waiting: it ended asking for an answer (no slot held, the attempt not counted); answered: it waited and was answered (the item succeeded); ' +
         'lease_lost: its node was alive but lost the lease (a stall): the attempt does not count, and the same attempt number runs again',
     }),
     error_code: z.string().nullable(),
@@ -99,6 +100,7 @@ const END_OUTCOMES: Record<string, z.infer<typeof AttemptSchema>['outcome']> = {
   'item.retrying': 'retrying',
   'item.released': 'released',
   'item.lease_expired': 'lease_expired',
+  'item.waiting': 'waiting',
 };
 
 /** Attempts rebuilt from an item's events: each `item.started` opens one, an end event closes it. */
@@ -107,6 +109,15 @@ export function attemptsOf(events: EventRecord[]): z.infer<typeof AttemptSchema>
   for (const e of events) {
     const d = e.data as Record<string, unknown>;
     const n = typeof d.attempt === 'number' ? d.attempt : out.length > 0 ? out[out.length - 1]!.attempt : 1;
+    if (e.type === 'item.answered') {
+      // Closes the attempt that waited: its outcome becomes `answered` at the answer's time.
+      const waited = [...out].reverse().find((x) => x.attempt === n && x.outcome === 'waiting');
+      if (waited) {
+        waited.outcome = 'answered';
+        waited.finished_at = iso(e.created_at);
+      }
+      continue;
+    }
     if (e.type === 'item.started') {
       out.push({
         attempt: n,

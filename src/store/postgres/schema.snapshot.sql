@@ -106,7 +106,8 @@ CREATE TABLE items (
   duration_ms bigint,
   lease_lost_count integer NOT NULL DEFAULT 0,
   producer text,
-  cost_bound bigint
+  cost_bound bigint,
+  waiting text
 );
 
 CREATE TABLE ledger_entries (
@@ -203,7 +204,10 @@ CREATE TABLE runs (
   credit_cap bigint,
   item_cost_bound bigint NOT NULL DEFAULT 0,
   credits_released bigint NOT NULL DEFAULT 0,
-  price_version integer
+  price_version integer,
+  items_waiting bigint NOT NULL DEFAULT 0,
+  subject text,
+  output text
 );
 
 CREATE TABLE runyard_migrations (
@@ -494,6 +498,8 @@ ALTER TABLE runs ADD CONSTRAINT runs_items_skipped_not_null NOT NULL items_skipp
 ALTER TABLE runs ADD CONSTRAINT runs_items_succeeded_not_null NOT NULL items_succeeded;
 
 ALTER TABLE runs ADD CONSTRAINT runs_items_total_not_null NOT NULL items_total;
+
+ALTER TABLE runs ADD CONSTRAINT runs_items_waiting_not_null NOT NULL items_waiting;
 
 ALTER TABLE runs ADD CONSTRAINT runs_kind_not_null NOT NULL kind;
 

@@ -11,7 +11,7 @@ import { Settlement } from './settle.js';
 import { appendItems } from './append.js';
 
 function statusOf(c: Completion): ItemStatus {
-  return c.kind === 'released' ? 'pending' : c.kind;
+  return c.kind === 'released' ? 'pending' : c.kind === 'waiting' ? 'waiting_for_input' : c.kind;
 }
 
 /** Completions per UPDATE statement (12 parameters each, within both databases' limits). */
@@ -34,7 +34,8 @@ function outcomeRow(c: Completion, now: number): OutcomeRow {
     finished_at: succeeded || c.kind === 'failed' ? now : null,
     duration_ms: c.kind === 'released' ? null : c.duration_ms,
     next_attempt_at: c.kind === 'retrying' ? c.next_attempt_at : c.kind === 'released' ? 0 : null,
-    attempt_delta: c.kind === 'released' ? -1 : 0,
+    // A released item and a waiting one give their attempt back.
+    attempt_delta: c.kind === 'released' || c.kind === 'waiting' ? -1 : 0,
   };
 }
 
@@ -119,6 +120,7 @@ export async function completeItemsIn(ctx: SqlContext, db: Db, unique: Completio
   const accepted: string[] = [];
   const lost: string[] = [...duplicates];
   const s = new Settlement();
+  const waiting: Extract<Completion, { kind: 'waiting' }>[] = [];
   for (const c of unique) {
     const row = byId.get(c.item_id);
     if (!row) {
@@ -145,9 +147,23 @@ export async function completeItemsIn(ctx: SqlContext, db: Db, unique: Completio
       case 'released':
         s.events.push({ ...base, type: 'item.released', data: { attempt } });
         break;
+      case 'waiting':
+        s.events.push({ ...base, type: 'item.waiting', data: { attempt: attempt + 1, prompt: c.wait.prompt, duration_ms: c.duration_ms } });
+        waiting.push(c);
+        break;
       default:
         assertNever(c);
     }
+    if ((c.kind === 'succeeded' || c.kind === 'failed') && c.result?.output !== undefined) s.deltas.setOutput(row.run_id, c.result.output);
+  }
+  // A waiting item keeps its question (rare: one small UPDATE each, fenced by the status set above).
+  for (const c of waiting) {
+    await db
+      .updateTable('items')
+      .set({ waiting: toJson(c.wait) })
+      .where('id', '=', c.item_id)
+      .where('status', '=', 'waiting_for_input')
+      .execute();
   }
   // Items the accepted outcomes planned, in their completion's transaction (fenced by its token).
   const appending = unique.filter((c) => byId.has(c.item_id) && (c.kind === 'succeeded' || c.kind === 'failed') && (c.append?.length ?? 0) > 0);

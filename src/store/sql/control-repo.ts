@@ -5,6 +5,7 @@
 import { NotFoundError, RunyardError } from '../../core/errors.js';
 import type { RunRecord } from '../../core/model.js';
 import { canRetryFailed, transitionRun } from '../../core/status.js';
+import { activeStatusOf, settleRun } from '../../core/counts.js';
 import { CLAIMABLE, IN_FLIGHT } from './statuses.js';
 import type { Db, SqlContext } from './context.js';
 import { appendEvents } from './events.js';
@@ -43,13 +44,16 @@ export async function pauseRun(ctx: SqlContext, ws: string, runId: string, reaso
 }
 
 /**
- * Resumes a paused run: back to `running` (or `queued` if it never started); a run whose items
- * all finished while it was paused finishes at once. @throws IllegalTransitionError
+ * Resumes a paused run: `queued` if it never started, else the status its counts decide
+ * (core/counts.ts `settleRun`): `running`, or `waiting_for_input` when only waiting items are
+ * left; a run whose items all finished while it was paused finishes at once.
+ * @throws IllegalTransitionError
  */
 export async function resumeRun(ctx: SqlContext, ws: string, runId: string, now: number): Promise<RunRecord> {
   return ctx.tx(async (db) => {
     const run = await lockRun(ctx, db, ws, runId);
-    const to = run.started_at === null ? 'queued' : 'running';
+    const settles = settleRun(run);
+    const to = run.started_at === null ? 'queued' : settles === 'finish' ? 'running' : activeStatusOf(settles);
     transitionRun(run.id, run.status, to);
     const row = await db
       .updateTable('runs')
@@ -92,6 +96,7 @@ export async function cancelRun(ctx: SqlContext, ws: string, runId: string, now:
         items_canceled: run.items_canceled + canceled,
         items_pending: 0,
         items_running: 0,
+        items_waiting: 0,
         finished_at: now,
         updated_at: now,
         paused_reason: null,
@@ -161,8 +166,10 @@ export async function retryFailedItems(ctx: SqlContext, ws: string, runId: strin
       .where('status', '=', 'failed')
       .executeTakeFirst();
     const retried = Number(res.numUpdatedRows);
+    // A reopened run, or one that was only waiting for answers, has pending items again.
     const reopen = run.status === 'partial' || run.status === 'failed';
-    if (reopen) transitionRun(run.id, run.status, 'running');
+    const wakes = run.status === 'waiting_for_input' && retried > 0;
+    if (reopen || wakes) transitionRun(run.id, run.status, 'running');
     const row = await db
       .updateTable('runs')
       .set({
@@ -171,6 +178,7 @@ export async function retryFailedItems(ctx: SqlContext, ws: string, runId: strin
         credits_reserved: run.credits_reserved + need,
         updated_at: now,
         ...(reopen ? { status: 'running', finished_at: null, error: null, result_summary: null } : {}),
+        ...(wakes ? { status: 'running' } : {}),
       })
       .where('id', '=', run.id)
       .returningAll()

@@ -28,10 +28,13 @@ import { checkCompletions, completeItemsIn } from './completion.js';
 import { Settlement } from './settle.js';
 import type { Database } from './schema.js';
 
-/** How many more items the run's remaining reservation covers (each may cost its bound). */
+/**
+ * How many more items the run's remaining reservation covers (each may cost its bound; a
+ * waiting item still holds its bound until it is answered).
+ */
 function affordableItems(run: RunRecord): number {
   if (run.item_cost_bound === 0) return Number.MAX_SAFE_INTEGER;
-  return Math.floor((outstandingOf(run) - run.items_running * run.item_cost_bound) / run.item_cost_bound);
+  return Math.floor((outstandingOf(run) - (run.items_running + run.items_waiting) * run.item_cost_bound) / run.item_cost_bound);
 }
 
 async function pauseForBudget(ctx: SqlContext, db: Db, run: RunRecord, now: number): Promise<void> {

@@ -5,6 +5,7 @@ import type {
   ColumnRecord,
   EventRecord,
   ItemRecord,
+  ItemWait,
   RowRecord,
   RunError,
   RunKind,
@@ -32,6 +33,8 @@ export function toRun(r: Selected<RunsTable>): RunRecord {
     name: r.name,
     status: r.status as RunStatus,
     phase: r.phase,
+    subject: fromJson<unknown>(r.subject) ?? null,
+    output: fromJson<unknown>(r.output) ?? null,
     mode: r.mode as RunMode,
     trigger: { type: r.trigger_type as TriggerType, source_id: r.trigger_source_id, actor: r.trigger_actor },
     profile: r.profile,
@@ -42,6 +45,7 @@ export function toRun(r: Selected<RunsTable>): RunRecord {
     items_failed: Number(r.items_failed),
     items_pending: Number(r.items_pending),
     items_running: Number(r.items_running),
+    items_waiting: Number(r.items_waiting ?? 0),
     items_skipped: Number(r.items_skipped),
     items_canceled: Number(r.items_canceled),
     credits_reserved: Number(r.credits_reserved),
@@ -90,6 +94,7 @@ export function toItem(r: Omit<ItemsTable, 'lease_token' | 'lease_owner' | 'leas
     duration_ms: r.duration_ms === null ? null : Number(r.duration_ms),
     producer: r.producer ?? null,
     cost_bound: r.cost_bound === null || r.cost_bound === undefined ? null : Number(r.cost_bound),
+    waiting: fromJson<ItemWait>(r.waiting ?? null),
   };
 }
 

@@ -1,14 +1,16 @@
 /**
- * Applying count deltas to runs and finishing runs whose items are all terminal. Shared by
- * claiming, completion and lease recovery so that counts always come from item transitions in
- * the same transaction.
+ * Applying count deltas to runs, then deciding each run's status in one place
+ * ({@link settleRunStatus}: finish, `waiting_for_input`, or `running`, by core/counts.ts
+ * `settleRun`). Shared by claiming, completion, answers, resume and lease recovery so that counts
+ * always come from item transitions in the same transaction.
  */
 import { sql } from 'kysely';
-import { addTransitionDelta, readyToFinish, runOutcome, type CountDelta } from '../../core/counts.js';
+import { activeStatusOf, addTransitionDelta, isSettledByItems, runOutcome, settleRun, type CountDelta } from '../../core/counts.js';
 import type { RunError, RunRecord } from '../../core/model.js';
 import { transitionRun, type ItemStatus } from '../../core/status.js';
 import type { Db, SqlContext } from './context.js';
 import { appendEvents } from './events.js';
+import { toJson } from './context.js';
 import { toRun } from './mapping.js';
 import { postEntries, releaseRemainder } from './ledger.js';
 
@@ -18,6 +20,18 @@ type Delta = CountDelta & { items_total?: number; credits_used?: number; credits
 /** Accumulates per-run count deltas from item transitions, and credit moves from ledger entries. */
 export class RunDeltas {
   private readonly byRun = new Map<string, Delta>();
+  private readonly outputs = new Map<string, unknown>();
+
+  /** Records the run's output as its kind now reports it (`runs.output`, JSON). */
+  setOutput(runId: string, output: unknown): void {
+    if (!this.byRun.has(runId)) this.byRun.set(runId, {});
+    this.outputs.set(runId, output);
+  }
+
+  /** The output recorded for a run by {@link setOutput}, if any. */
+  outputOf(runId: string): { output: unknown } | undefined {
+    return this.outputs.has(runId) ? { output: this.outputs.get(runId) } : undefined;
+  }
 
   /** Records one `from → to` transition of an item of `runId`. */
   add(runId: string, from: ItemStatus, to: ItemStatus): void {
@@ -49,8 +63,8 @@ export class RunDeltas {
 }
 
 /**
- * Applies the deltas (one UPDATE per run) and finishes each running run whose items are now all
- * terminal, with the outcome of `runOutcome`. Returns the runs it finished.
+ * Applies the deltas (one UPDATE per run), then decides each run's status
+ * ({@link settleRunStatus}). Returns the runs it finished.
  */
 export async function applyDeltasAndFinish(ctx: SqlContext, db: Db, deltas: RunDeltas, now: number): Promise<RunRecord[]> {
   const finished: RunRecord[] = [];
@@ -59,16 +73,49 @@ export async function applyDeltasAndFinish(ctx: SqlContext, db: Db, deltas: RunD
     for (const [field, v] of Object.entries(delta)) {
       if (v !== 0) set[field] = sql`${sql.ref(field)} + ${v}`;
     }
+    const out = deltas.outputOf(runId);
+    if (out) set.output = toJson(out.output);
     const row = await db.updateTable('runs').set(set).where('id', '=', runId).returningAll().executeTakeFirstOrThrow();
-    const run = toRun(row);
-    if (readyToFinish(run)) finished.push(await finishRun(ctx, db, run, now));
+    const settled = await settleRunStatus(ctx, db, toRun(row), now);
+    if (settled.finished) finished.push(settled.run);
   }
   return finished;
 }
 
-/** The run finished (see {@link readyToFinish}) when nothing is left to do, else unchanged. */
+/**
+ * The one place a run's status follows from its counts (core/counts.ts `settleRun`), for a run
+ * its items decide (`running` or `waiting_for_input`; others are returned unchanged): every item
+ * terminal → finished with its outcome; nothing pending or leased and some item waiting →
+ * `waiting_for_input` (`run.waiting_for_input`); else → `running` (`run.running` when it was
+ * waiting).
+ */
+export async function settleRunStatus(ctx: SqlContext, db: Db, run: RunRecord, now: number): Promise<{ run: RunRecord; finished: boolean }> {
+  if (!isSettledByItems(run.status)) return { run, finished: false };
+  const decision = settleRun(run);
+  if (decision === 'finish') return { run: await finishRun(ctx, db, run, now), finished: true };
+  const to = activeStatusOf(decision);
+  if (to === run.status) return { run, finished: false };
+  return { run: await moveActiveRun(ctx, db, run, to, now), finished: false };
+}
+
+/** Moves an active run between `running` and `waiting_for_input` (or there from `paused`), with its event. */
+export async function moveActiveRun(ctx: SqlContext, db: Db, run: RunRecord, to: 'running' | 'waiting_for_input', now: number): Promise<RunRecord> {
+  transitionRun(run.id, run.status, to);
+  const row = await db
+    .updateTable('runs')
+    .set({ status: to, updated_at: now })
+    .where('id', '=', run.id)
+    .where('status', '=', run.status)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const data = { from: run.status, items_waiting: run.items_waiting };
+  await appendEvents(ctx, db, [{ workspace_id: run.workspace_id, run_id: run.id, item_id: null, type: `run.${to}`, data }], now);
+  return toRun(row);
+}
+
+/** The run finished when nothing is left to do, else with its status decided ({@link settleRunStatus}). */
 export async function finishIfDone(ctx: SqlContext, db: Db, run: RunRecord, now: number): Promise<RunRecord> {
-  return readyToFinish(run) ? finishRun(ctx, db, run, now) : run;
+  return (await settleRunStatus(ctx, db, run, now)).run;
 }
 
 /**

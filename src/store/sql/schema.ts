@@ -114,6 +114,10 @@ export interface RunsTable {
   name: string;
   status: string;
   phase: string | null;
+  /** What the run acts on, JSON (migration 0009). */
+  subject: string | null;
+  /** What the run produced, JSON (migration 0009). */
+  output: Generated<string | null>;
   mode: string;
   trigger_type: string;
   trigger_source_id: string | null;
@@ -126,6 +130,8 @@ export interface RunsTable {
   items_failed: number;
   items_pending: number;
   items_running: number;
+  /** `waiting_for_input` items (migration 0009). */
+  items_waiting: Generated<number>;
   items_skipped: number;
   items_canceled: number;
   credits_reserved: number;
@@ -187,6 +193,8 @@ export interface ItemsTable {
   producer: string | null;
   /** The item's own cost bound, µ; null: the run's `item_cost_bound` (migration 0008). */
   cost_bound: number | null;
+  /** A waiting item's question, `{"prompt", "form"}` JSON, kept once answered (migration 0009). */
+  waiting?: string | null | undefined;
 }
 
 export interface EventsTable {

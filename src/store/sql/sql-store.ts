@@ -3,7 +3,7 @@
  * the {@link SqlContext} (connection, dialect, transaction runner) and migrations.
  */
 import type { Store, NodeRecord, NewRun, StartOnCreate, NewTable, RunFilter, Completion, OperationPatch, OperationRecord, LeaseSweep } from '../port.js';
-import type { ColumnRecord } from '../../core/model.js';
+import type { ColumnRecord, ItemRecord, RunRecord } from '../../core/model.js';
 import type { ItemStatus } from '../../core/status.js';
 import type { SqlContext } from './context.js';
 import * as tables from './tables-repo.js';
@@ -11,6 +11,8 @@ import * as runs from './runs-repo.js';
 import * as leasing from './leasing.js';
 import { completeItems } from './completion.js';
 import * as control from './control-repo.js';
+import * as respond from './respond.js';
+import type { FollowUp } from '../../core/kind.js';
 import * as credits from './credits-repo.js';
 import type { LedgerKind, PriceSource, PriceTable } from '../../core/credits.js';
 import { toNode } from './mapping.js';
@@ -146,6 +148,16 @@ export abstract class SqlStore implements Store {
   }
   cancelRun(ws: string, runId: string, now: number) {
     return control.cancelRun(this.ctx, ws, runId, now);
+  }
+  respondToItem(
+    ws: string,
+    runId: string,
+    itemId: string,
+    answer: Record<string, unknown>,
+    now: number,
+    followUp?: (run: RunRecord, item: ItemRecord) => FollowUp,
+  ) {
+    return respond.respondToItem(this.ctx, ws, runId, itemId, answer, now, followUp);
   }
   retryFailedItems(ws: string, runId: string, now: number) {
     return control.retryFailedItems(this.ctx, ws, runId, now);

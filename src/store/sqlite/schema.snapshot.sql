@@ -123,7 +123,7 @@ CREATE TABLE items (
   started_at INTEGER,
   finished_at INTEGER,
   duration_ms INTEGER
-, lease_lost_count INTEGER NOT NULL DEFAULT 0, producer TEXT, cost_bound INTEGER);
+, lease_lost_count INTEGER NOT NULL DEFAULT 0, producer TEXT, cost_bound INTEGER, waiting TEXT);
 
 CREATE TABLE ledger_entries (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -212,7 +212,7 @@ CREATE TABLE runs (
   started_at INTEGER,
   finished_at INTEGER,
   updated_at INTEGER NOT NULL
-, pinned INTEGER NOT NULL DEFAULT 0, overrides_env TEXT, overrides_secrets TEXT, paused_reason TEXT, credit_cap INTEGER, item_cost_bound INTEGER NOT NULL DEFAULT 0, credits_released INTEGER NOT NULL DEFAULT 0, price_version INTEGER);
+, pinned INTEGER NOT NULL DEFAULT 0, overrides_env TEXT, overrides_secrets TEXT, paused_reason TEXT, credit_cap INTEGER, item_cost_bound INTEGER NOT NULL DEFAULT 0, credits_released INTEGER NOT NULL DEFAULT 0, price_version INTEGER, items_waiting INTEGER NOT NULL DEFAULT 0, subject TEXT, output TEXT);
 
 CREATE VIRTUAL TABLE runs_name USING fts5(name, content = 'runs', content_rowid = 'rowid', tokenize = 'trigram');
 
