@@ -3,7 +3,7 @@
  * parsers that turn bad values into usage errors (exit 2), and file reading.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { RunyardClient } from '../sdk/client.js';
@@ -135,6 +135,21 @@ export function oneOf<T extends string>(what: string, values: readonly T[]): (va
 export async function readTextFile(path: string, what = 'file'): Promise<string> {
   try {
     return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new UsageError(`cannot read ${what} ${path}${typeof code === 'string' ? ` (${code})` : ''}`);
+  }
+}
+
+/** Opens a file for reading. @throws UsageError `cannot read file PATH (ENOENT)` */
+export async function openFile(path: string, what = 'file'): Promise<FileHandle> {
+  try {
+    const handle = await open(path, 'r');
+    if ((await handle.stat()).isDirectory()) {
+      await handle.close();
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+    return handle;
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     throw new UsageError(`cannot read ${what} ${path}${typeof code === 'string' ? ` (${code})` : ''}`);

@@ -145,6 +145,16 @@ describe('runyard client commands', () => {
     }
   });
 
+  test('tables import streams the file: a bad byte is refused naming its offset (exit 1), nothing is created', async () => {
+    const file = join(dir, 'latin1.csv');
+    writeFileSync(file, Buffer.concat([Buffer.from('city\nOslo\nM'), Buffer.from([0xfc]), Buffer.from('nchen\n')]));
+    const r = await cli(['tables', 'import', file]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /import_failed: data: not valid UTF-8 at byte offset 11/);
+    const list = await json<{ data: { name: string }[] }>(['tables', 'list']);
+    assert.ok(!list.data.some((t) => t.name === 'latin1'));
+  });
+
   test('an unknown run exits 1 with not_found (stderr; --json: the envelope on stdout)', async () => {
     const r = await cli(['runs', 'get', 'run_doesnotexist']);
     assert.equal(r.code, 1);

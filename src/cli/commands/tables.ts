@@ -3,7 +3,7 @@ import { basename, extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { detectFormat } from '../../core/table-format.js';
 import type { TableFormat } from '../../sdk/client.js';
-import { clientCommand, clientOf, parseLimit, readTextFile, UsageError, type ClientOptions } from '../common.js';
+import { clientCommand, clientOf, openFile, parseLimit, UsageError, type ClientOptions } from '../common.js';
 import { printJson } from '../output.js';
 import { printRows, printTable, printTables } from '../render.js';
 
@@ -24,7 +24,7 @@ export function registerTables(program: Command): void {
   clientCommand(
     tables
       .command('import')
-      .description('import a CSV, JSON array or NDJSON file as a table (all rows or none)')
+      .description('import a CSV, JSON array or NDJSON file as a table (streamed; all rows or none)')
       .argument('<file>', 'the file to import (UTF-8)')
       .option('--name <name>', "table name (default: the file's name without extension)")
       .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices(['csv', 'json', 'ndjson'])),
@@ -33,8 +33,14 @@ export function registerTables(program: Command): void {
     if (!format) throw new UsageError(`cannot tell the format of ${file} from its extension; pass --format csv|json|ndjson`);
     const name = opts.name ?? basename(file, extname(file));
     if (!name) throw new UsageError('the table name is empty; pass --name NAME');
-    const data = await readTextFile(file);
-    const t = await clientOf(opts).importTable(name, format, data);
+    // Streamed: the file is never held whole in memory, here or on the server.
+    const handle = await openFile(file);
+    let t;
+    try {
+      t = await clientOf(opts).importTableFile(name, format, handle.createReadStream());
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
     if (opts.json) printJson(t);
     else printTable(t);
   });
