@@ -85,7 +85,10 @@ describe('runyard up: zero set-up and the access commands', () => {
     assert.match((await runCli(['workspaces', 'list', '--url', url], env)).stdout, /team bee/);
     const audit = await runCli(['audit', 'list', '--json', '--url', url], env);
     const routes = (JSON.parse(audit.stdout) as { data: { route: string; outcome: string }[] }).data.map((e) => `${e.route} ${e.outcome}`);
-    assert.ok(routes.includes('/v1/tokens ok') && routes.includes('/v1/tokens/{token_id} ok') && routes.includes('/v1/tables/import denied'), routes.join('\n'));
+    assert.ok(
+      routes.includes('/v1/tokens ok') && routes.includes('/v1/tokens/{token_id} ok') && routes.includes('/v1/tables/import denied'),
+      routes.join('\n'),
+    );
     assert.ok(!audit.stdout.includes(secret));
   });
 

@@ -9,16 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, type Harness, type Json } from '../control/harness.js';
 import { runCli, useToken } from './helpers.js';
-
-async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { until } from '../helpers/fixtures.js';
 
 describe('respond to a waiting item: POST /v1/runs/{run_id}/items/{item_id}/respond and runyard items respond', () => {
   let h: Harness;

@@ -16,9 +16,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../helpers/fixtures.js';
+import { markerCalls, tempDir, until } from '../helpers/fixtures.js';
 import { postgresForFile } from '../helpers/postgres.js';
 import { nodeApi as api, spawnRunyard, tokenOf, waitForRunOver, type RunyardProcess } from '../helpers/proc.js';
 
@@ -28,33 +28,12 @@ const PRICE = 1_000;
 const postgres = postgresForFile();
 
 type Json = Record<string, unknown>;
-interface Call {
-  step: number;
-  pid: number;
-  at: number;
-}
-
-function callsOf(marker: string): Call[] {
-  return readFileSync(marker, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [step, pid, at] = l.split(' ');
-      return { step: Number(step), pid: Number(pid), at: Number(at) };
-    });
+/** The producer calls of the chain's steps, from the marker file. */
+function callsOf(marker: string): { step: number; pid: number; at: number }[] {
+  return markerCalls(marker).map((c) => ({ step: Number(c.key), pid: c.pid, at: c.at }));
 }
 
 /** Polls `fn` until it returns a value (not undefined), or fails naming `what` after `ms`. */
-async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 async function itemsOf(url: string, runId: string): Promise<Json[]> {
   return (await api(url, `/v1/runs/${runId}/items?limit=1000`)).data as Json[];
 }

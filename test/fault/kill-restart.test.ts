@@ -10,28 +10,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../helpers/fixtures.js';
+import { markerCalls, tempDir } from '../helpers/fixtures.js';
 import { nodeApi as api, type RunyardProcess, spawnRunyard } from '../helpers/proc.js';
 import { spawnWorker } from '../helpers/cluster.js';
 
 const ROWS = 160;
 
-interface Call {
-  n: string;
-  pid: number;
-  at: number;
-}
-
-function calls(marker: string): Call[] {
-  return readFileSync(marker, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [n, pid, at] = l.split(' ');
-      return { n: String(n), pid: Number(pid), at: Number(at) };
-    });
+/** The producer calls (`n`: the row's value), from the marker file. */
+function calls(marker: string): { n: string; pid: number; at: number }[] {
+  return markerCalls(marker).map((c) => ({ n: c.key, pid: c.pid, at: c.at }));
 }
 
 /** The process that executes the items: killed with SIGKILL, then started again. */

@@ -1,5 +1,5 @@
 /** Shared test fixtures: temp dirs, a migrated SQLite store on a real file, an engine, waiting. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
@@ -50,4 +50,36 @@ export async function waitForRun(engine: Engine, runId: string, timeoutMs = 20_0
     if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms: ${JSON.stringify(run)}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Polls `fn` every 25 ms until it returns something other than undefined (a condition, not a
+ * fixed wait). @returns that value. @throws Error naming `what` after `ms`
+ */
+export async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** One producer call a test module logged as a line `<key> <pid> <epoch ms>` in a marker file. */
+export interface MarkerCall {
+  key: string;
+  pid: number;
+  at: number;
+}
+
+/** The calls logged in a marker file, in file order. */
+export function markerCalls(marker: string): MarkerCall[] {
+  return readFileSync(marker, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [key, pid, at] = l.split(' ');
+      return { key: String(key), pid: Number(pid), at: Number(at) };
+    });
 }

@@ -95,3 +95,23 @@ export function exampleOf(schema: Schema, doc: OpenApiDoc, depth = 0): unknown {
       return s.properties ? exampleOf({ ...s, type: 'object' }, doc, depth + 1) : 'x';
   }
 }
+
+/**
+ * The tables that hold a workspace's rows, which the route matrix and the fuzzer snapshot
+ * around each request to prove a refused request changed nothing.
+ */
+export const TENANT_TABLES: readonly string[] = [
+  'tables',
+  'table_rows',
+  'columns',
+  'cells',
+  'runs',
+  'items',
+  'events',
+  'operations',
+  'ledger_entries',
+  'credit_accounts',
+  'api_tokens',
+  'credentials',
+  'price_versions',
+];

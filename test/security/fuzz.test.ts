@@ -13,25 +13,10 @@ import { createProducerRegistry } from '../../src/producers/index.js';
 import { createApp } from '../../src/server/app.js';
 import { describeEachBackend, type OpenedStore } from '../helpers/backends.js';
 import { FAST, tempDir } from '../helpers/fixtures.js';
-import { exampleOf, operationsOf, type Operation } from '../helpers/openapi.js';
+import { exampleOf, operationsOf, TENANT_TABLES, type Operation } from '../helpers/openapi.js';
 
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 8);
-const TABLES = [
-  'workspaces',
-  'tables',
-  'table_rows',
-  'columns',
-  'cells',
-  'runs',
-  'items',
-  'events',
-  'operations',
-  'ledger_entries',
-  'credit_accounts',
-  'api_tokens',
-  'credentials',
-  'price_versions',
-];
+const TABLES = ['workspaces', ...TENANT_TABLES];
 
 const nasty = fc.oneof(
   fc.constantFrom(

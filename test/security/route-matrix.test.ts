@@ -17,27 +17,10 @@ import { createApp } from '../../src/server/app.js';
 import { ROUTE_POLICY } from '../../src/server/auth/policy.js';
 import { describeEachBackend, type OpenedStore } from '../helpers/backends.js';
 import { FAST, tempDir } from '../helpers/fixtures.js';
-import { exampleOf, operationsOf, type Operation } from '../helpers/openapi.js';
+import { exampleOf, operationsOf, TENANT_TABLES, type Operation } from '../helpers/openapi.js';
 
 /** Text that exists only in workspace A's data (never in a request we send). */
 const LEAK = 'alphaLEAKmarker';
-
-/** Tables holding tenant rows, and columns that change on reads (excluded from snapshots). */
-const TENANT_TABLES = [
-  'tables',
-  'table_rows',
-  'columns',
-  'cells',
-  'runs',
-  'items',
-  'events',
-  'operations',
-  'ledger_entries',
-  'credit_accounts',
-  'api_tokens',
-  'credentials',
-  'price_versions',
-];
 
 describeEachBackend('route matrix', (backend) => {
   let opened: OpenedStore;
