@@ -4,7 +4,6 @@
  * executes nothing), and the oracle that checks a run after the faults (reliability.md §2.0).
  */
 import assert from 'node:assert/strict';
-import { tmpdir } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,8 +54,9 @@ export function spawnWorker(
       ...(opts.baseEnv ?? process.env),
       RUNYARD_LOG_LEVEL: 'warn',
       ...(env.RUNYARD_DATA_DIR === undefined && env.RUNYARD_SECRET_KEY === undefined ? { RUNYARD_DATA_DIR: dataDirFor(url) } : {}),
-      // Test modules live in temp dirs; a worker refuses js modules outside its js directory.
-      RUNYARD_JS_DIR: tmpdir(),
+      // Test modules live in temp dirs and in examples/: the whole file system is the js
+      // directory unless a test sets one (test/security/worker-js-dir.test.ts checks the rule).
+      RUNYARD_JS_DIR: '/',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
