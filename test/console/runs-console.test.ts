@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertNoOverflow, layoutShift, openPage, screenshot, watchLayoutShift } from '../helpers/browser.js';
-import { spawnWorker, type WorkerProcess } from '../helpers/cluster.js';
+import { root, spawnWorker, type WorkerProcess } from '../helpers/cluster.js';
 import { download, loadCountries, startConsoleServer, tabTo, waitForRun } from '../helpers/console.js';
 
 test('console: a column run from queued to finished, live; failed items; retry; filters; export', { timeout: 300_000 }, async (t) => {
@@ -48,7 +48,8 @@ test('console: a column run from queued to finished, live; failed items; retry; 
   await watchLayoutShift(detail.page, '[data-testid=items-list], .head-progress');
 
   // A worker on the same database runs it; both pages follow to the end without reloading.
-  spawned.worker = await spawnWorker(env.database);
+  // Relative module paths (examples/…) resolve against the js directory, as on `up`.
+  spawned.worker = await spawnWorker(env.database, [], { RUNYARD_JS_DIR: root });
   await detail.page.locator('[data-testid=run-status]').getByText('partial').waitFor({ timeout: 60_000 });
   await detail.page.getByText('250 / 250 (1 failed)').first().waitFor();
   await detail.page.getByTestId('live-state').filter({ hasText: 'Finished' }).waitFor();

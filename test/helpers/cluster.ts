@@ -54,8 +54,9 @@ export function spawnWorker(
       ...(opts.baseEnv ?? process.env),
       RUNYARD_LOG_LEVEL: 'warn',
       ...(env.RUNYARD_DATA_DIR === undefined && env.RUNYARD_SECRET_KEY === undefined ? { RUNYARD_DATA_DIR: dataDirFor(url) } : {}),
-      // Test modules live in temp dirs and in examples/: the whole file system is the js
-      // directory unless a test sets one (test/security/worker-js-dir.test.ts checks the rule).
+      // Test modules live in temp dirs (absolute paths): the whole file system is the js
+      // directory unless a test sets one (test/security/worker-js-dir.test.ts checks the rule;
+      // relative paths such as examples/… need RUNYARD_JS_DIR: root, as on `up`).
       RUNYARD_JS_DIR: '/',
       ...env,
     },
