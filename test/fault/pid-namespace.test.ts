@@ -33,7 +33,7 @@ function unshareUnavailable(): string | undefined {
 }
 
 /** `runyard worker` in a new PID namespace; resolves with its node id once it runs. */
-function namespacedWorker(db: string): Promise<{ nodeId: string; stop(): Promise<void>; stderr(): string }> {
+function namespacedWorker(db: string, jsDir: string): Promise<{ nodeId: string; stop(): Promise<void>; stderr(): string }> {
   const proc = spawn(
     'unshare',
     [
@@ -52,8 +52,12 @@ function namespacedWorker(db: string): Promise<{ nodeId: string; stop(): Promise
       '--heartbeat-ms',
       '250',
     ],
-    // The database's data dir, as the up node's: one secret key for both nodes.
-    { cwd: root, env: { ...process.env, RUNYARD_LOG_LEVEL: 'info', RUNYARD_DATA_DIR: dataDirFor(db) }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // The database's data dir, as the up node's: one secret key for both nodes; and its js dir.
+    {
+      cwd: root,
+      env: { ...process.env, RUNYARD_LOG_LEVEL: 'info', RUNYARD_DATA_DIR: dataDirFor(db), RUNYARD_JS_DIR: jsDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => {
@@ -102,7 +106,7 @@ async function twoNamespaces(database: string, reader: () => Promise<Reader>): P
   // Started inside the try: a worker that cannot start must not leave the up node running.
   let ns: Awaited<ReturnType<typeof namespacedWorker>> | undefined;
   try {
-    const worker = await namespacedWorker(database);
+    const worker = await namespacedWorker(database, dir);
     ns = worker;
     const table = await api(up.url, '/v1/tables', { name: 'nums', format: 'csv', data: `n\n${Array.from({ length: ITEMS }, (_, i) => i).join('\n')}\n` });
     await api(up.url, `/v1/tables/${String(table.id)}/columns`, { name: 'work', producer: 'js', config: { module, input: { n: '{{n}}' } }, profile: 'large' });
