@@ -22,6 +22,14 @@ export const ABANDONED_IMPORT_MS = 60 * 60 * 1000;
 /** Largest JSON array import, bytes (it is parsed whole; NDJSON streams). 64 MiB, as the JSON body route. */
 export const MAX_WHOLE_JSON_BYTES = 64 * 1024 * 1024;
 
+/** Above this many characters, CSV and NDJSON text given whole is parsed as a stream (1 Mi). */
+export const STREAM_TEXT_CHARS = 1024 * 1024;
+
+/** `bytes` in 64 KiB pieces. */
+async function* slices(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < bytes.length; i += 64 * 1024) yield bytes.subarray(i, i + 64 * 1024);
+}
+
 /** A table name, trimmed. @throws ValidationError naming `name` */
 function checkTableName(name: string): string {
   const trimmed = name.trim();
@@ -55,10 +63,16 @@ export class TablesService {
   /**
    * Parses `text` and writes the table: up to {@link IMPORT_BATCH_ROWS} rows in one
    * transaction, more in batches (see {@link importTableStream}); all rows or none are visible.
+   * CSV and NDJSON text over {@link STREAM_TEXT_CHARS} is parsed as a stream as well.
    * @throws RunyardError `import_failed` (naming the line or index) or `validation_failed`.
    */
   async importTable(ws: string, name: string, format: ImportFormat, text: string): Promise<TableRecord> {
     const trimmed = checkTableName(name);
+    if (format !== 'json' && text.length > STREAM_TEXT_CHARS) {
+      // A large CSV/NDJSON text is parsed as a stream too: rows in batches, the event loop free.
+      const bytes = Buffer.from(text, 'utf8');
+      return this.#batched(ws, trimmed, (onBatch) => streamTable(format, slices(bytes), onBatch));
+    }
     const parsed = parseTableData(format, text);
     const { ids, clock, store } = this.deps;
     if (parsed.rows.length <= IMPORT_BATCH_ROWS) {
