@@ -7,6 +7,9 @@
  *   npm run bench -- --only throughput,comparator --write
  *   npm run bench -- --skip history,export
  *   BENCH_ROWS=20000 BENCH_HISTORY_RUNS=100000 npm run bench
+ *   npm run bench:baseline                          # an earlier commit's figures → bench/baseline.json
+ *
+ * With bench/baseline.json present, a before/after table follows the results (bench/lib/baseline.ts).
  *
  * Sections: throughput (SQLite and PostgreSQL, with the engine's peak RSS), durable (SQLite
  * throughput with a kill -9 of the node halfway and a restart), comparator
@@ -21,7 +24,8 @@ import { parseArgs } from 'node:util';
 import { root } from '../test/helpers/cluster.js';
 import { BenchContext, configFromEnv } from './lib/context.js';
 import type { HistoryDb } from './lib/history-db.js';
-import { environment, markdown, printTable } from './lib/report.js';
+import { readBaseline } from './lib/baseline.js';
+import { beforeAfter, environment, markdown, printTable } from './lib/report.js';
 import type { Measure } from './lib/results.js';
 import { comparatorLatency, comparatorThroughput } from './sections/comparator.js';
 import { durableSqlite } from './sections/durable.js';
@@ -136,6 +140,8 @@ async function main(): Promise<void> {
   const order = (m: Measure) => ['throughput', 'comparator', 'latency', 'history', 'memory'].indexOf(m.section);
   const measures = [...ctx.measures].sort((a, b) => order(a) - order(b));
   console.log(printTable(measures));
+  const baseline = readBaseline();
+  if (baseline) console.log(beforeAfter(baseline, measures).join('\n'));
   console.log(`${Math.round(seconds)} s in total`);
   if (headline) console.log(headline);
   for (const n of ctx.notes) console.log(`note: ${n}`);
@@ -146,7 +152,7 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k}=${v ?? ''} `)
       .join('');
     const command = `${env}npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
-    const md = markdown({ env: environment(ctx.versions), config: ctx.config, measures, notes: ctx.notes, command, seconds, started, headline });
+    const md = markdown({ env: environment(ctx.versions), config: ctx.config, measures, notes: ctx.notes, command, seconds, started, headline, baseline });
     writeFileSync(join(root, 'docs/benchmarks.md'), md);
     console.log('wrote docs/benchmarks.md');
   }

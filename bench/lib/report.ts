@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import Table from 'cli-table3';
 import { root } from '../../test/helpers/cluster.js';
 import type { BenchConfig } from './context.js';
+import { compare, type Baseline } from './baseline.js';
 import { fmt, judge, TARGETS, type Measure } from './results.js';
 
 /** The machine and versions the figures were taken on. */
@@ -136,6 +137,8 @@ export function markdown(opts: {
   started: Date;
   /** Said first (e.g. that the machine was shared). */
   headline?: string | undefined;
+  /** An earlier commit's figures (bench/baseline.json): a before/after table follows the results. */
+  baseline?: Baseline | undefined;
 }): string {
   const { env, measures } = opts;
   const gaps = measures.filter((m) => judge(m).verdict.startsWith('gap'));
@@ -162,6 +165,7 @@ export function markdown(opts: {
   out.push('| section | db | measure | value | target | verdict | how |\n| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows(measures)) out.push(`| ${r.section} | ${r.db} | ${cell(r.label)} | ${r.value} | ${r.target} | ${r.verdict} | ${cell(r.detail)} |`);
   out.push('');
+  if (opts.baseline) out.push(...beforeAfter(opts.baseline, measures), '');
   out.push('## Targets');
   out.push('');
   if (gaps.length === 0) out.push('Every target measured holds.');
@@ -177,7 +181,7 @@ export function markdown(opts: {
     out.push(`Not measured in this run: ${unmeasured.map((t) => t.text).join('; ')}.`);
   }
   out.push('');
-  out.push('The targets of issue 7, on this 2-core machine:');
+  out.push('The targets (issue 7, raised by issue 11 where it names them), on this 2-core machine:');
   out.push('');
   for (const t of TARGETS) out.push(`- ${t.text}`);
   if (opts.notes.length) {
@@ -189,6 +193,28 @@ export function markdown(opts: {
   out.push('');
   out.push(METHOD(opts.config));
   return `${out.join('\n')}\n`;
+}
+
+/** The before/after section: the baseline's figures of each measure this run also took. */
+export function beforeAfter(baseline: Baseline, measures: readonly Measure[]): string[] {
+  const out = ['## Before and after', ''];
+  out.push(
+    `Before: commit ${baseline.rev} measured with its own benchmark by \`npm run bench:baseline\` at ${baseline.taken_at} (1-minute load average ${baseline.load_before} before it started${
+      Object.keys(baseline.sizes).length
+        ? `; ${Object.entries(baseline.sizes)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`
+        : ''
+    }). Now: this run. The ratio is now ÷ before of the first figure (p50 where percentiles are given): above 1 is more for rates, slower for times.`,
+  );
+  out.push('');
+  out.push('| section | db | measure | before | now | now ÷ before |\n| --- | --- | --- | --- | --- | --- |');
+  const rowsNow = rows(measures);
+  const compared = compare(baseline, rowsNow);
+  for (const c of compared)
+    out.push(`| ${c.section} | ${c.db} | ${cell(c.label)} | ${c.before} | ${c.now} | ${Number.isFinite(c.ratio) ? `${c.ratio.toFixed(2)} ×` : '—'} |`);
+  if (compared.length === 0) out.push('| — | — | no measure of this run was in the baseline | | | |');
+  return out;
 }
 
 const METHOD = (c: BenchConfig) => `## How each figure is taken

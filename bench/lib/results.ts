@@ -29,18 +29,19 @@ export interface Target {
 }
 
 /**
- * The targets of issue 7 on this 2-core machine. Ratio ids are derived measures computed by
+ * The targets of issue 7 on this 2-core machine, raised or set by issue 11 where it names them. Ratio ids are derived measures computed by
  * the orchestrator (`ratio.*`). History targets apply to every `history.*.p99` figure, so they
  * are matched by prefix in {@link targetFor}.
  */
 export const TARGETS: readonly Target[] = [
-  { id: 'throughput.sqlite.items_per_s', op: 'min', bound: 75_000, text: 'SQLite ≥ 75,000 items/s' },
+  // Issue 11 (the engine core): ≥ 40,000 on the way to issue 7's 75,000.
+  { id: 'throughput.sqlite.items_per_s', op: 'min', bound: 40_000, text: 'SQLite ≥ 40,000 items/s (issue 11; the goal stays 75,000)' },
   { id: 'ratio.pg1_vs_graphile1', op: 'min', bound: 1.0, text: 'PG, 1 process: Runyard ≥ 1.0 × graphile-worker' },
   { id: 'ratio.pg2_vs_graphile2', op: 'min', bound: 1.0, text: 'PG, 2 processes: Runyard ≥ 1.0 × graphile-worker' },
-  { id: 'ratio.pg2_vs_pg1', op: 'min', bound: 1.0, text: 'PG: 2 executors no slower than 1' },
-  { id: 'latency.sqlite.p50', op: 'max', bound: 1, text: 'SQLite create → first item p50 ≤ 1 ms' },
+  { id: 'ratio.pg2_vs_pg1', op: 'min', bound: 1.3, text: 'PG: 2 executor processes ≥ 1.3 × 1 (issue 11)' },
+  { id: 'latency.sqlite.p50', op: 'max', bound: 2, text: 'SQLite create → first item p50 ≤ 2 ms (issue 11)' },
   { id: 'latency.sqlite.p99', op: 'max', bound: 3, text: 'SQLite create → first item p99 ≤ 3 ms' },
-  { id: 'latency.postgres.p50', op: 'max', bound: 2, text: 'PG create → first item p50 ≤ 2 ms' },
+  { id: 'latency.postgres.p50', op: 'max', bound: 3, text: 'PG create → first item p50 ≤ 3 ms (issue 11)' },
   { id: 'latency.postgres.p99', op: 'max', bound: 5, text: 'PG create → first item p99 ≤ 5 ms' },
   { id: 'history.*.p99', op: 'max', bound: 50, text: 'history query p99 ≤ 50 ms' },
   { id: 'export.*.peak_rss', op: 'max', bound: 300, text: 'export peak RSS < 300 MB' },

@@ -9,13 +9,15 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { BenchContext, configFromEnv } from '../../bench/lib/context.js';
 import { sqliteHistory } from '../../bench/lib/history-db.js';
-import { rows } from '../../bench/lib/report.js';
+import { compare, headline, resultRows, type Baseline } from '../../bench/lib/baseline.js';
+import { beforeAfter, rows } from '../../bench/lib/report.js';
 import { judge, percentile, targetFor } from '../../bench/lib/results.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 describe('bench targets', () => {
   test('exact and wildcard ids find their target; others have none', () => {
-    assert.equal(targetFor('throughput.sqlite.items_per_s')?.bound, 75_000);
+    assert.equal(targetFor('throughput.sqlite.items_per_s')?.bound, 40_000);
+    assert.equal(targetFor('ratio.pg2_vs_pg1')?.bound, 1.3);
     assert.equal(targetFor('history.sqlite.name_miss.p99')?.bound, 50);
     assert.equal(targetFor('history.sqlite.name_miss.p50'), undefined);
     assert.equal(targetFor('export.csv.peak_rss')?.bound, 300);
@@ -24,8 +26,8 @@ describe('bench targets', () => {
 
   test('verdicts: min and max bounds, and how far off a gap is', () => {
     const m = (id: string, value: number) => ({ id, section: 's', label: 'l', db: 'sqlite', value, unit: 'u' });
-    assert.equal(judge(m('throughput.sqlite.items_per_s', 80_000)).verdict, 'pass');
-    assert.equal(judge(m('throughput.sqlite.items_per_s', 37_500)).verdict, 'gap: 0.50× the target');
+    assert.equal(judge(m('throughput.sqlite.items_per_s', 40_000)).verdict, 'pass');
+    assert.equal(judge(m('throughput.sqlite.items_per_s', 20_000)).verdict, 'gap: 0.50× the target');
     assert.equal(judge(m('latency.sqlite.p99', 3)).verdict, 'pass');
     assert.equal(judge(m('latency.sqlite.p99', 6)).verdict, 'gap: 2.0× the bound');
     assert.equal(judge(m('history.sqlite.none.p50', 900)).verdict, '');
@@ -42,6 +44,54 @@ describe('bench targets', () => {
     assert.equal(lines[0]?.label, 'create → start');
     assert.equal(lines[0]?.value, 'p50 0.8 · p90 2 · p99 4 ms');
     assert.equal(lines[0]?.verdict, 'p99 gap: 1.3× the bound');
+  });
+});
+
+describe('bench before/after', () => {
+  const md = [
+    '# Benchmarks',
+    '## Results',
+    '',
+    '| section | db | measure | value | target | verdict | how |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| throughput | sqlite | items/s, no-op js column, `runyard up` | 8,336 items/s | ≥ 75,000 | gap | 100,000 rows |',
+    '| latency | sqlite | create run (HTTP) → first item started | p50 4.76 · p90 6.72 · p99 11.06 ms | p50 ≤ 1 | gap | 500 runs |',
+    '| history | sqlite | GET /v1/runs?name=a \\| b | p50 5 · p99 9 ms |  |  | x |',
+    '## Targets',
+    '| not | a | result | row |',
+  ].join('\n');
+
+  test('the baseline script reads the Results table of an earlier docs/benchmarks.md, escaped pipes included', () => {
+    const r = resultRows(md);
+    assert.equal(r.length, 3);
+    assert.deepEqual(r[0], { section: 'throughput', db: 'sqlite', label: 'items/s, no-op js column, `runyard up`', value: '8,336 items/s' });
+    assert.equal(r[2]?.label, 'GET /v1/runs?name=a | b');
+  });
+
+  test('headline numbers, and now ÷ before for the measures both runs took', () => {
+    assert.equal(headline('8,336 items/s'), 8336);
+    assert.equal(headline('p50 4.76 · p99 11.06 ms'), 4.76);
+    assert.ok(Number.isNaN(headline('—')));
+    const baseline: Baseline = { rev: 'abc1234', taken_at: '2026-12-04T00:00:00Z', load_before: 1, sections: ['throughput'], sizes: {}, rows: resultRows(md) };
+    const now = [
+      {
+        id: 'throughput.sqlite.items_per_s',
+        section: 'throughput',
+        db: 'sqlite',
+        label: 'items/s, no-op js column, `runyard up`',
+        value: 16_672,
+        unit: 'items/s',
+      },
+      { id: 'durable.sqlite.items_per_s', section: 'throughput', db: 'sqlite', label: 'durable items/s', value: 9_000, unit: 'items/s' },
+    ];
+    const c = compare(baseline, rows(now));
+    assert.equal(c.length, 1, 'a measure the baseline did not take has no line');
+    assert.equal(c[0]?.before, '8,336 items/s');
+    assert.equal(c[0]?.now, '16,672 items/s');
+    assert.equal(c[0]?.ratio, 2);
+    const section = beforeAfter(baseline, now).join('\n');
+    assert.match(section, /commit abc1234/);
+    assert.match(section, /\| 8,336 items\/s \| 16,672 items\/s \| 2\.00 × \|/);
   });
 });
 
