@@ -327,4 +327,17 @@ describeEachBackend('chain kind through the store', (backend) => {
     assert.equal((await store.getTable(WS, table.id))?.row_count, 1);
     for (const r of [a, b]) assert.equal((await assertLedger(store, r.id)).status, 'succeeded');
   });
+  test('a rows sink whose table is gone or still importing writes nothing and says why', async () => {
+    const importing = 'tbl_importing_sink';
+    await store.beginTableImport(WS, { id: importing, name: 'half imported' }, T0);
+    for (const tableId of ['tbl_gone', importing]) {
+      const run = await runRowsChain(tableId, 1, () => ({ id: 'x' }), { now: T0 + 6000 });
+      const skipped = (await store.listEvents(WS, run.id, 0, 1000)).filter((e) => e.type === 'item.sink_skipped');
+      assert.deepEqual(
+        skipped.map((e) => e.data),
+        [{ sink: 'rows', reason: 'table_missing', table_id: tableId, key: 'x' }],
+      );
+    }
+    await store.discardTableImports({ ws: WS, tableId: importing });
+  });
 });

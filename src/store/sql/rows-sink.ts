@@ -61,24 +61,27 @@ export function sinkRow(
 export async function upsertRows(ctx: SqlContext, db: Db, rows: SinkRow[]): Promise<SinkRow[]> {
   const missing: SinkRow[] = [];
   if (rows.length === 0) return missing;
+  // By table (in id order: the lock order), and by workspace: a run writes only its own
+  // workspace's tables.
   const byTable = new Map<string, Map<string, SinkRow>>();
   for (const r of rows) {
-    let m = byTable.get(r.table_id);
-    if (!m) byTable.set(r.table_id, (m = new Map()));
+    const group = `${r.table_id}\n${r.workspace_id}`;
+    let m = byTable.get(group);
+    if (!m) byTable.set(group, (m = new Map()));
     m.delete(r.key);
     m.set(r.key, r);
   }
-  for (const tableId of [...byTable.keys()].sort()) {
-    const keyed = byTable.get(tableId)!;
-    const ws = keyed.values().next().value!.workspace_id;
+  for (const group of [...byTable.keys()].sort()) {
+    const keyed = [...byTable.get(group)!.values()];
+    const { table_id: tableId, workspace_id: ws } = keyed[0]!;
     let tq = db.selectFrom('tables').select(['id', 'fields']).where('id', '=', tableId).where('workspace_id', '=', ws).where('status', '=', 'ready');
     if (ctx.dialect === 'postgres') tq = tq.forNoKeyUpdate();
     const table = await tq.executeTakeFirst();
     if (!table) {
-      missing.push(...rows.filter((r) => r.table_id === tableId));
+      missing.push(...rows.filter((r) => r.table_id === tableId && r.workspace_id === ws));
       continue;
     }
-    await upsertTableRows(ctx, db, tableId, table.fields, [...keyed.values()]);
+    await upsertTableRows(ctx, db, tableId, table.fields, keyed);
   }
   return missing;
 }
