@@ -340,4 +340,23 @@ describeEachBackend('chain kind through the store', (backend) => {
     }
     await store.discardTableImports({ ws: WS, tableId: importing });
   });
+  test('concurrent completions upserting the same keys leave one row per key, ordinals unique', async () => {
+    const table = await store.createTable(WS, newTable(0, { fields: [] }), T0);
+    const runs = await Promise.all(Array.from({ length: 6 }, () => startChain(2, null, { spec: { table_id: table.id, row_key: 'id' } })));
+    const ids = new Set(runs.map((r) => r.id));
+    // Two rounds (each step 0 appends step 1, locking its run first): every completion its own transaction, all at once.
+    for (const now of [T0 + 7000, T0 + 7100]) {
+      const claims = (await store.claimItems(NODE, now, LEASE_MS, 20)).filter((c) => ids.has(c.run.id));
+      assert.equal(claims.length, 6);
+      await Promise.all(claims.map((c, i) => store.completeItems([outcomeOf(c, (item) => ({ id: `${item.key}:${i % 2}`, by: c.run.id }))], now + 1)));
+    }
+    const rows = await store.allRows(WS, table.id);
+    assert.deepEqual(rows.map((r) => r.data.id as string).sort(), ['step:0:0', 'step:0:1', 'step:1:0', 'step:1:1']);
+    assert.deepEqual(
+      rows.map((r) => r.ordinal),
+      [0, 1, 2, 3],
+    );
+    assert.equal((await store.getTable(WS, table.id))?.row_count, 4);
+    for (const r of runs) assert.equal((await assertLedger(store, r.id)).status, 'succeeded');
+  });
 });
