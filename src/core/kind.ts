@@ -53,9 +53,10 @@ export interface ResolvedTarget {
   subject?: unknown;
 }
 
-/** The first items of a run. */
+/** The first items of a run, and the phase it starts in (`runs.phase`; absent: none). */
 export interface StartPlan {
   items: PlannedItem[];
+  phase?: string | null;
 }
 
 /**
@@ -64,9 +65,17 @@ export interface StartPlan {
  */
 export interface FollowUp {
   append: PlannedItem[];
-  /** The run's new phase (refines `running`); undefined leaves it as it is. */
+  /**
+   * The run's new phase (refines `running`; null clears it); undefined leaves it as it is.
+   * Written with the outcome (`runs.phase`); a change is recorded as a `run.phase` event
+   * `{from, to}`.
+   */
   phase?: string | null;
-  /** The run's result, once the kind knows it. */
+  /**
+   * The run's result, once the kind knows it, written with the outcome: `summary` lands in
+   * `runs.result_summary` (kept when the run finishes, instead of the count summary), `output`
+   * in `runs.output` (JSON). An absent field leaves what the run holds.
+   */
   result?: { summary?: string; output?: unknown };
 }
 

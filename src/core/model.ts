@@ -56,9 +56,13 @@ export interface RunSpec {
   producer: string;
   /** Producer config with templates unrendered. */
   config: Record<string, unknown>;
-  /** For column runs: where results land. */
+  /**
+   * Where results land (core/sink.ts `sinkSpec`): `table_id` + `column_id` for a cells sink,
+   * `table_id` + `row_key` (the output field that keys a row) for a rows sink.
+   */
   table_id?: string;
   column_id?: string;
+  row_key?: string;
   concurrency: number;
   item_timeout_ms: number;
   max_attempts: number;

@@ -8,16 +8,32 @@ import { assertNever } from './status.js';
 /**
  * - `cells`: a column run's items write the cell (`column_id`, row = the item key) of their
  *   outcome, replacing what the cell held.
+ * - `rows`: each succeeded item's output object becomes the data of the row of table
+ *   `table_id` keyed by the output's field `key` (a string or a finite number): the row with
+ *   that key is replaced, or added after the table's last row when no row has it. A run writes
+ *   one row per key however often an item of it (or of a rerun) executes. The output object is
+ *   the item's `value` when it is a JSON object, else its `outputs`; an output without the key
+ *   field writes nothing (an `item.sink_skipped` event says why). Failed items write nothing.
  */
-export type Sink = { type: 'cells'; table_id: string; column_id: string };
+export type Sink = { type: 'cells'; table_id: string; column_id: string } | { type: 'rows'; table_id: string; key: string };
 
 /** The run spec fields a sink is frozen into (the store applies the spec's sink). */
-export function sinkSpec(sink: Sink | null): Pick<RunSpec, 'table_id' | 'column_id'> {
+export function sinkSpec(sink: Sink | null): Pick<RunSpec, 'table_id' | 'column_id' | 'row_key'> {
   if (sink === null) return {};
   switch (sink.type) {
     case 'cells':
       return { table_id: sink.table_id, column_id: sink.column_id };
+    case 'rows':
+      return { table_id: sink.table_id, row_key: sink.key };
     default:
-      return assertNever(sink.type);
+      return assertNever(sink);
   }
+}
+
+/** The sink a run spec holds (the inverse of {@link sinkSpec}); null when it writes nowhere. */
+export function sinkOf(spec: Pick<RunSpec, 'table_id' | 'column_id' | 'row_key'>): Sink | null {
+  if (!spec.table_id) return null;
+  if (spec.column_id) return { type: 'cells', table_id: spec.table_id, column_id: spec.column_id };
+  if (spec.row_key) return { type: 'rows', table_id: spec.table_id, key: spec.row_key };
+  return null;
 }

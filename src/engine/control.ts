@@ -124,6 +124,7 @@ export class ControlService {
       items.push(...page.data);
       cursor = page.next_cursor ?? undefined;
     }
+    const plan = kind.replay(original, items);
     return this.deps.runs.createRun(ws, {
       kind: original.kind,
       target_id: original.target_id,
@@ -132,7 +133,8 @@ export class ControlService {
       profile: this.deps.profiles.resolve(original.profile),
       spec: original.spec,
       opts,
-      items: kind.replay(original, items).items,
+      items: plan.items,
+      phase: plan.phase ?? null,
       manual: carried,
     });
   }

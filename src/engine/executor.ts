@@ -372,8 +372,9 @@ export class Executor {
   }
 
   /**
-   * Asks the run's kind what follows an ended attempt; the items it plans ride on the
-   * completion and are appended in its transaction (only if its lease is still current).
+   * Asks the run's kind what follows an ended attempt; the items, phase and result it plans
+   * ride on the completion and are written in its transaction (only if its lease is still
+   * current).
    */
   private followUp(flight: InFlight, completion: Completion): Completion {
     const kind = this.deps.kinds;
@@ -384,8 +385,13 @@ export class Executor {
         ? { kind: 'succeeded' as const, item, outputs: completion.outputs }
         : { kind: 'failed' as const, item, error: completion.error };
     try {
-      const { append, result } = kind.get(run.kind, 'kind').next(run, outcome);
-      return { ...completion, ...(append.length > 0 ? { append } : {}), ...(result === undefined ? {} : { result }) };
+      const { append, phase, result } = kind.get(run.kind, 'kind').next(run, outcome);
+      return {
+        ...completion,
+        ...(append.length > 0 ? { append } : {}),
+        ...(phase === undefined ? {} : { phase }),
+        ...(result === undefined ? {} : { result }),
+      };
     } catch (err) {
       // A kind that cannot plan what follows ends the item: nothing it needed is lost silently.
       const error = { ...toItemError(err), retryable: false };

@@ -81,6 +81,8 @@ export interface RunDraft {
   items: { key: string; inputs: Record<string, unknown> | null; producer?: string }[];
   /** What the run acts on (`runs.subject`); absent: null. */
   subject?: unknown;
+  /** The phase the run starts in (`runs.phase`, its kind's `StartPlan.phase`); absent: null. */
+  phase?: string | null;
   /** The manual-run fields already validated and sealed (else prepared from `opts`). */
   manual?: PreparedManualRun;
 }
@@ -122,6 +124,7 @@ export class RunsService {
       opts,
       items: plan.items,
       subject: resolved.subject ?? null,
+      phase: plan.phase ?? null,
       manual,
     });
   }
@@ -164,7 +167,7 @@ export class RunsService {
         target_version: d.target_version,
         name: d.name,
         status: 'queued',
-        phase: null,
+        phase: d.phase ?? null,
         subject: d.subject ?? null,
         mode,
         trigger: { type: d.opts.trigger?.type ?? 'api', actor: d.opts.trigger?.actor ?? null, source_id: d.opts.trigger?.source_id ?? null },

@@ -22,7 +22,10 @@ export const RunSchema = z
     target_version: z.number().int(),
     name: z.string(),
     status: z.enum(RUN_STATUSES as [string, ...string[]]),
-    phase: z.string().nullable(),
+    phase: z.string().nullable().openapi({
+      description:
+        'What the run is doing now, as its kind plans it (refines running, e.g. triage, step_2); each change is a run.phase event {from, to}; null: none',
+    }),
     subject: z.unknown().openapi({ description: 'What the run acts on (a linked record, free JSON), or null' }),
     output: z.unknown().openapi({ description: 'What the run produced, as its kind reports it (free JSON), or null' }),
     mode: z.enum(['live', 'dry_run', 'smoke_test']),
@@ -52,7 +55,9 @@ export const RunSchema = z
       .int()
       .nullable()
       .openapi({ description: 'The price version the run was created with (GET /v1/prices?version=N); null: no prices were set, the run is free' }),
-    result_summary: z.string().nullable(),
+    result_summary: z.string().nullable().openapi({
+      description: "The run's result in a sentence: its kind's summary when the kind wrote one, else (once finished) its item counts; null until then",
+    }),
     error: z.object({ code: z.string(), message: z.string(), item_id: z.string().nullable() }).nullable(),
     waiting_reason: z.object({ code: z.string(), message: z.string(), until: iso.nullable() }).nullable().openapi({
       description:

@@ -126,10 +126,24 @@ export type Completion =
        * the run is skipped (a replayed append inserts nothing twice).
        */
       append?: PlannedItem[];
-      /** The run's result as the kind now knows it: `output` lands in `runs.output`. */
+      /** The run's phase as the kind now plans it (`FollowUp.phase`), written with the outcome. */
+      phase?: FollowUp['phase'];
+      /**
+       * The run's result as the kind now knows it (`FollowUp.result`): `summary` lands in
+       * `runs.result_summary`, `output` in `runs.output`, with the outcome.
+       */
       result?: FollowUp['result'];
     }
-  | { kind: 'failed'; item_id: string; lease_token: string; error: ItemError; duration_ms: number; append?: PlannedItem[]; result?: FollowUp['result'] }
+  | {
+      kind: 'failed';
+      item_id: string;
+      lease_token: string;
+      error: ItemError;
+      duration_ms: number;
+      append?: PlannedItem[];
+      phase?: FollowUp['phase'];
+      result?: FollowUp['result'];
+    }
   /**
    * The attempt asks for an answer: the item becomes `waiting_for_input` with `wait` (its
    * prompt and form), its lease is dropped (it holds no executor slot and is not counted against
@@ -426,7 +440,8 @@ export interface Store {
    * not terminal takes an answer, and of concurrent answers exactly one wins. In one
    * transaction the item becomes `succeeded` with `answer` as its outputs (settled like any
    * terminal item: its reservation, its sink, `item.answered`), `followUp` (the run's kind,
-   * called with the run and the answered item) may append items and set the run's output, and
+   * called with the run and the answered item) may append items and set the run's phase and
+   * result (summary, output), and
    * the run's status is decided again (running, waiting_for_input, or finished).
    * @returns the run after the answer and the answered item
    * @throws NotFoundError (run or item not in the workspace, or the item not in the run);

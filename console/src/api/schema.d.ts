@@ -3588,6 +3588,7 @@ export interface components {
             name: string;
             /** @enum {string} */
             status: "queued" | "claimed" | "running" | "waiting_for_input" | "paused" | "succeeded" | "partial" | "failed" | "canceled";
+            /** @description What the run is doing now, as its kind plans it (refines running, e.g. triage, step_2); each change is a run.phase event {from, to}; null: none */
             phase: string | null;
             /** @description What the run acts on (a linked record, free JSON), or null */
             subject?: unknown;
@@ -3622,6 +3623,7 @@ export interface components {
             budget_micro: number | null;
             /** @description The price version the run was created with (GET /v1/prices?version=N); null: no prices were set, the run is free */
             price_version: number | null;
+            /** @description The run's result in a sentence: its kind's summary when the kind wrote one, else (once finished) its item counts; null until then */
             result_summary: string | null;
             error: {
                 code: string;

@@ -203,6 +203,11 @@ export function RunDetailPage() {
         <span data-testid="run-status">
           <StatusChip status={run.status} />
         </span>
+        {run.phase ? (
+          <span className="badge" title="phase (what the run's kind says it is doing)" data-testid="run-phase">
+            {run.phase.slice(0, 100)}
+          </span>
+        ) : null}
         <span className={`badge badge-${run.mode}`} title="mode">
           {run.mode.replace(/_/g, ' ')}
         </span>

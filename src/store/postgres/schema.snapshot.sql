@@ -227,7 +227,8 @@ CREATE TABLE table_rows (
   workspace_id text NOT NULL,
   table_id text NOT NULL,
   ordinal integer NOT NULL,
-  data text NOT NULL
+  data text NOT NULL,
+  key text
 );
 
 CREATE TABLE tables (
@@ -670,6 +671,8 @@ CREATE INDEX runs_workspace ON runs USING btree (workspace_id, id);
 CREATE UNIQUE INDEX runyard_migrations_pkey ON runyard_migrations USING btree (id);
 
 CREATE UNIQUE INDEX settings_pkey ON settings USING btree (key);
+
+CREATE UNIQUE INDEX table_rows_key ON table_rows USING btree (table_id, key) WHERE (key IS NOT NULL);
 
 CREATE UNIQUE INDEX table_rows_order ON table_rows USING btree (table_id, ordinal);
 

@@ -135,11 +135,11 @@ export async function completeItemsIn(ctx: SqlContext, db: Db, unique: Completio
     switch (c.kind) {
       case 'succeeded':
         s.events.push({ ...base, type: 'item.succeeded', data: { attempt, duration_ms: c.duration_ms } });
-        s.settle({ ...ended, status: 'succeeded', value: c.value, error: null, credits_used: c.credits_used });
+        s.settle({ ...ended, status: 'succeeded', value: c.value, outputs: c.outputs, error: null, credits_used: c.credits_used });
         break;
       case 'failed':
         s.events.push({ ...base, type: 'item.failed', data: { attempt, code: c.error.code, message: c.error.message } });
-        s.settle({ ...ended, status: 'failed', value: null, error: c.error, credits_used: 0 });
+        s.settle({ ...ended, status: 'failed', value: null, outputs: null, error: c.error, credits_used: 0 });
         break;
       case 'retrying':
         s.events.push({ ...base, type: 'item.retrying', data: { attempt, code: c.error.code, next_attempt_at: c.next_attempt_at } });
@@ -154,7 +154,7 @@ export async function completeItemsIn(ctx: SqlContext, db: Db, unique: Completio
       default:
         assertNever(c);
     }
-    if ((c.kind === 'succeeded' || c.kind === 'failed') && c.result?.output !== undefined) s.deltas.setOutput(row.run_id, c.result.output);
+    if (c.kind === 'succeeded' || c.kind === 'failed') s.deltas.setResult(row.run_id, { ...c.result, ...(c.phase === undefined ? {} : { phase: c.phase }) });
   }
   // A waiting item keeps its question (rare: one small UPDATE each, fenced by the status set above).
   for (const c of waiting) {

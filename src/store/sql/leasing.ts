@@ -316,7 +316,7 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
       });
       if (exhausted) {
         s.events.push({ ...base, type: 'item.failed', data: { code: decision.error.code } });
-        s.settle({ ...base, key: r.key, attempt: Number(r.attempt_count), status: 'failed', value: null, error, credits_used: 0 });
+        s.settle({ ...base, key: r.key, attempt: Number(r.attempt_count), status: 'failed', value: null, outputs: null, error, credits_used: 0 });
       }
     }
     await s.write(ctx, db, now);

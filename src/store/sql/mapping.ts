@@ -122,7 +122,7 @@ export function toTable(r: Omit<TablesTable, 'status'>): TableRecord {
   };
 }
 
-export function toRow(r: TableRowsTable): RowRecord {
+export function toRow(r: Pick<TableRowsTable, 'id' | 'table_id' | 'ordinal' | 'data'>): RowRecord {
   return { id: r.id, table_id: r.table_id, ordinal: Number(r.ordinal), data: fromJson<Record<string, unknown>>(r.data) ?? {} };
 }
 

@@ -3,7 +3,7 @@
  * must be `waiting_for_input` in a run that is not terminal; the UPDATE is fenced on that status,
  * so of concurrent answers exactly one changes the row and the others get `item_not_waiting`.
  * The answered item is settled like every terminal item (settle.ts: reservation, sink, events,
- * counts), the kind's follow-up is appended in the same transaction, and the run's status is
+ * counts), the kind's follow-up (items, phase, result) is written in the same transaction, and the run's status is
  * decided again by the one rule (run-finish.ts `settleRunStatus`).
  */
 import { NotFoundError, RunyardError } from '../../core/errors.js';
@@ -62,9 +62,9 @@ export async function respondToItem(
     // The attempt that waited (its count was given back when it started waiting).
     const attempt = item.attempt_count + 1;
     s.events.push({ ...base, type: 'item.answered', data: { attempt, keys: Object.keys(answer).slice(0, 20) } });
-    s.settle({ ...base, key: item.key, attempt, status: 'succeeded', value: answer, error: null, credits_used: 0 });
+    s.settle({ ...base, key: item.key, attempt, status: 'succeeded', value: answer, outputs: answer, error: null, credits_used: 0 });
     const plan = followUp?.(run, item);
-    if (plan?.result?.output !== undefined) s.deltas.setOutput(runId, plan.result.output);
+    if (plan) s.deltas.setResult(runId, { ...plan.result, ...(plan.phase === undefined ? {} : { phase: plan.phase }) });
     if (plan && plan.append.length > 0) await appendItems(ctx, db, s, base, plan.append, now);
     await s.write(ctx, db, now);
     const after = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();

@@ -14,23 +14,44 @@ import { toJson } from './context.js';
 import { toRun } from './mapping.js';
 import { postEntries, releaseRemainder } from './ledger.js';
 
+/**
+ * A run's phase and result as its kind reports them (`FollowUp.phase`, `FollowUp.result`):
+ * `phase` → `runs.phase` (null clears it), `summary` → `runs.result_summary`, `output` →
+ * `runs.output` (JSON); an absent field leaves the column as it is.
+ */
+export interface RunResult {
+  phase?: string | null;
+  summary?: string;
+  output?: unknown;
+}
+
 /** Count deltas plus the credit moves (µ) of one run. */
 type Delta = CountDelta & { items_total?: number; credits_used?: number; credits_released?: number };
 
 /** Accumulates per-run count deltas from item transitions, and credit moves from ledger entries. */
 export class RunDeltas {
   private readonly byRun = new Map<string, Delta>();
-  private readonly outputs = new Map<string, unknown>();
+  private readonly results = new Map<string, RunResult>();
 
-  /** Records the run's output as its kind now reports it (`runs.output`, JSON). */
-  setOutput(runId: string, output: unknown): void {
+  /**
+   * Records the run's phase and result as its kind now reports them (a later call's fields
+   * win): written by {@link applyDeltasAndFinish} with the counts.
+   */
+  setResult(runId: string, r: RunResult): void {
+    if (r.phase === undefined && r.summary === undefined && r.output === undefined) return;
     if (!this.byRun.has(runId)) this.byRun.set(runId, {});
-    this.outputs.set(runId, output);
+    const had = this.results.get(runId) ?? {};
+    this.results.set(runId, {
+      ...had,
+      ...(r.phase === undefined ? {} : { phase: r.phase }),
+      ...(r.summary === undefined ? {} : { summary: r.summary }),
+      ...(r.output === undefined ? {} : { output: r.output }),
+    });
   }
 
-  /** The output recorded for a run by {@link setOutput}, if any. */
-  outputOf(runId: string): { output: unknown } | undefined {
-    return this.outputs.has(runId) ? { output: this.outputs.get(runId) } : undefined;
+  /** The phase and result recorded for a run by {@link setResult}, if any. */
+  resultOf(runId: string): RunResult | undefined {
+    return this.results.get(runId);
   }
 
   /** Records one `from → to` transition of an item of `runId`. */
@@ -73,13 +94,28 @@ export async function applyDeltasAndFinish(ctx: SqlContext, db: Db, deltas: RunD
     for (const [field, v] of Object.entries(delta)) {
       if (v !== 0) set[field] = sql`${sql.ref(field)} + ${v}`;
     }
-    const out = deltas.outputOf(runId);
-    if (out) set.output = toJson(out.output);
+    const result = deltas.resultOf(runId);
+    if (result?.phase !== undefined) await notePhase(ctx, db, runId, result.phase, now);
+    if (result?.phase !== undefined) set.phase = result.phase;
+    if (result?.summary !== undefined) set.result_summary = result.summary;
+    if (result?.output !== undefined) set.output = toJson(result.output);
     const row = await db.updateTable('runs').set(set).where('id', '=', runId).returningAll().executeTakeFirstOrThrow();
     const settled = await settleRunStatus(ctx, db, toRun(row), now);
     if (settled.finished) finished.push(settled.run);
   }
   return finished;
+}
+
+/**
+ * Records a `run.phase` event `{from, to}` when the run's phase is about to change to `to` (the
+ * caller writes it). PostgreSQL: the run row is locked here, as its UPDATE would (same order).
+ */
+async function notePhase(ctx: SqlContext, db: Db, runId: string, to: string | null, now: number): Promise<void> {
+  let q = db.selectFrom('runs').select(['workspace_id', 'phase']).where('id', '=', runId);
+  if (ctx.dialect === 'postgres') q = q.forNoKeyUpdate();
+  const cur = await q.executeTakeFirst();
+  if (!cur || cur.phase === to) return;
+  await appendEvents(ctx, db, [{ workspace_id: cur.workspace_id, run_id: runId, item_id: null, type: 'run.phase', data: { from: cur.phase, to } }], now);
 }
 
 /**
@@ -120,7 +156,7 @@ export async function finishIfDone(ctx: SqlContext, db: Db, run: RunRecord, now:
 
 /**
  * Moves a running run whose items are all terminal to its outcome status, with a result
- * summary and, when items failed, an error box naming the first failed item.
+ * summary (the one its kind wrote, else the counts) and, when items failed, an error box naming the first failed item.
  */
 export async function finishRun(ctx: SqlContext, db: Db, run: RunRecord, now: number): Promise<RunRecord> {
   const outcome = runOutcome(run);
@@ -145,9 +181,12 @@ export async function finishRun(ctx: SqlContext, db: Db, run: RunRecord, now: nu
       item_id: first?.id ?? null,
     };
   }
-  const summary = outcome.noItems
-    ? 'no items'
-    : `${run.items_succeeded} succeeded, ${run.items_failed} failed, ${run.items_skipped} skipped, ${run.items_canceled} canceled of ${run.items_total}`;
+  // A summary the run's kind wrote (FollowUp.result.summary) stays; else the counts say it.
+  const summary =
+    run.result_summary ??
+    (outcome.noItems
+      ? 'no items'
+      : `${run.items_succeeded} succeeded, ${run.items_failed} failed, ${run.items_skipped} skipped, ${run.items_canceled} canceled of ${run.items_total}`);
   const row = await db
     .updateTable('runs')
     .set({

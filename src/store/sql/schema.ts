@@ -75,6 +75,8 @@ export interface TableRowsTable {
   workspace_id: string;
   table_id: string;
   ordinal: number;
+  /** The row's key in its table when a rows sink wrote it (unique per table), else null. */
+  key: Generated<string | null>;
   data: string;
 }
 

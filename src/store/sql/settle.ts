@@ -1,11 +1,13 @@
 /**
  * Settling items that reached a terminal status: the one place that captures and releases an
- * item's reservation (with its idempotency keys), writes its output (the run's sink: today the
- * cells of a column run), and records the item's events and the run count deltas, for every
- * path that ends an item (a completion, lease recovery; answers later).
+ * item's reservation (with its idempotency keys), writes its output (the run's sink, frozen in
+ * its spec: the cells of a column run, or rows upserted by key; a dry run writes none), and
+ * records the item's events and the run count deltas, for every path that ends an item (a
+ * completion, lease recovery, an answer).
  *
  * Everything is written in the caller's transaction, in the one lock order of every writer:
- * cells, events, run rows (in id order), then the workspace account.
+ * cells, events, run rows (in id order), then the workspace account. A rows sink locks the run
+ * rows (in id order) before its tables' rows, as appenders do (PostgreSQL).
  */
 import type { ItemError } from '../../core/errors.js';
 import type { RunRecord } from '../../core/model.js';
@@ -14,6 +16,7 @@ import { appendEvents, type NewEvent } from './events.js';
 import { costBounds, postEntries, type NewEntry } from './ledger.js';
 import { applyDeltasAndFinish, RunDeltas } from './run-finish.js';
 import { cellRow, specs, upsertCells } from './cells.js';
+import { sinkRow, upsertRows, type SinkRow } from './rows-sink.js';
 import { reserveAppended } from './append.js';
 import type { CellsTable } from './schema.js';
 
@@ -29,6 +32,8 @@ export interface TerminalItem {
   status: 'succeeded' | 'failed';
   /** The value a sink writes (succeeded), else null. */
   value: unknown;
+  /** The item's outputs (succeeded; a rows sink writes them when `value` is no object), else null. */
+  outputs: Record<string, unknown> | null;
   error: ItemError | null;
   /** µ the attempt reports it cost; captured up to the run's per-item bound (0 when failed). */
   credits_used: number;
@@ -65,6 +70,7 @@ export class Settlement {
   async write(ctx: SqlContext, db: Db, now: number): Promise<RunRecord[]> {
     const ledger: NewEntry[] = [];
     const cells: CellsTable[] = [];
+    const rows: SinkRow[] = [];
     if (this.terminal.length > 0) {
       const runIds = [...new Set(this.terminal.map((t) => t.run_id))];
       const bounds = await costBounds(db, runIds);
@@ -77,11 +83,26 @@ export class Settlement {
         ledger.push({ ...ids, kind: 'release', amount: u - used, idempotency_key: `release:${t.item_id}:a${t.attempt}` });
         this.deltas.addCredits(t.run_id, used, u - used);
         const target = { workspace_id: t.workspace_id, row_id: t.key, run_id: t.run_id, item_id: t.item_id, attempt: t.attempt };
-        const cell = cellRow(runSpecs.get(t.run_id), target, t.status, t.value, t.error, now);
+        const spec = runSpecs.get(t.run_id);
+        const cell = cellRow(spec, target, t.status, t.value, t.error, now);
         if (cell) cells.push(cell);
+        const row = t.status === 'succeeded' ? sinkRow(spec, ids, t.value, t.outputs) : undefined;
+        if (row && 'reason' in row) this.events.push({ ...ids, type: 'item.sink_skipped', data: { sink: 'rows', ...row } });
+        else if (row) rows.push(row);
       }
     }
     await upsertCells(ctx, db, cells);
+    if (rows.length > 0) {
+      // Run rows before table rows (PostgreSQL), as appenders lock them: one lock order.
+      if (ctx.dialect === 'postgres') {
+        const runIds = this.deltas.entries().map(([id]) => id);
+        await db.selectFrom('runs').select('id').where('id', 'in', runIds).orderBy('id').forNoKeyUpdate().execute();
+      }
+      for (const r of await upsertRows(ctx, db, rows)) {
+        const data = { sink: 'rows', reason: 'table_missing', table_id: r.table_id, key: r.key };
+        this.events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.item_id, type: 'item.sink_skipped', data });
+      }
+    }
     await appendEvents(ctx, db, this.events, now);
     // Run rows before the workspace account, in every transaction (one lock order).
     const finished = await applyDeltasAndFinish(ctx, db, this.deltas, now);

@@ -238,7 +238,7 @@ CREATE TABLE table_rows (
   table_id TEXT NOT NULL REFERENCES tables(id) ON DELETE CASCADE,
   ordinal INTEGER NOT NULL,
   data TEXT NOT NULL
-);
+, key TEXT);
 
 CREATE TABLE tables (
   id TEXT PRIMARY KEY,
@@ -301,6 +301,8 @@ CREATE INDEX runs_status ON runs (workspace_id, status, id);
 CREATE INDEX runs_status_newest ON runs (workspace_id, status, created_at, id);
 
 CREATE INDEX runs_workspace ON runs (workspace_id, id);
+
+CREATE UNIQUE INDEX table_rows_key ON table_rows (table_id, key) WHERE key IS NOT NULL;
 
 CREATE UNIQUE INDEX table_rows_order ON table_rows (table_id, ordinal);
 
