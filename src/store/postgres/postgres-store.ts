@@ -21,6 +21,7 @@ import { WORK_CHANNEL, WorkListener } from './listener.js';
 import { applyPostgresMigrations } from './migrate.js';
 import { GatedPool, type PoolOptions } from './pool.js';
 import { dumpSchema } from './schema-dump.js';
+import { postgresHotPath } from './hot-path.js';
 
 /** Options for {@link PostgresStore.open}. */
 export interface PostgresOptions extends PoolOptions {
@@ -32,6 +33,11 @@ export interface PostgresOptions extends PoolOptions {
    * polling only. @default true
    */
   listen?: boolean;
+  /**
+   * Use the one-statement-per-batch hot path (`./hot-path.ts`) for the per-item writes; false
+   * runs their dialect-neutral Kysely forms instead. @default true
+   */
+  hotPath?: boolean;
 }
 
 /** Attempts of a transaction aborted by a serialization failure or deadlock. */
@@ -51,6 +57,7 @@ export class PostgresStore extends SqlStore {
     private readonly kysely: Db,
     target: PostgresTarget,
     listen: boolean,
+    hotPath: boolean,
     onError: (err: Error) => void,
   ) {
     super();
@@ -66,6 +73,7 @@ export class PostgresStore extends SqlStore {
       notifyWork: async (db) => {
         await sql`SELECT pg_notify(${WORK_CHANNEL}, '')`.execute(db);
       },
+      ...(hotPath ? { hot: postgresHotPath() } : {}),
     };
     this.listener = listen ? new WorkListener(target, onError) : undefined;
   }
@@ -80,7 +88,7 @@ export class PostgresStore extends SqlStore {
     const onError = opts.onError ?? (() => {});
     const pool = new GatedPool(target, { ...opts, onError });
     const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-    return new PostgresStore(pool, kysely, target, opts.listen ?? true, onError);
+    return new PostgresStore(pool, kysely, target, opts.listen ?? true, opts.hotPath ?? true, onError);
   }
 
   /** Round trip to the server. @throws RunyardError `database_unavailable` */

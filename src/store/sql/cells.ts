@@ -63,12 +63,12 @@ export async function specs(db: Db, runIds: string[]): Promise<Map<string, RunSp
  */
 export async function upsertCells(ctx: SqlContext, db: Db, cells: CellsTable[]): Promise<void> {
   if (cells.length === 0) return;
-  // One writer at a time on SQLite: no lock order to keep.
-  if (ctx.hot) return ctx.hot.upsertCells(cells);
   // One statement cannot upsert a cell twice (two runs of a column completing one row in one
-  // batch): the later completion wins, as it does when the writes are applied one by one.
-  const last = new Map(cells.map((c) => [`${c.table_id}\n${c.row_id}\n${c.column_id}`, c]));
+  // batch): the later completion wins, as it does when the writes are applied one by one. The
+  // key is the conflict target, `(column_id, row_id)`.
+  const last = new Map(cells.map((c) => [`${c.column_id}\n${c.row_id}`, c]));
   const ordered = [...last.values()].sort((a, b) => cmp(a.column_id, b.column_id) || cmp(a.row_id, b.row_id));
+  if (ctx.hot) return ctx.hot.upsertCells(db, ordered);
   for (let i = 0; i < ordered.length; i += CELL_CHUNK) await upsertChunk(db, ordered.slice(i, i + CELL_CHUNK));
 }
 
