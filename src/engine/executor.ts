@@ -645,8 +645,8 @@ export class Executor {
     while (this.flushing) await this.flushing.catch(() => {});
     if (this.buffer.length === 0) return;
     const batch = this.buffer.splice(0, this.deps.options.flushBatch);
-    // The claim loop is woken after the write unless its claim took fewer items than it asked
-    // for: then nothing more is due (a poll or a wake-up finds new work).
+    // The claim loop is woken after the write unless the write's own claim made that needless
+    // (see below; a poll or a wake-up finds new work).
     let wakeAfter = true;
     this.flushing = (async () => {
       const { store, clock, options } = this.deps;
@@ -683,8 +683,10 @@ export class Executor {
       if (res.claimed) {
         this.execute(res.claimed);
         for (const c of res.claimed) changed.add(c.run.id);
-        if (res.claimed.length === take) this.rerun = true;
-        else wakeAfter = false;
+        // Fewer than asked: nothing more is due now. As many: more may be, but only a node
+        // with room left needs its claim loop (a full one claims with its next write).
+        if (res.claimed.length < take || this.freeSlots() <= 0) wakeAfter = false;
+        else this.rerun = true;
       }
       for (const id of changed) this.deps.notifier.runChanged(id);
     })();
