@@ -411,7 +411,8 @@ export interface Store {
    * {@link completeItems} then {@link claimItems} (up to `claim.limit` items for
    * `claim.nodeId`, leases of `claim.leaseMs`) in one transaction: an executor hands finished
    * work back and takes the next batch with one commit. The claim part skips runs whose row
-   * another node holds instead of waiting for it, so it may return fewer items than are due.
+   * another node holds instead of waiting for it, so it may return fewer items than are due,
+   * and takes at most `claim.caps` of a run (its fair share when other nodes want the run).
    */
   completeAndClaim(
     completions: Completion[],

@@ -9,6 +9,12 @@
  * waits for while holding nothing: no lock cycle, so no deadlock between nodes. On SQLite the
  * single-writer `BEGIN IMMEDIATE` transaction gives the same guarantees and these clauses are
  * left out.
+ *
+ * A claim may be capped per run (`ClaimOptions.caps`): an executor that hears other nodes want
+ * a run keeps to its share of it (engine/executor.ts), and slots a cap leaves free are announced
+ * (`notifyWork`) for those nodes to claim. The claim of `completeAndClaim` runs after the
+ * completion in the same transaction and never waits for a lock, so its run rows may follow the
+ * account row there without a lock cycle.
  */
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { ItemError } from '../../core/errors.js';
