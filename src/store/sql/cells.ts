@@ -46,18 +46,6 @@ export function cellRow(
 }
 
 /**
- * The run specs of the given runs that write cells, read once per transaction. A dry run
- * writes no cells (no side effects), so its runs are left out.
- */
-export async function specs(db: Db, runIds: string[]): Promise<Map<string, RunSpec>> {
-  const out = new Map<string, RunSpec>();
-  if (runIds.length === 0) return out;
-  const rows = await db.selectFrom('runs').select(['id', 'spec', 'mode']).where('id', 'in', runIds).execute();
-  for (const r of rows) if (r.mode !== 'dry_run') out.set(r.id, JSON.parse(r.spec) as RunSpec);
-  return out;
-}
-
-/**
  * Writes (replaces) cells, many per statement; a built-in sink replaces, never duplicates.
  * Rows go in key order so that two nodes writing overlapping cells lock them in the same order.
  */
