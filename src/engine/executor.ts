@@ -62,6 +62,8 @@ const ABORT_SETTLE_MS = 1000;
 const FLUSH_RETRY_MS = 250;
 /** The same error of the same loop is logged at most this often. */
 const REPEAT_LOG_MS = 5000;
+/** A starved node repeats its demand signal at most this often while it stays starved, ms. */
+const DEMAND_EVERY_MS = 100;
 
 /** One executor process's worth of work loops. Start with {@link start}, stop with {@link stop}. */
 export class Executor {
@@ -87,10 +89,20 @@ export class Executor {
   private readonly lastErrors = new Map<string, { error: string; at: number; repeats: number }>();
   /** Slots promised to runs being created in this process (`reserveForCreate`). */
   private reservedSlots = 0;
+  /** Slots asked for by claims under way (the claim loop's and a write's): not free meanwhile. */
+  private claimingSlots = 0;
+  /** The claim loop is running (one at a time). */
   private claiming = false;
   private rerun = false;
   private running = false;
   private unsubscribe: (() => void)[] = [];
+  /**
+   * Runs other nodes found at their concurrency while they had free slots: run id → node id →
+   * when it said so (`Store.subscribeClaimDemand`). This node keeps to a fair share of them.
+   */
+  private readonly demand = new Map<string, Map<string, number>>();
+  /** When this node last signalled its own demand, and for which runs. */
+  private lastDemand = { at: 0, runs: '' };
   private readonly registry: NodeRegistry;
   private readonly runEnvs: RunEnvironments;
   /** Claimed attempts waiting for their producer to start (start-queue.ts). */
@@ -120,6 +132,8 @@ export class Executor {
       await this.registry.expireDeadLocalNodes();
     });
     this.unsubscribe = [this.deps.notifier.onWork(() => this.wake()), this.deps.notifier.onCancel((runId) => this.abortRun(runId))];
+    const offDemand = this.deps.store.subscribeClaimDemand?.((d) => this.recordDemand(d.node_id, d.run_ids));
+    if (offDemand) this.unsubscribe.push(offDemand);
     this.heartbeatTimer = setInterval(() => void this.guard('heartbeat', () => this.heartbeat()), options.heartbeatMs);
     this.timers.push(setInterval(() => void this.guard('sweep', () => this.sweep()), options.sweepMs));
     this.timers.push(setInterval(() => this.wake(), options.pollMs));
@@ -284,9 +298,59 @@ export class Executor {
     for (const id of new Set(claims.map((c) => c.run.id))) this.deps.notifier.runChanged(id);
   }
 
+  /** Records another node's demand for runs (see {@link demand}). */
+  private recordDemand(nodeId: string, runIds: string[]): void {
+    if (nodeId === this.nodeId) return;
+    const at = Date.now();
+    for (const id of runIds) {
+      let nodes = this.demand.get(id);
+      if (!nodes) this.demand.set(id, (nodes = new Map()));
+      nodes.set(nodeId, at);
+    }
+  }
+
+  /**
+   * Fair shares of the runs other nodes want: for each such run this node holds items of, at
+   * most `ceil(concurrency / (1 + nodes wanting it)) - held` more (never negative). Without
+   * demand, undefined: a node takes whatever is free (a run's concurrency still holds).
+   */
+  private fairCaps(): Map<string, number> | undefined {
+    if (this.demand.size === 0) return undefined;
+    const since = Date.now() - Math.max(1000, 3 * this.deps.options.pollMs);
+    const wanting = new Map<string, number>();
+    for (const [runId, nodes] of this.demand) {
+      for (const [node, at] of nodes) if (at < since) nodes.delete(node);
+      if (nodes.size === 0) this.demand.delete(runId);
+      else wanting.set(runId, nodes.size);
+    }
+    if (wanting.size === 0) return undefined;
+    const held = new Map<string, { n: number; concurrency: number }>();
+    for (const f of this.inFlight.values()) {
+      const run = f.claim.run;
+      if (!wanting.has(run.id)) continue;
+      const h = held.get(run.id);
+      if (h) h.n += 1;
+      else held.set(run.id, { n: 1, concurrency: run.spec.concurrency });
+    }
+    const caps = new Map<string, number>();
+    for (const [runId, h] of held) caps.set(runId, Math.max(0, Math.ceil(h.concurrency / (1 + (wanting.get(runId) ?? 0))) - h.n));
+    return caps;
+  }
+
+  /** Tells other nodes this one is starved of `runs` (at most every {@link DEMAND_EVERY_MS} for one set). */
+  private signalDemand(runs: Set<string>): void {
+    const signal = this.deps.store.signalClaimDemand;
+    if (!signal) return;
+    const key = [...runs].sort().join(',');
+    const now = Date.now();
+    if (key === this.lastDemand.runs && now - this.lastDemand.at < DEMAND_EVERY_MS) return;
+    this.lastDemand = { at: now, runs: key };
+    void this.guard('claim demand', () => signal.call(this.deps.store, this.nodeId, [...runs]));
+  }
+
   /** Slots neither executing nor promised to a run being created here (`reserveForCreate`). */
   private freeSlots(): number {
-    return this.deps.options.capacity - this.inFlight.size - this.reservedSlots;
+    return this.deps.options.capacity - this.inFlight.size - this.reservedSlots - this.claimingSlots;
   }
 
   /** Asks the claim loop to look for work soon (next turn of the event loop). */
@@ -308,16 +372,32 @@ export class Executor {
     if (this.claiming || !this.running) return;
     this.claiming = true;
     try {
+      let pass = 0;
       do {
         this.rerun = false;
+        // A further pass only while there is room (each pass starts queued runs first, one
+        // transaction); a full node starts them at its next poll.
+        if (pass++ > 0 && this.freeSlots() <= 0) break;
         const { store, clock, options } = this.deps;
         const started = await store.startQueuedRuns(this.nodeId, clock.now(), 16);
         for (const r of started) this.deps.notifier.runChanged(r.id);
         const free = this.freeSlots();
         if (free <= 0 || !this.running) break;
+        // Completions are waiting to be written: their write claims in the same transaction.
+        if (this.buffer.length > 0 || this.flushing) break;
         const want = Math.min(free, options.claimBatch);
-        const claimed = await store.claimItems(this.nodeId, clock.now(), options.leaseMs, want);
-        this.execute(claimed);
+        const full = new Set<string>();
+        const caps = this.fairCaps();
+        let claimed: ClaimedItem[];
+        this.claimingSlots += want;
+        try {
+          claimed = await store.claimItems(this.nodeId, clock.now(), options.leaseMs, want, { full, ...(caps ? { caps } : {}) });
+          this.execute(claimed);
+        } finally {
+          this.claimingSlots -= want;
+        }
+        // Free slots left and runs at their concurrency: ask their nodes to share.
+        if (claimed.length < want && full.size > 0) this.signalDemand(full);
         for (const id of new Set(claimed.map((c) => c.run.id))) this.deps.notifier.runChanged(id);
         if (claimed.length === want) this.rerun = true;
       } while (this.rerun && this.running);
@@ -571,21 +651,25 @@ export class Executor {
     while (this.flushing) await this.flushing.catch(() => {});
     if (this.buffer.length === 0) return;
     const batch = this.buffer.splice(0, this.deps.options.flushBatch);
+    // The claim loop is woken after the write unless the write's own claim made that needless
+    // (see below; a poll or a wake-up finds new work).
+    let wakeAfter = true;
     this.flushing = (async () => {
       const { store, clock, options } = this.deps;
-      // SQLite: the next batch is leased in the same transaction (one commit per batch, not
-      // two), unless the claim loop is at it already (it owns the free slots until it is
-      // done). Not on PostgreSQL, where many nodes share runs: a node that re-takes the slots
-      // it frees in the same transaction would keep the other nodes out of a run at its
-      // concurrency.
-      const take = store.dialect === 'sqlite' && this.running && !this.claiming ? Math.min(this.freeSlots(), options.claimBatch) : 0;
+      // The next batch is leased in the same transaction (one commit per batch, not two), in
+      // the slots free now (a claim under way holds its own: claimingSlots). Many nodes share
+      // runs on PostgreSQL: a node that re-takes the slots it frees would keep the others out
+      // of a run at its concurrency, so in runs other nodes want it takes no more than its fair
+      // share (fairCaps), and the slots it leaves are announced to them.
+      const take = this.running ? Math.max(0, Math.min(this.freeSlots(), options.claimBatch)) : 0;
       const completions = batch.map((b) => b.completion);
       let res: CompleteResult & { claimed?: ClaimedItem[] };
-      if (take > 0) this.claiming = true;
+      this.claimingSlots += take;
       try {
+        const caps = take > 0 ? this.fairCaps() : undefined;
         res =
           take > 0
-            ? await store.completeAndClaim(completions, clock.now(), { nodeId: this.nodeId, leaseMs: options.leaseMs, limit: take })
+            ? await store.completeAndClaim(completions, clock.now(), { nodeId: this.nodeId, leaseMs: options.leaseMs, limit: take, ...(caps ? { caps } : {}) })
             : await store.completeItems(completions, clock.now());
       } catch (err) {
         this.buffer.unshift(...batch);
@@ -597,7 +681,7 @@ export class Executor {
         }
         throw err;
       } finally {
-        if (take > 0) this.claiming = false;
+        this.claimingSlots -= take;
       }
       this.unhold(completions);
       if (res.lease_lost.length > 0) this.deps.logger.warn('stale completions rejected', { items: res.lease_lost.length });
@@ -605,7 +689,10 @@ export class Executor {
       if (res.claimed) {
         this.execute(res.claimed);
         for (const c of res.claimed) changed.add(c.run.id);
-        if (res.claimed.length === take) this.rerun = true;
+        // Fewer than asked: nothing more is due now. As many: more may be, but only a node
+        // with room left needs its claim loop (a full one claims with its next write).
+        if (res.claimed.length < take || this.freeSlots() <= 0) wakeAfter = false;
+        else this.rerun = true;
       }
       for (const id of changed) this.deps.notifier.runChanged(id);
     })();
@@ -619,7 +706,7 @@ export class Executor {
       if (!this.running) await this.flush();
       else this.scheduleFlush();
     }
-    this.wake();
+    if (wakeAfter) this.wake();
   }
 
   /**

@@ -100,6 +100,23 @@ export interface StartOnCreate {
 }
 
 /** A claimed item: its lease token must accompany every later write for it. */
+/** A node's demand for runs it found at their concurrency ({@link Store.signalClaimDemand}). */
+export interface ClaimDemand {
+  node_id: string;
+  run_ids: string[];
+}
+
+/** How a claim shares runs with other nodes. */
+export interface ClaimOptions {
+  /** Most items this claim may lease per run id (a fair share left to nodes that want the run). */
+  caps?: ReadonlyMap<string, number>;
+  /**
+   * Filled by the claim: running runs with items due that it skipped because they were at their
+   * concurrency (what a starved node signals, {@link Store.signalClaimDemand}).
+   */
+  full?: Set<string>;
+}
+
 export interface ClaimedItem {
   item: ItemRecord;
   run: RunRecord;
@@ -298,6 +315,15 @@ export interface Store {
    * Absent when the backend has none. Lossy: a node must also poll. @returns unsubscribe
    */
   subscribeWork?(fn: () => void): () => void;
+  /**
+   * Tells the other nodes that `node_id` has free slots but found `run_ids` at their concurrency
+   * with items due (PostgreSQL NOTIFY; absent elsewhere). Nodes that hold items of those runs
+   * then keep to a fair share of them ({@link ClaimOptions.caps}). Lossy: a starved node repeats
+   * it while it stays starved.
+   */
+  signalClaimDemand?(node_id: string, run_ids: string[]): Promise<void>;
+  /** Demand signals of other nodes ({@link signalClaimDemand}). @returns unsubscribe */
+  subscribeClaimDemand?(fn: (demand: ClaimDemand) => void): () => void;
 
   // ---- tables -------------------------------------------------------------------------------
   /** Creates a table with all its rows atomically: either every row is written or none. */
@@ -382,7 +408,7 @@ export interface Store {
    * items (released leases) come before the backlog. Each claimed item becomes `running` with a
    * fresh lease token, `attempt_count + 1`, and an `item.started` event.
    */
-  claimItems(nodeId: string, now: number, leaseMs: number, limit: number): Promise<ClaimedItem[]>;
+  claimItems(nodeId: string, now: number, leaseMs: number, limit: number, opts?: ClaimOptions): Promise<ClaimedItem[]>;
   /**
    * Extends the leases given (each fenced by its token) to `now + leaseMs`.
    * @returns the item ids whose lease was lost (their producers must be aborted).
@@ -399,12 +425,13 @@ export interface Store {
    * {@link completeItems} then {@link claimItems} (up to `claim.limit` items for
    * `claim.nodeId`, leases of `claim.leaseMs`) in one transaction: an executor hands finished
    * work back and takes the next batch with one commit. The claim part skips runs whose row
-   * another node holds instead of waiting for it, so it may return fewer items than are due.
+   * another node holds instead of waiting for it, so it may return fewer items than are due,
+   * and takes at most `claim.caps` of a run (its fair share when other nodes want the run).
    */
   completeAndClaim(
     completions: Completion[],
     now: number,
-    claim: { nodeId: string; leaseMs: number; limit: number },
+    claim: { nodeId: string; leaseMs: number; limit: number } & ClaimOptions,
   ): Promise<CompleteResult & { claimed: ClaimedItem[] }>;
   /**
    * Returns items whose lease expired before `now` to `pending` (ahead of the backlog) with an

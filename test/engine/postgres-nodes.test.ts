@@ -92,6 +92,37 @@ describe('postgres: nodes', () => {
     },
   );
 
+  test('a second executor joining a run held at its concurrency by the first gets a fair share of it (claim demand)', { timeout: 90_000 }, async () => {
+    const server = await postgres();
+    const first = await server.freshStore();
+    const url = first.target.url;
+    await first.close();
+    const dir = tempDir();
+    const module = writeModule(dir, 'slow.mjs', 'export default async (input) => { await new Promise((r) => setTimeout(r, 20)); return input; };');
+    const a = await node(url, dir, {});
+    const b = await node(url, dir, {});
+    const api = await node(url, dir, {}, { listen: false });
+    const ea = await a.engine.startExecutor();
+    try {
+      // 3,000 items of 20 ms at concurrency 32 (the standard profile): ≈ 2 s of work.
+      const runId = await columnRun(api.engine, module, 3000);
+      const ws = api.engine.workspaceId;
+      for (let i = 0; i < 250 && ea.inFlightCount < 32; i++) await sleep(20);
+      assert.equal(ea.inFlightCount, 32, 'the first node holds the whole run');
+      const eb = await b.engine.startExecutor();
+      const joined = Date.now();
+      assert.equal((await waitForRun(api.engine, runId)).status, 'succeeded');
+      const events = await api.store.listEvents(ws, runId, 0, 100_000);
+      const after = events.filter((e) => e.type === 'item.started' && e.created_at > joined + 500);
+      const byB = after.filter((e) => e.data['node_id'] === eb.nodeId).length;
+      assert.ok(after.length > 300, `items started after the second node joined: ${after.length}`);
+      assert.ok(byB >= after.length * 0.25, `the second node started ${byB} of the ${after.length} items started after it joined`);
+    } finally {
+      await Promise.all([a.engine.stopExecutor(100), b.engine.stopExecutor(100)]);
+      await Promise.all([a.store.close(), b.store.close(), api.store.close()]);
+    }
+  });
+
   test('without LISTEN (a transaction-mode pooler), a node still finds new work within its poll interval', { timeout: 60_000 }, async () => {
     const server = await postgres();
     const first = await server.freshStore();

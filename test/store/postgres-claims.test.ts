@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Store } from '../../src/store/port.js';
+import type { ClaimedItem, Store } from '../../src/store/port.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { postgresForFile } from '../helpers/postgres.js';
 import { assertCounts, LEASE_MS, newRun, T0, WS } from './conformance.js';
@@ -97,6 +97,72 @@ describe('postgres: many nodes on one database', () => {
     assert.equal(new Set(claims.map((c) => c.item.id)).size, claims.length, 'no item claimed twice');
     for (const r of runs) assert.equal((await assertCounts(store, WS, r.id)).items_running, perRun.get(r.id));
     await Promise.all([...nodes.map((n) => n.close()), store.close()]);
+  });
+
+  test('a node another node wants a run from keeps to its share: demand over NOTIFY, caps on completeAndClaim, freed slots announced', async () => {
+    const store = await (await postgres()).freshStore();
+    const url = store.target.url;
+    const a = PostgresStore.open({ url, listen: true, max: 4 });
+    const b = PostgresStore.open({ url, listen: true, max: 4 });
+    const { run } = await store.createRun(WS, newRun(WS, { items: 40, spec: { concurrency: 8 } }), T0);
+    await store.startQueuedRuns('nod_a', T0, 10);
+    const demands: string[][] = [];
+    const offDemand = a.subscribeClaimDemand((d) => demands.push([d.node_id, ...d.run_ids]));
+    let bWoken = 0;
+    const offWork = b.subscribeWork(() => (bWoken += 1));
+    const deadline = Date.now() + 10_000;
+    while (!(a.listening && b.listening)) {
+      assert.ok(Date.now() < deadline, 'both nodes listen');
+      await sleep(10);
+    }
+    const done = (c: ClaimedItem) => ({
+      kind: 'succeeded' as const,
+      item_id: c.item.id,
+      lease_token: c.lease_token,
+      value: 1,
+      outputs: {},
+      usage: null,
+      provider: null,
+      credits_used: 0,
+      duration_ms: 1,
+    });
+
+    const held = await a.claimItems('nod_a', T0 + 1, LEASE_MS, 100);
+    assert.equal(held.length, 8, 'node a takes the whole run');
+    const full = new Set<string>();
+    assert.deepEqual(await b.claimItems('nod_b', T0 + 1, LEASE_MS, 100, { full }), []);
+    assert.deepEqual([...full], [run.id], 'node b finds the run at its concurrency');
+    await b.signalClaimDemand('nod_b', [...full]);
+    while (demands.length === 0) {
+      assert.ok(Date.now() < deadline, 'node a hears the demand');
+      await sleep(10);
+    }
+    assert.deepEqual(demands[0], ['nod_b', run.id]);
+
+    // Without a cap, completing re-takes the freed slots in the same transaction.
+    const retake = await a.completeAndClaim([done(held[0]!)], T0 + 2, { nodeId: 'nod_a', leaseMs: LEASE_MS, limit: 100 });
+    assert.deepEqual([retake.accepted.length, retake.claimed.length], [1, 1]);
+    // With its share (ceil(8 / 2) = 4, 8 held), node a takes nothing back and leaves 4 slots.
+    const woken = bWoken;
+    const mine = [...held.slice(1), ...retake.claimed];
+    const shared = await a.completeAndClaim(mine.slice(0, 4).map(done), T0 + 3, {
+      nodeId: 'nod_a',
+      leaseMs: LEASE_MS,
+      limit: 100,
+      caps: new Map([[run.id, 0]]),
+    });
+    assert.deepEqual([shared.accepted.length, shared.claimed.length], [4, 0]);
+    while (bWoken === woken) {
+      assert.ok(Date.now() < deadline, 'node b is woken to claim the slots left');
+      await sleep(10);
+    }
+    const bClaims = await b.claimItems('nod_b', T0 + 4, LEASE_MS, 100);
+    assert.equal(bClaims.length, 4);
+    const counted = await assertCounts(store, WS, run.id);
+    assert.equal(counted.items_running, 8, 'the run stays at its concurrency');
+    offDemand();
+    offWork();
+    await Promise.all([a.close(), b.close(), store.close()]);
   });
 
   test('two nodes sweeping the same expired leases at once recover each item once', async () => {

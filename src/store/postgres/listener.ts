@@ -20,7 +20,7 @@ const BACKOFF_MAX_MS = 5000;
 /** A LISTEN connection that reconnects with backoff until {@link stop}. */
 export class WorkListener {
   private client: pg.Client | undefined;
-  private readonly subscribers = new Set<() => void>();
+  private readonly subscribers = new Set<(payload: string) => void>();
   private stopped = false;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -30,8 +30,11 @@ export class WorkListener {
     private readonly onError: (err: Error) => void = () => {},
   ) {}
 
-  /** Calls `fn` on every wake-up; the first subscriber opens the connection. @returns unsubscribe */
-  subscribe(fn: () => void): () => void {
+  /**
+   * Calls `fn` with the payload of every notification on the channel (`''` for a plain
+   * wake-up); the first subscriber opens the connection. @returns unsubscribe
+   */
+  subscribe(fn: (payload: string) => void): () => void {
     this.subscribers.add(fn);
     if (this.subscribers.size === 1 && !this.client && !this.timer) {
       this.stopped = false;
@@ -57,8 +60,8 @@ export class WorkListener {
     await c?.end().catch(() => {});
   }
 
-  private wakeAll(): void {
-    for (const fn of this.subscribers) fn();
+  private wakeAll(payload: string): void {
+    for (const fn of this.subscribers) fn(payload);
   }
 
   private async connect(): Promise<void> {
@@ -76,7 +79,7 @@ export class WorkListener {
     client.on('error', onLost);
     client.on('end', () => onLost());
     client.on('notification', (msg) => {
-      if (msg.channel === WORK_CHANNEL) this.wakeAll();
+      if (msg.channel === WORK_CHANNEL) this.wakeAll(msg.payload ?? '');
     });
     try {
       await client.connect();
@@ -92,7 +95,7 @@ export class WorkListener {
     this.client = client;
     const reconnected = this.failures > 0;
     this.failures = 0;
-    if (reconnected) this.wakeAll();
+    if (reconnected) this.wakeAll('');
   }
 
   private retry(): void {

@@ -7,20 +7,23 @@
  * - claims lock rows (`FOR UPDATE SKIP LOCKED` on items, the run row before its free slots are
  *   counted), so nodes never claim the same item and a run's concurrency holds across nodes
  *   (see `../sql/leasing.ts`);
- * - wake-ups go through LISTEN/NOTIFY (`listener.ts`), with polling as the fallback;
+ * - the per-item writes of a batch are one statement each over `unnest` arrays (`hot-path.ts`);
+ * - wake-ups go through LISTEN/NOTIFY (`listener.ts`), with polling as the fallback; so do the
+ *   claim-demand signals of starved nodes, which keep claims fair between nodes;
  * - {@link databaseTime} is the server's clock, which the engine uses for every lease time.
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { ulidIds } from '../../core/ids.js';
 import type { Database as Schema } from '../sql/schema.js';
 import type { Db, SqlContext } from '../sql/context.js';
-import type { StoreLocation } from '../port.js';
+import type { ClaimDemand, StoreLocation } from '../port.js';
 import { SqlStore } from '../sql/sql-store.js';
 import { isRetryableTransactionError, parsePostgresUrl, type PostgresTarget } from './connection.js';
 import { WORK_CHANNEL, WorkListener } from './listener.js';
 import { applyPostgresMigrations } from './migrate.js';
 import { GatedPool, type PoolOptions } from './pool.js';
 import { dumpSchema } from './schema-dump.js';
+import { postgresHotPath } from './hot-path.js';
 
 /** Options for {@link PostgresStore.open}. */
 export interface PostgresOptions extends PoolOptions {
@@ -32,7 +35,15 @@ export interface PostgresOptions extends PoolOptions {
    * polling only. @default true
    */
   listen?: boolean;
+  /**
+   * Use the one-statement-per-batch hot path (`./hot-path.ts`) for the per-item writes; false
+   * runs their dialect-neutral Kysely forms instead. @default true
+   */
+  hotPath?: boolean;
 }
+
+/** Payload prefix of a demand signal on the work channel (a plain wake-up has an empty payload). */
+const DEMAND_PREFIX = 'demand:';
 
 /** Attempts of a transaction aborted by a serialization failure or deadlock. */
 const TX_ATTEMPTS = 4;
@@ -51,6 +62,7 @@ export class PostgresStore extends SqlStore {
     private readonly kysely: Db,
     target: PostgresTarget,
     listen: boolean,
+    hotPath: boolean,
     onError: (err: Error) => void,
   ) {
     super();
@@ -66,6 +78,7 @@ export class PostgresStore extends SqlStore {
       notifyWork: async (db) => {
         await sql`SELECT pg_notify(${WORK_CHANNEL}, '')`.execute(db);
       },
+      ...(hotPath ? { hot: postgresHotPath() } : {}),
     };
     this.listener = listen ? new WorkListener(target, onError) : undefined;
   }
@@ -80,7 +93,7 @@ export class PostgresStore extends SqlStore {
     const onError = opts.onError ?? (() => {});
     const pool = new GatedPool(target, { ...opts, onError });
     const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-    return new PostgresStore(pool, kysely, target, opts.listen ?? true, onError);
+    return new PostgresStore(pool, kysely, target, opts.listen ?? true, opts.hotPath ?? true, onError);
   }
 
   /** Round trip to the server. @throws RunyardError `database_unavailable` */
@@ -101,7 +114,32 @@ export class PostgresStore extends SqlStore {
 
   /** Wake-ups from other nodes (LISTEN); never called when LISTEN is turned off. */
   subscribeWork(fn: () => void): () => void {
-    return this.listener ? this.listener.subscribe(fn) : () => {};
+    return this.listener
+      ? this.listener.subscribe((payload) => {
+          if (!payload.startsWith(DEMAND_PREFIX)) fn();
+        })
+      : () => {};
+  }
+
+  /** Announces a starved node's demand on the work channel (`demand:` + JSON), at once (no transaction). */
+  async signalClaimDemand(node_id: string, run_ids: string[]): Promise<void> {
+    if (run_ids.length === 0) return;
+    const payload = DEMAND_PREFIX + JSON.stringify({ node_id, run_ids } satisfies ClaimDemand);
+    await sql`SELECT pg_notify(${WORK_CHANNEL}, ${payload})`.execute(this.kysely);
+  }
+
+  /** Other nodes' demand signals (LISTEN); never called when LISTEN is turned off. */
+  subscribeClaimDemand(fn: (demand: ClaimDemand) => void): () => void {
+    if (!this.listener) return () => {};
+    return this.listener.subscribe((payload) => {
+      if (!payload.startsWith(DEMAND_PREFIX)) return;
+      try {
+        const d = JSON.parse(payload.slice(DEMAND_PREFIX.length)) as ClaimDemand;
+        if (typeof d.node_id === 'string' && Array.isArray(d.run_ids)) fn(d);
+      } catch {
+        // Not ours: ignore.
+      }
+    });
   }
 
   /** True while the LISTEN connection is up. */

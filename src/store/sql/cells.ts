@@ -46,29 +46,17 @@ export function cellRow(
 }
 
 /**
- * The run specs of the given runs that write cells, read once per transaction. A dry run
- * writes no cells (no side effects), so its runs are left out.
- */
-export async function specs(db: Db, runIds: string[]): Promise<Map<string, RunSpec>> {
-  const out = new Map<string, RunSpec>();
-  if (runIds.length === 0) return out;
-  const rows = await db.selectFrom('runs').select(['id', 'spec', 'mode']).where('id', 'in', runIds).execute();
-  for (const r of rows) if (r.mode !== 'dry_run') out.set(r.id, JSON.parse(r.spec) as RunSpec);
-  return out;
-}
-
-/**
  * Writes (replaces) cells, many per statement; a built-in sink replaces, never duplicates.
  * Rows go in key order so that two nodes writing overlapping cells lock them in the same order.
  */
 export async function upsertCells(ctx: SqlContext, db: Db, cells: CellsTable[]): Promise<void> {
   if (cells.length === 0) return;
-  // One writer at a time on SQLite: no lock order to keep.
-  if (ctx.hot) return ctx.hot.upsertCells(cells);
   // One statement cannot upsert a cell twice (two runs of a column completing one row in one
-  // batch): the later completion wins, as it does when the writes are applied one by one.
-  const last = new Map(cells.map((c) => [`${c.table_id}\n${c.row_id}\n${c.column_id}`, c]));
+  // batch): the later completion wins, as it does when the writes are applied one by one. The
+  // key is the conflict target, `(column_id, row_id)`.
+  const last = new Map(cells.map((c) => [`${c.column_id}\n${c.row_id}`, c]));
   const ordered = [...last.values()].sort((a, b) => cmp(a.column_id, b.column_id) || cmp(a.row_id, b.row_id));
+  if (ctx.hot) return ctx.hot.upsertCells(db, ordered);
   for (let i = 0; i < ordered.length; i += CELL_CHUNK) await upsertChunk(db, ordered.slice(i, i + CELL_CHUNK));
 }
 

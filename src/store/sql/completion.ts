@@ -114,7 +114,7 @@ export async function completeItems(ctx: SqlContext, completions: Completion[], 
 export async function completeItemsIn(ctx: SqlContext, db: Db, unique: Completion[], duplicates: string[], now: number): Promise<CompleteResult> {
   const rows = unique.map((c) => outcomeRow(c, now));
   const updated: UpdatedItem[] = [];
-  if (ctx.hot) updated.push(...ctx.hot.completeItems(rows));
+  if (ctx.hot) updated.push(...(await ctx.hot.completeItems(db, rows)));
   else for (let i = 0; i < rows.length; i += COMPLETE_CHUNK) updated.push(...(await updateItems(db, rows.slice(i, i + COMPLETE_CHUNK))));
   const byId = new Map(updated.map((u) => [u.id, u]));
   const accepted: string[] = [];

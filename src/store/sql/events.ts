@@ -15,14 +15,18 @@ const EVENT_CHUNK = 400;
 
 /**
  * Appends events inside the caller's transaction (`db` is the transaction handle). With a hot
- * path (SQLite, one writer), the item transitions of a batch are one row each (event-batch.ts);
- * the dialect-neutral form writes one row per event (PostgreSQL cannot give a batch a range of
- * `seq` values no concurrent writer takes). Readers see the same per-item events either way.
+ * path that takes batch rows (SQLite, one writer), the item transitions of a batch are one row
+ * each (event-batch.ts); PostgreSQL's hot path and the dialect-neutral form write one row per
+ * event (PostgreSQL cannot give a batch a range of `seq` values no concurrent writer takes).
+ * Readers see the same per-item events either way.
  */
 export async function appendEvents(ctx: SqlContext, db: Db, events: NewEvent[], now: number): Promise<void> {
   if (events.length === 0) return;
   if (ctx.hot) {
-    ctx.hot.insertEvents(groupEvents(events).map((e) => ({ ...eventRow(ctx, e, now), span: e.span })));
+    const rows = ctx.hot.batchEvents
+      ? groupEvents(events).map((e) => ({ ...eventRow(ctx, e, now), span: e.span }))
+      : events.map((e) => ({ ...eventRow(ctx, e, now), span: 1 }));
+    await ctx.hot.insertEvents(db, rows);
     return;
   }
   for (let i = 0; i < events.length; i += EVENT_CHUNK) {

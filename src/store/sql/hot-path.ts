@@ -1,10 +1,19 @@
 /**
- * The few statements the executor issues for every item (lease, outcome, event, cell), as an
- * optional dialect-specific port: an adapter that provides them (SQLite: prepared statements
- * run once per row, no query building) replaces the dialect-neutral Kysely forms. Each runs
- * inside the caller's transaction and has exactly the effect of the form it replaces.
+ * The few statements the executor issues for every item (lease, outcome, event, cell), as a
+ * dialect-specific port: each adapter provides them (SQLite: prepared statements run once per
+ * row, synchronously; PostgreSQL: one statement per batch over `unnest` arrays, fixed SQL
+ * text). They replace the dialect-neutral Kysely forms, which stay for a store opened without
+ * its hot path (the conformance suite runs them on SQLite). Each runs inside the caller's
+ * transaction (`db`, the transaction handle) and has exactly the effect of the form it replaces.
  */
+import type { Db } from './context.js';
 import type { CellsTable, EventsTable, ItemsTable } from './schema.js';
+
+/** A result now (SQLite, synchronous) or later (PostgreSQL): callers `await` either. */
+export type MaybeAsync<T> = T | Promise<T>;
+
+/** An event row to append: one event, or (SQLite) a batch row of `span` item events (event-batch.ts). */
+export type EventRow = Omit<EventsTable, 'seq'> & { span: number };
 
 /** One item outcome as written by a completion (see completion.ts for the meaning of each field). */
 export interface OutcomeRow {
@@ -42,20 +51,30 @@ export interface LeaseSet {
 
 export interface HotPath {
   /**
+   * True when {@link insertEvents} takes batch rows (`span` > 1: one row for the item
+   * transitions of a run and type, SQLite's single writer); false: one row per event
+   * (PostgreSQL, whose concurrent writers cannot reserve a range of `seq`).
+   */
+  readonly batchEvents: boolean;
+  /**
    * Leases each listed item that is still `pending` or `retrying`: `running`, the lease,
    * `attempt_count + 1`, `started_at = now`, `next_attempt_at = NULL`. @returns the changed rows
    */
-  leaseItems(ids: string[], lease: LeaseSet): ItemsTable[];
+  leaseItems(db: Db, ids: string[], lease: LeaseSet): MaybeAsync<ItemsTable[]>;
   /**
    * Writes each outcome to its item if the item is `running` under the outcome's token (a
    * released item keeps its error). @returns the items changed (stale outcomes are left out)
    */
-  completeItems(rows: OutcomeRow[]): CompletedItem[];
+  completeItems(db: Db, rows: OutcomeRow[]): MaybeAsync<CompletedItem[]>;
   /**
-   * Appends events. A row whose `span` is more than 1 (a batch row, event-batch.ts) takes the
-   * `span` sequence numbers above every `seq` given so far: its own `seq` is the last of them.
+   * Appends events, in the order given. A row whose `span` is more than 1 (a batch row,
+   * event-batch.ts; only when {@link batchEvents}) takes the `span` sequence numbers above every
+   * `seq` given so far: its own `seq` is the last of them.
    */
-  insertEvents(rows: (Omit<EventsTable, 'seq'> & { span: number })[]): void;
-  /** Writes (replaces) cells by `(column_id, row_id)`. */
-  upsertCells(rows: CellsTable[]): void;
+  insertEvents(db: Db, rows: EventRow[]): MaybeAsync<void>;
+  /**
+   * Writes (replaces) cells by `(column_id, row_id)`, in the order given. The caller passes at
+   * most one row per cell, in key order (cells.ts), so that writers lock cells in one order.
+   */
+  upsertCells(db: Db, rows: CellsTable[]): MaybeAsync<void>;
 }

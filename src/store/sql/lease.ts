@@ -45,7 +45,7 @@ export async function leaseItems(
 ): Promise<ClaimedItem[]> {
   const ids = [...prior.keys()];
   const updated = ctx.hot
-    ? ctx.hot.leaseItems(ids, lease)
+    ? await ctx.hot.leaseItems(db, ids, lease)
     : await db
         .updateTable('items')
         .set((eb) => ({ ...leaseColumns(lease), attempt_count: eb('attempt_count', '+', 1) }))

@@ -9,13 +9,19 @@
  * waits for while holding nothing: no lock cycle, so no deadlock between nodes. On SQLite the
  * single-writer `BEGIN IMMEDIATE` transaction gives the same guarantees and these clauses are
  * left out.
+ *
+ * A claim may be capped per run (`ClaimOptions.caps`): an executor that hears other nodes want
+ * a run keeps to its share of it (engine/executor.ts), and slots a cap leaves free are announced
+ * (`notifyWork`) for those nodes to claim. The claim of `completeAndClaim` runs after the
+ * completion in the same transaction and never waits for a lock, so its run rows may follow the
+ * account row there without a lock cycle.
  */
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { ItemError } from '../../core/errors.js';
 import { transitionItem, transitionRun } from '../../core/status.js';
 import type { RunRecord } from '../../core/model.js';
 import { decideLeaseRecovery, isOwnerAlive, type LeaseOwner } from '../../core/lease-recovery.js';
-import type { ClaimedItem, CompleteResult, Completion, LeaseSweep } from '../port.js';
+import type { ClaimedItem, ClaimOptions, CompleteResult, Completion, LeaseSweep } from '../port.js';
 import type { Db, SqlContext } from './context.js';
 import { canReserve, startReservation } from '../../core/credits.js';
 import { outstandingOf, postEntries, readBalance } from './ledger.js';
@@ -119,15 +125,25 @@ export async function startQueuedRuns(ctx: SqlContext, nodeId: string, now: numb
  * backlog; runs at their concurrency are skipped, and every running run is considered (the
  * earliest-due lookup is one index seek per run).
  */
-export async function claimItems(ctx: SqlContext, nodeId: string, now: number, leaseMs: number, limit: number): Promise<ClaimedItem[]> {
+export async function claimItems(
+  ctx: SqlContext,
+  nodeId: string,
+  now: number,
+  leaseMs: number,
+  limit: number,
+  opts: ClaimOptions = {},
+): Promise<ClaimedItem[]> {
   if (limit <= 0) return [];
-  return ctx.tx((db) => claimItemsIn(ctx, db, nodeId, now, leaseMs, limit, true));
+  return ctx.tx((db) => claimItemsIn(ctx, db, nodeId, now, leaseMs, limit, true, opts));
 }
 
 /**
  * {@link claimItems} inside the caller's transaction. `waitFirst`: queue for the first run's
  * lock (PostgreSQL); false when the transaction already holds locks (a completion's run rows),
- * so that it never waits while holding anything (no lock cycle between nodes).
+ * so that it never waits while holding anything (no lock cycle between nodes). `opts.caps`
+ * bounds what is taken per run; a run it leaves with free slots is announced (NOTIFY) so that
+ * the nodes waiting for it claim them. `opts.full` collects the due runs skipped at their
+ * concurrency.
  */
 export async function claimItemsIn(
   ctx: SqlContext,
@@ -137,6 +153,7 @@ export async function claimItemsIn(
   leaseMs: number,
   limit: number,
   waitFirst: boolean,
+  opts: ClaimOptions = {},
 ): Promise<ClaimedItem[]> {
   const rows = await db
     .selectFrom('runs')
@@ -154,12 +171,17 @@ export async function claimItemsIn(
   const runs = rows
     .filter((r) => r.due !== null && Number(r.due) <= now)
     .map((r) => ({ run: toRun(r), due: Number(r.due) }))
-    .filter(({ run }) => run.items_running < run.spec.concurrency)
+    .filter(({ run }) => {
+      if (run.items_running < run.spec.concurrency) return true;
+      opts.full?.add(run.id);
+      return false;
+    })
     .sort((x, y) => x.due - y.due || (x.run.id < y.run.id ? -1 : 1));
   const claimed: ClaimedItem[] = [];
   const s = new Settlement();
   const lease = { token: ctx.newId('lse'), owner: nodeId, expires: now + leaseMs, now };
   let locked = 0;
+  let leftForOthers = false;
   for (const candidate of runs) {
     if (claimed.length >= limit) break;
     // Counts as of now, under the run's lock: another node may have claimed since the read above.
@@ -172,7 +194,12 @@ export async function claimItemsIn(
       if (run.items_running === 0) await pauseForBudget(ctx, db, run, now);
       continue;
     }
-    const want = Math.min(run.spec.concurrency - run.items_running, limit - claimed.length, affordable);
+    const free = run.spec.concurrency - run.items_running;
+    if (free <= 0) opts.full?.add(run.id);
+    const cap = opts.caps?.get(run.id) ?? Number.MAX_SAFE_INTEGER;
+    const want = Math.min(free, limit - claimed.length, affordable, cap);
+    // Slots kept free for the nodes that want this run (their claims take them).
+    if (cap < Math.min(free, limit - claimed.length, affordable)) leftForOthers = true;
     if (want <= 0) continue;
     const due = await skipLocked(
       ctx,
@@ -190,6 +217,7 @@ export async function claimItemsIn(
     const prior = new Map(due.map((d) => [d.id, d.status as 'pending' | 'retrying']));
     claimed.push(...(await leaseItems(ctx, db, run, prior, lease, s)));
   }
+  if (leftForOthers) await ctx.notifyWork?.(db);
   if (claimed.length === 0) return claimed;
   await s.write(ctx, db, now);
   return claimed;
@@ -204,12 +232,12 @@ export async function completeAndClaim(
   ctx: SqlContext,
   completions: Completion[],
   now: number,
-  claim: { nodeId: string; leaseMs: number; limit: number },
+  claim: { nodeId: string; leaseMs: number; limit: number } & ClaimOptions,
 ): Promise<CompleteResult & { claimed: ClaimedItem[] }> {
   const { unique, duplicates } = checkCompletions(completions);
   return ctx.tx(async (db) => {
     const result = completions.length > 0 ? await completeItemsIn(ctx, db, unique, duplicates, now) : { accepted: [], lease_lost: [], finished_runs: [] };
-    const claimed = claim.limit > 0 ? await claimItemsIn(ctx, db, claim.nodeId, now, claim.leaseMs, claim.limit, false) : [];
+    const claimed = claim.limit > 0 ? await claimItemsIn(ctx, db, claim.nodeId, now, claim.leaseMs, claim.limit, false, claim) : [];
     return { ...result, claimed };
   });
 }

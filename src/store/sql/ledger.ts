@@ -103,10 +103,3 @@ export function releaseRemainder(
     idempotency_key: `release:${run.id}:${why}:${run.credits_reserved}:${run.credits_released}`,
   };
 }
-
-/** Each run's per-item cost bound, µ. */
-export async function costBounds(db: Db, runIds: string[]): Promise<Map<string, number>> {
-  if (runIds.length === 0) return new Map();
-  const rows = await db.selectFrom('runs').select(['id', 'item_cost_bound']).where('id', 'in', runIds).execute();
-  return new Map(rows.map((r) => [r.id, Number(r.item_cost_bound)]));
-}

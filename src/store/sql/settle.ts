@@ -10,12 +10,12 @@
  * rows (in id order) before its tables' rows, as appenders do (PostgreSQL).
  */
 import type { ItemError } from '../../core/errors.js';
-import type { RunRecord } from '../../core/model.js';
+import type { RunRecord, RunSpec } from '../../core/model.js';
 import type { Db, SqlContext } from './context.js';
 import { appendEvents, type NewEvent } from './events.js';
-import { costBounds, postEntries, type NewEntry } from './ledger.js';
+import { postEntries, type NewEntry } from './ledger.js';
 import { applyDeltasAndFinish, RunDeltas } from './run-finish.js';
-import { cellRow, specs, upsertCells } from './cells.js';
+import { cellRow, upsertCells } from './cells.js';
 import { sinkRow, upsertRows, type SinkRow } from './rows-sink.js';
 import { reserveAppended } from './append.js';
 import type { CellsTable } from './schema.js';
@@ -73,17 +73,16 @@ export class Settlement {
     const rows: SinkRow[] = [];
     if (this.terminal.length > 0) {
       const runIds = [...new Set(this.terminal.map((t) => t.run_id))];
-      const bounds = await costBounds(db, runIds);
-      const runSpecs = await specs(db, runIds);
+      const runs = await settledRuns(db, runIds);
       for (const t of this.terminal) {
-        const u = bounds.get(t.run_id) ?? 0;
+        const u = runs.get(t.run_id)?.bound ?? 0;
         const used = t.status === 'succeeded' ? Math.max(0, Math.min(t.credits_used, u)) : 0;
         const ids = { workspace_id: t.workspace_id, run_id: t.run_id, item_id: t.item_id };
         ledger.push({ ...ids, kind: 'capture', amount: used, idempotency_key: `capture:${t.item_id}` });
         ledger.push({ ...ids, kind: 'release', amount: u - used, idempotency_key: `release:${t.item_id}:a${t.attempt}` });
         this.deltas.addCredits(t.run_id, used, u - used);
         const target = { workspace_id: t.workspace_id, row_id: t.key, run_id: t.run_id, item_id: t.item_id, attempt: t.attempt };
-        const spec = runSpecs.get(t.run_id);
+        const spec = runs.get(t.run_id)?.spec;
         const cell = cellRow(spec, target, t.status, t.value, t.error, now);
         if (cell) cells.push(cell);
         const row = t.status === 'succeeded' ? sinkRow(spec, ids, t.value, t.outputs) : undefined;
@@ -110,4 +109,13 @@ export class Settlement {
     await postEntries(ctx, db, ledger, now);
     return finished;
   }
+}
+
+/**
+ * What settling needs of each run, in one read: its per-item cost bound (µ) and, for a run
+ * that writes cells, its spec (a dry run writes no cells: no side effects).
+ */
+async function settledRuns(db: Db, runIds: string[]): Promise<Map<string, { bound: number; spec: RunSpec | undefined }>> {
+  const rows = await db.selectFrom('runs').select(['id', 'item_cost_bound', 'spec', 'mode']).where('id', 'in', runIds).execute();
+  return new Map(rows.map((r) => [r.id, { bound: Number(r.item_cost_bound), spec: r.mode === 'dry_run' ? undefined : (JSON.parse(r.spec) as RunSpec) }]));
 }

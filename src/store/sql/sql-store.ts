@@ -2,7 +2,19 @@
  * The dialect-neutral implementation of the {@link Store} port over Kysely. Adapters supply
  * the {@link SqlContext} (connection, dialect, transaction runner) and migrations.
  */
-import type { Store, NodeRecord, NewRun, StartOnCreate, NewTable, RunFilter, Completion, OperationPatch, OperationRecord, LeaseSweep } from '../port.js';
+import type {
+  Store,
+  NodeRecord,
+  NewRun,
+  StartOnCreate,
+  NewTable,
+  RunFilter,
+  Completion,
+  OperationPatch,
+  OperationRecord,
+  LeaseSweep,
+  ClaimOptions,
+} from '../port.js';
 import type { ColumnRecord, ItemRecord, RunRecord } from '../../core/model.js';
 import type { ItemStatus } from '../../core/status.js';
 import type { SqlContext } from './context.js';
@@ -124,8 +136,8 @@ export abstract class SqlStore implements Store {
   startQueuedRuns(nodeId: string, now: number, limit: number) {
     return leasing.startQueuedRuns(this.ctx, nodeId, now, limit);
   }
-  claimItems(nodeId: string, now: number, leaseMs: number, limit: number) {
-    return leasing.claimItems(this.ctx, nodeId, now, leaseMs, limit);
+  claimItems(nodeId: string, now: number, leaseMs: number, limit: number, opts?: ClaimOptions) {
+    return leasing.claimItems(this.ctx, nodeId, now, leaseMs, limit, opts);
   }
   heartbeatItems(leases: { item_id: string; lease_token: string }[], now: number, leaseMs: number) {
     return leasing.heartbeatItems(this.ctx, leases, now, leaseMs);
@@ -133,7 +145,7 @@ export abstract class SqlStore implements Store {
   completeItems(completions: Completion[], now: number) {
     return completeItems(this.ctx, completions, now);
   }
-  completeAndClaim(completions: Completion[], now: number, claim: { nodeId: string; leaseMs: number; limit: number }) {
+  completeAndClaim(completions: Completion[], now: number, claim: { nodeId: string; leaseMs: number; limit: number } & ClaimOptions) {
     return leasing.completeAndClaim(this.ctx, completions, now, claim);
   }
   recoverExpiredLeases(now: number, limit: number, sweep?: LeaseSweep) {

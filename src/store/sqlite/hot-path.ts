@@ -5,8 +5,8 @@
  * per batch.
  */
 import type Database from 'better-sqlite3';
-import type { CompletedItem, HotPath, LeaseSet, OutcomeRow } from '../sql/hot-path.js';
-import type { CellsTable, EventsTable, ItemsTable } from '../sql/schema.js';
+import type { CompletedItem, EventRow, HotPath, LeaseSet, OutcomeRow } from '../sql/hot-path.js';
+import type { CellsTable, ItemsTable } from '../sql/schema.js';
 
 export function sqliteHotPath(raw: Database.Database): HotPath {
   let lease: Database.Statement | undefined;
@@ -15,7 +15,9 @@ export function sqliteHotPath(raw: Database.Database): HotPath {
   let batch: Database.Statement | undefined;
   let cell: Database.Statement | undefined;
   return {
-    leaseItems(ids: string[], l: LeaseSet): ItemsTable[] {
+    batchEvents: true,
+    // `_db` (the Kysely transaction) runs on this same connection: the statements below join it.
+    leaseItems(_db, ids: string[], l: LeaseSet): ItemsTable[] {
       lease ??= raw.prepare(
         `UPDATE items SET status = 'running', lease_token = @token, lease_owner = @owner, lease_expires_at = @expires,
            attempt_count = attempt_count + 1, started_at = @now, next_attempt_at = NULL
@@ -31,7 +33,7 @@ export function sqliteHotPath(raw: Database.Database): HotPath {
       }
       return out;
     },
-    completeItems(rows: OutcomeRow[]): CompletedItem[] {
+    completeItems(_db, rows: OutcomeRow[]): CompletedItem[] {
       complete ??= raw.prepare(
         `UPDATE items SET
            status = @status,
@@ -57,7 +59,7 @@ export function sqliteHotPath(raw: Database.Database): HotPath {
       }
       return out;
     },
-    insertEvents(rows: (Omit<EventsTable, 'seq'> & { span: number })[]): void {
+    insertEvents(_db, rows: EventRow[]): void {
       event ??= raw.prepare(
         'INSERT INTO events (id, workspace_id, run_id, item_id, type, data, created_at) VALUES (@id, @workspace_id, @run_id, @item_id, @type, @data, @created_at)',
       );
@@ -73,7 +75,7 @@ export function sqliteHotPath(raw: Database.Database): HotPath {
         else event.run({ id: r.id, workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.item_id, type: r.type, data: r.data, created_at: r.created_at });
       }
     },
-    upsertCells(rows: CellsTable[]): void {
+    upsertCells(_db, rows: CellsTable[]): void {
       cell ??= raw.prepare(
         `INSERT INTO cells (workspace_id, table_id, row_id, column_id, status, value, error, run_id, item_id, attempt, updated_at)
          VALUES (@workspace_id, @table_id, @row_id, @column_id, @status, @value, @error, @run_id, @item_id, @attempt, @updated_at)
