@@ -39,6 +39,16 @@ export interface HistoryDb {
   generatedSeconds: number | null;
 }
 
+/**
+ * The environment of a `runyard up` serving a generated history (the history and export
+ * sections, each a fresh data dir): retention off and one fixed secret key, since the first node
+ * records its key's fingerprint in the database and the SQLite history is cached between runs.
+ * A benchmark key, never a real one.
+ */
+export function historyServerEnv(ctx: BenchContext): Record<string, string> {
+  return ctx.childEnv({ RUNYARD_RETENTION_DAYS: '0', RUNYARD_SECRET_KEY: createHash('sha256').update('runyard bench history').digest('hex') });
+}
+
 const CHUNK_RUNS = 100_000;
 const CHUNK_ITEMS = 250_000;
 

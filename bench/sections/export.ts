@@ -6,14 +6,12 @@
  */
 import { peakRss, spawnRunyard } from '../../test/helpers/proc.js';
 import type { BenchContext } from '../lib/context.js';
-import type { HistoryDb } from '../lib/history-db.js';
+import { historyServerEnv, type HistoryDb } from '../lib/history-db.js';
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 async function exportOnce(ctx: BenchContext, h: HistoryDb, format: 'csv' | 'ndjson'): Promise<void> {
-  const ry = ctx.defer(await spawnRunyard(['--database', h.database, '--no-executor'], ctx.childEnv({ RUNYARD_RETENTION_DAYS: '0' }), 120_000), (p) =>
-    p.kill('SIGKILL'),
-  );
+  const ry = ctx.defer(await spawnRunyard(['--database', h.database, '--no-executor'], historyServerEnv(ctx), 120_000), (p) => p.kill('SIGKILL'));
   try {
     let peak = peakRss(ry.pid);
     const sampler = setInterval(() => (peak = Math.max(peak, peakRss(ry.pid))), 100);

@@ -14,7 +14,7 @@
  */
 import { spawnRunyard } from '../../test/helpers/proc.js';
 import type { BenchContext } from '../lib/context.js';
-import { postgresHistory, sqliteHistory, DAY, type HistoryDb } from '../lib/history-db.js';
+import { historyServerEnv, postgresHistory, sqliteHistory, DAY, type HistoryDb } from '../lib/history-db.js';
 import { api, type Api } from '../lib/http.js';
 import { percentile } from '../lib/results.js';
 
@@ -55,9 +55,7 @@ async function skipPages(http: Api, path: string, pages: number): Promise<string
 }
 
 async function queries(ctx: BenchContext, db: 'sqlite' | 'postgres', h: HistoryDb): Promise<void> {
-  const ry = ctx.defer(await spawnRunyard(['--database', h.database, '--no-executor'], ctx.childEnv({ RUNYARD_RETENTION_DAYS: '0' }), 120_000), (p) =>
-    p.kill('SIGKILL'),
-  );
+  const ry = ctx.defer(await spawnRunyard(['--database', h.database, '--no-executor'], historyServerEnv(ctx), 120_000), (p) => p.kill('SIGKILL'));
   const n = ctx.config.historyRequests;
   const iso = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
   const end = h.shape.end + 1;
