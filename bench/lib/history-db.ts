@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { root } from '../../test/helpers/cluster.js';
+import { dataDirFor } from '../../test/helpers/proc.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { BenchContext } from './context.js';
@@ -41,12 +42,14 @@ export interface HistoryDb {
 
 /**
  * The environment of a `runyard up` serving a generated history (the history and export
- * sections, each a fresh data dir): retention off and one fixed secret key, since the first node
- * records its key's fingerprint in the database and the SQLite history is cached between runs.
- * A benchmark key, never a real one.
+ * sections): retention off, and one data dir per history database, kept beside a cached SQLite
+ * file (`<file>.data`). The first node records its secret key's fingerprint and creates the
+ * admin token in the database, so every later server of it needs that key and that token.
  */
-export function historyServerEnv(ctx: BenchContext): Record<string, string> {
-  return ctx.childEnv({ RUNYARD_RETENTION_DAYS: '0', RUNYARD_SECRET_KEY: createHash('sha256').update('runyard bench history').digest('hex') });
+export function historyServerEnv(ctx: BenchContext, h: HistoryDb): Record<string, string> {
+  const dataDir = h.database.startsWith('postgres') ? dataDirFor(h.database) : `${h.database}.data`;
+  mkdirSync(dataDir, { recursive: true });
+  return { ...ctx.childEnv({ RUNYARD_RETENTION_DAYS: '0' }), RUNYARD_DATA_DIR: dataDir };
 }
 
 const CHUNK_RUNS = 100_000;
@@ -105,7 +108,7 @@ export async function sqliteHistory(ctx: BenchContext, runs: number, bigRunItems
   }
   mkdirSync(cacheDir, { recursive: true });
   // One cached history at a time (each is ~3 GB at full size): drop those of other shapes or schemas.
-  if (ctx.config.cache) for (const f of readdirSync(cacheDir)) if (f.startsWith('history-')) rmSync(join(cacheDir, f), { force: true });
+  if (ctx.config.cache) for (const f of readdirSync(cacheDir)) if (f.startsWith('history-')) rmSync(join(cacheDir, f), { force: true, recursive: true });
   const building = `${path}.building`;
   for (const f of [building, `${building}-wal`, `${building}-shm`]) rmSync(f, { force: true });
   const t = performance.now();

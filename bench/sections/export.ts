@@ -11,7 +11,7 @@ import { historyServerEnv, type HistoryDb } from '../lib/history-db.js';
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 async function exportOnce(ctx: BenchContext, h: HistoryDb, format: 'csv' | 'ndjson'): Promise<void> {
-  const ry = ctx.defer(await spawnRunyard(['--database', h.database, '--no-executor'], historyServerEnv(ctx), 120_000), (p) => p.kill('SIGKILL'));
+  const ry = ctx.defer(await spawnRunyard(['--database', h.database, '--no-executor'], historyServerEnv(ctx, h), 120_000), (p) => p.kill('SIGKILL'));
   try {
     let peak = peakRss(ry.pid);
     const sampler = setInterval(() => (peak = Math.max(peak, peakRss(ry.pid))), 100);

@@ -55,7 +55,7 @@ async function skipPages(http: Api, path: string, pages: number): Promise<string
 }
 
 async function queries(ctx: BenchContext, db: 'sqlite' | 'postgres', h: HistoryDb): Promise<void> {
-  const ry = ctx.defer(await spawnRunyard(['--database', h.database, '--no-executor'], historyServerEnv(ctx), 120_000), (p) => p.kill('SIGKILL'));
+  const ry = ctx.defer(await spawnRunyard(['--database', h.database, '--no-executor'], historyServerEnv(ctx, h), 120_000), (p) => p.kill('SIGKILL'));
   const n = ctx.config.historyRequests;
   const iso = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
   const end = h.shape.end + 1;
