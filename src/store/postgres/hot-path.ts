@@ -8,7 +8,7 @@
  */
 import { CompiledQuery } from 'kysely';
 import type { Db } from '../sql/context.js';
-import type { CompletedItem, EventRow, HotPath, LeaseSet, OutcomeRow } from '../sql/hot-path.js';
+import { OUTCOME_SET_FROM_V, OUTCOME_WHERE_V, type CompletedItem, type EventRow, type HotPath, type LeaseSet, type OutcomeRow } from '../sql/hot-path.js';
 import type { CellsTable, ItemsTable } from '../sql/schema.js';
 
 /** Leases the listed items still `pending` or `retrying` (the claim locked them already). */
@@ -21,24 +21,11 @@ RETURNING id, workspace_id, run_id, ordinal, key, status, attempt_count, max_att
 
 /** Outcomes, each row fenced by its own lease token; a released item keeps its last error. */
 const COMPLETE = `UPDATE items SET
-  status = v.status,
-  outputs = v.outputs,
-  error = CASE WHEN v.status = 'pending' THEN items.error ELSE v.error END,
-  usage = v.usage,
-  provider = v.provider,
-  credits_used = v.credits_used,
-  finished_at = v.finished_at,
-  duration_ms = COALESCE(v.duration_ms, items.duration_ms),
-  next_attempt_at = v.next_attempt_at,
-  attempt_count = items.attempt_count + v.attempt_delta,
-  lease_token = NULL,
-  lease_owner = NULL,
-  lease_expires_at = NULL
+  ${OUTCOME_SET_FROM_V}
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
   $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::int[])
   AS v(id, token, status, outputs, error, usage, provider, credits_used, finished_at, duration_ms, next_attempt_at, attempt_delta)
-WHERE items.id = v.id AND items.lease_token = v.token AND items.status = 'running'
-RETURNING items.id, items.run_id, items.workspace_id, items.key, items.attempt_count`;
+${OUTCOME_WHERE_V}`;
 
 /** Events in the order given (`seq` follows the array order). */
 const EVENTS = `INSERT INTO events (id, workspace_id, run_id, item_id, type, data, created_at)

@@ -6,7 +6,7 @@ import { assertNever, transitionItem, type ItemStatus } from '../../core/status.
 import type { CompleteResult, Completion } from '../port.js';
 import { sql } from 'kysely';
 import { toJson, type Db, type SqlContext } from './context.js';
-import type { CompletedItem, OutcomeRow } from './hot-path.js';
+import { OUTCOME_SET_FROM_V, OUTCOME_WHERE_V, type CompletedItem, type OutcomeRow } from './hot-path.js';
 import { Settlement } from './settle.js';
 import { appendItems } from './append.js';
 
@@ -61,23 +61,9 @@ async function updateItems(db: Db, batch: OutcomeRow[]): Promise<UpdatedItem[]> 
   const values = sql.join(batch.map(outcomeValues));
   const res = await sql<UpdatedItem>`
     WITH v(id, token, status, outputs, error, usage, provider, credits_used, finished_at, duration_ms, next_attempt_at, attempt_delta) AS (VALUES ${values})
-    UPDATE items SET
-      status = v.status,
-      outputs = v.outputs,
-      error = CASE WHEN v.status = 'pending' THEN items.error ELSE v.error END,
-      usage = v.usage,
-      provider = v.provider,
-      credits_used = v.credits_used,
-      finished_at = v.finished_at,
-      duration_ms = COALESCE(v.duration_ms, items.duration_ms),
-      next_attempt_at = v.next_attempt_at,
-      attempt_count = items.attempt_count + v.attempt_delta,
-      lease_token = NULL,
-      lease_owner = NULL,
-      lease_expires_at = NULL
+    UPDATE items SET ${sql.raw(OUTCOME_SET_FROM_V)}
     FROM v
-    WHERE items.id = v.id AND items.lease_token = v.token AND items.status = 'running'
-    RETURNING items.id, items.run_id, items.workspace_id, items.key, items.attempt_count`.execute(db);
+    ${sql.raw(OUTCOME_WHERE_V)}`.execute(db);
   return res.rows;
 }
 

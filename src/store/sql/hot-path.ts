@@ -32,6 +32,29 @@ export interface OutcomeRow {
   attempt_delta: number;
 }
 
+/**
+ * The outcome UPDATE's assignments, its fence and what it returns, for the set-based forms that
+ * join the outcome rows as `v` (PostgreSQL's `unnest` and the dialect-neutral `VALUES`): the one
+ * text of what an outcome writes. A released item keeps its last error and gives its attempt back.
+ */
+export const OUTCOME_SET_FROM_V = `status = v.status,
+  outputs = v.outputs,
+  error = CASE WHEN v.status = 'pending' THEN items.error ELSE v.error END,
+  usage = v.usage,
+  provider = v.provider,
+  credits_used = v.credits_used,
+  finished_at = v.finished_at,
+  duration_ms = COALESCE(v.duration_ms, items.duration_ms),
+  next_attempt_at = v.next_attempt_at,
+  attempt_count = items.attempt_count + v.attempt_delta,
+  lease_token = NULL,
+  lease_owner = NULL,
+  lease_expires_at = NULL`;
+
+/** The fence and RETURNING list of {@link OUTCOME_SET_FROM_V}. */
+export const OUTCOME_WHERE_V = `WHERE items.id = v.id AND items.lease_token = v.token AND items.status = 'running'
+RETURNING items.id, items.run_id, items.workspace_id, items.key, items.attempt_count`;
+
 /** What a completion reads back of each item it changed. */
 export interface CompletedItem {
   id: string;
