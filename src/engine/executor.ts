@@ -690,9 +690,10 @@ export class Executor {
         this.execute(res.claimed);
         for (const c of res.claimed) changed.add(c.run.id);
         // Fewer than asked: nothing more is due now. As many: more may be, but only a node
-        // with room left needs its claim loop (a full one claims with its next write).
-        if (res.claimed.length < take || this.freeSlots() <= 0) wakeAfter = false;
-        else this.rerun = true;
+        // with room left needs its claim loop (a full one claims with its next write). A run
+        // that finished may let a queued run start (the claim loop starts them): wake it then.
+        if ((res.claimed.length < take || this.freeSlots() <= 0) && res.finished_runs.length === 0) wakeAfter = false;
+        else if (res.claimed.length === take) this.rerun = true;
       }
       for (const id of changed) this.deps.notifier.runChanged(id);
     })();
