@@ -342,7 +342,10 @@ describeEachBackend('chain kind through the store', (backend) => {
   });
   test('concurrent completions upserting the same keys leave one row per key, ordinals unique', async () => {
     const table = await store.createTable(WS, newTable(0, { fields: [] }), T0);
-    const runs = await Promise.all(Array.from({ length: 6 }, () => startChain(2, null, { spec: { table_id: table.id, row_key: 'id' } })));
+    // Started one after another: startChain checks the ledger against the account, two reads
+    // that another start's reservation could fall between.
+    const runs: RunRecord[] = [];
+    for (let i = 0; i < 6; i++) runs.push(await startChain(2, null, { spec: { table_id: table.id, row_key: 'id' } }));
     const ids = new Set(runs.map((r) => r.id));
     // Two rounds (each step 0 appends step 1, locking its run first): every completion its own transaction, all at once.
     for (const now of [T0 + 7000, T0 + 7100]) {
