@@ -33,12 +33,17 @@ export function TableGrid({
   onColumns?(c: GridPage['columns']): void;
 }) {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState<GridPage | null>(null);
+  // The last page loaded and the pager position it was loaded for: until the page of the
+  // current position arrives, the range says "Loading rows…" and Next waits (a second click
+  // would push the same cursor again and label old rows with the new range).
+  const [loaded, setLoaded] = useState<{ at: number; page: GridPage } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [open, setOpen] = useState<{ rowId: string; rowLabel: string; column: string } | null>(null);
   const generation = useRef(0);
   const at = cursors.length - 1;
   const cursor = cursors[at];
+  const page = loaded?.page ?? null;
+  const current = loaded && loaded.at === at ? loaded.page : null;
   const onColumnsRef = useRef(onColumns);
   onColumnsRef.current = onColumns;
 
@@ -49,13 +54,13 @@ export function TableGrid({
         api.GET('/v1/tables/{table_id}/grid', { params: { path: { table_id: tableId }, query: { limit: PAGE, ...(cursor ? { cursor } : {}) } } }),
       );
       if (gen !== generation.current) return;
-      setPage(p);
+      setLoaded({ at, page: p });
       setError(null);
       onColumnsRef.current?.(p.columns);
     } catch (err) {
       if (gen === generation.current) setError(err);
     }
-  }, [tableId, cursor]);
+  }, [tableId, cursor, at]);
 
   useEffect(() => {
     void load();
@@ -147,9 +152,13 @@ export function TableGrid({
           Previous page
         </button>
         <span className="muted small" data-testid="row-range" aria-live="polite">
-          {page ? (page.data.length ? `Rows ${first + 1}–${first + page.data.length}` : 'No rows') : 'Loading rows…'}
+          {current ? (current.data.length ? `Rows ${first + 1}–${first + current.data.length}` : 'No rows') : 'Loading rows…'}
         </span>
-        <button type="button" onClick={() => page?.next_cursor && setCursors((c) => [...c, page.next_cursor ?? undefined])} disabled={!page?.next_cursor}>
+        <button
+          type="button"
+          onClick={() => current?.next_cursor && setCursors((c) => (c.length - 1 === at ? [...c, current.next_cursor ?? undefined] : c))}
+          disabled={!current?.next_cursor}
+        >
           Next page
         </button>
       </div>
