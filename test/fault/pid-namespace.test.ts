@@ -4,8 +4,13 @@
  * (a container that shares the host's name). Neither can see the other's pid, so the same-host
  * dead-node shortcut (`kill(pid, 0)`) must not call the other dead: it is keyed on the PID
  * namespace each node stores. 3,000 items on one SQLite file, and on one PostgreSQL database:
- * 0 `worker_crashed`, no lease expired, both nodes executed items and neither was marked
- * stopped while it ran.
+ * 0 `worker_crashed`, no attempt spent on a lease expiry (a node called dead), both nodes
+ * executed items and neither was marked stopped while it ran.
+ *
+ * A lease a live node could not extend in time (a starved machine: CI once ran this 5× slower
+ * than here) is given back without spending its attempt (`attempt_spent: false`); that is the
+ * designed answer to a stall, not this test's failure, and is counted in the log line. The
+ * lease is the default 10 s so that it stays rare.
  *
  * Needs `unshare` and the right to create a PID namespace (root); skipped, saying why, without.
  */
@@ -47,8 +52,7 @@ function namespacedWorker(db: string, jsDir: string): Promise<{ nodeId: string; 
       '--json',
       '--database',
       db,
-      '--lease-ms',
-      '3000',
+      // Frequent heartbeats: each one runs the same-host dead-node check this test is about.
       '--heartbeat-ms',
       '250',
     ],
@@ -102,7 +106,7 @@ async function twoNamespaces(database: string, reader: () => Promise<Reader>): P
   const module = join(dir, 'work.mjs');
   writeFileSync(module, 'export default (input) => new Promise((r) => setTimeout(() => r(Number(input.n)), 200 + Math.random() * 200));');
   // The up node takes at most 64 items at a time, so the worker gets the rest of the run's 256.
-  const up = await spawnRunyard(['--database', database, '--lease-ms', '3000', '--capacity', '64'], { RUNYARD_JS_DIR: dir });
+  const up = await spawnRunyard(['--database', database, '--heartbeat-ms', '250', '--capacity', '64'], { RUNYARD_JS_DIR: dir });
   // Started inside the try: a worker that cannot start must not leave the up node running.
   let ns: Awaited<ReturnType<typeof namespacedWorker>> | undefined;
   try {
@@ -119,7 +123,11 @@ async function twoNamespaces(database: string, reader: () => Promise<Reader>): P
       [],
     );
     const [crashed] = await db.rows<{ n: number }>("SELECT count(*) AS n FROM items WHERE run_id = ? AND error LIKE '%worker_crashed%'", [runId]);
-    const [expired] = await db.rows<{ n: number }>("SELECT count(*) AS n FROM events WHERE run_id = ? AND type = 'item.lease_expired'", [runId]);
+    const expiries = await db.rows<{ data: string | Record<string, unknown> }>("SELECT data FROM events WHERE run_id = ? AND type = 'item.lease_expired'", [
+      runId,
+    ]);
+    const expired = expiries.map((e) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as { node_id: string | null; attempt_spent: boolean });
+    const spent = expired.filter((e) => e.attempt_spent);
     const byNode = await db.rows<{ node: string; n: number }>(
       db.startedByNode,
       db.startedByNode
@@ -132,7 +140,7 @@ async function twoNamespaces(database: string, reader: () => Promise<Reader>): P
     const upRow = nodes.find((n) => n.id !== worker.nodeId);
     console.log(
       `# pid namespaces (${database.startsWith('postgres') ? 'postgres' : 'sqlite'}): ${String(run.items_succeeded)}/${ITEMS} succeeded, ${Number(crashed?.n)} worker_crashed, ` +
-        `${Number(expired?.n)} leases expired in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+        `${expired.length} leases expired (${spent.length} spending the attempt) in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
         `items started by node: ${byNode.map((b) => `${b.node === worker.nodeId ? 'namespaced worker' : 'up'} ${b.n}`).join(', ')}; ` +
         `namespaces: up ${upRow?.pid_namespace} (pid ${upRow?.pid}), worker ${workerRow?.pid_namespace} (pid ${workerRow?.pid})`,
     );
@@ -142,7 +150,7 @@ async function twoNamespaces(database: string, reader: () => Promise<Reader>): P
     assert.equal(upRow.pid_namespace, readlinkSync('/proc/self/ns/pid'));
     assert.equal(workerRow.stopped_at, null, 'the up node did not mark the namespaced worker stopped');
     assert.equal(Number(crashed?.n), 0, 'no item failed worker_crashed');
-    assert.equal(Number(expired?.n), 0, "no live node's lease was expired");
+    assert.deepEqual(spent, [], `no lease expiry spent an attempt (no node was called dead); stderr of the worker: ${worker.stderr().slice(-4000)}`);
     assert.equal(run.status, 'succeeded');
     assert.equal(run.items_succeeded, ITEMS);
     assert.ok(byNode.length === 2, 'both nodes executed items');
