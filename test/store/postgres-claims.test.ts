@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { ClaimedItem, Store } from '../../src/store/port.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { postgresForFile } from '../helpers/postgres.js';
+import pg from 'pg';
 import { assertCounts, LEASE_MS, newRun, T0, WS } from './conformance.js';
 
 const postgres = postgresForFile();
@@ -185,5 +186,39 @@ describe('postgres: many nodes on one database', () => {
     const counted = await assertCounts(store, WS, run.id);
     assert.equal(counted.items_pending, 200);
     await Promise.all([a.close(), b.close(), store.close()]);
+  });
+
+  test('a heartbeat does not queue behind a row lock: a locked lease counts as held, and is extended once the lock is gone', async () => {
+    const store = await (await postgres()).freshStore();
+    const { run } = await store.createRun(WS, newRun(WS, { items: 3 }), T0);
+    await store.startQueuedRuns('nod_a', T0, 10);
+    const claims = await store.claimItems('nod_a', T0 + 1, LEASE_MS, 3);
+    assert.equal(claims.length, 3);
+    const leases = claims.map((c) => ({ item_id: c.item.id, lease_token: c.lease_token }));
+    // Another transaction (a completion in flight) holds the first item's row.
+    const locker = new pg.Client({ connectionString: store.target.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('SELECT id FROM items WHERE id = $1 FOR UPDATE', [claims[0]!.item.id]);
+    const lost = await Promise.race([store.heartbeatItems(leases, T0 + 1000, LEASE_MS), sleep(5_000).then(() => 'blocked' as const)]);
+    assert.deepEqual(lost, [], 'the heartbeat returned without waiting and lost nothing');
+    const rows = async () =>
+      new Map(
+        (await locker.query<{ id: string; lease_expires_at: string }>('SELECT id, lease_expires_at FROM items WHERE run_id = $1', [run.id])).rows.map((r) => [
+          r.id,
+          Number(r.lease_expires_at),
+        ]),
+      );
+    const during = await rows();
+    assert.equal(during.get(claims[1]!.item.id), T0 + 1000 + LEASE_MS, 'the unlocked leases were extended');
+    assert.equal(during.get(claims[0]!.item.id), T0 + 1 + LEASE_MS, 'the locked one was left as it was');
+    await locker.query('COMMIT');
+    assert.deepEqual(await store.heartbeatItems(leases, T0 + 2000, LEASE_MS), []);
+    assert.equal((await rows()).get(claims[0]!.item.id), T0 + 2000 + LEASE_MS, 'extended at the next beat');
+    // A lease really taken is still reported lost.
+    await locker.query('UPDATE items SET lease_token = $2 WHERE id = $1', [claims[2]!.item.id, 'someone-else']);
+    assert.deepEqual(await store.heartbeatItems(leases, T0 + 3000, LEASE_MS), [claims[2]!.item.id]);
+    await locker.end();
+    await store.close();
   });
 });

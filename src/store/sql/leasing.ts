@@ -245,20 +245,44 @@ export async function completeAndClaim(
 /** Leases per heartbeat UPDATE (2 parameters each). */
 const HEARTBEAT_CHUNK = 500;
 
-/** Extends leases, one UPDATE per chunk, each row fenced by its own token. */
+/**
+ * Extends leases, one UPDATE per chunk, each row fenced by its own token; returns the ids of the
+ * leases found lost (taken by another node, or the item no longer running).
+ *
+ * PostgreSQL: a heartbeat never queues behind a row lock. A row another transaction holds (this
+ * node's own completion of that item, mostly; a sweep taking it) is skipped this beat and counted
+ * as still held when its committed state still shows this lease: a completion that commits
+ * settles it, one that rolls back leaves the lease to the next beat. Queuing instead made a
+ * heartbeat as slow as the slowest completion in flight, and under load leases of live nodes
+ * expired behind it.
+ */
 export async function heartbeatItems(ctx: SqlContext, leases: { item_id: string; lease_token: string }[], now: number, leaseMs: number): Promise<string[]> {
   if (leases.length === 0) return [];
+  const skip = ctx.dialect === 'postgres' ? sql`FOR UPDATE OF items SKIP LOCKED` : sql``;
   return ctx.tx(async (db) => {
     const kept = new Set<string>();
     for (let i = 0; i < leases.length; i += HEARTBEAT_CHUNK) {
-      const values = sql.join(leases.slice(i, i + HEARTBEAT_CHUNK).map((l) => sql`(${l.item_id}, ${l.lease_token})`));
+      const chunk = leases.slice(i, i + HEARTBEAT_CHUNK);
+      const values = sql.join(chunk.map((l) => sql`(${l.item_id}, ${l.lease_token})`));
       const res = await sql<{ id: string }>`
-        WITH v(id, token) AS (VALUES ${values})
+        WITH v(id, token) AS (VALUES ${values}),
+        held AS (
+          SELECT items.id FROM items JOIN v ON items.id = v.id AND items.lease_token = v.token
+          WHERE items.status = 'running' ${skip}
+        )
         UPDATE items SET lease_expires_at = ${now + leaseMs}
-        FROM v
-        WHERE items.id = v.id AND items.lease_token = v.token AND items.status = 'running'
+        FROM held
+        WHERE items.id = held.id
         RETURNING items.id`.execute(db);
       for (const r of res.rows) kept.add(r.id);
+      if (ctx.dialect !== 'postgres' || res.rows.length === chunk.length) continue;
+      // Skipped rows whose committed state is still this lease are held, not lost.
+      const rest = chunk.filter((l) => !kept.has(l.item_id));
+      const busy = await sql<{ id: string }>`
+        WITH v(id, token) AS (VALUES ${sql.join(rest.map((l) => sql`(${l.item_id}, ${l.lease_token})`))})
+        SELECT items.id FROM items JOIN v ON items.id = v.id AND items.lease_token = v.token
+        WHERE items.status = 'running'`.execute(db);
+      for (const r of busy.rows) kept.add(r.id);
     }
     return leases.filter((l) => !kept.has(l.item_id)).map((l) => l.item_id);
   });
