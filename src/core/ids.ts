@@ -19,6 +19,7 @@ export const IdPrefix = {
   operation: 'op',
   token: 'tok',
   audit: 'aud',
+  ingestion: 'ing',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

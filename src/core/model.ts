@@ -63,6 +63,8 @@ export interface RunSpec {
   table_id?: string;
   column_id?: string;
   row_key?: string;
+  /** A rows sink writing many rows per item: the output field holding the array of records (core/sink.ts). */
+  row_list?: string;
   concurrency: number;
   item_timeout_ms: number;
   max_attempts: number;

@@ -15,25 +15,34 @@ import { assertNever } from './status.js';
  *   the item's `value` when it is a JSON object, else its `outputs`; an output without the key
  *   field writes nothing (an `item.sink_skipped` event says why). Failed items write nothing.
  */
-export type Sink = { type: 'cells'; table_id: string; column_id: string } | { type: 'rows'; table_id: string; key: string };
+export type Sink =
+  | { type: 'cells'; table_id: string; column_id: string }
+  /**
+   * With `records` (the name of an output field holding an array of objects), each succeeded
+   * item writes many rows: every object of that array is upserted by its field `key`; a row
+   * whose data is unchanged is left untouched. The item's counts (`created`, `updated`,
+   * `unchanged`) are recorded as an `item.rows_written` event. Each written row names the run and
+   * the item key that wrote it (its provenance).
+   */
+  | { type: 'rows'; table_id: string; key: string; records?: string };
 
 /** The run spec fields a sink is frozen into (the store applies the spec's sink). */
-export function sinkSpec(sink: Sink | null): Pick<RunSpec, 'table_id' | 'column_id' | 'row_key'> {
+export function sinkSpec(sink: Sink | null): Pick<RunSpec, 'table_id' | 'column_id' | 'row_key' | 'row_list'> {
   if (sink === null) return {};
   switch (sink.type) {
     case 'cells':
       return { table_id: sink.table_id, column_id: sink.column_id };
     case 'rows':
-      return { table_id: sink.table_id, row_key: sink.key };
+      return { table_id: sink.table_id, row_key: sink.key, ...(sink.records === undefined ? {} : { row_list: sink.records }) };
     default:
       return assertNever(sink);
   }
 }
 
 /** The sink a run spec holds (the inverse of {@link sinkSpec}); null when it writes nowhere. */
-export function sinkOf(spec: Pick<RunSpec, 'table_id' | 'column_id' | 'row_key'>): Sink | null {
+export function sinkOf(spec: Pick<RunSpec, 'table_id' | 'column_id' | 'row_key' | 'row_list'>): Sink | null {
   if (!spec.table_id) return null;
   if (spec.column_id) return { type: 'cells', table_id: spec.table_id, column_id: spec.column_id };
-  if (spec.row_key) return { type: 'rows', table_id: spec.table_id, key: spec.row_key };
+  if (spec.row_key) return { type: 'rows', table_id: spec.table_id, key: spec.row_key, ...(spec.row_list === undefined ? {} : { records: spec.row_list }) };
   return null;
 }

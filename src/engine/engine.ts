@@ -2,6 +2,7 @@
  * The engine façade: one dependency bag, the services the API and CLI call, and the executor
  * node. Composition roots (`runyard up`, tests) build one with {@link createEngine}.
  */
+import { IngestionsService } from './ingestions.js';
 import { DEFAULT_WORKSPACE_ID, systemClock, systemRandom, ulidIds, type Clock, type IdSource, type RandomSource } from '../core/ids.js';
 import type { Store } from '../store/port.js';
 import { Executor, type ProducerLookup } from './executor.js';
@@ -60,6 +61,8 @@ export interface Engine {
   readonly workspaceId: string;
   /** Tokens, sessions, workspaces, the audit log and saved credentials. */
   readonly access: AccessService;
+  /** Ingestion sources (versioned) and their runs (engine/ingestions.ts). */
+  readonly ingestions: IngestionsService;
   /**
    * Starts an executor node in this process (idempotent). It also listens for other
    * processes' wake-ups when the store offers them (PostgreSQL LISTEN/NOTIFY).
@@ -121,6 +124,7 @@ export function createEngine(cfg: EngineConfig): Engine {
     credits: new CreditsService({ store: cfg.store, clock, ids, notifier }),
     waiting: new WaitingService({ store: cfg.store, clock, heartbeatMs: options.heartbeatMs }),
     operations: new OperationsService({ store: cfg.store, clock, ids, logger, actions }),
+    ingestions: new IngestionsService({ store: cfg.store, clock, ids, runs, control }),
     async startExecutor() {
       if (!executor) {
         executor = new Executor({

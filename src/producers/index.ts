@@ -8,6 +8,7 @@ import { createHttpProducer } from './http.js';
 import { createJsProducer } from './js.js';
 import { createShellProducer } from './shell.js';
 import { createInputProducer } from './input.js';
+import { createIngestPageProducer } from './ingest-page.js';
 import type { EgressGuard } from './egress.js';
 
 export { createHttpProducer, HTTP_DEFAULT_MAX_RESPONSE_BYTES } from './http.js';
@@ -17,6 +18,7 @@ export { createJsProducer } from './js.js';
 export type { JsConfig, JsFunction, JsFunctionContext, JsProducerOptions } from './js.js';
 export { createShellProducer, SHELL_DEFAULT_MAX_OUTPUT_BYTES } from './shell.js';
 export { createInputProducer, type InputConfig } from './input.js';
+export { createIngestPageProducer, INGEST_PAGE_PRODUCER } from './ingest-page.js';
 export type { ShellConfig } from './shell.js';
 export { MAX_RETRY_AFTER_MS, parseRetryAfter } from './http-body.js';
 /** Re-exported so custom producers and user modules can steer retries. */
@@ -82,5 +84,6 @@ export function createProducerRegistry(opts: ProducerRegistryOptions = {}): Prod
     createJsProducer({ ...(opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }), ...(opts.jsRoot === undefined ? {} : { root: opts.jsRoot }) }),
   );
   registry.register(createInputProducer());
+  registry.register(createIngestPageProducer(registry.get('http')));
   return registry;
 }

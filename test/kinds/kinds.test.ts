@@ -27,7 +27,7 @@ function validationField(fn: () => unknown): string | undefined {
 describe('kind registry', () => {
   test('column is built in; workflow is an alias of flow; unknown kinds name target.type', () => {
     const kinds = createKindRegistry();
-    assert.deepEqual(kinds.names(), ['column']);
+    assert.deepEqual(kinds.names(), ['column', 'ingestion']);
     assert.equal(kinds.get('column'), columnKind);
     assert.equal(
       validationField(() => kinds.get('nope')),

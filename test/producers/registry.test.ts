@@ -14,7 +14,7 @@ const custom: Producer = {
 describe('producer registry', () => {
   test('holds the built-ins', () => {
     const reg = createProducerRegistry();
-    assert.deepEqual(reg.names(), ['shell', 'http', 'js', 'input']);
+    assert.deepEqual(reg.names(), ['shell', 'http', 'js', 'input', 'ingest_page']);
     for (const name of ['shell', 'http', 'js']) {
       assert.equal(reg.has(name), true);
       assert.equal(reg.get(name).name, name);
@@ -34,7 +34,7 @@ describe('producer registry', () => {
   test('custom producers can be registered once', async () => {
     const reg = createProducerRegistry();
     reg.register(custom);
-    assert.deepEqual(reg.names(), ['shell', 'http', 'js', 'input', 'echo']);
+    assert.deepEqual(reg.names(), ['shell', 'http', 'js', 'input', 'ingest_page', 'echo']);
     assert.equal((await reg.get('echo').execute(makeCtx({ text: 'hi' }))).value, 'hi');
     assert.match(thrown(() => reg.get('x')).message, /use one of shell, http, js, input, echo$/);
     const dup = thrown(() => reg.register({ ...custom }));

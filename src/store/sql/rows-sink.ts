@@ -12,7 +12,7 @@
 import type { RunSpec } from '../../core/model.js';
 import type { Db, SqlContext } from './context.js';
 
-/** Rows per multi-row upsert (6 parameters each; well under both databases' limits). */
+/** Rows per multi-row upsert (8 parameters each; well under both databases' limits). */
 const ROW_CHUNK = 500;
 
 /** One row a succeeded item writes: the row keyed `key` of `table_id` gets `data`. */
@@ -23,6 +23,15 @@ export interface SinkRow {
   table_id: string;
   key: string;
   data: Record<string, unknown>;
+  /** The item key that wrote it (`page:7`), kept as the row's provenance with `run_id`; absent: none recorded. */
+  item_key?: string;
+}
+
+/** What a many-rows item did to its table (core/sink.ts `records`). */
+export interface RowCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
 }
 
 /** Why an item of a rows-sink run wrote no row (recorded as `item.sink_skipped`). */
@@ -53,12 +62,37 @@ export function sinkRow(
 }
 
 /**
+ * The rows a succeeded item of a many-rows sink writes (`spec.row_list`: the output field holding
+ * the array of records), each keyed by its field `spec.row_key`. undefined when the run's sink
+ * is not a many-rows one; records without a usable key are left out and counted in `no_key`.
+ */
+export function sinkRows(
+  spec: RunSpec | undefined,
+  item: { workspace_id: string; run_id: string; item_id: string; item_key: string },
+  outputs: Record<string, unknown> | null,
+): { rows: SinkRow[]; no_key: number } | undefined {
+  if (!spec?.table_id || !spec.row_key || !spec.row_list || spec.column_id) return undefined;
+  const list = outputs?.[spec.row_list];
+  const rows: SinkRow[] = [];
+  let noKey = 0;
+  for (const data of Array.isArray(list) ? list : []) {
+    const k = isObject(data) ? data[spec.row_key] : undefined;
+    const key = typeof k === 'string' && k !== '' ? k : typeof k === 'number' && Number.isFinite(k) ? String(k) : undefined;
+    if (key === undefined || !isObject(data)) noKey++;
+    else rows.push({ ...item, table_id: spec.table_id, key, data });
+  }
+  return { rows, no_key: noKey };
+}
+
+/**
  * Upserts sink rows by `(table_id, key)`; a later row of one key wins over an earlier one of the
  * same call. Rows of a table that is gone (deleted, or not `ready`, or of another workspace)
  * are not written.
+ * A row whose key exists with the same data is left untouched (its provenance too).
+ * @param counts when given, what each item's rows did (by item id) is added to it
  * @returns the rows not written because their table is missing
  */
-export async function upsertRows(ctx: SqlContext, db: Db, rows: SinkRow[]): Promise<SinkRow[]> {
+export async function upsertRows(ctx: SqlContext, db: Db, rows: SinkRow[], counts?: Map<string, RowCounts>): Promise<SinkRow[]> {
   const missing: SinkRow[] = [];
   if (rows.length === 0) return missing;
   // By table (in id order: the lock order), and by workspace: a run writes only its own
@@ -81,19 +115,33 @@ export async function upsertRows(ctx: SqlContext, db: Db, rows: SinkRow[]): Prom
       missing.push(...rows.filter((r) => r.table_id === tableId && r.workspace_id === ws));
       continue;
     }
-    await upsertTableRows(ctx, db, tableId, table.fields, keyed);
+    await upsertTableRows(ctx, db, tableId, table.fields, keyed, counts);
   }
   return missing;
 }
 
 /** {@link upsertRows} for one table, its row locked (PostgreSQL). */
-async function upsertTableRows(ctx: SqlContext, db: Db, tableId: string, fieldsJson: string, rows: SinkRow[]): Promise<void> {
-  const existing = new Set<string>();
-  for (let i = 0; i < rows.length; i += ROW_CHUNK) {
-    const keys = rows.slice(i, i + ROW_CHUNK).map((r) => r.key);
-    const found = await db.selectFrom('table_rows').select('key').where('table_id', '=', tableId).where('key', 'in', keys).execute();
-    for (const f of found) if (f.key !== null) existing.add(f.key);
+async function upsertTableRows(ctx: SqlContext, db: Db, tableId: string, fieldsJson: string, all: SinkRow[], counts?: Map<string, RowCounts>): Promise<void> {
+  const existing = new Map<string, string>();
+  for (let i = 0; i < all.length; i += ROW_CHUNK) {
+    const keys = all.slice(i, i + ROW_CHUNK).map((r) => r.key);
+    const found = await db.selectFrom('table_rows').select(['key', 'data']).where('table_id', '=', tableId).where('key', 'in', keys).execute();
+    for (const f of found) if (f.key !== null) existing.set(f.key, f.data);
   }
+  const count = (r: SinkRow, what: keyof RowCounts): void => {
+    if (!counts) return;
+    let c = counts.get(r.item_id);
+    if (!c) counts.set(r.item_id, (c = { created: 0, updated: 0, unchanged: 0 }));
+    c[what]++;
+  };
+  // Unchanged rows are not written at all: their data and provenance stay as they are.
+  const rows = all.filter((r) => {
+    const before = existing.get(r.key);
+    const same = before !== undefined && sameJson(before, r.data);
+    count(r, before === undefined ? 'created' : same ? 'unchanged' : 'updated');
+    return !same;
+  });
+  if (rows.length === 0) return;
   const last = await db
     .selectFrom('table_rows')
     .select((eb) => eb.fn.max('ordinal').as('max'))
@@ -111,6 +159,8 @@ async function upsertTableRows(ctx: SqlContext, db: Db, tableId: string, fieldsJ
     ordinal: existing.has(r.key) ? --placeholder : next++,
     key: r.key,
     data: JSON.stringify(r.data),
+    source_run_id: r.run_id,
+    source_item_key: r.item_key ?? null,
   }));
   for (let i = 0; i < values.length; i += ROW_CHUNK) {
     await db
@@ -120,7 +170,11 @@ async function upsertTableRows(ctx: SqlContext, db: Db, tableId: string, fieldsJ
         oc
           .columns(['table_id', 'key'])
           .where('key', 'is not', null)
-          .doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })),
+          .doUpdateSet((eb) => ({
+            data: eb.ref('excluded.data'),
+            source_run_id: eb.ref('excluded.source_run_id'),
+            source_item_key: eb.ref('excluded.source_item_key'),
+          })),
       )
       .execute();
   }
@@ -142,4 +196,21 @@ async function upsertTableRows(ctx: SqlContext, db: Db, tableId: string, fieldsJ
       .where('id', '=', tableId)
       .execute();
   }
+}
+
+/** Whether stored JSON text holds the same data as `data` (key order ignored). */
+function sameJson(text: string, data: Record<string, unknown>): boolean {
+  if (text === JSON.stringify(data)) return true;
+  return canonical(JSON.parse(text)) === canonical(data);
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isObject(v)) {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }

@@ -78,6 +78,9 @@ export interface TableRowsTable {
   /** The row's key in its table when a rows sink wrote it (unique per table), else null. */
   key: Generated<string | null>;
   data: string;
+  /** Provenance of a row a rows sink wrote: the run and item key (`page:7`) that last created or changed it (0016). */
+  source_run_id: Generated<string | null>;
+  source_item_key: Generated<string | null>;
 }
 
 export interface ColumnsTable {
@@ -286,6 +289,17 @@ export interface SettingsTable {
   created_at: number;
 }
 
+/** An ingestion source version (0016): one row per (id, version); the definition is JSON. */
+export interface IngestionSourcesTable {
+  id: string;
+  version: number;
+  workspace_id: string;
+  name: string;
+  table_id: string;
+  definition: string;
+  created_at: number;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   tables: TablesTable;
@@ -304,4 +318,5 @@ export interface Database {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   credentials: CredentialsTable;
+  ingestion_sources: IngestionSourcesTable;
 }

@@ -16,7 +16,7 @@ import { appendEvents, type NewEvent } from './events.js';
 import { postEntries, type NewEntry } from './ledger.js';
 import { applyDeltasAndFinish, RunDeltas } from './run-finish.js';
 import { cellRow, upsertCells } from './cells.js';
-import { sinkRow, upsertRows, type SinkRow } from './rows-sink.js';
+import { sinkRow, sinkRows, upsertRows, type RowCounts, type SinkRow } from './rows-sink.js';
 import { reserveAppended } from './append.js';
 import type { CellsTable } from './schema.js';
 
@@ -71,6 +71,8 @@ export class Settlement {
     const ledger: NewEntry[] = [];
     const cells: CellsTable[] = [];
     const rows: SinkRow[] = [];
+    // Items of many-rows sinks: their counts become an `item.rows_written` event.
+    const counted = new Map<string, { ids: { workspace_id: string; run_id: string; item_id: string }; key: string; no_key: number }>();
     if (this.terminal.length > 0) {
       const runIds = [...new Set(this.terminal.map((t) => t.run_id))];
       const runs = await settledRuns(db, runIds);
@@ -85,6 +87,12 @@ export class Settlement {
         const spec = runs.get(t.run_id)?.spec;
         const cell = cellRow(spec, target, t.status, t.value, t.error, now);
         if (cell) cells.push(cell);
+        const many = t.status === 'succeeded' ? sinkRows(spec, { ...ids, item_key: t.key }, t.outputs) : undefined;
+        if (many) {
+          rows.push(...many.rows);
+          counted.set(t.item_id, { ids, key: t.key, no_key: many.no_key });
+          continue;
+        }
         const row = t.status === 'succeeded' ? sinkRow(spec, ids, t.value, t.outputs) : undefined;
         if (row && 'reason' in row) this.events.push({ ...ids, type: 'item.sink_skipped', data: { sink: 'rows', ...row } });
         else if (row) rows.push(row);
@@ -97,10 +105,24 @@ export class Settlement {
         const runIds = this.deltas.entries().map(([id]) => id);
         await db.selectFrom('runs').select('id').where('id', 'in', runIds).orderBy('id').forNoKeyUpdate().execute();
       }
-      for (const r of await upsertRows(ctx, db, rows)) {
+      const counts = new Map<string, RowCounts>();
+      const missing = await upsertRows(ctx, db, rows, counted.size > 0 ? counts : undefined);
+      const missingItems = new Set<string>();
+      for (const r of missing) {
+        if (counted.has(r.item_id)) {
+          if (missingItems.has(r.item_id)) continue;
+          missingItems.add(r.item_id);
+        }
         const data = { sink: 'rows', reason: 'table_missing', table_id: r.table_id, key: r.key };
         this.events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.item_id, type: 'item.sink_skipped', data });
       }
+      for (const [itemId, c] of counted) {
+        const n = counts.get(itemId) ?? { created: 0, updated: 0, unchanged: 0 };
+        this.events.push({ ...c.ids, type: 'item.rows_written', data: { key: c.key, ...n, no_key: c.no_key } });
+      }
+    } else {
+      for (const [, c] of counted)
+        this.events.push({ ...c.ids, type: 'item.rows_written', data: { key: c.key, created: 0, updated: 0, unchanged: 0, no_key: c.no_key } });
     }
     await appendEvents(ctx, db, this.events, now);
     // Run rows before the workspace account, in every transaction (one lock order).

@@ -35,6 +35,8 @@ import * as prices from './prices-repo.js';
 import { claimSecretKeyFingerprint } from './settings-repo.js';
 import { sqlAccessStore } from './access-repo.js';
 import type { AccessStore } from '../access-port.js';
+import { sqlIngestionStore } from './ingestions-repo.js';
+import type { IngestionStore } from '../ingestion-port.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
@@ -42,6 +44,12 @@ export abstract class SqlStore implements Store {
   abstract migrate(): Promise<void>;
   abstract close(): Promise<void>;
   #access: AccessStore | undefined;
+  #ingestions: IngestionStore | undefined;
+
+  /** Ingestion sources and run totals (ingestions-repo.ts). */
+  get ingestions(): IngestionStore {
+    return (this.#ingestions ??= sqlIngestionStore(this.ctx));
+  }
 
   /** Workspaces, tokens, audit and credentials (access-repo.ts). */
   get access(): AccessStore {

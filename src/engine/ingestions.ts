@@ -1,0 +1,142 @@
+/**
+ * Ingestion sources and their runs (issue 16): create a source (version 1), edit it (a new
+ * version; runs already started keep the version they pinned), list and get, run a version,
+ * list a source's runs with their totals, and retry a run's failed pages.
+ *
+ * A run of a source is a run of the `ingestion` kind (src/kinds/ingestion) whose target carries
+ * the pinned version's definition; its summary (pages fetched, records created, updated,
+ * unchanged, without key) is summed from its pages' `item.rows_written` events.
+ */
+import { NotFoundError, RunyardError } from '../core/errors.js';
+import type { Clock, IdSource } from '../core/ids.js';
+import { parseIngestionDefinition, type IngestionDefinition } from '../core/ingestion.js';
+import type { RunRecord } from '../core/model.js';
+import type { IngestionSourceRecord, RowsWritten } from '../store/ingestion-port.js';
+import type { Page, Store } from '../store/port.js';
+import type { ControlService } from './control.js';
+import type { RunsService, StartColumnRun } from './runs-service.js';
+
+/** Headers that carry credentials: refused in a stored request template. */
+const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'api-key']);
+
+/** An ingestion run's totals. */
+export interface IngestionSummary extends RowsWritten {
+  /** Pages that failed (their error codes are on the items). */
+  pages_failed: number;
+}
+
+/** Dependencies of {@link IngestionsService}. */
+export interface IngestionsDeps {
+  store: Store;
+  clock: Clock;
+  ids: IdSource;
+  runs: RunsService;
+  control: ControlService;
+}
+
+/** Ingestion sources and runs. */
+export class IngestionsService {
+  constructor(private readonly deps: IngestionsDeps) {}
+
+  /**
+   * Creates a source (version 1).
+   * @throws ValidationError naming the field (`records_path`, `pagination.type`, …);
+   *   NotFoundError when `table_id` names no table of the workspace
+   */
+  async create(ws: string, raw: unknown): Promise<IngestionSourceRecord> {
+    const def = await this.checked(ws, raw);
+    return this.deps.store.ingestions.createSource({
+      id: this.deps.ids.next('ing'),
+      version: 1,
+      workspace_id: ws,
+      name: def.name,
+      table_id: def.table_id,
+      definition: def as unknown as Record<string, unknown>,
+      created_at: this.deps.clock.now(),
+    });
+  }
+
+  /**
+   * Saves a new version of source `id` (the whole definition, as for create).
+   * @throws as {@link create}; NotFoundError when there is no source `id`
+   */
+  async addVersion(ws: string, id: string, raw: unknown): Promise<IngestionSourceRecord> {
+    const def = await this.checked(ws, raw);
+    const rec = await this.deps.store.ingestions.addVersion(ws, id, {
+      name: def.name,
+      table_id: def.table_id,
+      definition: def as unknown as Record<string, unknown>,
+      created_at: this.deps.clock.now(),
+    });
+    if (!rec) throw new NotFoundError('ingestion source', id);
+    return rec;
+  }
+
+  /** Version `version` (default: latest) of source `id`. @throws NotFoundError */
+  async get(ws: string, id: string, version?: number): Promise<IngestionSourceRecord> {
+    const rec = await this.deps.store.ingestions.getSource(ws, id, version);
+    if (!rec) throw new NotFoundError('ingestion source', version === undefined ? id : `${id}@${version}`);
+    return rec;
+  }
+
+  /** Every source at its latest version. */
+  list(ws: string): Promise<IngestionSourceRecord[]> {
+    return this.deps.store.ingestions.listSources(ws);
+  }
+
+  /**
+   * Starts a run of source `id` at `version` (default: its latest), pinned to that version.
+   * Per-run secrets (`opts.overrides.secrets`) carry the auth secret the source names.
+   * @throws NotFoundError (source, version, table); as RunsService.startRun
+   */
+  async run(ws: string, id: string, opts: StartColumnRun & { version?: number } = {}): Promise<{ run: RunRecord; created: boolean }> {
+    const { version, ...rest } = opts;
+    const src = await this.get(ws, id, version);
+    return this.deps.runs.startRun(ws, { type: 'ingestion', source: { id: src.id, version: src.version, definition: src.definition } }, rest);
+  }
+
+  /** Runs of source `id`, newest first. @throws NotFoundError */
+  async runs(ws: string, id: string, opts: { limit: number; cursor?: string }): Promise<Page<RunRecord>> {
+    await this.get(ws, id);
+    return this.deps.store.listRuns(ws, { kind: ['ingestion'], target_id: id }, opts);
+  }
+
+  /** Totals of an ingestion run. @throws NotFoundError when `runId` is no ingestion run */
+  async summary(ws: string, runId: string): Promise<IngestionSummary> {
+    const run = await this.ingestionRun(ws, runId);
+    return { ...(await this.deps.store.ingestions.rowsWritten(ws, runId)), pages_failed: run.items_failed };
+  }
+
+  /**
+   * Re-fetches exactly the failed pages of an ingestion run (a cursor page with the cursor it
+   * holds, the last good one; its success continues the chain).
+   * @throws NotFoundError; RunyardError `nothing_to_retry`, `illegal_transition`
+   */
+  async retryFailed(ws: string, runId: string): Promise<{ run: RunRecord; retried: number }> {
+    await this.ingestionRun(ws, runId);
+    return this.deps.control.retryFailed(ws, runId);
+  }
+
+  private async ingestionRun(ws: string, runId: string): Promise<RunRecord> {
+    const run = await this.deps.runs.getRun(ws, runId);
+    if (run.kind !== 'ingestion') throw new NotFoundError('ingestion run', runId);
+    return run;
+  }
+
+  /** Parses a definition and checks its table exists in the workspace. */
+  private async checked(ws: string, raw: unknown): Promise<IngestionDefinition> {
+    const def = parseIngestionDefinition(raw);
+    // A source is stored and shown as it is: a credential belongs in a run secret (auth.secret).
+    const secretish = Object.keys(def.request.headers).find((h) => SECRET_HEADERS.has(h.toLowerCase()));
+    if (secretish !== undefined) {
+      throw new RunyardError('validation_failed', `request.headers.${secretish}: a source never stores a credential; name a run secret in auth.secret`, {
+        field: `request.headers.${secretish}`,
+      });
+    }
+    if (def.auth && Object.keys(def.request.headers).some((h) => h.toLowerCase() === def.auth?.header?.toLowerCase())) {
+      throw new RunyardError('validation_failed', `auth.header: ${def.auth.header} is also set in request.headers`, { field: 'auth.header' });
+    }
+    if (!(await this.deps.store.getTable(ws, def.table_id))) throw new NotFoundError('table', def.table_id);
+    return def;
+  }
+}
