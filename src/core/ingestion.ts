@@ -141,7 +141,10 @@ export function parsePath(path: string): (string | number)[] | undefined {
     } else if (m[2] !== undefined) {
       out.push(Number(m[2]));
       expectName = false;
-    } else expectName = true;
+    } else {
+      if (expectName) return undefined;
+      expectName = true;
+    }
     if (re.lastIndex === p.length) break;
   }
   return re.lastIndex === p.length && !expectName ? out : undefined;
@@ -198,11 +201,11 @@ export interface PageOutputs {
   /** The URL fetched (secrets redacted by the executor). */
   url: string;
   status: number;
-  /** The records with a usable key, as written to the table. */
-  records: Record<string, unknown>[];
+  /** The records at the path (cut to `max_records`); the rows sink writes those with a usable key. */
+  records: unknown[];
   /** Records at the path (before dropping those without a key). */
   record_count: number;
-  /** Records without a usable key field (a string or finite number): counted, not written. */
+  /** Records without a usable key field (a string or finite number): counted, not written (the sink skips them too). */
   missing_key: number;
   /** Where the next page is (cursor/link), or null at the end. */
   next: string | null;

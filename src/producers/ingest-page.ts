@@ -82,12 +82,11 @@ export function createIngestPageProducer(http: Producer): Producer {
         });
       }
       const room = s.max_records - p.records_before;
-      const records: Record<string, unknown>[] = [];
+      const records = found.slice(0, room);
       let missing = 0;
-      for (const r of found.slice(0, room)) {
+      for (const r of records) {
         const k = typeof r === 'object' && r !== null && !Array.isArray(r) ? (r as Record<string, unknown>)[s.key_field] : undefined;
-        if ((typeof k === 'string' && k !== '') || (typeof k === 'number' && Number.isFinite(k))) records.push(r as Record<string, unknown>);
-        else missing++;
+        if (!((typeof k === 'string' && k !== '') || (typeof k === 'number' && Number.isFinite(k)))) missing++;
       }
       let next: string | null = null;
       const pg = s.pagination;
@@ -115,7 +114,12 @@ export function createIngestPageProducer(http: Producer): Producer {
         next,
         full: found.length >= s.page_size,
       };
-      return { value: null, outputs: outputs as unknown as Record<string, unknown>, provider: url.host, usage: { http_calls: 1, rows: records.length } };
+      return {
+        value: null,
+        outputs: outputs as unknown as Record<string, unknown>,
+        provider: url.host,
+        usage: { http_calls: 1, rows: records.length - missing },
+      };
     },
   };
 }

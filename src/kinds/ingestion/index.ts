@@ -148,7 +148,7 @@ export const ingestionKind: RunKindModule<IngestionRef> = {
     const own = inputs.cursor ?? inputs.url;
     const recent = [...inputs.recent, ...(own === null ? [] : [own])].slice(-RECENT_WINDOW);
     const at = t === 'cursor' ? { cursor: out.next } : { url: out.next };
-    return { append: [page(n + 1, src, { ...at, records_before: inputs.records_before + out.records.length + out.missing_key, recent })] };
+    return { append: [page(n + 1, src, { ...at, records_before: inputs.records_before + out.records.length, recent })] };
   },
 
   replay(run): StartPlan {

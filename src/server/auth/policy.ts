@@ -45,6 +45,10 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'GET /v1/credits/balance': 'viewer',
   'GET /v1/credits/ledger': 'viewer',
   'GET /v1/usage': 'viewer',
+  'GET /v1/ingestions': 'viewer',
+  'GET /v1/ingestions/{source_id}': 'viewer',
+  'GET /v1/ingestions/{source_id}/runs': 'viewer',
+  'GET /v1/ingestions/{source_id}/runs/{run_id}': 'viewer',
 
   // control runs, start runs of existing targets: operator
   'POST /v1/runs/{run_id}/pause': 'operator',
@@ -60,11 +64,15 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'POST /v1/tables/{table_id}/columns/{column}/runs': 'operator',
   // a manual run of a `shell`/`js` target also needs admin (code-guard.ts)
   'POST /v1/runs': 'operator',
+  'POST /v1/ingestions/{source_id}/runs': 'operator',
+  'POST /v1/ingestions/{source_id}/runs/{run_id}/retry-failed': 'operator',
 
   // definitions: editor (a `shell`/`js` column needs admin: code-guard.ts)
   'POST /v1/tables': 'editor',
   'POST /v1/tables/import': 'editor',
   'POST /v1/tables/{table_id}/columns': 'editor',
+  'POST /v1/ingestions': 'editor',
+  'POST /v1/ingestions/{source_id}/versions': 'editor',
 
   // admin
   'POST /v1/credits/grants': 'admin',
