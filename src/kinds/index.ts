@@ -22,6 +22,8 @@ export interface KindRegistryOptions {
    * @default true when the environment has `RUNYARD_TEST_KINDS=1`
    */
   testKinds?: boolean;
+  /** Built-in kinds left out (e.g. a test registering its own kind under that name). @default none */
+  exclude?: readonly string[];
 }
 
 /** Kinds by name. */
@@ -79,7 +81,7 @@ export function createKindRegistry(opts: KindRegistryOptions = {}): KindRegistry
     },
   };
   registry.register(columnKind);
-  registry.register(ingestionKind);
+  if (!opts.exclude?.includes(ingestionKind.kind)) registry.register(ingestionKind);
   if (opts.testKinds ?? process.env.RUNYARD_TEST_KINDS === '1') registry.register(chainKind);
   return registry;
 }

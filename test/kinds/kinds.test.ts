@@ -149,7 +149,7 @@ describeEachBackend('a kind registered at start-up', (backend) => {
   before(async () => {
     const dir = tempDir();
     writeModule(dir, 'page.mjs', 'export default (input) => ({ got: input.page });');
-    const kinds = createKindRegistry();
+    const kinds = createKindRegistry({ exclude: ['ingestion'] });
     kinds.register(pagesKind);
     kinds.register(chainKind);
     const { store } = await backend.open();
