@@ -15,6 +15,7 @@ import { registerOperations } from './commands/operations.js';
 import { registerRuns } from './commands/runs.js';
 import { registerRunControl } from './commands/runs-control.js';
 import { registerItems } from './commands/items.js';
+import { registerIngestions } from './commands/ingestions.js';
 import { registerCredits } from './commands/credits.js';
 import { registerPrices } from './commands/prices.js';
 import { registerRunsAdmin } from './commands/runs-admin.js';
@@ -60,6 +61,7 @@ export function buildProgram(state: { json: boolean }): Command {
   registerOperations(program);
   registerCells(program);
   registerAccess(program);
+  registerIngestions(program);
   return program;
 }
 

@@ -2,6 +2,7 @@
  * `RunyardClient`: a small typed client of the Runyard HTTP API (`/v1/…`) over `fetch`.
  * Every method resolves to the API's JSON unchanged; every failure is an {@link ApiError}.
  */
+import type { IngestionRun, IngestionSource, RunIngestionRequest } from './ingestion-types.js';
 import { ApiError } from './errors.js';
 import { parseSse } from './sse.js';
 import type {
@@ -280,6 +281,46 @@ export class RunyardClient {
   /** Per-provider calls, successes, failures, p50/p95 latency and credits of a run. */
   providerSummary(runId: string): Promise<List<Record<string, unknown>>> {
     return this.#json('GET', `/v1/runs/${seg(runId)}/provider-summary`);
+  }
+
+  /** Creates an ingestion source (version 1) from its definition (422 naming a bad field). */
+  createIngestion(definition: Record<string, unknown>): Promise<IngestionSource> {
+    return this.#json('POST', '/v1/ingestions', { body: definition });
+  }
+
+  /** Saves a new version of an ingestion source (the whole definition). */
+  addIngestionVersion(id: string, definition: Record<string, unknown>): Promise<IngestionSource> {
+    return this.#json('POST', `/v1/ingestions/${seg(id)}/versions`, { body: definition });
+  }
+
+  /** Ingestion sources at their latest version. */
+  listIngestions(): Promise<{ data: IngestionSource[] }> {
+    return this.#json('GET', '/v1/ingestions');
+  }
+
+  /** A version (default the latest) of an ingestion source. */
+  getIngestion(id: string, version?: number): Promise<IngestionSource> {
+    return this.#json('GET', `/v1/ingestions/${seg(id)}`, { query: { version } });
+  }
+
+  /** Runs an ingestion source; auth secrets go in `overrides.secrets`. */
+  runIngestion(id: string, req: RunIngestionRequest = {}): Promise<IngestionRun> {
+    return this.#json('POST', `/v1/ingestions/${seg(id)}/runs`, { body: req });
+  }
+
+  /** An ingestion source's runs with their totals, newest first. */
+  ingestionRuns(id: string, opts: { limit?: number; cursor?: string } = {}): Promise<Page<IngestionRun>> {
+    return this.#json('GET', `/v1/ingestions/${seg(id)}/runs`, { query: { ...opts } });
+  }
+
+  /** An ingestion run with its totals. */
+  getIngestionRun(id: string, runId: string): Promise<IngestionRun> {
+    return this.#json('GET', `/v1/ingestions/${seg(id)}/runs/${seg(runId)}`);
+  }
+
+  /** Re-fetches exactly the failed pages of an ingestion run. */
+  retryFailedIngestion(id: string, runId: string): Promise<{ run: Run; retried: number }> {
+    return this.#json('POST', `/v1/ingestions/${seg(id)}/runs/${seg(runId)}/retry-failed`);
   }
 
   /** Deletes a finished run with its items and events. Fails with `conflict` (409) while it has not finished. */

@@ -1,0 +1,177 @@
+/**
+ * `runyard ingestions create|version|list|get|run|runs|retry-failed` (issue 16): ingestion
+ * sources and their runs over `/v1/ingestions`. A definition is read from a JSON file (`-` for
+ * standard input). The auth secret a source names is never put in argv: `run --secret-env NAME`
+ * reads it from this process's environment variable NAME. Every command takes `--json`.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { isTerminalRun, type RunStatus } from '../../core/status.js';
+import type { IngestionRun, IngestionSource, RunIngestionRequest } from '../../sdk/ingestion-types.js';
+import { clientCommand, clientOf, intOption, UsageError, type ClientOptions } from '../common.js';
+import { clean, details, nextPage, print, printJson, status, table, time } from '../output.js';
+
+interface RunOptions extends ClientOptions {
+  version?: number;
+  name?: string;
+  profile?: string;
+  secretEnv: string[];
+  smokeTest?: number;
+  wait?: boolean;
+}
+
+/** The definition in `path` (`-`: standard input), parsed. @throws UsageError */
+function readDefinition(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${path}: ${(err as Error).message}`);
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('expected a JSON object');
+    return v as Record<string, unknown>;
+  } catch (err) {
+    throw new UsageError(`${path}: not a JSON object (${(err as Error).message})`);
+  }
+}
+
+function printSource(s: IngestionSource): void {
+  print(
+    details([
+      ['id', s.id],
+      ['version', String(s.version)],
+      ['name', clean(s.name)],
+      ['table', s.table_id],
+      ['created', time(s.created_at)],
+    ]),
+  );
+}
+
+function printIngestionRun(r: IngestionRun): void {
+  const s = r.summary;
+  print(
+    details([
+      ['run', r.run.id],
+      ['status', status(r.run.status)],
+      ['source', `${r.run.target_id} v${r.run.target_version}`],
+      ['pages', `${s.pages} fetched, ${s.pages_failed} failed`],
+      ['records', `${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.no_key} without key`],
+    ]),
+  );
+}
+
+/** Registers `ingestions`. */
+export function registerIngestions(program: Command): void {
+  const ing = program.command('ingestions').description('ingestion sources (an HTTP API paged into a table) and their runs');
+
+  clientCommand(ing.command('create').description('create a source from a JSON definition').argument('<file>', 'definition file (- for stdin)')).action(
+    async (file: string, opts: ClientOptions) => {
+      const src = await clientOf(opts).createIngestion(readDefinition(file));
+      if (opts.json) printJson(src);
+      else printSource(src);
+    },
+  );
+
+  clientCommand(
+    ing
+      .command('version')
+      .description('save a new version of a source (the whole definition)')
+      .argument('<source>', 'source id')
+      .argument('<file>', 'definition file'),
+  ).action(async (id: string, file: string, opts: ClientOptions) => {
+    const src = await clientOf(opts).addIngestionVersion(id, readDefinition(file));
+    if (opts.json) printJson(src);
+    else printSource(src);
+  });
+
+  clientCommand(ing.command('list').description('list sources at their latest version')).action(async (opts: ClientOptions) => {
+    const list = await clientOf(opts).listIngestions();
+    if (opts.json) printJson(list);
+    else
+      print(
+        table(
+          ['id', 'version', 'name', 'table'],
+          list.data.map((s) => [s.id, String(s.version), clean(s.name), s.table_id]),
+        ),
+      );
+  });
+
+  clientCommand(
+    ing
+      .command('run')
+      .description('run a source (pinned to a version); prints the run and its totals')
+      .argument('<source>', 'source id')
+      .option('--version <n>', 'source version (default: the latest)', intOption(1, 1_000_000))
+      .option('--name <name>', 'run name')
+      .option('--profile <profile>', 'workload profile (concurrency, retries)')
+      .option('--secret-env <NAME>', 'pass the secret NAME from your environment (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+      .option('--smoke-test <pages>', 'fetch only the first N pages live', intOption(1, 10_000))
+      .option('--wait', 'wait until the run finishes'),
+  ).action(async (id: string, opts: RunOptions) => {
+    const secrets: Record<string, string> = {};
+    for (const name of opts.secretEnv) {
+      if (name.includes('='))
+        throw new UsageError('--secret-env takes a variable NAME and reads its value from your environment; do not put the value on the command line');
+      const value = process.env[name];
+      if (value === undefined) throw new UsageError(`--secret-env ${clean(name)}: the environment variable ${clean(name)} is not set`);
+      secrets[name] = value;
+    }
+    const req: RunIngestionRequest = {
+      ...(opts.version === undefined ? {} : { version: opts.version }),
+      ...(opts.name === undefined ? {} : { name: opts.name }),
+      ...(opts.profile === undefined ? {} : { profile: opts.profile }),
+      ...(opts.smokeTest === undefined ? {} : { mode: 'smoke_test' as const, smoke_test_items: opts.smokeTest }),
+      ...(Object.keys(secrets).length > 0 ? { overrides: { secrets } } : {}),
+    };
+    const client = clientOf(opts);
+    let res = await client.runIngestion(id, req);
+    while (opts.wait && !isTerminalRun(res.run.status as RunStatus)) {
+      await new Promise((r) => setTimeout(r, 500));
+      res = await client.getIngestionRun(id, res.run.id);
+    }
+    if (opts.json) printJson(res);
+    else printIngestionRun(res);
+  });
+
+  clientCommand(
+    ing
+      .command('runs')
+      .description("list a source's runs with their totals, newest first")
+      .argument('<source>', 'source id')
+      .option('--limit <n>', 'page size', intOption(1, 1000))
+      .option('--cursor <cursor>', 'next page'),
+  ).action(async (id: string, opts: ClientOptions & { limit?: number; cursor?: string }) => {
+    const page = await clientOf(opts).ingestionRuns(id, {
+      ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+      ...(opts.cursor === undefined ? {} : { cursor: opts.cursor }),
+    });
+    if (opts.json) return printJson(page);
+    print(
+      table(
+        ['run', 'status', 'version', 'pages', 'failed', 'created', 'updated', 'unchanged', 'started'],
+        page.data.map(({ run, summary: s }) => [
+          run.id,
+          status(run.status),
+          String(run.target_version),
+          String(s.pages),
+          String(s.pages_failed),
+          String(s.created),
+          String(s.updated),
+          String(s.unchanged),
+          time(run.created_at),
+        ]),
+      ),
+    );
+    nextPage(page.next_cursor);
+  });
+
+  clientCommand(
+    ing.command('retry-failed').description('re-fetch exactly the failed pages of a run').argument('<source>', 'source id').argument('<run>', 'run id'),
+  ).action(async (id: string, runId: string, opts: ClientOptions) => {
+    const res = await clientOf(opts).retryFailedIngestion(id, runId);
+    if (opts.json) printJson(res);
+    else print(`Retrying ${res.retried} failed page(s) of ${res.run.id}.`);
+  });
+}
