@@ -23,6 +23,8 @@ export interface PagedApi {
   failing: Set<number>;
   throttled: Set<number>;
   auth: string | undefined;
+  /** Each answer waits this long first, ms (a slow provider). @default 0 */
+  delayMs: number;
   heal(): void;
   close(): Promise<void>;
 }
@@ -36,12 +38,21 @@ export async function startPagedApi(count: number): Promise<PagedApi> {
     failing: new Set(),
     throttled: new Set(),
     auth: undefined,
+    delayMs: 0,
     heal: () => api.failing.clear(),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server: Server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     const send = (status: number, body: unknown, headers: Record<string, string> = {}, page = 0): void => {
+      if (api.delayMs > 0) {
+        const ms = api.delayMs;
+        setTimeout(() => reply(status, body, headers, page), ms);
+        return;
+      }
+      reply(status, body, headers, page);
+    };
+    const reply = (status: number, body: unknown, headers: Record<string, string>, page: number): void => {
       api.log.push({ path: `${u.pathname}${u.search}`, page, status, at: Date.now() });
       res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', ...headers });
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
