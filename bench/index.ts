@@ -31,12 +31,13 @@ import { comparatorLatency, comparatorThroughput } from './sections/comparator.j
 import { durableSqlite } from './sections/durable.js';
 import { exportSection } from './sections/export.js';
 import { importSection } from './sections/import.js';
+import { ingestionSection } from './sections/ingestion.js';
 import { historyPostgres, historySqlite } from './sections/history.js';
 import { latencyPostgres, latencySqlite } from './sections/latency.js';
 import { throughputPostgres, throughputSqlite } from './sections/throughput.js';
 import { sqliteHistory } from './lib/history-db.js';
 
-const SECTIONS = ['throughput', 'durable', 'comparator', 'latency', 'history', 'export', 'import'] as const;
+const SECTIONS = ['throughput', 'durable', 'comparator', 'latency', 'history', 'export', 'import', 'ingestion'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseSections(raw: string | undefined, flag: string): Section[] | undefined {
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
     ['history', 'history (PostgreSQL)', () => historyPostgres(ctx)],
     ['export', 'export', async () => exportSection(ctx, history ?? (await sqliteHistory(ctx, ctx.config.historyRuns, ctx.config.bigRunItems)))],
     ['import', 'import (SQLite)', () => importSection(ctx)],
+    ['ingestion', 'ingestion (SQLite and PostgreSQL)', () => ingestionSection(ctx)],
   ];
   try {
     for (const [section, label, run] of steps) {
