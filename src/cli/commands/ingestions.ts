@@ -12,7 +12,7 @@ import { clientCommand, clientOf, intOption, UsageError, type ClientOptions } fr
 import { clean, details, nextPage, print, printJson, status, table, time } from '../output.js';
 
 interface RunOptions extends ClientOptions {
-  version?: number;
+  sourceVersion?: number;
   name?: string;
   profile?: string;
   secretEnv: string[];
@@ -100,10 +100,23 @@ export function registerIngestions(program: Command): void {
 
   clientCommand(
     ing
+      .command('get')
+      .description('show a source (a version, default the latest) with its definition')
+      .argument('<source>', 'source id')
+      .option('--source-version <n>', 'source version', intOption(1, 1_000_000)),
+  ).action(async (id: string, opts: ClientOptions & { sourceVersion?: number }) => {
+    const src = await clientOf(opts).getIngestion(id, opts.sourceVersion);
+    if (opts.json) return printJson(src);
+    printSource(src);
+    print(JSON.stringify(src.definition, null, 2));
+  });
+
+  clientCommand(
+    ing
       .command('run')
       .description('run a source (pinned to a version); prints the run and its totals')
       .argument('<source>', 'source id')
-      .option('--version <n>', 'source version (default: the latest)', intOption(1, 1_000_000))
+      .option('--source-version <n>', 'source version (default: the latest)', intOption(1, 1_000_000))
       .option('--name <name>', 'run name')
       .option('--profile <profile>', 'workload profile (concurrency, retries)')
       .option('--secret-env <NAME>', 'pass the secret NAME from your environment (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
@@ -119,7 +132,7 @@ export function registerIngestions(program: Command): void {
       secrets[name] = value;
     }
     const req: RunIngestionRequest = {
-      ...(opts.version === undefined ? {} : { version: opts.version }),
+      ...(opts.sourceVersion === undefined ? {} : { version: opts.sourceVersion }),
       ...(opts.name === undefined ? {} : { name: opts.name }),
       ...(opts.profile === undefined ? {} : { profile: opts.profile }),
       ...(opts.smokeTest === undefined ? {} : { mode: 'smoke_test' as const, smoke_test_items: opts.smokeTest }),
