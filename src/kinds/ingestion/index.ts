@@ -135,7 +135,7 @@ export const ingestionKind: RunKindModule<IngestionRef> = {
     const n = pageOf(outcome.item.key);
     const t = src.pagination.type;
     if (t === 'page' || t === 'offset') {
-      const goOn = outcome.kind === 'succeeded' ? (outcome.outputs as unknown as PageOutputs).full : outcome.error.retryable;
+      const goOn = outcome.kind === 'succeeded' ? (outcome.outputs as unknown as Partial<PageOutputs>).full === true : outcome.error.retryable;
       const m = n + src.fan_out;
       // Lanes are disjoint (page numbers mod fan_out), so exactly one lane plans the page just
       // past the maximum.
@@ -143,8 +143,9 @@ export const ingestionKind: RunKindModule<IngestionRef> = {
       return { append: [page(m, src, { records_before: (m - 1) * src.page_size })] };
     }
     if (t === 'none' || outcome.kind === 'failed') return { append: [] };
-    const out = outcome.outputs as unknown as PageOutputs;
-    if (out.next === null) return { append: [] };
+    const out = outcome.outputs as unknown as Partial<PageOutputs>;
+    // A dry run validates pages without fetching them: no next cursor, nothing follows.
+    if (typeof out.next !== 'string' || !Array.isArray(out.records)) return { append: [] };
     const own = inputs.cursor ?? inputs.url;
     const recent = [...inputs.recent, ...(own === null ? [] : [own])].slice(-RECENT_WINDOW);
     const at = t === 'cursor' ? { cursor: out.next } : { url: out.next };
