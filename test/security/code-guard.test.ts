@@ -66,7 +66,7 @@ describeEachBackend('code needs admin, whatever the run kind', (backend) => {
     const dir = tempDir();
     writeModule(dir, 'ok.mjs', 'export default () => ({ ok: true });');
     opened = await backend.open();
-    const kinds = createKindRegistry();
+    const kinds = createKindRegistry({ exclude: ['ingestion'] });
     kinds.register(probeKind);
     engine = createEngine({ store: opened.store, producers: createProducerRegistry({ baseDir: dir }), options: FAST, secrets: SecretBox.random(), kinds });
     app = createApp(engine, { baseUrl: () => 'http://runyard.test', limits: { ratePerSecond: 1e9, burst: 1e9, maxStreams: 1000 } });
