@@ -1,5 +1,5 @@
 /**
- * The producer registry: the built-in producers (`shell`, `http`, `js`, `input`) plus custom ones
+ * The producer registry: the built-in producers (`shell`, `http`, `js`, `input`, `llm`) plus custom ones
  * registered at start-up. The engine looks producers up by name.
  */
 import { quoteInput, RunyardError } from '../core/errors.js';
@@ -8,6 +8,7 @@ import { createHttpProducer } from './http.js';
 import { createJsProducer } from './js.js';
 import { createShellProducer } from './shell.js';
 import { createInputProducer } from './input.js';
+import { createLlmProducer } from './llm.js';
 import type { EgressGuard } from './egress.js';
 
 export { createHttpProducer, HTTP_DEFAULT_MAX_RESPONSE_BYTES } from './http.js';
@@ -17,6 +18,7 @@ export { createJsProducer } from './js.js';
 export type { JsConfig, JsFunction, JsFunctionContext, JsProducerOptions } from './js.js';
 export { createShellProducer, SHELL_DEFAULT_MAX_OUTPUT_BYTES } from './shell.js';
 export { createInputProducer, type InputConfig } from './input.js';
+export { createLlmProducer, type LlmCallRecord, type LlmConfig, type LlmProducerOptions } from './llm.js';
 export type { ShellConfig } from './shell.js';
 export { MAX_RETRY_AFTER_MS, parseRetryAfter } from './http-body.js';
 /** Re-exported so custom producers and user modules can steer retries. */
@@ -46,11 +48,11 @@ export interface ProducerRegistryOptions {
   jsRoot?: string;
   /** When set, the only commands the `shell` producer may run (`RUNYARD_SHELL_COMMANDS`). */
   shellCommands?: readonly string[];
-  /** When set, checks every outbound `http` request (see egress.ts). */
+  /** When set, checks every outbound `http` and `llm` request (see egress.ts). */
   egress?: EgressGuard;
 }
 
-/** Creates a registry holding the built-in `shell`, `http`, `js` and `input` producers. */
+/** Creates a registry holding the built-in `shell`, `http`, `js`, `input` and `llm` producers. */
 export function createProducerRegistry(opts: ProducerRegistryOptions = {}): ProducerRegistry {
   const byName = new Map<string, Producer>();
   const registry: ProducerRegistry = {
@@ -82,5 +84,6 @@ export function createProducerRegistry(opts: ProducerRegistryOptions = {}): Prod
     createJsProducer({ ...(opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }), ...(opts.jsRoot === undefined ? {} : { root: opts.jsRoot }) }),
   );
   registry.register(createInputProducer());
+  registry.register(createLlmProducer(opts.egress === undefined ? {} : { egress: opts.egress }));
   return registry;
 }
