@@ -107,9 +107,10 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     const reply = queue.shift() ?? fake.respond(chat, fake.requests.length);
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (reply.drop === 'before_headers') return void req.socket.destroy();
-    const promptTokens = reply.usage?.prompt_tokens ?? tokensOf(messages.map((m) => textOf(m.content)).join('\n'));
-    if (reply.status === undefined && opts.contextWindow !== undefined && promptTokens > opts.contextWindow) {
-      const message = `This model's maximum context length is ${opts.contextWindow} tokens. However, your messages resulted in ${promptTokens} tokens.`;
+    const promptSize = tokensOf(messages.map((m) => textOf(m.content)).join('\n'));
+    const promptTokens = reply.usage?.prompt_tokens ?? promptSize;
+    if (reply.status === undefined && opts.contextWindow !== undefined && promptSize > opts.contextWindow) {
+      const message = `This model's maximum context length is ${opts.contextWindow} tokens. However, your messages resulted in ${promptSize} tokens.`;
       return send(res, 400, { error: { message, type: 'invalid_request_error', code: 'context_length_exceeded' } });
     }
     if (reply.status !== undefined) {
