@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PermanentError, RetryableError, ValidationError } from '../../src/core/errors.js';
+import { EgressGuard, parseEgressAllow } from '../../src/producers/egress.js';
 import { createLlmProducer } from '../../src/producers/llm.js';
 import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
 import { makeCtx, rejection, thrown } from './helpers.js';
@@ -104,6 +105,17 @@ describe('llm producer', () => {
     const missing = await rejection(llm.execute(makeCtx(cfg({ api_key_env: 'KEY' }))));
     assert.equal(missing.code, 'llm_api_key_missing');
     assert.doesNotMatch(auth.message, /wrong/);
+  });
+
+  test('the egress guard checks the provider URL: loopback refused by default (egress_blocked, permanent), allowed when listed', async () => {
+    const before = fake.requests.length;
+    const guarded = createLlmProducer({ egress: new EgressGuard(parseEgressAllow(undefined)) });
+    const refused = await rejection(guarded.execute(withKey()));
+    assert.ok(refused instanceof PermanentError, String(refused));
+    assert.equal(refused.code, 'egress_blocked');
+    assert.equal(fake.requests.length, before, 'no request reached the provider');
+    const allowed = createLlmProducer({ egress: new EgressGuard(parseEgressAllow('127.0.0.1/32')) });
+    assert.equal((await allowed.execute(withKey())).value, 'echo: hello');
   });
 
   test('validate names the field', () => {
