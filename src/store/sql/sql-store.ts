@@ -35,6 +35,8 @@ import * as prices from './prices-repo.js';
 import { claimSecretKeyFingerprint } from './settings-repo.js';
 import { sqlAccessStore } from './access-repo.js';
 import type { AccessStore } from '../access-port.js';
+import type { CommentStore } from '../comments-port.js';
+import { sqlCommentStore } from './comments-repo.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
@@ -46,6 +48,13 @@ export abstract class SqlStore implements Store {
   /** Workspaces, tokens, audit and credentials (access-repo.ts). */
   get access(): AccessStore {
     return (this.#access ??= sqlAccessStore(this.ctx));
+  }
+
+  #comments: CommentStore | undefined;
+
+  /** Comments on table rows (comments-repo.ts). */
+  get comments(): CommentStore {
+    return (this.#comments ??= sqlCommentStore(this.ctx));
   }
 
   /** This process's clock; adapters of a database on another machine override it. */
