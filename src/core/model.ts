@@ -63,6 +63,9 @@ export interface RunSpec {
   table_id?: string;
   column_id?: string;
   row_key?: string;
+  /** A comments sink (core/sink.ts): the output slot key (target and slot) and its policy. */
+  comment_slot?: string;
+  comment_policy?: 'replace' | 'once' | 'append';
   concurrency: number;
   item_timeout_ms: number;
   max_attempts: number;

@@ -18,6 +18,7 @@ import { applyDeltasAndFinish, RunDeltas } from './run-finish.js';
 import { cellRow, upsertCells } from './cells.js';
 import { sinkRow, upsertRows, type SinkRow } from './rows-sink.js';
 import { reserveAppended } from './append.js';
+import { commentWrite, writeComments, type CommentWrite } from './comments-sink.js';
 import type { CellsTable } from './schema.js';
 
 /** An item that reached `succeeded` or `failed` in this transaction. */
@@ -71,6 +72,7 @@ export class Settlement {
     const ledger: NewEntry[] = [];
     const cells: CellsTable[] = [];
     const rows: SinkRow[] = [];
+    const comments: CommentWrite[] = [];
     if (this.terminal.length > 0) {
       const runIds = [...new Set(this.terminal.map((t) => t.run_id))];
       const runs = await settledRuns(db, runIds);
@@ -88,6 +90,9 @@ export class Settlement {
         const row = t.status === 'succeeded' ? sinkRow(spec, ids, t.value, t.outputs) : undefined;
         if (row && 'reason' in row) this.events.push({ ...ids, type: 'item.sink_skipped', data: { sink: 'rows', ...row } });
         else if (row) rows.push(row);
+        const comment = t.status === 'succeeded' ? commentWrite(spec, { ...ids, key: t.key }, t.value) : undefined;
+        if (comment && 'skip' in comment) this.events.push({ ...ids, type: 'item.sink_skipped', data: { sink: 'comments', reason: comment.skip } });
+        else if (comment) comments.push(comment);
       }
     }
     await upsertCells(ctx, db, cells);
@@ -101,6 +106,14 @@ export class Settlement {
         const data = { sink: 'rows', reason: 'table_missing', table_id: r.table_id, key: r.key };
         this.events.push({ workspace_id: r.workspace_id, run_id: r.run_id, item_id: r.item_id, type: 'item.sink_skipped', data });
       }
+    }
+    if (comments.length > 0) {
+      // Run rows before comment rows (PostgreSQL), as for a rows sink: one lock order.
+      if (ctx.dialect === 'postgres') {
+        const runIds = this.deltas.entries().map(([id]) => id);
+        await db.selectFrom('runs').select('id').where('id', 'in', runIds).orderBy('id').forNoKeyUpdate().execute();
+      }
+      this.events.push(...(await writeComments(ctx, db, comments, now)));
     }
     await appendEvents(ctx, db, this.events, now);
     // Run rows before the workspace account, in every transaction (one lock order).
