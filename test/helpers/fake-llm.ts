@@ -41,6 +41,8 @@ export interface Reply {
   chunks?: number;
   /** Wait before answering, ms. @default 0 */
   delayMs?: number;
+  /** Wait between streamed chunks, ms (a slow stream). @default 0 */
+  chunkDelayMs?: number;
 }
 
 export type Responder = (req: ChatRequest, callNo: number) => Reply;
@@ -139,7 +141,11 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     const chunk = (delta: Record<string, unknown>, finish_reason: string | null = null) =>
       res.write(`data: ${JSON.stringify({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason }] })}\n\n`);
     chunk({ role: 'assistant', content: '' });
-    for (const piece of split(text, reply.chunks ?? 3)) chunk({ content: piece });
+    for (const piece of split(text, reply.chunks ?? 3)) {
+      if (reply.chunkDelayMs) await new Promise((r) => setTimeout(r, reply.chunkDelayMs));
+      if (res.destroyed) return;
+      chunk({ content: piece });
+    }
     if (reply.drop === 'mid_stream') {
       await new Promise((r) => setTimeout(r, 5));
       return void res.socket?.destroy();
