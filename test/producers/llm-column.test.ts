@@ -182,6 +182,28 @@ describeEachBackend('llm column producer through the API', (backend) => {
     assert.equal(seen.get('big')?.length, 1);
   });
 
+  test('the key may come from a saved credential named in the config (never from the definition)', { timeout: 60_000 }, async () => {
+    assert.equal((await call('PUT', '/v1/credentials/llm-provider', { value: KEY })).status < 300, true);
+    const tableId = await table('saved', [{ id: 's1', title: 'hello' }]);
+    const col = await call('POST', `/v1/tables/${tableId}/columns`, {
+      name: 'summary',
+      producer: 'llm',
+      config: config({ credentials: { LLM_KEY: 'llm-provider' } }),
+    });
+    assert.equal(col.status, 201, col.text);
+    assert.ok(!col.text.includes(KEY));
+    const started = await call('POST', `/v1/tables/${tableId}/columns/summary/runs`, {});
+    assert.equal(started.status, 201, started.text);
+    const run = await until('the run to finish', 30_000, async () => {
+      const r = (await call('GET', `/v1/runs/${String(started.json.id)}`)).json;
+      return ['succeeded', 'partial', 'failed'].includes(String(r.status)) ? r : undefined;
+    });
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    const [it] = await items(String(run.id));
+    assert.equal((it?.outputs as Json).value, 'summary of s1');
+    assert.ok(!JSON.stringify(it).includes(KEY));
+  });
+
   test('a run without the key fails its items llm_api_key_missing naming config.api_key_env', { timeout: 60_000 }, async () => {
     const tableId = await table('nokey', [{ id: 'n1', title: 'hello' }]);
     assert.equal((await call('POST', `/v1/tables/${tableId}/columns`, { name: 'summary', producer: 'llm', config: config() })).status, 201);
