@@ -13,7 +13,7 @@
  *
  * Sections: throughput (SQLite and PostgreSQL, with the engine's peak RSS), durable (SQLite
  * throughput with a kill -9 of the node halfway and a restart), comparator
- * (graphile-worker), latency, history, export. Sizes come from the environment (see
+ * (graphile-worker), latency, history, export, import, llm (overhead per LLM call, bench/sections/llm.ts). Sizes come from the environment (see
  * bench/lib/context.ts). Every child process is stopped and the scratch directory removed at
  * the end, also after a failure or Ctrl-C. A failing section is reported and the others run.
  */
@@ -32,12 +32,13 @@ import { durableSqlite } from './sections/durable.js';
 import { exportSection } from './sections/export.js';
 import { importSection } from './sections/import.js';
 import { ingestionSection } from './sections/ingestion.js';
+import { llmOverhead } from './sections/llm.js';
 import { historyPostgres, historySqlite } from './sections/history.js';
 import { latencyPostgres, latencySqlite } from './sections/latency.js';
 import { throughputPostgres, throughputSqlite } from './sections/throughput.js';
 import { sqliteHistory } from './lib/history-db.js';
 
-const SECTIONS = ['throughput', 'durable', 'comparator', 'latency', 'history', 'export', 'import', 'ingestion'] as const;
+const SECTIONS = ['throughput', 'durable', 'comparator', 'latency', 'history', 'export', 'import', 'ingestion', 'llm'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseSections(raw: string | undefined, flag: string): Section[] | undefined {
@@ -111,6 +112,8 @@ async function main(): Promise<void> {
     ['export', 'export', async () => exportSection(ctx, history ?? (await sqliteHistory(ctx, ctx.config.historyRuns, ctx.config.bigRunItems)))],
     ['import', 'import (SQLite)', () => importSection(ctx)],
     ['ingestion', 'ingestion (SQLite and PostgreSQL)', () => ingestionSection(ctx)],
+    ['llm', 'llm call overhead (SQLite)', () => llmOverhead(ctx, 'sqlite')],
+    ['llm', 'llm call overhead (PostgreSQL)', () => llmOverhead(ctx, 'postgres')],
   ];
   try {
     for (const [section, label, run] of steps) {

@@ -95,6 +95,27 @@ export interface CostShape {
   max_input_tokens?: number;
 }
 
+/** Output token cap of an `llm` item when its config sets none (`max_output_tokens`). */
+export const LLM_DEFAULT_MAX_OUTPUT_TOKENS = 1024;
+/** Input tokens an `llm` item is reserved for when its config sets no `max_input_tokens`. */
+export const LLM_DEFAULT_MAX_INPUT_TOKENS = 8192;
+
+/**
+ * The cost shape of a run's spec: for `llm`, the model and token caps read from its config
+ * (defaults {@link LLM_DEFAULT_MAX_OUTPUT_TOKENS}, {@link LLM_DEFAULT_MAX_INPUT_TOKENS});
+ * for other producers, the producer and the item timeout.
+ */
+export function costShapeOf(spec: { producer: string; item_timeout_ms: number; config?: Record<string, unknown> }): CostShape {
+  const shape: CostShape = { producer: spec.producer, item_timeout_ms: spec.item_timeout_ms };
+  if (spec.producer !== 'llm') return shape;
+  const c = spec.config ?? {};
+  const int = (v: unknown, dflt: number) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : dflt);
+  if (typeof c.model === 'string') shape.model = c.model;
+  shape.max_output_tokens = int(c.max_output_tokens, LLM_DEFAULT_MAX_OUTPUT_TOKENS);
+  shape.max_input_tokens = int(c.max_input_tokens, LLM_DEFAULT_MAX_INPUT_TOKENS);
+  return shape;
+}
+
 const perThousand = (tokens: number, price: number) => Math.ceil((tokens * price) / 1000);
 
 /**

@@ -11,6 +11,7 @@ export const IdPrefix = {
   event: 'evt',
   table: 'tbl',
   row: 'row',
+  comment: 'cmt',
   column: 'col',
   node: 'nod',
   lease: 'lse',

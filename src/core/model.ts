@@ -65,6 +65,9 @@ export interface RunSpec {
   row_key?: string;
   /** A rows sink writing many rows per item: the output field holding the array of records (core/sink.ts). */
   row_list?: string;
+  /** A comments sink (core/sink.ts): the output slot key (target and slot) and its policy. */
+  comment_slot?: string;
+  comment_policy?: 'replace' | 'once' | 'append';
   concurrency: number;
   item_timeout_ms: number;
   max_attempts: number;

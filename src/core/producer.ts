@@ -8,6 +8,8 @@ export interface Usage {
   /** LLM tokens in, by model. */
   input_tokens?: number;
   output_tokens?: number;
+  /** Input tokens served from the provider's prompt cache (part of `input_tokens`). */
+  cached_input_tokens?: number;
   model?: string;
   /** Outbound HTTP calls made. */
   http_calls?: number;
@@ -86,5 +88,5 @@ export interface Producer {
   execute(ctx: ProducerContext): Promise<ProducerResult>;
 }
 
-/** Names of the built-in producers. `llm` comes with a later issue. */
-export const BUILTIN_PRODUCERS = ['shell', 'http', 'js', 'input'] as const;
+/** Names of the built-in producers. */
+export const BUILTIN_PRODUCERS = ['shell', 'http', 'js', 'input', 'llm'] as const;

@@ -16,6 +16,7 @@ import { PriceBook } from './prices.js';
 import { ProfileCatalog } from './profiles.js';
 import { RunsService } from './runs-service.js';
 import { TablesService } from './tables-service.js';
+import { CommentsService } from './comments-service.js';
 import { WaitingService } from './waiting.js';
 import { SQLITE_PROFILES, type WorkloadProfile } from '../core/profile.js';
 import type { SecretBox } from './secrets.js';
@@ -44,6 +45,8 @@ export interface Engine {
   readonly store: Store;
   readonly notifier: Notifier;
   readonly tables: TablesService;
+  /** Comments on table rows. */
+  readonly comments: CommentsService;
   readonly runs: RunsService;
   readonly control: ControlService;
   readonly credits: CreditsService;
@@ -119,6 +122,7 @@ export function createEngine(cfg: EngineConfig): Engine {
     workspaceId: DEFAULT_WORKSPACE_ID,
     access: new AccessService({ store: cfg.store.access, clock, ids, secrets: cfg.secrets }),
     tables: new TablesService({ store: cfg.store, clock, ids, producers: cfg.producers, profiles }),
+    comments: new CommentsService({ store: cfg.store, clock, ids }),
     runs,
     control,
     credits: new CreditsService({ store: cfg.store, clock, ids, notifier }),

@@ -5,7 +5,7 @@
  */
 import { fillPlaceholders } from '../core/credential-refs.js';
 import { decideRetry } from '../core/retry.js';
-import { itemCostBound, usageCost, type PriceTable } from '../core/credits.js';
+import { costShapeOf, itemCostBound, usageCost, type PriceTable } from '../core/credits.js';
 import { toItemError, type ItemError } from '../core/errors.js';
 import type { Clock, IdSource, RandomSource } from '../core/ids.js';
 import { isWait, type Producer } from '../core/producer.js';
@@ -564,7 +564,7 @@ export class Executor {
       outputs: {
         dry_run: true,
         would_execute: { producer: producerName, inputs: item.inputs },
-        estimated_credits_micro: itemCostBound(prices, { producer: producerName, item_timeout_ms: run.spec.item_timeout_ms }),
+        estimated_credits_micro: itemCostBound(prices, costShapeOf({ ...run.spec, producer: producerName })),
       },
       usage: null,
       provider: null,

@@ -13,7 +13,7 @@ import type { KindRegistry } from '../kinds/index.js';
 import type { Clock, IdSource } from '../core/ids.js';
 import type { RunKind, RunMode, RunRecord, RunSpec, TriggerType } from '../core/model.js';
 import type { WorkloadProfile } from '../core/profile.js';
-import { checkAmount, itemCostBound } from '../core/credits.js';
+import { checkAmount, costShapeOf, itemCostBound } from '../core/credits.js';
 import type { ClaimedItem, NewRun, Store } from '../store/port.js';
 import type { Logger } from './logger.js';
 import type { Executor } from './executor.js';
@@ -157,7 +157,7 @@ export class RunsService {
     const prices = await this.deps.prices.current(ws);
     const now = clock.now();
     // A dry run captures nothing, so it reserves nothing; its items report the estimate.
-    const bound = mode === 'dry_run' ? 0 : itemCostBound(prices.prices, { producer: d.spec.producer, item_timeout_ms: d.spec.item_timeout_ms });
+    const bound = mode === 'dry_run' ? 0 : itemCostBound(prices.prices, costShapeOf(d.spec));
     const input: NewRun = {
       run: {
         id: ids.next('run'),

@@ -1,5 +1,5 @@
 /**
- * The producer registry: the built-in producers (`shell`, `http`, `js`, `input`) plus custom ones
+ * The producer registry: the built-in producers (`shell`, `http`, `js`, `input`, `llm`) plus custom ones
  * registered at start-up. The engine looks producers up by name.
  */
 import { quoteInput, RunyardError } from '../core/errors.js';
@@ -9,6 +9,7 @@ import { createJsProducer } from './js.js';
 import { createShellProducer } from './shell.js';
 import { createInputProducer } from './input.js';
 import { createIngestPageProducer } from './ingest-page.js';
+import { createLlmProducer } from './llm.js';
 import type { EgressGuard } from './egress.js';
 
 export { createHttpProducer, HTTP_DEFAULT_MAX_RESPONSE_BYTES } from './http.js';
@@ -19,6 +20,7 @@ export type { JsConfig, JsFunction, JsFunctionContext, JsProducerOptions } from 
 export { createShellProducer, SHELL_DEFAULT_MAX_OUTPUT_BYTES } from './shell.js';
 export { createInputProducer, type InputConfig } from './input.js';
 export { createIngestPageProducer, INGEST_PAGE_PRODUCER } from './ingest-page.js';
+export { createLlmProducer, type LlmCallRecord, type LlmConfig, type LlmProducerOptions } from './llm.js';
 export type { ShellConfig } from './shell.js';
 export { MAX_RETRY_AFTER_MS, parseRetryAfter } from './http-body.js';
 /** Re-exported so custom producers and user modules can steer retries. */
@@ -48,11 +50,11 @@ export interface ProducerRegistryOptions {
   jsRoot?: string;
   /** When set, the only commands the `shell` producer may run (`RUNYARD_SHELL_COMMANDS`). */
   shellCommands?: readonly string[];
-  /** When set, checks every outbound `http` request (see egress.ts). */
+  /** When set, checks every outbound `http` and `llm` request (see egress.ts). */
   egress?: EgressGuard;
 }
 
-/** Creates a registry holding the built-in `shell`, `http`, `js` and `input` producers. */
+/** Creates a registry holding the built-in `shell`, `http`, `js`, `input` and `llm` producers. */
 export function createProducerRegistry(opts: ProducerRegistryOptions = {}): ProducerRegistry {
   const byName = new Map<string, Producer>();
   const registry: ProducerRegistry = {
@@ -85,5 +87,6 @@ export function createProducerRegistry(opts: ProducerRegistryOptions = {}): Prod
   );
   registry.register(createInputProducer());
   registry.register(createIngestPageProducer(registry.get('http')));
+  registry.register(createLlmProducer(opts.egress === undefined ? {} : { egress: opts.egress }));
   return registry;
 }

@@ -32,6 +32,7 @@ import { runInsightRoutes } from './routes/run-insight.js';
 import { runRoutes } from './routes/runs.js';
 import { tableRoutes } from './routes/tables.js';
 import { ingestionRoutes } from './routes/ingestions.js';
+import { commentRoutes } from './routes/comments.js';
 
 /** Largest request body of a table import, bytes (it carries the whole file). @default 64 MiB */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -100,6 +101,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   app.get('/healthz', (c) => c.json({ ok: true }));
   accessRoutes(app, engine, { secureCookies: () => sc.secureCookies === true });
   tableRoutes(app, engine, sc);
+  commentRoutes(app, engine);
   consoleSupportRoutes(app, engine, sc);
   // Before runRoutes: `/v1/runs/count` and `/v1/runs/export` must win over `/v1/runs/{run_id}`.
   exportRoutes(app, engine, sc);

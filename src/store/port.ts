@@ -16,6 +16,7 @@ import type { ItemStatus, RunStatus } from '../core/status.js';
 import type { OperationAction, OperationStatus } from '../core/operation.js';
 import type { AccessStore } from './access-port.js';
 import type { IngestionStore } from './ingestion-port.js';
+import type { CommentStore } from './comments-port.js';
 import type {
   CellRecord,
   ColumnRecord,
@@ -303,6 +304,8 @@ export interface Store {
   readonly access: AccessStore;
   /** Ingestion sources and run totals (ingestion-port.ts). */
   readonly ingestions: IngestionStore;
+  /** Comments on table rows (comments-port.ts). */
+  readonly comments: CommentStore;
 
   /** Applies pending migrations (race-safe). @throws RunyardError when the database is on a newer schema. */
   migrate(): Promise<void>;

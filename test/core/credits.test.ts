@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   applyMove,
   checkAmount,
+  costShapeOf,
   emptyBalance,
   itemCostBound,
   parsePriceTable,
@@ -49,6 +50,18 @@ describe('credits: pure math', () => {
     assert.equal(itemCostBound(prices, { producer: 'shell', item_timeout_ms: 2000 }), 26);
     assert.equal(startReservation({ item_cost_bound: 10, items_pending: 5, credit_cap: null }), 50);
     assert.equal(startReservation({ item_cost_bound: 10, items_pending: 5, credit_cap: 25 }), 25);
+  });
+
+  test('llm cost shape: model and token caps from the config, defaults when unset; the bound prices both caps', () => {
+    const prices = { 'tokens:m:input': 2000, 'tokens:m:output': 8000 };
+    const shape = costShapeOf({ producer: 'llm', item_timeout_ms: 1000, config: { model: 'm', max_output_tokens: 64, max_input_tokens: 512 } });
+    assert.deepEqual(shape, { producer: 'llm', item_timeout_ms: 1000, model: 'm', max_output_tokens: 64, max_input_tokens: 512 });
+    assert.equal(itemCostBound(prices, shape), 1024 + 512);
+    const dflt = costShapeOf({ producer: 'llm', item_timeout_ms: 1000, config: { model: 'm', max_output_tokens: 'x' } });
+    assert.equal(dflt.max_output_tokens, 1024);
+    assert.equal(dflt.max_input_tokens, 8192);
+    assert.equal(usageCost(prices, 'llm', { model: 'm', input_tokens: 30, output_tokens: 6 }, itemCostBound(prices, shape)), 60 + 48);
+    assert.deepEqual(costShapeOf({ producer: 'shell', item_timeout_ms: 5, config: { model: 'm' } }), { producer: 'shell', item_timeout_ms: 5 });
   });
 
   test('property: a random valid interleaving keeps available ≥ 0 and replay equal to step-by-step', () => {

@@ -114,4 +114,5 @@ export const TENANT_TABLES: readonly string[] = [
   'api_tokens',
   'credentials',
   'price_versions',
+  'row_comments',
 ];

@@ -78,6 +78,7 @@ describeEachBackend('route matrix', (backend) => {
     const run = await api('POST', `/v1/tables/${tableId}/columns/probe/runs`, admin, { name: `${tag}-run` });
     const rows = (await api('GET', `/v1/tables/${tableId}/rows`, admin)).data as { id: string }[];
     const items = (await api('GET', `/v1/runs/${String(run.id)}/items`, admin)).data as { id: string }[];
+    await api('POST', `/v1/tables/${tableId}/rows/${rows[0]?.id ?? ''}/comments`, admin, { body: `${tag}-comment` });
     const op = await api('POST', '/v1/operations', admin, { action: 'delete', filter: { status: ['succeeded'] } });
     for (let i = 0; i < 200; i++) {
       if ((await api('GET', `/v1/operations/${String(op.id)}`, admin)).status !== 'running') break;

@@ -24,6 +24,7 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'GET /v1/tables/{table_id}/columns': 'viewer',
   'GET /v1/tables/{table_id}/grid': 'viewer',
   'GET /v1/tables/{table_id}/cells/{row_id}/{column}': 'viewer',
+  'GET /v1/tables/{table_id}/rows/{row_id}/comments': 'viewer',
   'GET /v1/profiles': 'viewer',
   'GET /v1/prices': 'viewer',
   'GET /v1/runs': 'viewer',
@@ -62,6 +63,7 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'DELETE /v1/runs/{run_id}': 'operator',
   'POST /v1/operations': 'operator',
   'POST /v1/tables/{table_id}/columns/{column}/runs': 'operator',
+  'POST /v1/tables/{table_id}/rows/{row_id}/comments': 'operator',
   // a manual run of a `shell`/`js` target also needs admin (code-guard.ts)
   'POST /v1/runs': 'operator',
   'POST /v1/ingestions/{source_id}/runs': 'operator',

@@ -300,6 +300,21 @@ export interface IngestionSourcesTable {
   created_at: number;
 }
 
+/** Comments on table rows (migration 0014); `slot` is set on comments a sink wrote. */
+export interface RowCommentsTable {
+  id: string;
+  workspace_id: string;
+  table_id: string;
+  row_id: string;
+  author: string;
+  body: string;
+  slot: string | null;
+  created_by_run: string | null;
+  updated_by_run: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   tables: TablesTable;
@@ -319,4 +334,5 @@ export interface Database {
   audit_log: AuditLogTable;
   credentials: CredentialsTable;
   ingestion_sources: IngestionSourcesTable;
+  row_comments: RowCommentsTable;
 }

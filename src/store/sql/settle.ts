@@ -18,6 +18,7 @@ import { applyDeltasAndFinish, RunDeltas } from './run-finish.js';
 import { cellRow, upsertCells } from './cells.js';
 import { sinkRow, sinkRows, upsertRows, type RowCounts, type SinkRow } from './rows-sink.js';
 import { reserveAppended } from './append.js';
+import { commentWrite, writeComments, type CommentWrite } from './comments-sink.js';
 import type { CellsTable } from './schema.js';
 
 /** An item that reached `succeeded` or `failed` in this transaction. */
@@ -50,6 +51,7 @@ export class Settlement {
   readonly events: NewEvent[] = [];
   private readonly terminal: TerminalItem[] = [];
   private readonly appendedByRun = new Map<string, number>();
+  private runsLocked = false;
 
   /** Records `count` items appended to a run: their bounds are reserved at {@link write}. */
   appended(runId: string, count: number): void {
@@ -67,12 +69,24 @@ export class Settlement {
    * per item) and release the rest of its bound (`release:<item>:a<attempt>`).
    * @returns the runs finished by this write
    */
+  /**
+   * PostgreSQL: locks this write's run rows, in id order, before a sink writes table or comment
+   * rows (appenders lock run rows first too: one lock order, no deadlock). Once per write.
+   */
+  private async lockRuns(ctx: SqlContext, db: Db): Promise<void> {
+    if (ctx.dialect !== 'postgres' || this.runsLocked) return;
+    this.runsLocked = true;
+    const runIds = this.deltas.entries().map(([id]) => id);
+    await db.selectFrom('runs').select('id').where('id', 'in', runIds).orderBy('id').forNoKeyUpdate().execute();
+  }
+
   async write(ctx: SqlContext, db: Db, now: number): Promise<RunRecord[]> {
     const ledger: NewEntry[] = [];
     const cells: CellsTable[] = [];
     const rows: SinkRow[] = [];
     // Items of many-rows sinks: their counts become an `item.rows_written` event.
     const counted = new Map<string, { ids: { workspace_id: string; run_id: string; item_id: string }; key: string; no_key: number }>();
+    const comments: CommentWrite[] = [];
     if (this.terminal.length > 0) {
       const runIds = [...new Set(this.terminal.map((t) => t.run_id))];
       const runs = await settledRuns(db, runIds);
@@ -96,15 +110,14 @@ export class Settlement {
         const row = t.status === 'succeeded' ? sinkRow(spec, ids, t.value, t.outputs) : undefined;
         if (row && 'reason' in row) this.events.push({ ...ids, type: 'item.sink_skipped', data: { sink: 'rows', ...row } });
         else if (row) rows.push(row);
+        const comment = t.status === 'succeeded' ? commentWrite(spec, { ...ids, key: t.key }, t.value) : undefined;
+        if (comment && 'skip' in comment) this.events.push({ ...ids, type: 'item.sink_skipped', data: { sink: 'comments', reason: comment.skip } });
+        else if (comment) comments.push(comment);
       }
     }
     await upsertCells(ctx, db, cells);
     if (rows.length > 0) {
-      // Run rows before table rows (PostgreSQL), as appenders lock them: one lock order.
-      if (ctx.dialect === 'postgres') {
-        const runIds = this.deltas.entries().map(([id]) => id);
-        await db.selectFrom('runs').select('id').where('id', 'in', runIds).orderBy('id').forNoKeyUpdate().execute();
-      }
+      await this.lockRuns(ctx, db);
       const counts = new Map<string, RowCounts>();
       const missing = await upsertRows(ctx, db, rows, counted.size > 0 ? counts : undefined);
       const missingItems = new Set<string>();
@@ -123,6 +136,10 @@ export class Settlement {
     } else {
       for (const [, c] of counted)
         this.events.push({ ...c.ids, type: 'item.rows_written', data: { key: c.key, created: 0, updated: 0, unchanged: 0, no_key: c.no_key } });
+    }
+    if (comments.length > 0) {
+      await this.lockRuns(ctx, db);
+      this.events.push(...(await writeComments(ctx, db, comments, now)));
     }
     await appendEvents(ctx, db, this.events, now);
     // Run rows before the workspace account, in every transaction (one lock order).

@@ -37,6 +37,8 @@ import { sqlAccessStore } from './access-repo.js';
 import type { AccessStore } from '../access-port.js';
 import { sqlIngestionStore } from './ingestions-repo.js';
 import type { IngestionStore } from '../ingestion-port.js';
+import type { CommentStore } from '../comments-port.js';
+import { sqlCommentStore } from './comments-repo.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
@@ -54,6 +56,13 @@ export abstract class SqlStore implements Store {
   /** Workspaces, tokens, audit and credentials (access-repo.ts). */
   get access(): AccessStore {
     return (this.#access ??= sqlAccessStore(this.ctx));
+  }
+
+  #comments: CommentStore | undefined;
+
+  /** Comments on table rows (comments-repo.ts). */
+  get comments(): CommentStore {
+    return (this.#comments ??= sqlCommentStore(this.ctx));
   }
 
   /** This process's clock; adapters of a database on another machine override it. */

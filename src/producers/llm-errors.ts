@@ -1,0 +1,72 @@
+/**
+ * How the `llm` producer classifies what went wrong with a provider call: the AI SDK's
+ * `APICallError` (status, headers, body) and stream errors become `RetryableError` or
+ * `PermanentError` with an `llm_*` code. Pure apart from reading the error's fields.
+ */
+import { APICallError } from 'ai';
+import { PermanentError, RetryableError } from '../core/errors.js';
+import { head } from './config.js';
+import { parseRetryAfter } from './http-body.js';
+
+/**
+ * Error codes of the `llm` producer:
+ * - `llm_rate_limited` (429, retryable, honours `Retry-After`),
+ * - `llm_provider_error` (408, 409, 5xx, retryable, honours `Retry-After`),
+ * - `llm_network` (connection refused or dropped, also mid-stream; retryable),
+ * - `llm_context_overflow` (the prompt does not fit the model's context window; permanent),
+ * - `llm_auth_failed` (401, 403; permanent), `llm_http_<status>` (other 4xx; permanent),
+ * - `llm_api_key_missing`, `llm_invalid_json`, `llm_schema_mismatch`, `llm_output_truncated`,
+ *   `llm_no_output` (raised by the producer itself; permanent).
+ */
+export const LLM_ERROR_CODES = [
+  'llm_rate_limited',
+  'llm_provider_error',
+  'llm_network',
+  'llm_context_overflow',
+  'llm_auth_failed',
+  'llm_api_key_missing',
+  'llm_invalid_json',
+  'llm_schema_mismatch',
+  'llm_output_truncated',
+  'llm_no_output',
+] as const;
+
+/** Words providers use for a prompt that exceeds the context window (OpenAI, vLLM, Ollama, Anthropic…). */
+const OVERFLOW = /context_length_exceeded|maximum context length|context window|context length|prompt is too long|too many tokens|string_above_max_length/i;
+
+/**
+ * Maps a provider failure to a retry decision. `target` names the call in messages
+ * (`POST <host>/chat/completions model m`); bodies are quoted up to 500 characters.
+ */
+export function classifyLlmError(err: unknown, target: string): PermanentError | RetryableError {
+  if (err instanceof PermanentError || err instanceof RetryableError) return err;
+  if (APICallError.isInstance(err)) {
+    const status = err.statusCode;
+    const body = head((err.responseBody ?? '').trim(), 500);
+    const detail = { status: status ?? null, body };
+    // No status: the connection failed; a 2xx: the stream broke after the headers.
+    if (status === undefined || (status >= 200 && status < 300))
+      return new RetryableError('llm_network', `${target} failed: ${causeOf(err)}`, undefined, detail);
+    const msg = `${target} answered ${status}${body ? `: ${body}` : ''}`;
+    const retryAfter = parseRetryAfter(headerOf(err.responseHeaders, 'retry-after'));
+    if ((status === 400 || status === 413 || status === 422) && OVERFLOW.test(`${body} ${err.message}`)) {
+      return new PermanentError('llm_context_overflow', `${target}: the prompt does not fit the model's context window: ${body || err.message}`, detail);
+    }
+    if (status === 429) return new RetryableError('llm_rate_limited', msg, retryAfter, detail);
+    if (status === 408 || status === 409 || status >= 500) return new RetryableError('llm_provider_error', msg, retryAfter, detail);
+    if (status === 401 || status === 403) return new PermanentError('llm_auth_failed', msg, detail);
+    return new PermanentError(`llm_http_${status}`, msg, detail);
+  }
+  return new RetryableError('llm_network', `${target} failed: ${causeOf(err)}`);
+}
+
+function headerOf(headers: Record<string, string> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return undefined;
+}
+
+function causeOf(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string; cause?: { code?: string } } };
+  return e.cause?.code ?? e.cause?.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+}
