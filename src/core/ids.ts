@@ -19,6 +19,8 @@ export const IdPrefix = {
   operation: 'op',
   token: 'tok',
   audit: 'aud',
+  flow: 'flw',
+  wait: 'wai',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

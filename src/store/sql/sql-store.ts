@@ -35,6 +35,9 @@ import * as prices from './prices-repo.js';
 import { claimSecretKeyFingerprint } from './settings-repo.js';
 import { sqlAccessStore } from './access-repo.js';
 import type { AccessStore } from '../access-port.js';
+import type { ItemView } from '../../core/kind.js';
+import type { AnswerMeta, FlowStore } from '../flows-port.js';
+import { sqlFlowStore } from './flows-repo.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
@@ -43,6 +46,11 @@ export abstract class SqlStore implements Store {
   abstract close(): Promise<void>;
   #access: AccessStore | undefined;
 
+  #flows: FlowStore | undefined;
+  /** Flow definitions and waits (flows-repo.ts). */
+  get flows(): FlowStore {
+    return (this.#flows ??= sqlFlowStore(this.ctx));
+  }
   /** Workspaces, tokens, audit and credentials (access-repo.ts). */
   get access(): AccessStore {
     return (this.#access ??= sqlAccessStore(this.ctx));
@@ -167,9 +175,10 @@ export abstract class SqlStore implements Store {
     itemId: string,
     answer: Record<string, unknown>,
     now: number,
-    followUp?: (run: RunRecord, item: ItemRecord) => FollowUp,
+    followUp?: (run: RunRecord, item: ItemRecord, items: readonly ItemView[]) => FollowUp,
+    meta?: AnswerMeta,
   ) {
-    return respond.respondToItem(this.ctx, ws, runId, itemId, answer, now, followUp);
+    return respond.respondToItem(this.ctx, ws, runId, itemId, answer, now, followUp, meta);
   }
   retryFailedItems(ws: string, runId: string, now: number) {
     return control.retryFailedItems(this.ctx, ws, runId, now);
