@@ -121,6 +121,8 @@ export interface KindReader {
   column(tableId: string, ref: string): Promise<ColumnRecord | undefined>;
   /** Every row of a table, in ordinal order. */
   rows(tableId: string): Promise<RowRecord[]>;
+  /** A version of a flow definition (default the newest), or undefined. */
+  flow?(id: string, version?: number): Promise<{ id: string; version: number; name: string; definition: Record<string, unknown> } | undefined>;
 }
 
 /** A run kind module. `Ref` is its parsed target reference. */

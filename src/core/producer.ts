@@ -89,4 +89,4 @@ export interface Producer {
 }
 
 /** Names of the built-in producers. `llm` comes with a later issue. */
-export const BUILTIN_PRODUCERS = ['shell', 'http', 'js', 'input'] as const;
+export const BUILTIN_PRODUCERS = ['shell', 'http', 'js', 'input', 'flow_step'] as const;

@@ -265,6 +265,7 @@ export function kindReader(store: Store, ws: string): KindReader {
     table: (tableId) => store.getTable(ws, tableId),
     column: (tableId, ref) => store.getColumn(ws, tableId, ref),
     rows: (tableId) => store.allRows(ws, tableId),
+    flow: (id, version) => store.flows.getFlow(ws, id, version),
   };
 }
 

@@ -9,9 +9,11 @@ import type { RunKindModule } from '../core/kind.js';
 import { RUN_KIND_ALIASES } from '../core/model.js';
 import { columnKind } from './column/index.js';
 import { chainKind } from './chain/index.js';
+import { flowKind } from './flow/index.js';
 
 export { columnKind, type ColumnRef } from './column/index.js';
 export { chainKind, type ChainRef } from './chain/index.js';
+export { flowKind, type FlowRef } from './flow/index.js';
 
 /** Options of {@link createKindRegistry}. */
 export interface KindRegistryOptions {
@@ -77,6 +79,7 @@ export function createKindRegistry(opts: KindRegistryOptions = {}): KindRegistry
     },
   };
   registry.register(columnKind);
+  registry.register(flowKind);
   if (opts.testKinds ?? process.env.RUNYARD_TEST_KINDS === '1') registry.register(chainKind);
   return registry;
 }

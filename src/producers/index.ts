@@ -8,6 +8,7 @@ import { createHttpProducer } from './http.js';
 import { createJsProducer } from './js.js';
 import { createShellProducer } from './shell.js';
 import { createInputProducer } from './input.js';
+import { createFlowStepProducer } from './flow-step.js';
 import type { EgressGuard } from './egress.js';
 
 export { createHttpProducer, HTTP_DEFAULT_MAX_RESPONSE_BYTES } from './http.js';
@@ -82,5 +83,6 @@ export function createProducerRegistry(opts: ProducerRegistryOptions = {}): Prod
     createJsProducer({ ...(opts.baseDir === undefined ? {} : { baseDir: opts.baseDir }), ...(opts.jsRoot === undefined ? {} : { root: opts.jsRoot }) }),
   );
   registry.register(createInputProducer());
+  registry.register(createFlowStepProducer());
   return registry;
 }

@@ -14,7 +14,7 @@ const custom: Producer = {
 describe('producer registry', () => {
   test('holds the built-ins', () => {
     const reg = createProducerRegistry();
-    assert.deepEqual(reg.names(), ['shell', 'http', 'js', 'input']);
+    assert.deepEqual(reg.names(), ['shell', 'http', 'js', 'input', 'flow_step']);
     for (const name of ['shell', 'http', 'js']) {
       assert.equal(reg.has(name), true);
       assert.equal(reg.get(name).name, name);
