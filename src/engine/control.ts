@@ -65,13 +65,7 @@ export class ControlService {
    * @throws NotFoundError (404) for an unknown run or item; RunyardError `item_not_waiting`
    *   (409) when the item is not waiting (already answered) or the run is finished
    */
-  async respond(
-    ws: string,
-    runId: string,
-    itemId: string,
-    answer: Record<string, unknown>,
-    meta?: AnswerMeta,
-  ): Promise<{ run: RunRecord; item: ItemRecord }> {
+  async respond(ws: string, runId: string, itemId: string, answer: Record<string, unknown>, meta?: AnswerMeta): Promise<{ run: RunRecord; item: ItemRecord }> {
     const { kinds } = this.deps;
     const res = await this.deps.store.respondToItem(
       ws,
@@ -81,7 +75,8 @@ export class ControlService {
       this.deps.clock.now(),
       (run, item, items) => {
         const mod = kinds.get(run.kind, 'kind');
-        const outcome = item.status === 'failed' && item.error ? { kind: 'failed' as const, item, error: item.error } : { kind: 'answered' as const, item, answer };
+        const outcome =
+          item.status === 'failed' && item.error ? { kind: 'failed' as const, item, error: item.error } : { kind: 'answered' as const, item, answer };
         return mod.plansWithItems ? mod.next(run, outcome, items) : mod.next(run, outcome);
       },
       meta,

@@ -231,7 +231,8 @@ export class Executor {
 
   /** Lets go of leases whose outcome was written or that were lost (a newer lease of the item is kept). */
   private unhold(leases: { item_id: string; lease_token: string }[]): void {
-    const mine = leases.filter((l) => this.held.get(l.item_id) === l.lease_token);
+    // Only the lease fields cross to the heartbeat thread (a completion may carry a plan function).
+    const mine = leases.filter((l) => this.held.get(l.item_id) === l.lease_token).map((l) => ({ item_id: l.item_id, lease_token: l.lease_token }));
     for (const l of mine) this.held.delete(l.item_id);
     this.keeper?.untrack(mine);
   }

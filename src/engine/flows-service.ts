@@ -121,7 +121,11 @@ export class FlowsService {
     body: { version?: number | undefined; inputs?: Record<string, unknown> | undefined },
     opts: StartColumnRun = {},
   ): Promise<{ run: RunRecord; created: boolean }> {
-    return this.deps.runs.startRun(ws, { type: 'flow', flow_id: id, ...(body.version === undefined ? {} : { version: body.version }), inputs: body.inputs ?? {} }, opts);
+    return this.deps.runs.startRun(
+      ws,
+      { type: 'flow', flow_id: id, ...(body.version === undefined ? {} : { version: body.version }), inputs: body.inputs ?? {} },
+      opts,
+    );
   }
 
   listWaits(ws: string, filter: { status?: WaitStatus; run_id?: string; limit?: number }): Promise<WaitRecord[]> {
@@ -152,7 +156,8 @@ export class FlowsService {
     if (wait.decisions.length > 0) {
       const ids = wait.decisions.map((d) => d.id);
       if (a.decision === undefined) throw new ValidationError(`decision: required; one of ${ids.join(', ')}`, { field: 'decision' });
-      if (!ids.includes(a.decision)) throw new ValidationError(`decision: ${JSON.stringify(a.decision)} is not one of ${ids.join(', ')}`, { field: 'decision' });
+      if (!ids.includes(a.decision))
+        throw new ValidationError(`decision: ${JSON.stringify(a.decision)} is not one of ${ids.join(', ')}`, { field: 'decision' });
     } else if (a.decision !== undefined) {
       throw new ValidationError('decision: this wait offers no decisions', { field: 'decision' });
     }

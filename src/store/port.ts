@@ -82,7 +82,14 @@ export interface NewRun {
    */
   sealed_secrets: string | null;
   /** `producer`: the item's own producer (absent: the run's `spec.producer`). */
-  items: { id: string; key: string; inputs: Record<string, unknown> | null; status: Extract<ItemStatus, 'pending' | 'skipped'>; producer?: string; max_attempts?: number }[];
+  items: {
+    id: string;
+    key: string;
+    inputs: Record<string, unknown> | null;
+    status: Extract<ItemStatus, 'pending' | 'skipped'>;
+    producer?: string;
+    max_attempts?: number;
+  }[];
   /** Hash of the creating request, compared on an idempotent replay. */
   request_hash: string | null;
 }

@@ -82,7 +82,11 @@ const input = z.strictObject({
   form: formSchema.optional(),
   decisions: z.array(z.strictObject({ id: z.string().min(1), label: z.string().optional(), next: stepId.optional() })).optional(),
   /** Seconds the wait stays open. @default 259200 (72 h) */
-  expires_in_s: z.number().positive().max(365 * 86_400).optional(),
+  expires_in_s: z
+    .number()
+    .positive()
+    .max(365 * 86_400)
+    .optional(),
   on_timeout: z.enum(['fail', 'cancel', 'continue']).default('fail'),
   /** The answer `on_timeout: continue` applies. */
   default: z.strictObject({ values: obj.optional(), decision: z.string().optional() }).optional(),
@@ -104,7 +108,10 @@ export const FlowDefinitionSchema = z.strictObject({
   inputs: obj.optional(),
   /** Initial values of the flow's vars. */
   vars: obj.default({}),
-  phases: z.array(z.string().min(1)).min(1).default([...DEFAULT_PHASES]),
+  phases: z
+    .array(z.string().min(1))
+    .min(1)
+    .default([...DEFAULT_PHASES]),
   steps: z.array(StepSchema).max(500),
 });
 

@@ -154,7 +154,11 @@ function planStep(step: FlowStep, scope: Scope): PlannedItem[] | undefined {
         const chosen = step.options.find((o) => o.id === option);
         if (!chosen) {
           const ids = step.options.map((o) => o.id).join(', ');
-          return [computed(step.id, { error: { code: 'expression_error', message: `expression ${JSON.stringify(step.rule)}: chose ${JSON.stringify(option)}, not one of ${ids}` } })];
+          return [
+            computed(step.id, {
+              error: { code: 'expression_error', message: `expression ${JSON.stringify(step.rule)}: chose ${JSON.stringify(option)}, not one of ${ids}` },
+            }),
+          ];
         }
         const rationale = step.rationale ? String(evaluate(step.rationale, ctx)) : `rule ${step.rule} chose ${chosen.id}`;
         return [computed(step.id, { output: { option: chosen.id, rationale, decided_by: 'rule', next: chosen.next ?? null } })];
@@ -169,7 +173,7 @@ function planStep(step: FlowStep, scope: Scope): PlannedItem[] | undefined {
         const prompt = String(render(step.prompt, ctx, 'prompt'));
         const inputs: Record<string, unknown> = {
           prompt,
-          ...(step.title ? { title: step.title } : {}),
+          ...(step.title ? { title: String(render(step.title, ctx, 'title')) } : {}),
           ...(step.form ? { form: step.form } : {}),
           ...(step.decisions ? { decisions: step.decisions } : {}),
           ...(step.expires_in_s ? { expires_in_ms: Math.round(step.expires_in_s * 1000) } : {}),
@@ -226,11 +230,15 @@ function afterStep(def: FlowDefinition, run: RunRecord, step: FlowStep, at: numb
   if (outcome.kind === 'failed') {
     if (step.on_error === 'continue') return advance(def, scope, at + 1, run.phase);
     const why = `step ${step.id} failed: ${outcome.error.code}: ${outcome.error.message}`;
-    return { append: [], result: { error: { code: outcome.error.code === 'expression_error' ? 'expression_error' : 'step_failed', message: why, item_id: outcome.item.id } } };
+    return {
+      append: [],
+      result: { error: { code: outcome.error.code === 'expression_error' ? 'expression_error' : 'step_failed', message: why, item_id: outcome.item.id } },
+    };
   }
   const output = outcome.kind === 'answered' ? outcome.answer : outcome.outputs;
   const a = assigned(step, scope, output);
-  if ('error' in a) return { append: [], result: { error: { code: 'expression_error', message: `step ${step.id} assign: ${a.error.message}`, item_id: outcome.item.id } } };
+  if ('error' in a)
+    return { append: [], result: { error: { code: 'expression_error', message: `step ${step.id} assign: ${a.error.message}`, item_id: outcome.item.id } } };
   const varsChanged = a.vars !== scope.vars;
   const next = { ...scope, vars: a.vars, steps: { ...scope.steps, [step.id]: { output, status: 'succeeded' } } };
   let jump: string | null | undefined = step.next;
@@ -257,7 +265,10 @@ function afterIteration(def: FlowDefinition, run: RunRecord, step: ForEachStep, 
   const failed = mine.filter((i) => i.status === 'failed').length;
   let list: unknown;
   try {
-    list = evaluate(step.items, { ...scope, steps: Object.fromEntries(Object.entries(scope.steps).filter(([k]) => k !== step.id)) } as unknown as Record<string, unknown>);
+    list = evaluate(step.items, { ...scope, steps: Object.fromEntries(Object.entries(scope.steps).filter(([k]) => k !== step.id)) } as unknown as Record<
+      string,
+      unknown
+    >);
   } catch (err) {
     return { append: [], result: { error: { code: 'expression_error', message: `step ${step.id}: ${(err as Error).message}` } } };
   }
@@ -283,13 +294,15 @@ function targetOf(raw: TargetRef): FlowRef {
   for (const k of Object.keys(raw)) {
     if (!FIELDS.has(k)) throw new ValidationError(`target.${k}: not a field of a flow target (${[...FIELDS].join(', ')})`, { field: `target.${k}` });
   }
-  if (typeof raw.flow_id !== 'string' || raw.flow_id === '') throw new ValidationError('target.flow_id: expected a flow id (flw_…)', { field: 'target.flow_id' });
+  if (typeof raw.flow_id !== 'string' || raw.flow_id === '')
+    throw new ValidationError('target.flow_id: expected a flow id (flw_…)', { field: 'target.flow_id' });
   const v = raw.version;
   if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) {
     throw new ValidationError('target.version: expected a version number (1, 2, …)', { field: 'target.version' });
   }
   const inputs = raw.inputs ?? {};
-  if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) throw new ValidationError('target.inputs: expected an object', { field: 'target.inputs' });
+  if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))
+    throw new ValidationError('target.inputs: expected an object', { field: 'target.inputs' });
   return { flow_id: raw.flow_id, version: v, inputs: inputs as Record<string, unknown> };
 }
 

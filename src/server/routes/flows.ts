@@ -31,7 +31,9 @@ const errors = { 404: json(ErrorSchema, 'Not found'), 422: json(ErrorSchema, 'In
 const FlowId = z.object({ flow_id: z.string().openapi({ param: { name: 'flow_id', in: 'path' } }) });
 const WaitId = z.object({ wait_id: z.string().openapi({ param: { name: 'wait_id', in: 'path' } }) });
 const DefinitionBody = z
-  .object({ definition: z.union([z.string(), z.record(z.string(), z.unknown())]).openapi({ description: 'The definition: YAML or JSON text, or a JSON object' }) })
+  .object({
+    definition: z.union([z.string(), z.record(z.string(), z.unknown())]).openapi({ description: 'The definition: YAML or JSON text, or a JSON object' }),
+  })
   .strict()
   .openapi('FlowDefinitionBody');
 const FlowSchema = z
