@@ -15,6 +15,7 @@ import { registerOperations } from './commands/operations.js';
 import { registerRuns } from './commands/runs.js';
 import { registerRunControl } from './commands/runs-control.js';
 import { registerItems } from './commands/items.js';
+import { registerFlows, registerWaits } from './commands/flows.js';
 import { registerCredits } from './commands/credits.js';
 import { registerPrices } from './commands/prices.js';
 import { registerRunsAdmin } from './commands/runs-admin.js';
@@ -54,6 +55,8 @@ export function buildProgram(state: { json: boolean }): Command {
   registerRuns(program);
   registerRunControl(program);
   registerItems(program);
+  registerFlows(program);
+  registerWaits(program);
   registerCredits(program);
   registerPrices(program);
   registerRunsAdmin(program);

@@ -91,11 +91,11 @@ const pagesKind: RunKindModule<{ pages: number }> = {
 };
 
 /**
- * A chain kind: `{type: 'flow', steps: N}` starts with step 1; each succeeded step appends the
+ * A chain kind (named `chain`: `flow` is built in now): `{type: 'chain', steps: N}` starts with step 1; each succeeded step appends the
  * next one until N (a failed step ends the chain).
  */
 const chainKind: RunKindModule<{ steps: number }> = {
-  kind: 'flow',
+  kind: 'chain',
   aliases: [],
   outcome: 'items',
   parseTarget(raw) {
@@ -106,8 +106,8 @@ const chainKind: RunKindModule<{ steps: number }> = {
   },
   async resolve(ref) {
     return {
-      kind: 'flow',
-      target_id: `flw_chain_${ref.steps}`,
+      kind: 'chain',
+      target_id: `chain_${ref.steps}`,
       target_version: 1,
       default_name: `chain of ${ref.steps}`,
       profile: 'small',
@@ -126,7 +126,7 @@ const chainKind: RunKindModule<{ steps: number }> = {
     return { append: [{ key: `step:${n + 1}`, inputs: { module: 'page.mjs', input: { page: n + 1 } } }] };
   },
   replay: () => ({ items: [{ key: 'step:1', inputs: { module: 'page.mjs', input: { page: 1 } } }] }),
-  currentTarget: (run) => ({ type: 'flow', steps: Number(run.target_id.split('_').at(-1)) }),
+  currentTarget: (run) => ({ type: 'chain', steps: Number(run.target_id.split('_').at(-1)) }),
 };
 
 describeEachBackend('a kind registered at start-up', (backend) => {
@@ -177,9 +177,8 @@ describeEachBackend('a kind registered at start-up', (backend) => {
   });
 
   test('a kind that appends as it advances: each step plans the next in its completion; the run ends after the last', { timeout: 60_000 }, async () => {
-    // `workflow` is accepted for `flow`.
-    const { run } = await engine.runs.startRun(ws, { type: 'workflow', steps: 5 });
-    assert.equal(run.kind, 'flow');
+    const { run } = await engine.runs.startRun(ws, { type: 'chain', steps: 5 });
+    assert.equal(run.kind, 'chain');
     assert.equal(run.items_total, 1);
     const done = await waitForRun(engine, run.id);
     assert.equal(done.status, 'succeeded');

@@ -196,8 +196,11 @@ export function flowRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext):
     }),
     async (c) => {
       const { definition } = c.req.valid('json');
+      const { flow_id } = c.req.valid('param');
+      // An unknown flow (or another workspace's) is 404 before its body is looked at.
+      await engine.flows.get(wsOf(c), flow_id);
       guardCode(c, engine, definition);
-      return c.json(presentFlow(await engine.flows.addVersion(wsOf(c), c.req.valid('param').flow_id, definition)), 201);
+      return c.json(presentFlow(await engine.flows.addVersion(wsOf(c), flow_id, definition)), 201);
     },
   );
 
