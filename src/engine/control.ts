@@ -67,18 +67,20 @@ export class ControlService {
    */
   async respond(ws: string, runId: string, itemId: string, answer: Record<string, unknown>, meta?: AnswerMeta): Promise<{ run: RunRecord; item: ItemRecord }> {
     const { kinds } = this.deps;
+    const outcomeOf = (item: ItemRecord) =>
+      item.status === 'failed' && item.error ? { kind: 'failed' as const, item, error: item.error } : { kind: 'answered' as const, item, answer };
+    // Only a kind that plans with the run's items has them read in the answer's transaction.
+    const known = await this.deps.store.getRun(ws, runId);
+    const withItems = known !== undefined && kinds.has(known.kind) && kinds.get(known.kind, 'kind').plansWithItems === true;
     const res = await this.deps.store.respondToItem(
       ws,
       runId,
       itemId,
       answer,
       this.deps.clock.now(),
-      (run, item, items) => {
-        const mod = kinds.get(run.kind, 'kind');
-        const outcome =
-          item.status === 'failed' && item.error ? { kind: 'failed' as const, item, error: item.error } : { kind: 'answered' as const, item, answer };
-        return mod.plansWithItems ? mod.next(run, outcome, items) : mod.next(run, outcome);
-      },
+      withItems
+        ? (run, item, items) => kinds.get(run.kind, 'kind').next(run, outcomeOf(item), items)
+        : (run, item) => kinds.get(run.kind, 'kind').next(run, outcomeOf(item)),
       meta,
     );
     this.deps.notifier.runChanged(res.run.id);
