@@ -16,6 +16,7 @@ import { registerRuns } from './commands/runs.js';
 import { registerRunControl } from './commands/runs-control.js';
 import { registerItems } from './commands/items.js';
 import { registerIngestions } from './commands/ingestions.js';
+import { registerFlows, registerWaits } from './commands/flows.js';
 import { registerCredits } from './commands/credits.js';
 import { registerPrices } from './commands/prices.js';
 import { registerRunsAdmin } from './commands/runs-admin.js';
@@ -55,6 +56,8 @@ export function buildProgram(state: { json: boolean }): Command {
   registerRuns(program);
   registerRunControl(program);
   registerItems(program);
+  registerFlows(program);
+  registerWaits(program);
   registerCredits(program);
   registerPrices(program);
   registerRunsAdmin(program);

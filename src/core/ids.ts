@@ -21,6 +21,8 @@ export const IdPrefix = {
   token: 'tok',
   audit: 'aud',
   ingestion: 'ing',
+  flow: 'flw',
+  wait: 'wai',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

@@ -11,6 +11,7 @@
 import type { ItemError } from './errors.js';
 import type { ColumnRecord, ItemRecord, RowRecord, RunKind, RunRecord, TableRecord } from './model.js';
 import type { Sink } from './sink.js';
+import type { ItemStatus } from './status.js';
 
 /** A target reference as a request gives it: `{type, ...fields}`; each kind reads its fields. */
 export type TargetRef = { type: string } & Record<string, unknown>;
@@ -22,6 +23,8 @@ export interface PlannedItem {
   inputs: Record<string, unknown> | null;
   /** The producer that executes it. @default the run's `spec.producer` */
   producer?: string;
+  /** Attempts it may take (1…100). @default the run's `spec.max_attempts` */
+  max_attempts?: number;
 }
 
 /**
@@ -76,7 +79,29 @@ export interface FollowUp {
    * `runs.result_summary` (kept when the run finishes, instead of the count summary), `output`
    * in `runs.output` (JSON). An absent field leaves what the run holds.
    */
-  result?: { summary?: string; output?: unknown };
+  result?: {
+    summary?: string;
+    output?: unknown;
+    /**
+     * The run failed as its kind decides (a flow step failed with `on_error: fail`): lands in
+     * `runs.error`, and the run finishes `failed` once no item is left, whatever its counts.
+     */
+    error?: { code: string; message: string; item_id?: string | null };
+  };
+}
+
+/**
+ * One item of a run as a kind sees it when it plans with the run's items
+ * ({@link RunKindModule.plansWithItems}): every item, in ordinal order, as written in the
+ * planning transaction (the outcome being planned included).
+ */
+export interface ItemView {
+  id: string;
+  key: string;
+  ordinal: number;
+  status: ItemStatus;
+  outputs: Record<string, unknown> | null;
+  error: ItemError | null;
 }
 
 /** One item's outcome, as a kind sees it when it plans what follows. */
@@ -96,6 +121,8 @@ export interface KindReader {
   column(tableId: string, ref: string): Promise<ColumnRecord | undefined>;
   /** Every row of a table, in ordinal order. */
   rows(tableId: string): Promise<RowRecord[]>;
+  /** A version of a flow definition (default the newest), or undefined. */
+  flow?(id: string, version?: number): Promise<{ id: string; version: number; name: string; definition: Record<string, unknown> } | undefined>;
 }
 
 /** A run kind module. `Ref` is its parsed target reference. */
@@ -120,8 +147,18 @@ export interface RunKindModule<Ref = unknown> {
    * @throws RunyardError (`template_error` naming the row, …) when an item cannot be planned
    */
   start(target: ResolvedTarget, io: KindReader): Promise<StartPlan>;
-  /** Plans what follows one item's outcome (pure). */
-  next(run: RunRecord, outcome: ItemOutcome): FollowUp;
+  /**
+   * Plans with the run's items: {@link next} is then called inside the transaction that writes
+   * the outcome (after the outcome is written, with the run row locked), with the run as it is
+   * there and every item of the run ({@link ItemView}), so concurrent outcomes of one run are
+   * planned one after another and a join sees all of them. @default false (planned before the write, without items)
+   */
+  readonly plansWithItems?: boolean;
+  /**
+   * Plans what follows one item's outcome (pure). `items` is given to kinds that set
+   * {@link plansWithItems}.
+   */
+  next(run: RunRecord, outcome: ItemOutcome, items?: readonly ItemView[]): FollowUp;
   /**
    * Plans a rerun of `run` pinned to the version it ran (`pin=version`): the first items from
    * its frozen spec and its items as recorded (pure).

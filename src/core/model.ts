@@ -166,7 +166,20 @@ export interface ItemRecord {
 export interface ItemWait {
   prompt: string;
   form: Record<string, unknown> | null;
+  /** A short title for the inbox. @default none */
+  title?: string;
+  /** Named choices (`approve`, `reject`, …), each optionally naming the flow step that follows. */
+  decisions?: { id: string; label?: string; next?: string }[];
+  /** How long the wait stays open, ms from when it opens. @default 72 h ({@link DEFAULT_WAIT_MS}) */
+  expires_in_ms?: number;
+  /** What expiry does: fail the item, cancel the run, or continue with `default`. @default 'fail' */
+  on_timeout?: 'fail' | 'cancel' | 'continue';
+  /** The answer applied by `on_timeout: continue`: `{values, decision}`. */
+  default?: { values?: Record<string, unknown>; decision?: string };
 }
+
+/** How long a wait stays open unless it says otherwise, ms (72 h). */
+export const DEFAULT_WAIT_MS = 72 * 3600 * 1000;
 
 export interface EventRecord {
   id: string;

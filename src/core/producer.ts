@@ -3,6 +3,8 @@
  * `src/producers/`; custom ones implement the same interface.
  */
 
+import type { ItemWait } from './model.js';
+
 /** Usage a producer reports for one attempt; the ledger prices it later. */
 export interface Usage {
   /** LLM tokens in, by model. */
@@ -60,7 +62,7 @@ export interface ProducerResult {
     prompt: string;
     /** The answer's shape (free JSON, e.g. a JSON Schema), or absent. */
     form?: Record<string, unknown>;
-  };
+  } & Partial<Omit<ItemWait, 'prompt' | 'form'>>;
 }
 
 /** Does the attempt ask to wait for an answer? */
@@ -89,4 +91,4 @@ export interface Producer {
 }
 
 /** Names of the built-in producers. */
-export const BUILTIN_PRODUCERS = ['shell', 'http', 'js', 'input', 'llm'] as const;
+export const BUILTIN_PRODUCERS = ['shell', 'http', 'js', 'input', 'llm', 'flow_step'] as const;

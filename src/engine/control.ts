@@ -4,6 +4,7 @@
  * and abort a canceled run's attempts on this node at once).
  */
 import { NotFoundError, ValidationError } from '../core/errors.js';
+import type { AnswerMeta } from '../store/flows-port.js';
 import type { Clock } from '../core/ids.js';
 import type { ItemRecord, RunRecord } from '../core/model.js';
 import type { Store } from '../store/port.js';
@@ -64,10 +65,23 @@ export class ControlService {
    * @throws NotFoundError (404) for an unknown run or item; RunyardError `item_not_waiting`
    *   (409) when the item is not waiting (already answered) or the run is finished
    */
-  async respond(ws: string, runId: string, itemId: string, answer: Record<string, unknown>): Promise<{ run: RunRecord; item: ItemRecord }> {
+  async respond(ws: string, runId: string, itemId: string, answer: Record<string, unknown>, meta?: AnswerMeta): Promise<{ run: RunRecord; item: ItemRecord }> {
     const { kinds } = this.deps;
-    const res = await this.deps.store.respondToItem(ws, runId, itemId, answer, this.deps.clock.now(), (run, item) =>
-      kinds.get(run.kind, 'kind').next(run, { kind: 'answered', item, answer }),
+    const outcomeOf = (item: ItemRecord) =>
+      item.status === 'failed' && item.error ? { kind: 'failed' as const, item, error: item.error } : { kind: 'answered' as const, item, answer };
+    // Only a kind that plans with the run's items has them read in the answer's transaction.
+    const known = await this.deps.store.getRun(ws, runId);
+    const withItems = known !== undefined && kinds.has(known.kind) && kinds.get(known.kind, 'kind').plansWithItems === true;
+    const res = await this.deps.store.respondToItem(
+      ws,
+      runId,
+      itemId,
+      answer,
+      this.deps.clock.now(),
+      withItems
+        ? (run, item, items) => kinds.get(run.kind, 'kind').next(run, outcomeOf(item), items)
+        : (run, item) => kinds.get(run.kind, 'kind').next(run, outcomeOf(item)),
+      meta,
     );
     this.deps.notifier.runChanged(res.run.id);
     this.deps.notifier.workAvailable();

@@ -22,6 +22,7 @@ import { SQLITE_PROFILES, type WorkloadProfile } from '../core/profile.js';
 import type { SecretBox } from './secrets.js';
 import { createKindRegistry, type KindRegistry } from '../kinds/index.js';
 import { AccessService } from './access.js';
+import { FlowsService, startReaper } from './flows-service.js';
 
 export interface EngineConfig {
   store: Store;
@@ -66,6 +67,8 @@ export interface Engine {
   readonly access: AccessService;
   /** Ingestion sources (versioned) and their runs (engine/ingestions.ts). */
   readonly ingestions: IngestionsService;
+  /** Flow definitions, flow runs and waits (answers, expiry). */
+  readonly flows: FlowsService;
   /**
    * Starts an executor node in this process (idempotent). It also listens for other
    * processes' wake-ups when the store offers them (PostgreSQL LISTEN/NOTIFY).
@@ -111,6 +114,8 @@ export function createEngine(cfg: EngineConfig): Engine {
     ...cfg.runActions,
   };
   let stopListening: (() => void) | undefined;
+  const flows = new FlowsService({ store: cfg.store, clock, runs, control, logger });
+  let stopReaper: (() => void) | undefined;
   return {
     store: cfg.store,
     notifier,
@@ -125,6 +130,7 @@ export function createEngine(cfg: EngineConfig): Engine {
     comments: new CommentsService({ store: cfg.store, clock, ids }),
     runs,
     control,
+    flows,
     credits: new CreditsService({ store: cfg.store, clock, ids, notifier }),
     waiting: new WaitingService({ store: cfg.store, clock, heartbeatMs: options.heartbeatMs }),
     operations: new OperationsService({ store: cfg.store, clock, ids, logger, actions }),
@@ -145,6 +151,8 @@ export function createEngine(cfg: EngineConfig): Engine {
           kinds,
         });
         stopListening = cfg.store.subscribeWork?.(() => notifier.workAvailable());
+        // Expired waits get their on_timeout within a reaper tick of their expiry.
+        stopReaper = startReaper(flows, options.waitReaperMs ?? 500, logger);
         await executor.start();
       }
       return executor;
@@ -154,6 +162,8 @@ export function createEngine(cfg: EngineConfig): Engine {
       if (!stopping) return;
       stopListening?.();
       stopListening = undefined;
+      stopReaper?.();
+      stopReaper = undefined;
       await stopping.stop(graceMs);
       if (executor === stopping) executor = undefined;
     },

@@ -231,7 +231,8 @@ export class Executor {
 
   /** Lets go of leases whose outcome was written or that were lost (a newer lease of the item is kept). */
   private unhold(leases: { item_id: string; lease_token: string }[]): void {
-    const mine = leases.filter((l) => this.held.get(l.item_id) === l.lease_token);
+    // Only the lease fields cross to the heartbeat thread (a completion may carry a plan function).
+    const mine = leases.filter((l) => this.held.get(l.item_id) === l.lease_token).map((l) => ({ item_id: l.item_id, lease_token: l.lease_token }));
     for (const l of mine) this.held.delete(l.item_id);
     this.keeper?.untrack(mine);
   }
@@ -465,7 +466,10 @@ export class Executor {
         ? { kind: 'succeeded' as const, item, outputs: completion.outputs }
         : { kind: 'failed' as const, item, error: completion.error };
     try {
-      const { append, phase, result } = kind.get(run.kind, 'kind').next(run, outcome);
+      const mod = kind.get(run.kind, 'kind');
+      // A kind that plans with the run's items plans inside the completion's transaction.
+      if (mod.plansWithItems) return { ...completion, plan: (fresh, items) => mod.next(fresh, outcome, items) };
+      const { append, phase, result } = mod.next(run, outcome);
       return {
         ...completion,
         ...(append.length > 0 ? { append } : {}),
@@ -515,7 +519,7 @@ export class Executor {
       const result = await running;
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
       if (isWait(result)) {
-        const wait = { prompt: String(result.wait.prompt), form: result.wait.form ?? null };
+        const wait = { ...result.wait, prompt: String(result.wait.prompt), form: result.wait.form ?? null };
         return { kind: 'waiting', item_id: item.id, lease_token, wait, duration_ms: clock.now() - startedAt };
       }
       return {

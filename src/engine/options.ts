@@ -4,6 +4,8 @@
  * 15 min and graphile-worker's 4 h defaults (reliability.md §1).
  */
 export interface EngineOptions {
+  /** How often expired waits get their `on_timeout`, ms. @default 500 */
+  waitReaperMs?: number;
   /** Lease length of a claimed item, ms. @default 10000 */
   leaseMs: number;
   /** How often a node extends its leases and refreshes its node row, ms. @default 3000 */

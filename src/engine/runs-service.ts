@@ -78,7 +78,7 @@ export interface RunDraft {
   profile: WorkloadProfile;
   spec: RunSpec;
   opts: StartColumnRun;
-  items: { key: string; inputs: Record<string, unknown> | null; producer?: string }[];
+  items: { key: string; inputs: Record<string, unknown> | null; producer?: string; max_attempts?: number }[];
   /** What the run acts on (`runs.subject`); absent: null. */
   subject?: unknown;
   /** The phase the run starts in (`runs.phase`, its kind's `StartPlan.phase`); absent: null. */
@@ -197,6 +197,7 @@ export class RunsService {
         inputs: it.inputs,
         status: i < live ? 'pending' : 'skipped',
         ...(it.producer === undefined ? {} : { producer: it.producer }),
+        ...(it.max_attempts === undefined ? {} : { max_attempts: it.max_attempts }),
       })),
       request_hash: key === undefined ? null : this.requestHash(d.target_id, d.opts, manual),
       sealed_secrets: manual.sealed_secrets,
@@ -264,6 +265,7 @@ export function kindReader(store: Store, ws: string): KindReader {
     table: (tableId) => store.getTable(ws, tableId),
     column: (tableId, ref) => store.getColumn(ws, tableId, ref),
     rows: (tableId) => store.allRows(ws, tableId),
+    flow: (id, version) => store.flows.getFlow(ws, id, version),
   };
 }
 

@@ -10,6 +10,7 @@ import { createShellProducer } from './shell.js';
 import { createInputProducer } from './input.js';
 import { createIngestPageProducer } from './ingest-page.js';
 import { createLlmProducer } from './llm.js';
+import { createFlowStepProducer } from './flow-step.js';
 import type { EgressGuard } from './egress.js';
 
 export { createHttpProducer, HTTP_DEFAULT_MAX_RESPONSE_BYTES } from './http.js';
@@ -88,5 +89,6 @@ export function createProducerRegistry(opts: ProducerRegistryOptions = {}): Prod
   registry.register(createInputProducer());
   registry.register(createIngestPageProducer(registry.get('http')));
   registry.register(createLlmProducer(opts.egress === undefined ? {} : { egress: opts.egress }));
+  registry.register(createFlowStepProducer());
   return registry;
 }

@@ -7,6 +7,7 @@
  * Config: `{ prompt: string, form?: object }`; both may hold templates over the row.
  */
 import { z } from 'zod';
+import type { ItemWait } from '../core/model.js';
 import type { Producer, ProducerContext, ProducerResult } from '../core/producer.js';
 import { parseConfig } from './config.js';
 
@@ -14,6 +15,12 @@ const nonEmpty = z.string({ error: 'expected a non-empty string' }).min(1, { err
 const schema = z.strictObject({
   prompt: nonEmpty,
   form: z.record(z.string(), z.unknown(), { error: 'expected an object' }).optional(),
+  // A wait's inbox details (flows, issue 13): core/model.ts ItemWait.
+  title: z.string().max(200).optional(),
+  decisions: z.array(z.strictObject({ id: nonEmpty, label: z.string().optional(), next: z.string().optional() })).optional(),
+  expires_in_ms: z.number().int().positive().optional(),
+  on_timeout: z.enum(['fail', 'cancel', 'continue']).optional(),
+  default: z.strictObject({ values: z.record(z.string(), z.unknown()).optional(), decision: z.string().optional() }).optional(),
 });
 
 /** The config of an `input` item. */
@@ -29,7 +36,10 @@ export function createInputProducer(): Producer {
     },
     execute(ctx: ProducerContext): Promise<ProducerResult> {
       const cfg = parseConfig(schema, ctx.inputs);
-      return Promise.resolve({ value: null, wait: { prompt: cfg.prompt, ...(cfg.form ? { form: cfg.form } : {}) } });
+      const { prompt, form, ...details } = cfg;
+      // Fields left out stay out (JSON of the wait keeps no undefined).
+      const extra = JSON.parse(JSON.stringify(details)) as Partial<Omit<ItemWait, 'prompt' | 'form'>>;
+      return Promise.resolve({ value: null, wait: { prompt, ...(form ? { form } : {}), ...extra } });
     },
   };
 }

@@ -411,6 +411,62 @@ export class RunyardClient {
     }
   }
 
+  // Flows and waits (issue 13): shapes as `GET /openapi.json` gives them (`Flow`, `Wait`).
+
+  /** Creates a flow from a definition (YAML/JSON text or an object). @throws ApiError 422 with `details.errors` (every error's JSON path) */
+  createFlow(definition: string | Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.#json('POST', '/v1/flows', { body: { definition } });
+  }
+
+  /** Adds the next version of a flow. @throws ApiError 404, 422 */
+  addFlowVersion(id: string, definition: string | Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.#json('POST', `/v1/flows/${seg(id)}/versions`, { body: { definition } });
+  }
+
+  /** Validates a definition without saving it. @throws ApiError 422 with `details.errors` */
+  validateFlow(definition: string | Record<string, unknown>): Promise<{ valid: boolean; definition: Record<string, unknown> }> {
+    return this.#json('POST', '/v1/flows/validate', { body: { definition } });
+  }
+
+  /** The newest version of every flow. */
+  listFlows(): Promise<List<Record<string, unknown>>> {
+    return this.#json('GET', '/v1/flows');
+  }
+
+  /** A flow (its newest version, or `version`). @throws ApiError 404 */
+  getFlow(id: string, version?: number): Promise<Record<string, unknown>> {
+    return this.#json('GET', `/v1/flows/${seg(id)}`, { query: { version } });
+  }
+
+  /** Runs a flow. @throws ApiError 404, 422 naming `inputs.<field>` */
+  runFlow(id: string, body: { version?: number; inputs?: Record<string, unknown>; name?: string } = {}, opts: { idempotencyKey?: string } = {}): Promise<Run> {
+    const headers: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': opts.idempotencyKey };
+    return this.#json('POST', `/v1/flows/${seg(id)}/runs`, { body, headers });
+  }
+
+  /** Waits, oldest first (`status: 'open'` for the inbox). */
+  listWaits(filters: { status?: string; run_id?: string; limit?: number } = {}): Promise<List<Record<string, unknown>>> {
+    return this.#json('GET', '/v1/waits', { query: filters });
+  }
+
+  /** A wait. @throws ApiError 404 */
+  getWait(id: string): Promise<Record<string, unknown>> {
+    return this.#json('GET', `/v1/waits/${seg(id)}`);
+  }
+
+  /**
+   * Answers a wait (the first valid answer wins). @throws ApiError 422 naming the field (the
+   * wait stays open), 409 `item_not_waiting` with `details.outcome` when it is closed
+   */
+  respondToWait(
+    id: string,
+    answer: { values?: Record<string, unknown>; decision?: string; comment?: string },
+    opts: { idempotencyKey?: string } = {},
+  ): Promise<{ wait: Record<string, unknown>; run: Run | null; replayed: boolean }> {
+    const headers: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': opts.idempotencyKey };
+    return this.#json('POST', `/v1/waits/${seg(id)}/responses`, { body: answer, headers });
+  }
+
   async #download(path: string, query: Query, signal: AbortSignal | undefined): Promise<ExportDownload> {
     const res = await this.#send('GET', path, { query, headers: { accept: '*/*' }, ...(signal ? { signal } : {}) });
     if (!res.body) throw new ApiError(res.status, 'bad_response', `GET ${path}: the export has no body`);

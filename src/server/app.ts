@@ -33,6 +33,7 @@ import { runRoutes } from './routes/runs.js';
 import { tableRoutes } from './routes/tables.js';
 import { ingestionRoutes } from './routes/ingestions.js';
 import { commentRoutes } from './routes/comments.js';
+import { flowRoutes } from './routes/flows.js';
 
 /** Largest request body of a table import, bytes (it carries the whole file). @default 64 MiB */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -114,6 +115,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   manualRunRoutes(app, engine, sc);
   operationRoutes(app, engine);
   ingestionRoutes(app, engine, sc);
+  flowRoutes(app, engine, sc);
   app.doc('/openapi.json', {
     openapi: '3.0.3',
     info: {

@@ -10,7 +10,8 @@
 import type { CountDelta } from '../core/counts.js';
 import type { Balance, LedgerKind, PriceSource, PriceTable, PriceVersion } from '../core/credits.js';
 import type { ItemError } from '../core/errors.js';
-import type { FollowUp, PlannedItem } from '../core/kind.js';
+import type { FollowUp, ItemView, PlannedItem } from '../core/kind.js';
+import type { AnswerMeta, FlowStore } from './flows-port.js';
 import type { Usage } from '../core/producer.js';
 import type { ItemStatus, RunStatus } from '../core/status.js';
 import type { OperationAction, OperationStatus } from '../core/operation.js';
@@ -83,7 +84,14 @@ export interface NewRun {
    */
   sealed_secrets: string | null;
   /** `producer`: the item's own producer (absent: the run's `spec.producer`). */
-  items: { id: string; key: string; inputs: Record<string, unknown> | null; status: Extract<ItemStatus, 'pending' | 'skipped'>; producer?: string }[];
+  items: {
+    id: string;
+    key: string;
+    inputs: Record<string, unknown> | null;
+    status: Extract<ItemStatus, 'pending' | 'skipped'>;
+    producer?: string;
+    max_attempts?: number;
+  }[];
   /** Hash of the creating request, compared on an idempotent replay. */
   request_hash: string | null;
 }
@@ -152,6 +160,12 @@ export type Completion =
        * `runs.result_summary`, `output` in `runs.output`, with the outcome.
        */
       result?: FollowUp['result'];
+      /**
+       * Plans the follow-up inside the completion's transaction instead (a kind with
+       * `plansWithItems`): called once the outcome is written, with the run as locked there and
+       * its items; what it returns is applied like `append`/`phase`/`result`.
+       */
+      plan?: (run: RunRecord, items: readonly ItemView[]) => FollowUp;
     }
   | {
       kind: 'failed';
@@ -162,6 +176,7 @@ export type Completion =
       append?: PlannedItem[];
       phase?: FollowUp['phase'];
       result?: FollowUp['result'];
+      plan?: (run: RunRecord, items: readonly ItemView[]) => FollowUp;
     }
   /**
    * The attempt asks for an answer: the item becomes `waiting_for_input` with `wait` (its
@@ -306,6 +321,8 @@ export interface Store {
   readonly ingestions: IngestionStore;
   /** Comments on table rows (comments-port.ts). */
   readonly comments: CommentStore;
+  /** Flow definitions (versioned) and the waits of items that ask a person (sql/flows-repo.ts). */
+  readonly flows: FlowStore;
 
   /** Applies pending migrations (race-safe). @throws RunyardError when the database is on a newer schema. */
   migrate(): Promise<void>;
@@ -487,7 +504,9 @@ export interface Store {
     itemId: string,
     answer: Record<string, unknown>,
     now: number,
-    followUp?: (run: RunRecord, item: ItemRecord) => FollowUp,
+    followUp?: (run: RunRecord, item: ItemRecord, items: readonly ItemView[]) => FollowUp,
+    /** Who answered and with which key (recorded on the `item.answered` event and the item's wait). */
+    meta?: AnswerMeta,
   ): Promise<{ run: RunRecord; item: ItemRecord }>;
   /** Earliest `next_attempt_at` of each run's claimable items (null when none). */
   earliestDue(ws: string, runIds: string[]): Promise<Map<string, number | null>>;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { RunyardError, ValidationError } from '../../src/core/errors.js';
 import type { RunKindModule, TargetRef } from '../../src/core/kind.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
-import { columnKind, createKindRegistry } from '../../src/kinds/index.js';
+import { columnKind, createKindRegistry, flowKind } from '../../src/kinds/index.js';
 import { createProducerRegistry } from '../../src/producers/index.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { FAST, tempDir, waitForRun, writeModule } from '../helpers/fixtures.js';
@@ -25,28 +25,15 @@ function validationField(fn: () => unknown): string | undefined {
 }
 
 describe('kind registry', () => {
-  test('column is built in; workflow is an alias of flow; unknown kinds name target.type', () => {
+  test('column and flow are built in; workflow is an alias of flow; unknown kinds name target.type', () => {
     const kinds = createKindRegistry();
-    assert.deepEqual(kinds.names(), ['column', 'ingestion']);
+    assert.deepEqual(kinds.names(), ['column', 'ingestion', 'flow']);
     assert.equal(kinds.get('column'), columnKind);
+    assert.equal(kinds.get('workflow'), flowKind);
+    assert.equal(kinds.get('workflow').kind, 'flow');
     assert.equal(
       validationField(() => kinds.get('nope')),
       'target.type',
-    );
-    assert.equal(
-      validationField(() => kinds.get('workflow')),
-      'target.type',
-    );
-    assert.match(
-      (() => {
-        try {
-          kinds.get('workflow');
-        } catch (err) {
-          return (err as Error).message;
-        }
-        return '';
-      })(),
-      /"flow"/,
     );
     assert.equal(
       validationField(() => kinds.get('nope', 'kind')),
@@ -104,11 +91,11 @@ const pagesKind: RunKindModule<{ pages: number }> = {
 };
 
 /**
- * A chain kind: `{type: 'flow', steps: N}` starts with step 1; each succeeded step appends the
+ * A chain kind (named `chain`: `flow` is built in now): `{type: 'chain', steps: N}` starts with step 1; each succeeded step appends the
  * next one until N (a failed step ends the chain).
  */
 const chainKind: RunKindModule<{ steps: number }> = {
-  kind: 'flow',
+  kind: 'chain',
   aliases: [],
   outcome: 'items',
   parseTarget(raw) {
@@ -119,8 +106,8 @@ const chainKind: RunKindModule<{ steps: number }> = {
   },
   async resolve(ref) {
     return {
-      kind: 'flow',
-      target_id: `flw_chain_${ref.steps}`,
+      kind: 'chain',
+      target_id: `chain_${ref.steps}`,
       target_version: 1,
       default_name: `chain of ${ref.steps}`,
       profile: 'small',
@@ -139,7 +126,7 @@ const chainKind: RunKindModule<{ steps: number }> = {
     return { append: [{ key: `step:${n + 1}`, inputs: { module: 'page.mjs', input: { page: n + 1 } } }] };
   },
   replay: () => ({ items: [{ key: 'step:1', inputs: { module: 'page.mjs', input: { page: 1 } } }] }),
-  currentTarget: (run) => ({ type: 'flow', steps: Number(run.target_id.split('_').at(-1)) }),
+  currentTarget: (run) => ({ type: 'chain', steps: Number(run.target_id.split('_').at(-1)) }),
 };
 
 describeEachBackend('a kind registered at start-up', (backend) => {
@@ -190,9 +177,8 @@ describeEachBackend('a kind registered at start-up', (backend) => {
   });
 
   test('a kind that appends as it advances: each step plans the next in its completion; the run ends after the last', { timeout: 60_000 }, async () => {
-    // `workflow` is accepted for `flow`.
-    const { run } = await engine.runs.startRun(ws, { type: 'workflow', steps: 5 });
-    assert.equal(run.kind, 'flow');
+    const { run } = await engine.runs.startRun(ws, { type: 'chain', steps: 5 });
+    assert.equal(run.kind, 'chain');
     assert.equal(run.items_total, 1);
     const done = await waitForRun(engine, run.id);
     assert.equal(done.status, 'succeeded');

@@ -50,6 +50,17 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'GET /v1/ingestions/{source_id}': 'viewer',
   'GET /v1/ingestions/{source_id}/runs': 'viewer',
   'GET /v1/ingestions/{source_id}/runs/{run_id}': 'viewer',
+  'GET /v1/flows/schema': 'viewer',
+  'GET /v1/flows': 'viewer',
+  'GET /v1/flows/{flow_id}': 'viewer',
+  'GET /v1/waits': 'viewer',
+  'GET /v1/waits/{wait_id}': 'viewer',
+  // flows: validate/save an editor (admin when its steps run shell or js: routes/flows.ts), run and answer an operator
+  'POST /v1/flows/validate': 'viewer',
+  'POST /v1/flows': 'editor',
+  'POST /v1/flows/{flow_id}/versions': 'editor',
+  'POST /v1/flows/{flow_id}/runs': 'operator',
+  'POST /v1/waits/{wait_id}/responses': 'operator',
 
   // control runs, start runs of existing targets: operator
   'POST /v1/runs/{run_id}/pause': 'operator',

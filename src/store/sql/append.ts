@@ -50,7 +50,7 @@ export async function appendItems(ctx: SqlContext, db: Db, s: Settlement, cause:
       key: p.key,
       status: 'pending',
       attempt_count: 0,
-      max_attempts: spec.max_attempts,
+      max_attempts: p.max_attempts ?? spec.max_attempts,
       lease_lost_count: 0,
       next_attempt_at: now,
       inputs: toJson(p.inputs),

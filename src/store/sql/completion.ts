@@ -9,6 +9,7 @@ import { toJson, type Db, type SqlContext } from './context.js';
 import { OUTCOME_SET_FROM_V, OUTCOME_WHERE_V, type CompletedItem, type OutcomeRow } from './hot-path.js';
 import { Settlement } from './settle.js';
 import { appendItems } from './append.js';
+import { openWait, planInTx } from './plan-in-tx.js';
 
 function statusOf(c: Completion): ItemStatus {
   return c.kind === 'released' ? 'pending' : c.kind === 'waiting' ? 'waiting_for_input' : c.kind;
@@ -150,10 +151,13 @@ export async function completeItemsIn(ctx: SqlContext, db: Db, unique: Completio
       .where('id', '=', c.item_id)
       .where('status', '=', 'waiting_for_input')
       .execute();
+    const row = byId.get(c.item_id);
+    if (row) await openWait(ctx, db, row, c.wait, now);
   }
   // Items the accepted outcomes planned, in their completion's transaction (fenced by its token).
   const appending = unique.filter((c) => byId.has(c.item_id) && (c.kind === 'succeeded' || c.kind === 'failed') && (c.append?.length ?? 0) > 0);
-  if (appending.length > 0 && ctx.dialect === 'postgres') {
+  const planning = unique.filter((c) => byId.has(c.item_id) && (c.kind === 'succeeded' || c.kind === 'failed') && c.plan !== undefined);
+  if ((appending.length > 0 || planning.length > 0) && ctx.dialect === 'postgres') {
     // Appenders of one run take its row first (they number the new items from its last
     // ordinal), every run of the batch in id order, as every writer locks run rows.
     const runIds = [...new Set(updated.map((u) => u.run_id))].sort();
@@ -163,6 +167,11 @@ export async function completeItemsIn(ctx: SqlContext, db: Db, unique: Completio
     const row = byId.get(c.item_id);
     if (!row || (c.kind !== 'succeeded' && c.kind !== 'failed') || !c.append?.length) continue;
     await appendItems(ctx, db, s, { workspace_id: row.workspace_id, run_id: row.run_id, item_id: row.id }, c.append, now);
+  }
+  for (const c of planning) {
+    const row = byId.get(c.item_id);
+    if (!row || (c.kind !== 'succeeded' && c.kind !== 'failed') || !c.plan) continue;
+    await planInTx(ctx, db, s, { workspace_id: row.workspace_id, run_id: row.run_id, item_id: row.id }, c.plan, now);
   }
   const finished_runs = await s.write(ctx, db, now);
   // Released and appended items are claimable: let other nodes know (a graceful shutdown hands

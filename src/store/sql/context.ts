@@ -17,7 +17,7 @@ export interface SqlContext {
   /** Runs `fn` in one write transaction; commits when it resolves, rolls back when it throws. */
   tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** Makes ids (events, lease tokens, items, sink rows) inside repository code. */
-  newId(prefix: 'evt' | 'lse' | 'led' | 'itm' | 'row' | 'cmt'): string;
+  newId(prefix: 'evt' | 'lse' | 'led' | 'itm' | 'row' | 'cmt' | 'flw' | 'wai'): string;
   /**
    * Tells other processes, at commit of the transaction `db`, that work became claimable (a new
    * run, released or recovered items). PostgreSQL: NOTIFY; absent on SQLite, whose processes

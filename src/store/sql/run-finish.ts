@@ -23,6 +23,8 @@ export interface RunResult {
   phase?: string | null;
   summary?: string;
   output?: unknown;
+  /** The run failed as its kind decides (`FollowUp.result.error`) → `runs.error`; it finishes `failed`. */
+  error?: { code: string; message: string; item_id?: string | null };
 }
 
 /** Count deltas plus the credit moves (µ) of one run. */
@@ -38,7 +40,7 @@ export class RunDeltas {
    * win): written by {@link applyDeltasAndFinish} with the counts.
    */
   setResult(runId: string, r: RunResult): void {
-    if (r.phase === undefined && r.summary === undefined && r.output === undefined) return;
+    if (r.phase === undefined && r.summary === undefined && r.output === undefined && r.error === undefined) return;
     if (!this.byRun.has(runId)) this.byRun.set(runId, {});
     const had = this.results.get(runId) ?? {};
     this.results.set(runId, {
@@ -46,6 +48,7 @@ export class RunDeltas {
       ...(r.phase === undefined ? {} : { phase: r.phase }),
       ...(r.summary === undefined ? {} : { summary: r.summary }),
       ...(r.output === undefined ? {} : { output: r.output }),
+      ...(r.error === undefined ? {} : { error: r.error }),
     });
   }
 
@@ -99,6 +102,7 @@ export async function applyDeltasAndFinish(ctx: SqlContext, db: Db, deltas: RunD
     if (result?.phase !== undefined) set.phase = result.phase;
     if (result?.summary !== undefined) set.result_summary = result.summary;
     if (result?.output !== undefined) set.output = toJson(result.output);
+    if (result?.error !== undefined) set.error = toJson({ item_id: null, ...result.error });
     const row = await db.updateTable('runs').set(set).where('id', '=', runId).returningAll().executeTakeFirstOrThrow();
     const settled = await settleRunStatus(ctx, db, toRun(row), now);
     if (settled.finished) finished.push(settled.run);
@@ -159,13 +163,16 @@ export async function finishIfDone(ctx: SqlContext, db: Db, run: RunRecord, now:
  * summary (the one its kind wrote, else the counts) and, when items failed, an error box naming the first failed item.
  */
 export async function finishRun(ctx: SqlContext, db: Db, run: RunRecord, now: number): Promise<RunRecord> {
-  const outcome = runOutcome(run);
+  // A kind that declared the run failed (`FollowUp.result.error`, kept in `runs.error`) decides.
+  const kindError = run.error;
+  const counted = runOutcome(run);
+  const outcome = kindError ? { status: 'failed' as const, noItems: false } : counted;
   // Reconcile: whatever the run still holds goes back, so reserved = captured + released.
   const rest = releaseRemainder(run, 'end');
   if (rest) await postEntries(ctx, db, [rest], now);
   transitionRun(run.id, run.status, outcome.status);
-  let error: RunError | null = null;
-  if (run.items_failed > 0) {
+  let error: RunError | null = kindError;
+  if (!kindError && run.items_failed > 0) {
     const first = await db
       .selectFrom('items')
       .select(['id', 'error'])

@@ -120,7 +120,7 @@ export async function createRun(
           key: it.key,
           status: it.status,
           attempt_count: 0,
-          max_attempts: run.spec.max_attempts,
+          max_attempts: it.max_attempts ?? run.spec.max_attempts,
           lease_lost_count: 0,
           next_attempt_at: it.status === 'pending' ? now : null,
           inputs: toJson(it.inputs),

@@ -315,6 +315,42 @@ export interface RowCommentsTable {
   updated_at: number;
 }
 
+/** Versions of flow definitions (migration 0013). */
+export interface FlowsTable {
+  id: string;
+  version: number;
+  workspace_id: string;
+  name: string;
+  description: string | null;
+  /** The validated definition, JSON. */
+  definition: string;
+  /** The YAML or JSON as given. */
+  source: string;
+  created_at: number;
+}
+
+/** One row per waiting item: its lifecycle and its answer (migration 0013). */
+export interface WaitsTable {
+  id: string;
+  workspace_id: string;
+  run_id: string;
+  item_id: string;
+  step_key: string;
+  phase: string | null;
+  title: string | null;
+  /** open | answered | expired | canceled */
+  status: string;
+  /** fail | cancel | continue */
+  on_timeout: string;
+  expires_at: number;
+  response: string | null;
+  responded_by: string | null;
+  idempotency_key: string | null;
+  reason: string | null;
+  created_at: number;
+  closed_at: number | null;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   tables: TablesTable;
@@ -335,4 +371,6 @@ export interface Database {
   credentials: CredentialsTable;
   ingestion_sources: IngestionSourcesTable;
   row_comments: RowCommentsTable;
+  flows: FlowsTable;
+  waits: WaitsTable;
 }

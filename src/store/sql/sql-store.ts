@@ -39,6 +39,9 @@ import { sqlIngestionStore } from './ingestions-repo.js';
 import type { IngestionStore } from '../ingestion-port.js';
 import type { CommentStore } from '../comments-port.js';
 import { sqlCommentStore } from './comments-repo.js';
+import type { ItemView } from '../../core/kind.js';
+import type { AnswerMeta, FlowStore } from '../flows-port.js';
+import { sqlFlowStore } from './flows-repo.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
@@ -53,6 +56,11 @@ export abstract class SqlStore implements Store {
     return (this.#ingestions ??= sqlIngestionStore(this.ctx));
   }
 
+  #flows: FlowStore | undefined;
+  /** Flow definitions and waits (flows-repo.ts). */
+  get flows(): FlowStore {
+    return (this.#flows ??= sqlFlowStore(this.ctx));
+  }
   /** Workspaces, tokens, audit and credentials (access-repo.ts). */
   get access(): AccessStore {
     return (this.#access ??= sqlAccessStore(this.ctx));
@@ -184,9 +192,10 @@ export abstract class SqlStore implements Store {
     itemId: string,
     answer: Record<string, unknown>,
     now: number,
-    followUp?: (run: RunRecord, item: ItemRecord) => FollowUp,
+    followUp?: (run: RunRecord, item: ItemRecord, items: readonly ItemView[]) => FollowUp,
+    meta?: AnswerMeta,
   ) {
-    return respond.respondToItem(this.ctx, ws, runId, itemId, answer, now, followUp);
+    return respond.respondToItem(this.ctx, ws, runId, itemId, answer, now, followUp, meta);
   }
   retryFailedItems(ws: string, runId: string, now: number) {
     return control.retryFailedItems(this.ctx, ws, runId, now);
