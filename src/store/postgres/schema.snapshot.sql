@@ -82,6 +82,27 @@ CREATE TABLE events (
   created_at bigint NOT NULL
 );
 
+CREATE TABLE flows (
+  id text NOT NULL,
+  version bigint NOT NULL,
+  workspace_id text NOT NULL,
+  name text NOT NULL,
+  description text,
+  definition text NOT NULL,
+  source text NOT NULL,
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE ingestion_sources (
+  id text NOT NULL,
+  version integer NOT NULL,
+  workspace_id text NOT NULL,
+  name text NOT NULL,
+  table_id text NOT NULL,
+  definition text NOT NULL,
+  created_at bigint NOT NULL
+);
+
 CREATE TABLE items (
   id text NOT NULL,
   workspace_id text NOT NULL,
@@ -159,6 +180,20 @@ CREATE TABLE price_versions (
   created_at bigint NOT NULL
 );
 
+CREATE TABLE row_comments (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  table_id text NOT NULL,
+  row_id text NOT NULL,
+  author text NOT NULL,
+  body text NOT NULL,
+  slot text,
+  created_by_run text,
+  updated_by_run text,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
 CREATE TABLE runs (
   id text NOT NULL,
   workspace_id text NOT NULL,
@@ -228,7 +263,9 @@ CREATE TABLE table_rows (
   table_id text NOT NULL,
   ordinal integer NOT NULL,
   data text NOT NULL,
-  key text
+  key text,
+  source_run_id text,
+  source_item_key text
 );
 
 CREATE TABLE tables (
@@ -239,6 +276,25 @@ CREATE TABLE tables (
   row_count integer NOT NULL,
   created_at bigint NOT NULL,
   status text NOT NULL DEFAULT 'ready'::text
+);
+
+CREATE TABLE waits (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  run_id text NOT NULL,
+  item_id text NOT NULL,
+  step_key text NOT NULL,
+  phase text,
+  title text,
+  status text NOT NULL,
+  on_timeout text NOT NULL,
+  expires_at bigint NOT NULL,
+  response text,
+  responded_by text,
+  idempotency_key text,
+  reason text,
+  created_at bigint NOT NULL,
+  closed_at bigint
 );
 
 CREATE TABLE workspaces (
@@ -378,6 +434,38 @@ ALTER TABLE events ADD CONSTRAINT events_type_not_null NOT NULL type;
 
 ALTER TABLE events ADD CONSTRAINT events_workspace_id_not_null NOT NULL workspace_id;
 
+ALTER TABLE flows ADD CONSTRAINT flows_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE flows ADD CONSTRAINT flows_definition_not_null NOT NULL definition;
+
+ALTER TABLE flows ADD CONSTRAINT flows_id_not_null NOT NULL id;
+
+ALTER TABLE flows ADD CONSTRAINT flows_name_not_null NOT NULL name;
+
+ALTER TABLE flows ADD CONSTRAINT flows_pkey PRIMARY KEY (id, version);
+
+ALTER TABLE flows ADD CONSTRAINT flows_source_not_null NOT NULL source;
+
+ALTER TABLE flows ADD CONSTRAINT flows_version_not_null NOT NULL version;
+
+ALTER TABLE flows ADD CONSTRAINT flows_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE ingestion_sources ADD CONSTRAINT ingestion_sources_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE ingestion_sources ADD CONSTRAINT ingestion_sources_definition_not_null NOT NULL definition;
+
+ALTER TABLE ingestion_sources ADD CONSTRAINT ingestion_sources_id_not_null NOT NULL id;
+
+ALTER TABLE ingestion_sources ADD CONSTRAINT ingestion_sources_name_not_null NOT NULL name;
+
+ALTER TABLE ingestion_sources ADD CONSTRAINT ingestion_sources_pkey PRIMARY KEY (id, version);
+
+ALTER TABLE ingestion_sources ADD CONSTRAINT ingestion_sources_table_id_not_null NOT NULL table_id;
+
+ALTER TABLE ingestion_sources ADD CONSTRAINT ingestion_sources_version_not_null NOT NULL version;
+
+ALTER TABLE ingestion_sources ADD CONSTRAINT ingestion_sources_workspace_id_not_null NOT NULL workspace_id;
+
 ALTER TABLE items ADD CONSTRAINT items_attempt_count_not_null NOT NULL attempt_count;
 
 ALTER TABLE items ADD CONSTRAINT items_credits_used_not_null NOT NULL credits_used;
@@ -473,6 +561,26 @@ ALTER TABLE price_versions ADD CONSTRAINT price_versions_version_not_null NOT NU
 ALTER TABLE price_versions ADD CONSTRAINT price_versions_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id);
 
 ALTER TABLE price_versions ADD CONSTRAINT price_versions_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE row_comments ADD CONSTRAINT row_comments_author_not_null NOT NULL author;
+
+ALTER TABLE row_comments ADD CONSTRAINT row_comments_body_not_null NOT NULL body;
+
+ALTER TABLE row_comments ADD CONSTRAINT row_comments_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE row_comments ADD CONSTRAINT row_comments_id_not_null NOT NULL id;
+
+ALTER TABLE row_comments ADD CONSTRAINT row_comments_pkey PRIMARY KEY (id);
+
+ALTER TABLE row_comments ADD CONSTRAINT row_comments_row_id_fkey FOREIGN KEY (row_id) REFERENCES table_rows(id) ON DELETE CASCADE;
+
+ALTER TABLE row_comments ADD CONSTRAINT row_comments_row_id_not_null NOT NULL row_id;
+
+ALTER TABLE row_comments ADD CONSTRAINT row_comments_table_id_not_null NOT NULL table_id;
+
+ALTER TABLE row_comments ADD CONSTRAINT row_comments_updated_at_not_null NOT NULL updated_at;
+
+ALTER TABLE row_comments ADD CONSTRAINT row_comments_workspace_id_not_null NOT NULL workspace_id;
 
 ALTER TABLE runs ADD CONSTRAINT runs_created_at_not_null NOT NULL created_at;
 
@@ -578,6 +686,28 @@ ALTER TABLE tables ADD CONSTRAINT tables_workspace_id_fkey FOREIGN KEY (workspac
 
 ALTER TABLE tables ADD CONSTRAINT tables_workspace_id_not_null NOT NULL workspace_id;
 
+ALTER TABLE waits ADD CONSTRAINT waits_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE waits ADD CONSTRAINT waits_expires_at_not_null NOT NULL expires_at;
+
+ALTER TABLE waits ADD CONSTRAINT waits_id_not_null NOT NULL id;
+
+ALTER TABLE waits ADD CONSTRAINT waits_item_id_key UNIQUE (item_id);
+
+ALTER TABLE waits ADD CONSTRAINT waits_item_id_not_null NOT NULL item_id;
+
+ALTER TABLE waits ADD CONSTRAINT waits_on_timeout_not_null NOT NULL on_timeout;
+
+ALTER TABLE waits ADD CONSTRAINT waits_pkey PRIMARY KEY (id);
+
+ALTER TABLE waits ADD CONSTRAINT waits_run_id_not_null NOT NULL run_id;
+
+ALTER TABLE waits ADD CONSTRAINT waits_status_not_null NOT NULL status;
+
+ALTER TABLE waits ADD CONSTRAINT waits_step_key_not_null NOT NULL step_key;
+
+ALTER TABLE waits ADD CONSTRAINT waits_workspace_id_not_null NOT NULL workspace_id;
+
 ALTER TABLE workspaces ADD CONSTRAINT workspaces_created_at_not_null NOT NULL created_at;
 
 ALTER TABLE workspaces ADD CONSTRAINT workspaces_id_not_null NOT NULL id;
@@ -616,6 +746,14 @@ CREATE UNIQUE INDEX events_pkey ON events USING btree (seq);
 
 CREATE INDEX events_run ON events USING btree (run_id, seq);
 
+CREATE UNIQUE INDEX flows_pkey ON flows USING btree (id, version);
+
+CREATE INDEX flows_workspace ON flows USING btree (workspace_id, id, version);
+
+CREATE UNIQUE INDEX ingestion_sources_pkey ON ingestion_sources USING btree (id, version);
+
+CREATE INDEX ingestion_sources_ws ON ingestion_sources USING btree (workspace_id, id);
+
 CREATE INDEX items_claimable ON items USING btree (run_id, next_attempt_at, ordinal) WHERE (status = ANY (ARRAY['pending'::text, 'retrying'::text]));
 
 CREATE UNIQUE INDEX items_key ON items USING btree (run_id, key);
@@ -645,6 +783,12 @@ CREATE UNIQUE INDEX operations_pkey ON operations USING btree (id);
 CREATE INDEX operations_workspace ON operations USING btree (workspace_id, id);
 
 CREATE UNIQUE INDEX price_versions_pkey ON price_versions USING btree (workspace_id, version);
+
+CREATE UNIQUE INDEX row_comments_pkey ON row_comments USING btree (id);
+
+CREATE INDEX row_comments_row ON row_comments USING btree (row_id, created_at, id);
+
+CREATE UNIQUE INDEX row_comments_slot ON row_comments USING btree (row_id, slot) WHERE (slot IS NOT NULL);
 
 CREATE INDEX runs_active ON runs USING btree (status, id) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
 
@@ -681,5 +825,15 @@ CREATE UNIQUE INDEX table_rows_pkey ON table_rows USING btree (id);
 CREATE UNIQUE INDEX tables_pkey ON tables USING btree (id);
 
 CREATE INDEX tables_workspace ON tables USING btree (workspace_id, id);
+
+CREATE UNIQUE INDEX waits_item_id_key ON waits USING btree (item_id);
+
+CREATE INDEX waits_open ON waits USING btree (status, expires_at);
+
+CREATE UNIQUE INDEX waits_pkey ON waits USING btree (id);
+
+CREATE INDEX waits_run ON waits USING btree (run_id);
+
+CREATE INDEX waits_workspace ON waits USING btree (workspace_id, status, created_at);
 
 CREATE UNIQUE INDEX workspaces_pkey ON workspaces USING btree (id);

@@ -101,6 +101,29 @@ CREATE TABLE "events" (
   created_at INTEGER NOT NULL
 );
 
+CREATE TABLE flows (
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT,
+  definition TEXT NOT NULL,
+  source TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (id, version)
+);
+
+CREATE TABLE ingestion_sources (
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  table_id TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (id, version)
+);
+
 CREATE TABLE items (
   id TEXT PRIMARY KEY,
   workspace_id TEXT NOT NULL,
@@ -174,6 +197,20 @@ CREATE TABLE price_versions (
   PRIMARY KEY (workspace_id, version)
 );
 
+CREATE TABLE row_comments (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  table_id TEXT NOT NULL,
+  row_id TEXT NOT NULL REFERENCES table_rows(id) ON DELETE CASCADE,
+  author TEXT NOT NULL,
+  body TEXT NOT NULL,
+  slot TEXT,
+  created_by_run TEXT,
+  updated_by_run TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
 CREATE TABLE runs (
   id TEXT PRIMARY KEY,
   workspace_id TEXT NOT NULL,
@@ -238,7 +275,7 @@ CREATE TABLE table_rows (
   table_id TEXT NOT NULL REFERENCES tables(id) ON DELETE CASCADE,
   ordinal INTEGER NOT NULL,
   data TEXT NOT NULL
-, key TEXT);
+, key TEXT, source_run_id TEXT, source_item_key TEXT);
 
 CREATE TABLE tables (
   id TEXT PRIMARY KEY,
@@ -248,6 +285,25 @@ CREATE TABLE tables (
   row_count INTEGER NOT NULL,
   created_at INTEGER NOT NULL
 , status TEXT NOT NULL DEFAULT 'ready');
+
+CREATE TABLE waits (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  item_id TEXT NOT NULL UNIQUE,
+  step_key TEXT NOT NULL,
+  phase TEXT,
+  title TEXT,
+  status TEXT NOT NULL,
+  on_timeout TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  response TEXT,
+  responded_by TEXT,
+  idempotency_key TEXT,
+  reason TEXT,
+  created_at INTEGER NOT NULL,
+  closed_at INTEGER
+);
 
 CREATE TABLE workspaces (
   id TEXT PRIMARY KEY,
@@ -263,6 +319,10 @@ CREATE INDEX audit_workspace ON audit_log (workspace_id, seq);
 CREATE UNIQUE INDEX columns_name ON columns (table_id, name);
 
 CREATE INDEX events_run ON events (run_id, seq);
+
+CREATE INDEX flows_workspace ON flows (workspace_id, id, version);
+
+CREATE INDEX ingestion_sources_ws ON ingestion_sources (workspace_id, id);
 
 CREATE INDEX items_claimable ON items (run_id, next_attempt_at, ordinal) WHERE status IN ('pending', 'retrying');
 
@@ -281,6 +341,10 @@ CREATE INDEX ledger_run ON ledger_entries (run_id, seq) WHERE run_id IS NOT NULL
 CREATE INDEX ledger_workspace ON ledger_entries (workspace_id, seq);
 
 CREATE INDEX operations_workspace ON operations (workspace_id, id);
+
+CREATE INDEX row_comments_row ON row_comments (row_id, created_at, id);
+
+CREATE UNIQUE INDEX row_comments_slot ON row_comments (row_id, slot) WHERE slot IS NOT NULL;
 
 CREATE INDEX runs_active ON runs (status, id) WHERE status IN ('queued', 'running');
 
@@ -307,3 +371,9 @@ CREATE UNIQUE INDEX table_rows_key ON table_rows (table_id, key) WHERE key IS NO
 CREATE UNIQUE INDEX table_rows_order ON table_rows (table_id, ordinal);
 
 CREATE INDEX tables_workspace ON tables (workspace_id, id);
+
+CREATE INDEX waits_open ON waits (status, expires_at);
+
+CREATE INDEX waits_run ON waits (run_id);
+
+CREATE INDEX waits_workspace ON waits (workspace_id, status, created_at);
