@@ -19,6 +19,12 @@ export const IdPrefix = {
   operation: 'op',
   token: 'tok',
   audit: 'aud',
+  // triggers (issue 15): received events, rules, schedules, webhooks, refused deliveries
+  triggerEvent: 'tev',
+  rule: 'rul',
+  schedule: 'sch',
+  hook: 'hook',
+  hookRejection: 'hrj',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

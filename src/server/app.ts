@@ -31,6 +31,7 @@ import { runAdminRoutes } from './routes/run-admin.js';
 import { runInsightRoutes } from './routes/run-insight.js';
 import { runRoutes } from './routes/runs.js';
 import { tableRoutes } from './routes/tables.js';
+import { triggerRoutes } from './routes/triggers.js';
 
 /** Largest request body of a table import, bytes (it carries the whole file). @default 64 MiB */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -110,6 +111,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   priceRoutes(app, engine);
   manualRunRoutes(app, engine, sc);
   operationRoutes(app, engine);
+  triggerRoutes(app, engine, sc);
   app.doc('/openapi.json', {
     openapi: '3.0.3',
     info: {

@@ -15,6 +15,7 @@ import type { Usage } from '../core/producer.js';
 import type { ItemStatus, RunStatus } from '../core/status.js';
 import type { OperationAction, OperationStatus } from '../core/operation.js';
 import type { AccessStore } from './access-port.js';
+import type { TriggerStore } from './trigger-port.js';
 import type {
   CellRecord,
   ColumnRecord,
@@ -300,6 +301,8 @@ export interface Store {
   readonly location?: StoreLocation | undefined;
   /** Workspaces, tokens, the audit log and saved credentials (access-port.ts). */
   readonly access: AccessStore;
+  /** Events, rules, schedules, fires and webhooks (trigger-port.ts). */
+  readonly triggers: TriggerStore;
 
   /** Applies pending migrations (race-safe). @throws RunyardError when the database is on a newer schema. */
   migrate(): Promise<void>;

@@ -35,6 +35,8 @@ import * as prices from './prices-repo.js';
 import { claimSecretKeyFingerprint } from './settings-repo.js';
 import { sqlAccessStore } from './access-repo.js';
 import type { AccessStore } from '../access-port.js';
+import type { TriggerStore } from '../trigger-port.js';
+import { sqlTriggerStore } from './triggers-repo.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
@@ -42,10 +44,16 @@ export abstract class SqlStore implements Store {
   abstract migrate(): Promise<void>;
   abstract close(): Promise<void>;
   #access: AccessStore | undefined;
+  #triggers: TriggerStore | undefined;
 
   /** Workspaces, tokens, audit and credentials (access-repo.ts). */
   get access(): AccessStore {
     return (this.#access ??= sqlAccessStore(this.ctx));
+  }
+
+  /** Events, rules, schedules, fires and webhooks (triggers-repo.ts). */
+  get triggers(): TriggerStore {
+    return (this.#triggers ??= sqlTriggerStore(this.ctx));
   }
 
   /** This process's clock; adapters of a database on another machine override it. */
