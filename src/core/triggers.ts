@@ -171,7 +171,11 @@ export function evalFilter(def: Pick<RuleDefinition, 'if'>, scope: { event: Reco
  * the same value share one run) or, without one, from the event (one run per event).
  * @throws ValidationError naming `idempotency_key` when the expression fails or gives no scalar
  */
-export function ruleRunKey(ruleId: string, def: Pick<RuleDefinition, 'idempotency_key'>, event: Pick<TriggerEventRecord, 'id' | 'name' | 'data' | 'ts'>): string {
+export function ruleRunKey(
+  ruleId: string,
+  def: Pick<RuleDefinition, 'idempotency_key'>,
+  event: Pick<TriggerEventRecord, 'id' | 'name' | 'data' | 'ts'>,
+): string {
   if (def.idempotency_key === undefined) return `rule:${ruleId}:event:${event.id}`;
   let v: unknown;
   try {

@@ -12,7 +12,7 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { IdempotencyConflictError, NotFoundError, RunyardError, UnauthorizedError, ValidationError } from '../core/errors.js';
+import { IdempotencyConflictError, NotFoundError, RunyardError, ValidationError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
 import type { TargetRef } from '../core/kind.js';
 import type { RunRecord } from '../core/model.js';
@@ -117,7 +117,8 @@ export class HookRejectedError extends RunyardError {
 }
 
 function nameCheck(v: string, field: string, max = 200): void {
-  if (v.length === 0 || v.length > max || /[\r\n\0]/.test(v)) throw new ValidationError(`${field}: expected 1 to ${max} characters without line breaks`, { field });
+  if (v.length === 0 || v.length > max || /[\r\n\0]/.test(v))
+    throw new ValidationError(`${field}: expected 1 to ${max} characters without line breaks`, { field });
 }
 
 export class TriggersService {
@@ -197,7 +198,16 @@ export class TriggersService {
     const scope = eventScope(ev);
     const out: NewFire[] = [];
     for (const r of rules) {
-      const base = { source_type: 'rule' as const, source_id: r.id, source_version: r.version, cause: ev.id, event_id: ev.id, slot_at: null, run_id: null, lease_until: lease };
+      const base = {
+        source_type: 'rule' as const,
+        source_id: r.id,
+        source_version: r.version,
+        cause: ev.id,
+        event_id: ev.id,
+        slot_at: null,
+        run_id: null,
+        lease_until: lease,
+      };
       if (r.status === 'paused') {
         out.push({ ...base, status: 'skipped', reason: 'rule_paused' });
         continue;
@@ -244,7 +254,8 @@ export class TriggersService {
       checkPromptTemplate(o.prompt);
     }
     if (o.profile !== undefined) this.deps.profiles.resolve(o.profile);
-    if (o.mode !== undefined && !['live', 'dry_run', 'smoke_test'].includes(o.mode)) throw new ValidationError('mode: expected live, dry_run or smoke_test', { field: 'mode' });
+    if (o.mode !== undefined && !['live', 'dry_run', 'smoke_test'].includes(o.mode))
+      throw new ValidationError('mode: expected live, dry_run or smoke_test', { field: 'mode' });
     const kind = this.deps.kinds.get(String(target.type), 'target.type');
     try {
       await kind.resolve(kind.parseTarget(target), kindReader(this.deps.store, ws));
@@ -337,7 +348,9 @@ export class TriggersService {
 
   private routeSoon(fires: FireRecord[]): void {
     for (const f of fires) {
-      const p = this.route(f).catch((err: unknown) => this.deps.logger.warn('trigger routing failed; the sweep retries', { source_id: f.source_id, cause: f.cause, error: String(err) }));
+      const p = this.route(f).catch((err: unknown) =>
+        this.deps.logger.warn('trigger routing failed; the sweep retries', { source_id: f.source_id, cause: f.cause, error: String(err) }),
+      );
       this.#inFlight.add(p);
       void p.finally(() => this.#inFlight.delete(p));
     }
@@ -359,14 +372,22 @@ export class TriggersService {
     try {
       const { run } = await this.deps.runs.startRun(f.workspace_id, planned.target, planned.opts);
       const same = run.trigger.source_id === f.source_id && (f.event_id === null || run.trigger.actor === f.event_id);
-      await this.st.finishFire(key, same ? { status: 'started', reason: null, run_id: run.id } : { status: 'skipped', reason: 'duplicate_key', run_id: run.id }, now());
+      await this.st.finishFire(
+        key,
+        same ? { status: 'started', reason: null, run_id: run.id } : { status: 'skipped', reason: 'duplicate_key', run_id: run.id },
+        now(),
+      );
       return run;
     } catch (err) {
       // The key is taken by another cause's run (rule key expression), or a concurrent attempt won the insert.
       const existing = await this.deps.store.findRunByIdempotencyKey(f.workspace_id, idem);
       if (existing) {
         const mine = existing.run.trigger.source_id === f.source_id && (f.event_id === null || existing.run.trigger.actor === f.event_id);
-        await this.st.finishFire(key, mine ? { status: 'started', reason: null, run_id: existing.run.id } : { status: 'skipped', reason: 'duplicate_key', run_id: existing.run.id }, now());
+        await this.st.finishFire(
+          key,
+          mine ? { status: 'started', reason: null, run_id: existing.run.id } : { status: 'skipped', reason: 'duplicate_key', run_id: existing.run.id },
+          now(),
+        );
         return existing.run;
       }
       if (err instanceof RunyardError && !(err instanceof IdempotencyConflictError) && err.code !== 'database_unavailable' && err.code !== 'internal') {
@@ -437,7 +458,16 @@ export class TriggersService {
     cronOf(def, now);
     if (nextSlots(def, now, 1).length === 0) throw new ValidationError('end_at: the schedule never fires before its end', { field: 'end_at' });
     await this.checkRunOptions(ws, def, def.target);
-    return this.st.createSchedule({ id: this.deps.ids.next('sch'), workspace_id: ws, version: 1, status, definition: def, cursor_at: now, created_at: now, updated_at: now });
+    return this.st.createSchedule({
+      id: this.deps.ids.next('sch'),
+      workspace_id: ws,
+      version: 1,
+      status,
+      definition: def,
+      cursor_at: now,
+      created_at: now,
+      updated_at: now,
+    });
   }
 
   /** @throws NotFoundError */
@@ -498,7 +528,8 @@ export class TriggersService {
           lease_until: lease,
         }));
         const claimed = await this.st.claimSlots(s.workspace_id, s.id, s.cursor_at, d.cursor, fires, now);
-        if (d.skipped > 0 && claimed.length > 0) this.deps.logger.info('schedule slots missed and not fired (catch_up)', { schedule_id: s.id, skipped: d.skipped });
+        if (d.skipped > 0 && claimed.length > 0)
+          this.deps.logger.info('schedule slots missed and not fired (catch_up)', { schedule_id: s.id, skipped: d.skipped });
         fired += claimed.length;
         this.routeSoon(claimed);
       }
@@ -528,14 +559,18 @@ export class TriggersService {
   }
 
   /** Creates a hook; the secret is returned once (sealed at rest when the node has a secret key). @throws ValidationError */
-  async createHook(ws: string, h: { name: string; event_name?: string; secret?: string; max_body_bytes?: number }): Promise<{ hook: HookRecord; secret: string }> {
+  async createHook(
+    ws: string,
+    h: { name: string; event_name?: string; secret?: string; max_body_bytes?: number },
+  ): Promise<{ hook: HookRecord; secret: string }> {
     nameCheck(h.name, 'name');
     const eventName = h.event_name ?? `hook.${h.name}`;
     nameCheck(eventName, 'event_name');
     const secret = h.secret ?? TriggersService.newSecret();
     checkSecret(secret);
     const max = h.max_body_bytes ?? DEFAULT_HOOK_BODY_BYTES;
-    if (!Number.isInteger(max) || max < 1 || max > 4 * 1024 * 1024) throw new ValidationError('max_body_bytes: expected 1 to 4194304', { field: 'max_body_bytes' });
+    if (!Number.isInteger(max) || max < 1 || max > 4 * 1024 * 1024)
+      throw new ValidationError('max_body_bytes: expected 1 to 4194304', { field: 'max_body_bytes' });
     const now = this.deps.clock.now();
     const hook = await this.st.createHook({
       id: this.deps.ids.next('hook'),
@@ -625,21 +660,27 @@ export class TriggersService {
     if (hook.status === 'paused') return reject(409, 'paused', 'the hook is paused');
     const tsText = headers['webhook-timestamp'];
     const sig = headers['webhook-signature'];
-    if (!msgId || !tsText || !sig || msgId.length > 255) return reject(401, 'unsigned', 'webhook-id, webhook-timestamp and webhook-signature headers are required');
+    if (!msgId || !tsText || !sig || msgId.length > 255)
+      return reject(401, 'unsigned', 'webhook-id, webhook-timestamp and webhook-signature headers are required');
     if (!/^\d{1,12}$/.test(tsText)) return reject(401, 'stale', 'webhook-timestamp: expected integer seconds');
     const now = this.deps.clock.now();
     const ts = Number(tsText) * 1000;
     if (Math.abs(now - ts) > WEBHOOK_TOLERANCE_S * 1000) return reject(401, 'stale', `webhook-timestamp: more than ${WEBHOOK_TOLERANCE_S} s from now`);
     const secrets = this.openSecrets(hook.secrets).filter((s) => s.expires_at === null || s.expires_at > now);
     const text = Buffer.from(body).toString('utf8');
-    if (!secrets.some((s) => signatureMatches(s.secret, msgId, tsText, text, sig))) return reject(401, 'bad_signature', 'webhook-signature: no signature matches');
+    if (!secrets.some((s) => signatureMatches(s.secret, msgId, tsText, text, sig)))
+      return reject(401, 'bad_signature', 'webhook-signature: no signature matches');
     let data: unknown;
     try {
       data = text.length === 0 ? {} : JSON.parse(text);
     } catch {
       data = { body: text };
     }
-    const res = await this.sendEvent(hook.workspace_id, { name: hook.event_name, data, ts }, { type: 'webhook', id: hook.id, actor: null, dedupeKey: `hook:${hook.id}:${msgId}` });
+    const res = await this.sendEvent(
+      hook.workspace_id,
+      { name: hook.event_name, data, ts },
+      { type: 'webhook', id: hook.id, actor: null, dedupeKey: `hook:${hook.id}:${msgId}` },
+    );
     if (!res.created) return reject(409, 'replayed', `webhook-id ${JSON.stringify(msgId.slice(0, 100))} was delivered before`, res.event.id);
     return res.event;
   }

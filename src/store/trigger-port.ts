@@ -3,7 +3,7 @@
  * Reached as `store.triggers` so the run/item port stays as it is. Each method is one
  * transaction; times are epoch ms passed in by the caller.
  */
-import type { FireRecord, FireStatus, RuleDefinition, RuleRecord, ScheduleDefinition, ScheduleRecord, TriggerEventRecord, TriggerStatus } from '../core/triggers.js';
+import type { FireRecord, FireStatus, RuleDefinition, RuleRecord, ScheduleRecord, TriggerEventRecord, TriggerStatus } from '../core/triggers.js';
 import type { Page } from './port.js';
 
 /** A fire to write with an event or a slot claim. */
@@ -91,7 +91,11 @@ export interface TriggerStore {
    * by compare-and-set on its lease, so two sweeps never both take it.
    */
   claimPendingFires(now: number, leaseMs: number, limit: number): Promise<FireRecord[]>;
-  finishFire(key: { source_id: string; cause: string }, patch: { status: Exclude<FireStatus, 'pending'>; reason: string | null; run_id: string | null }, now: number): Promise<void>;
+  finishFire(
+    key: { source_id: string; cause: string },
+    patch: { status: Exclude<FireStatus, 'pending'>; reason: string | null; run_id: string | null },
+    now: number,
+  ): Promise<void>;
   /** Fires of some events (by event id), or of a rule or schedule (newest first). */
   listFires(ws: string, by: { event_ids: string[] } | { source_id: string; limit: number }): Promise<FireRecord[]>;
 

@@ -31,8 +31,16 @@ describeEachBackend('triggers', (backend) => {
   let tableId = '';
   const dir = tempDir();
 
-  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Json; text: string }> {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; json: Json; text: string }> {
+    const init: RequestInit = {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    };
     if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
     const res = await fetch(`${base}${path}`, init);
     const text = await res.text();
@@ -57,7 +65,11 @@ describeEachBackend('triggers', (backend) => {
     token = await tokenFor(engine, 'admin');
     const t = await call('POST', '/v1/tables', { name: 'people', format: 'csv', data: 'name\nada\n' });
     tableId = t.json.id as string;
-    const col = await call('POST', `/v1/tables/${tableId}/columns`, { name: 'echo', producer: 'js', config: { module: 'echo.mjs', input: { name: '{{name}}' } } });
+    const col = await call('POST', `/v1/tables/${tableId}/columns`, {
+      name: 'echo',
+      producer: 'js',
+      config: { module: 'echo.mjs', input: { name: '{{name}}' } },
+    });
     assert.equal(col.status, 201, col.text);
   });
   after(async () => {
@@ -123,7 +135,13 @@ describeEachBackend('triggers', (backend) => {
   });
 
   test('pause records events as skipped: rule_paused; test shows the run it would create and starts nothing', async () => {
-    const rule = await call('POST', '/v1/rules', { name: 'signups', on: 'user.signup', target: target(), prompt: 'Welcome {{event.data.email}}', mode: 'dry_run' });
+    const rule = await call('POST', '/v1/rules', {
+      name: 'signups',
+      on: 'user.signup',
+      target: target(),
+      prompt: 'Welcome {{event.data.email}}',
+      mode: 'dry_run',
+    });
     const id = String(rule.json.id);
     const before = await count('SELECT COUNT(*) AS n FROM runs');
     const tested = await call('POST', `/v1/rules/${id}/test`, { name: 'user.signup', data: { email: 'a@b.c' } });
@@ -156,8 +174,14 @@ describeEachBackend('triggers', (backend) => {
 
   test('1,000 events with 10% repeated ids start exactly the runs the rules imply', async () => {
     const perEvent = await call('POST', '/v1/rules', { name: 'every', on: 'burst', target: target(), mode: 'dry_run' });
-    const perCustomer = await call('POST', '/v1/rules', { name: 'per customer', on: 'burst', idempotency_key: 'event.data.customer', target: target(), mode: 'dry_run' });
-    const filtered = await call('POST', '/v1/rules', { name: 'even', on: 'burst', if: "int(event.data.n) % 2 == 0", target: target(), mode: 'dry_run' });
+    const perCustomer = await call('POST', '/v1/rules', {
+      name: 'per customer',
+      on: 'burst',
+      idempotency_key: 'event.data.customer',
+      target: target(),
+      mode: 'dry_run',
+    });
+    const filtered = await call('POST', '/v1/rules', { name: 'even', on: 'burst', if: 'int(event.data.n) % 2 == 0', target: target(), mode: 'dry_run' });
     const sends: { id: string; n: number }[] = [];
     for (let n = 0; n < 900; n++) sends.push({ id: `b-${n}`, n });
     for (let k = 0; k < 100; k++) sends.push({ id: `b-${k * 9}`, n: k * 9 });
@@ -186,7 +210,10 @@ describeEachBackend('triggers', (backend) => {
     assert.equal(await runsOf(perEvent.json), 900);
     assert.equal(await runsOf(perCustomer.json), 10);
     assert.equal(await runsOf(filtered.json), 450);
-    assert.equal(await count("SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND status = 'skipped' AND reason = 'duplicate_key'", [perCustomer.json.id]), 890);
+    assert.equal(
+      await count("SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND status = 'skipped' AND reason = 'duplicate_key'", [perCustomer.json.id]),
+      890,
+    );
     // event accepted → run created, per run of the per-event rule
     const lat = (
       await opened.exec<{ d: number | string }>(
@@ -205,16 +232,42 @@ describeEachBackend('triggers', (backend) => {
     const now = Date.now();
     // As if a node recorded the event and died before routing: the fire's lease has lapsed.
     const res = await engine.store.triggers.recordEvent(
-      { id: 'tev_crash1', workspace_id: engine.workspaceId, name: 'crash.test', data: {}, client_id: null, dedupe_key: null, source_type: 'api', source_id: null, actor: null, ts: now, created_at: now },
+      {
+        id: 'tev_crash1',
+        workspace_id: engine.workspaceId,
+        name: 'crash.test',
+        data: {},
+        client_id: null,
+        dedupe_key: null,
+        source_type: 'api',
+        source_id: null,
+        actor: null,
+        ts: now,
+        created_at: now,
+      },
       1000,
-      (rules) => rules.map((r) => ({ source_type: 'rule', source_id: r.id, source_version: r.version, cause: 'tev_crash1', event_id: 'tev_crash1', slot_at: null, status: 'pending', reason: null, run_id: null, lease_until: now - 1 })),
+      (rules) =>
+        rules.map((r) => ({
+          source_type: 'rule',
+          source_id: r.id,
+          source_version: r.version,
+          cause: 'tev_crash1',
+          event_id: 'tev_crash1',
+          slot_at: null,
+          status: 'pending',
+          reason: null,
+          run_id: null,
+          lease_until: now - 1,
+        })),
       now,
     );
     const fire = res.fires[0];
     assert.ok(fire);
     // Two more routers race the sweep for the same fire.
     await Promise.all([engine.triggers.route(fire), engine.triggers.route(fire)]);
-    await until('the fire started', 10_000, async () => ((await engine.triggers.getEvent(engine.workspaceId, 'tev_crash1')).fires[0]?.status === 'started' ? true : undefined));
+    await until('the fire started', 10_000, async () =>
+      (await engine.triggers.getEvent(engine.workspaceId, 'tev_crash1')).fires[0]?.status === 'started' ? true : undefined,
+    );
     assert.equal(await count('SELECT COUNT(*) AS n FROM runs WHERE trigger_source_id = ?', [rule.json.id]), 1);
   });
 
@@ -226,7 +279,9 @@ describeEachBackend('triggers', (backend) => {
       assert.equal(s.status, 201, s.text);
       const id = String(s.json.id);
       assert.equal((s.json.next_fire_times as string[]).length, 5);
-      await until('5 slots fired', 20_000, async () => ((await count('SELECT COUNT(*) AS n FROM runs WHERE trigger_source_id = ?', [id])) >= 5 ? true : undefined));
+      await until('5 slots fired', 20_000, async () =>
+        (await count('SELECT COUNT(*) AS n FROM runs WHERE trigger_source_id = ?', [id])) >= 5 ? true : undefined,
+      );
       await call('POST', `/v1/schedules/${id}/pause`);
       await engine.triggers.stop();
       await engineB.triggers.stop();
@@ -249,7 +304,11 @@ describeEachBackend('triggers', (backend) => {
       await until('a slot after the restart', 10_000, async () =>
         (await count('SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND slot_at > ?', [id, restartedAt])) > 0 ? true : undefined,
       );
-      const missed = await count('SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND slot_at > ? AND slot_at < ?', [id, stoppedAt, restartedAt - TRIGGERS.missedAfterMs]);
+      const missed = await count('SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND slot_at > ? AND slot_at < ?', [
+        id,
+        stoppedAt,
+        restartedAt - TRIGGERS.missedAfterMs,
+      ]);
       assert.equal(missed, 0, 'slots missed during the downtime are not fired (catch_up none)');
       await call('POST', `/v1/schedules/${id}/pause`);
       assert.deepEqual((await call('GET', `/v1/schedules/${id}`)).json.next_fire_times, []);
@@ -262,11 +321,23 @@ describeEachBackend('triggers', (backend) => {
   test('Standard Webhooks: test vector, verified call routes a rule; replayed, stale, tampered, unsigned, oversized refused and recorded', async () => {
     // The vector of the standard-webhooks spec / svix libraries.
     assert.equal(
-      signatureMatches('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', '1614265330', '{"test": 2432232314}', 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='),
+      signatureMatches(
+        'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        'msg_p5jXN8AQM9LWM0D4loKWxJek',
+        '1614265330',
+        '{"test": 2432232314}',
+        'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+      ),
       true,
     );
     assert.equal(
-      signatureMatches('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', '1614265330', '{"test": 2432232314} ', 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='),
+      signatureMatches(
+        'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        'msg_p5jXN8AQM9LWM0D4loKWxJek',
+        '1614265330',
+        '{"test": 2432232314} ',
+        'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+      ),
       false,
     );
     const hook = await call('POST', '/v1/hooks', { name: 'github', event_name: 'github.push', max_body_bytes: 1024 });
@@ -275,14 +346,26 @@ describeEachBackend('triggers', (backend) => {
     const secret = String(hook.json.secret);
     assert.equal(hook.json.url, `${base}/v1/hooks/${hookId}`);
     assert.equal((await call('GET', `/v1/hooks/${hookId}`)).json.secret, undefined);
-    const rule = await call('POST', '/v1/rules', { name: 'pushes', on: 'github.push', target: target(), prompt: 'Push to {{event.data.ref}}', mode: 'dry_run' });
+    const rule = await call('POST', '/v1/rules', {
+      name: 'pushes',
+      on: 'github.push',
+      target: target(),
+      prompt: 'Push to {{event.data.ref}}',
+      mode: 'dry_run',
+    });
     const runsBefore = await count('SELECT COUNT(*) AS n FROM runs WHERE trigger_source_id = ?', [rule.json.id]);
     const deliver = (id: string, body: string, opts: { secret?: string; at?: Date; signedBody?: string; headers?: Record<string, string> } = {}) => {
       const at = opts.at ?? new Date();
       const sig = new Webhook(opts.secret ?? secret).sign(id, at, opts.signedBody ?? body);
       return fetch(`${base}/v1/hooks/${hookId}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': sig, ...opts.headers },
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': sig,
+          ...opts.headers,
+        },
         body,
       });
     };
@@ -299,7 +382,15 @@ describeEachBackend('triggers', (backend) => {
     assert.equal((await deliver('msg_6', JSON.stringify({ ref: 'x'.repeat(2000) }))).status, 413);
     assert.equal((await fetch(`${base}/v1/hooks/hook_unknown`, { method: 'POST', body: '{}' })).status, 401);
     const rejections = await call('GET', `/v1/hooks/${hookId}/rejections`);
-    assert.deepEqual(((rejections.json.data as Json[]).map((r) => r.reason) as string[]).sort(), ['bad_signature', 'bad_signature', 'replayed', 'stale', 'stale', 'too_large', 'unsigned']);
+    assert.deepEqual(((rejections.json.data as Json[]).map((r) => r.reason) as string[]).sort(), [
+      'bad_signature',
+      'bad_signature',
+      'replayed',
+      'stale',
+      'stale',
+      'too_large',
+      'unsigned',
+    ]);
     // Rotation: the new secret and the previous one are both accepted.
     const rotated = await call('POST', `/v1/hooks/${hookId}/rotate-secret`);
     assert.equal((await deliver('msg_7', '{"ref":"dev"}', { secret: String(rotated.json.secret) })).status, 202);

@@ -66,7 +66,10 @@ const SendEventBody = z
   .openapi('SendEvent');
 
 const runOptionFields = {
-  prompt: z.string().max(32 * 1024).optional(),
+  prompt: z
+    .string()
+    .max(32 * 1024)
+    .optional(),
   mode: z.enum(['live', 'dry_run', 'smoke_test']).optional(),
   profile: z.string().min(1).max(100).optional(),
   run_name: z.string().min(1).max(200).optional(),
@@ -76,7 +79,12 @@ const RuleBody = z
   .object({
     name: z.string().min(1).max(200),
     on: z.string().min(1).max(200).openapi({ description: 'The event name it listens to' }),
-    if: z.string().min(1).max(4096).optional().openapi({ description: 'CEL over `event` (name, data, id, ts) that must be true', example: 'event.data.amount > 100' }),
+    if: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .openapi({ description: 'CEL over `event` (name, data, id, ts) that must be true', example: 'event.data.amount > 100' }),
     target: RunTargetBody,
     ...runOptionFields,
     idempotency_key: z.string().min(1).max(4096).optional().openapi({ description: 'CEL giving a key: events with the same key start one run' }),
@@ -187,12 +195,15 @@ const HookSchema = z
   })
   .openapi('Hook');
 
-const RejectionSchema = z.object({ id: z.string(), webhook_id: z.string().nullable(), status: z.number().int(), reason: z.string(), created_at: z.string() }).openapi('HookRejection');
+const RejectionSchema = z
+  .object({ id: z.string(), webhook_id: z.string().nullable(), status: z.number().int(), reason: z.string(), created_at: z.string() })
+  .openapi('HookRejection');
 
 function timeField(v: string | undefined, field: string): number | undefined {
   if (v === undefined) return undefined;
   const ms = Date.parse(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(ms)) throw new ValidationError(`${field}: expected an ISO-8601 time such as 2026-11-21T07:00:00Z`, { field });
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(ms))
+    throw new ValidationError(`${field}: expected an ISO-8601 time such as 2026-11-21T07:00:00Z`, { field });
   return ms;
 }
 
@@ -248,10 +259,11 @@ function presentRule(r: RuleRecord, fires?: FireRecord[]): z.infer<typeof RuleSc
 
 function presentSchedule(engine: Engine, s: ScheduleRecord, fires?: FireRecord[]): z.infer<typeof ScheduleSchema> {
   const d = s.definition;
-  let next: number[] = [];
+  let next: number[];
   try {
     next = s.status === 'active' ? engine.triggers.nextFireTimes(s) : [];
   } catch {
+    // A definition that no longer decides (e.g. a time zone dropped from the runtime) shows none.
     next = [];
   }
   return {
@@ -291,7 +303,10 @@ function presentHook(sc: ServerContext, h: HookRecord, secret?: string): z.infer
 /** A parsed rule body as a definition (no `undefined` entries). */
 function ruleDef(b: z.infer<typeof RuleBody>): RuleDefinition {
   const { status: _s, target, ...rest } = b;
-  return { ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Omit<RuleDefinition, 'target'>), target: target as RuleDefinition['target'] };
+  return {
+    ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Omit<RuleDefinition, 'target'>),
+    target: target as RuleDefinition['target'],
+  };
 }
 
 function scheduleDef(b: z.infer<typeof ScheduleBody>): ScheduleDefinition {
@@ -405,7 +420,12 @@ export function triggerRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/rules', summary: 'Rules of the workspace', responses: { 200: json(z.object({ data: z.array(RuleSchema) }), 'Rules') } }),
+    createRoute({
+      method: 'get',
+      path: '/v1/rules',
+      summary: 'Rules of the workspace',
+      responses: { 200: json(z.object({ data: z.array(RuleSchema) }), 'Rules') },
+    }),
     async (c) => c.json({ data: (await t.listRules(wsOf(c))).map((r) => presentRule(r)) }, 200),
   );
   app.openapi(
@@ -428,7 +448,11 @@ export function triggerRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
       path: '/v1/rules/{rule_id}',
       summary: 'Save a new version of a rule (fires decided earlier keep their version)',
       request: { params: Id('rule_id'), body: { content: { 'application/json': { schema: RuleBody } }, required: true } },
-      responses: { 200: json(RuleSchema, 'The rule at its new version'), 404: json(ErrorSchema, 'Unknown rule'), 422: json(ErrorSchema, 'Invalid input, nothing saved') },
+      responses: {
+        200: json(RuleSchema, 'The rule at its new version'),
+        404: json(ErrorSchema, 'Unknown rule'),
+        422: json(ErrorSchema, 'Invalid input, nothing saved'),
+      },
     }),
     async (c) => {
       const id = c.req.valid('param').rule_id as string;
@@ -486,7 +510,10 @@ export function triggerRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
       path: '/v1/schedules',
       summary: 'Create a schedule: cron (seconds optional) in a time zone; one run per slot across all nodes',
       request: { body: { content: { 'application/json': { schema: ScheduleBody } }, required: true } },
-      responses: { 201: json(ScheduleSchema, 'The schedule'), 422: json(ErrorSchema, 'Invalid cron, unknown time zone, never fires, bad target (details.field)') },
+      responses: {
+        201: json(ScheduleSchema, 'The schedule'),
+        422: json(ErrorSchema, 'Invalid cron, unknown time zone, never fires, bad target (details.field)'),
+      },
     }),
     async (c) => {
       const b = c.req.valid('json');
@@ -494,7 +521,12 @@ export function triggerRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/schedules', summary: 'Schedules of the workspace', responses: { 200: json(z.object({ data: z.array(ScheduleSchema) }), 'Schedules') } }),
+    createRoute({
+      method: 'get',
+      path: '/v1/schedules',
+      summary: 'Schedules of the workspace',
+      responses: { 200: json(z.object({ data: z.array(ScheduleSchema) }), 'Schedules') },
+    }),
     async (c) => c.json({ data: (await t.listSchedules(wsOf(c))).map((s) => presentSchedule(engine, s)) }, 200),
   );
   app.openapi(
@@ -532,7 +564,11 @@ export function triggerRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
         request: { params: Id('schedule_id') },
         responses: { 200: json(ScheduleSchema, 'The schedule'), 404: json(ErrorSchema, 'Unknown schedule') },
       }),
-      async (c) => c.json(presentSchedule(engine, await t.setScheduleStatus(wsOf(c), c.req.valid('param').schedule_id as string, action === 'pause' ? 'paused' : 'active')), 200),
+      async (c) =>
+        c.json(
+          presentSchedule(engine, await t.setScheduleStatus(wsOf(c), c.req.valid('param').schedule_id as string, action === 'pause' ? 'paused' : 'active')),
+          200,
+        ),
     );
   }
 
@@ -557,7 +593,12 @@ export function triggerRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/hooks', summary: 'Webhook endpoints of the workspace', responses: { 200: json(z.object({ data: z.array(HookSchema) }), 'Hooks') } }),
+    createRoute({
+      method: 'get',
+      path: '/v1/hooks',
+      summary: 'Webhook endpoints of the workspace',
+      responses: { 200: json(z.object({ data: z.array(HookSchema) }), 'Hooks') },
+    }),
     async (c) => c.json({ data: (await t.listHooks(wsOf(c))).map((h) => presentHook(sc, h)) }, 200),
   );
   app.openapi(
@@ -605,7 +646,8 @@ export function triggerRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
         request: { params: Id('hook_id') },
         responses: { 200: json(HookSchema, 'The hook'), 404: json(ErrorSchema, 'Unknown hook') },
       }),
-      async (c) => c.json(presentHook(sc, await t.setHookStatus(wsOf(c), c.req.valid('param').hook_id as string, action === 'pause' ? 'paused' : 'active')), 200),
+      async (c) =>
+        c.json(presentHook(sc, await t.setHookStatus(wsOf(c), c.req.valid('param').hook_id as string, action === 'pause' ? 'paused' : 'active')), 200),
     );
   }
   app.openapi(
@@ -620,13 +662,20 @@ export function triggerRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
       const id = c.req.valid('param').hook_id as string;
       await t.getHook(wsOf(c), id);
       const rows = await t.hookRejections(wsOf(c), id);
-      return c.json({ data: rows.map((r) => ({ id: r.id, webhook_id: r.webhook_id, status: r.status, reason: r.reason, created_at: iso(r.created_at) })) }, 200);
+      return c.json(
+        { data: rows.map((r) => ({ id: r.id, webhook_id: r.webhook_id, status: r.status, reason: r.reason, created_at: iso(r.created_at) })) },
+        200,
+      );
     },
   );
   // The delivery itself: no token, the Standard Webhooks signature is the credential.
   app.post('/v1/hooks/:hook_id', async (c) => {
     const body = new Uint8Array(await c.req.arrayBuffer());
-    const headers = { 'webhook-id': c.req.header('webhook-id'), 'webhook-timestamp': c.req.header('webhook-timestamp'), 'webhook-signature': c.req.header('webhook-signature') };
+    const headers = {
+      'webhook-id': c.req.header('webhook-id'),
+      'webhook-timestamp': c.req.header('webhook-timestamp'),
+      'webhook-signature': c.req.header('webhook-signature'),
+    };
     try {
       const ev = await t.receiveWebhook(c.req.param('hook_id'), headers, body);
       return c.json({ event_id: ev.id }, 202);

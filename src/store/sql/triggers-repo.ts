@@ -1,5 +1,14 @@
 /** Events, rules, schedules, fires and webhooks over a SQL context (dialect-neutral; migration 0015). */
-import type { FireRecord, FireStatus, RuleDefinition, RuleRecord, ScheduleDefinition, ScheduleRecord, TriggerEventRecord, TriggerStatus } from '../../core/triggers.js';
+import type {
+  FireRecord,
+  FireStatus,
+  RuleDefinition,
+  RuleRecord,
+  ScheduleDefinition,
+  ScheduleRecord,
+  TriggerEventRecord,
+  TriggerStatus,
+} from '../../core/triggers.js';
 import type { HookRecord, HookRejectionRecord, NewFire, TriggerStore } from '../trigger-port.js';
 import { cursorAfter, keysetPage, type SqlContext } from './context.js';
 import type { HooksTable, RulesTable, SchedulesTable, TriggerEventsTable, TriggerFiresTable } from './trigger-schema.js';
@@ -64,7 +73,13 @@ function toFire(r: TriggerFiresTable): FireRecord {
 }
 
 function toHook(r: HooksTable): HookRecord {
-  return { ...r, status: r.status === 'paused' ? 'paused' : 'active', max_body_bytes: Number(r.max_body_bytes), created_at: Number(r.created_at), updated_at: Number(r.updated_at) };
+  return {
+    ...r,
+    status: r.status === 'paused' ? 'paused' : 'active',
+    max_body_bytes: Number(r.max_body_bytes),
+    created_at: Number(r.created_at),
+    updated_at: Number(r.updated_at),
+  };
 }
 
 function fireRow(ws: string, f: NewFire, now: number): TriggerFiresTable {
@@ -94,7 +109,12 @@ export function sqlTriggerStore(ctx: SqlContext): TriggerStore {
           .onConflict((oc) => oc.doNothing())
           .executeTakeFirst();
         if (Number(ins.numInsertedOrUpdatedRows ?? 0n) === 0 && ev.dedupe_key !== null) {
-          const first = await tx.selectFrom('trigger_events').selectAll().where('workspace_id', '=', ws).where('dedupe_key', '=', ev.dedupe_key).executeTakeFirstOrThrow();
+          const first = await tx
+            .selectFrom('trigger_events')
+            .selectAll()
+            .where('workspace_id', '=', ws)
+            .where('dedupe_key', '=', ev.dedupe_key)
+            .executeTakeFirstOrThrow();
           return { event: toEvent(first), created: false, fires: [] };
         }
         const rules = await tx.selectFrom('rules').selectAll().where('workspace_id', '=', ws).where('on_event', '=', ev.name).orderBy('id').execute();
@@ -200,11 +220,7 @@ export function sqlTriggerStore(ctx: SqlContext): TriggerStore {
       let q = db.updateTable('schedules').set({ status, updated_at: now });
       if (status === 'active') q = q.set({ cursor_at: now });
       // Resuming an active schedule keeps its cursor.
-      await q
-        .where('workspace_id', '=', ws)
-        .where('id', '=', id)
-        .where('status', '!=', status)
-        .execute();
+      await q.where('workspace_id', '=', ws).where('id', '=', id).where('status', '!=', status).execute();
       return this.getSchedule(ws, id);
     },
     async getSchedule(ws, id) {
@@ -249,7 +265,14 @@ export function sqlTriggerStore(ctx: SqlContext): TriggerStore {
     },
 
     async claimPendingFires(now, leaseMs, limit) {
-      const rows = await db.selectFrom('trigger_fires').selectAll().where('status', '=', 'pending').where('lease_until', '<=', now).orderBy('lease_until').limit(limit).execute();
+      const rows = await db
+        .selectFrom('trigger_fires')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where('lease_until', '<=', now)
+        .orderBy('lease_until')
+        .limit(limit)
+        .execute();
       const out: FireRecord[] = [];
       for (const r of rows) {
         const upd = await db
@@ -276,7 +299,13 @@ export function sqlTriggerStore(ctx: SqlContext): TriggerStore {
     async listFires(ws, by) {
       if ('event_ids' in by) {
         if (by.event_ids.length === 0) return [];
-        const rows = await db.selectFrom('trigger_fires').selectAll().where('workspace_id', '=', ws).where('event_id', 'in', by.event_ids).orderBy('source_id').execute();
+        const rows = await db
+          .selectFrom('trigger_fires')
+          .selectAll()
+          .where('workspace_id', '=', ws)
+          .where('event_id', 'in', by.event_ids)
+          .orderBy('source_id')
+          .execute();
         return rows.map(toFire);
       }
       const rows = await db
@@ -324,7 +353,14 @@ export function sqlTriggerStore(ctx: SqlContext): TriggerStore {
       await db.insertInto('hook_rejections').values(r).execute();
     },
     async listHookRejections(ws, hookId, limit) {
-      const rows = await db.selectFrom('hook_rejections').selectAll().where('workspace_id', '=', ws).where('hook_id', '=', hookId).orderBy('id', 'desc').limit(limit).execute();
+      const rows = await db
+        .selectFrom('hook_rejections')
+        .selectAll()
+        .where('workspace_id', '=', ws)
+        .where('hook_id', '=', hookId)
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
       return rows.map((r) => ({ ...r, status: Number(r.status), created_at: Number(r.created_at) }));
     },
   };
