@@ -19,6 +19,7 @@ import { registerCredits } from './commands/credits.js';
 import { registerPrices } from './commands/prices.js';
 import { registerRunsAdmin } from './commands/runs-admin.js';
 import { registerTables } from './commands/tables.js';
+import { registerTriggers } from './commands/triggers.js';
 import { registerUp, StartError } from './commands/up.js';
 import { registerWorker } from './commands/worker.js';
 import { ExitCode, UsageError } from './common.js';
@@ -60,6 +61,7 @@ export function buildProgram(state: { json: boolean }): Command {
   registerOperations(program);
   registerCells(program);
   registerAccess(program);
+  registerTriggers(program);
   return program;
 }
 
