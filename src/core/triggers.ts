@@ -55,6 +55,38 @@ export interface RuleDefinition extends TriggerRunOptions {
   target: TargetRef;
   /** CEL giving a key: events with the same key start one run (the first); absent: one run per event. */
   idempotency_key?: string;
+  /**
+   * Collapse a burst into one run with the last event: a run starts once no event of the rule
+   * (with the same `key`, CEL) arrived for `period`.
+   */
+  debounce?: { period: string; key?: string };
+  /** At most `limit` runs per fixed window of `period` (by event time); the rest are `skipped: rate_limited`. */
+  rate?: { limit: number; period: string };
+}
+
+/**
+ * A duration such as `500ms`, `10s`, `5m`, `1h` in ms, from 100 ms to 24 h.
+ * @throws ValidationError naming `field`
+ */
+export function parseDuration(text: string, field: string): number {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'] : NaN;
+  if (!(ms >= 100 && ms <= 24 * 3_600_000)) throw new ValidationError(`${field}: expected a duration from 100ms to 24h such as 500ms, 10s, 5m`, { field });
+  return ms;
+}
+
+/**
+ * The debounce group of a rule for an event (`<rule id>:<key>`), or null without debounce.
+ * A key expression that fails groups the event alone (its own id).
+ */
+export function debounceGroup(ruleId: string, def: Pick<RuleDefinition, 'debounce'>, scope: { event: Record<string, unknown> }): string | null {
+  if (!def.debounce) return null;
+  if (def.debounce.key === undefined) return `${ruleId}:`;
+  try {
+    return `${ruleId}:${String(compileCel(def.debounce.key, 'debounce.key')(scope))}`;
+  } catch {
+    return `${ruleId}:#${String(scope.event.id)}`;
+  }
 }
 
 export type TriggerStatus = 'active' | 'paused';
@@ -114,6 +146,8 @@ export interface FireRecord {
   /** The event id (rules) or the slot time as ISO-8601 (schedules). */
   cause: string;
   event_id: string | null;
+  /** Debounced rule fires: `<rule id>:<key>`; null otherwise. */
+  group_key: string | null;
   slot_at: number | null;
   status: FireStatus;
   reason: string | null;

@@ -21,6 +21,8 @@ import {
   checkPromptTemplate,
   compileCel,
   cronOf,
+  debounceGroup,
+  parseDuration,
   decideSlots,
   evalFilter,
   eventScope,
@@ -189,7 +191,7 @@ export class TriggersService {
     };
     const lease = now + this.options.fireLeaseMs;
     const res = await this.st.recordEvent(ev, this.options.dedupeWindowMs, (rules) => this.decide(rules, ev, lease), now);
-    if (res.created) this.routeSoon(res.fires.filter((f) => f.status === 'pending'));
+    if (res.created) this.routeSoon(res.fires.filter((f) => f.status === 'pending' && f.group_key === null));
     return res;
   }
 
@@ -204,6 +206,7 @@ export class TriggersService {
         source_version: r.version,
         cause: ev.id,
         event_id: ev.id,
+        group_key: null,
         slot_at: null,
         run_id: null,
         lease_until: lease,
@@ -214,7 +217,12 @@ export class TriggersService {
       }
       const f = evalFilter(r.definition, scope);
       if ('error' in f) out.push({ ...base, status: 'failed', reason: f.error });
-      else if (f.match) out.push({ ...base, status: 'pending', reason: null });
+      else if (f.match) {
+        const group = debounceGroup(r.id, r.definition, scope);
+        // A debounced fire waits out its period as its lease: the sweep routes it unless a later event supersedes it.
+        const wait = r.definition.debounce ? parseDuration(r.definition.debounce.period, 'debounce.period') : 0;
+        out.push({ ...base, group_key: group, lease_until: group === null ? lease : ev.created_at + wait, status: 'pending', reason: null });
+      }
     }
     return out;
   }
@@ -245,6 +253,15 @@ export class TriggersService {
     nameCheck(def.on, 'on');
     if (def.if !== undefined) compileCel(def.if, 'if');
     if (def.idempotency_key !== undefined) compileCel(def.idempotency_key, 'idempotency_key');
+    if (def.debounce !== undefined) {
+      parseDuration(def.debounce.period, 'debounce.period');
+      if (def.debounce.key !== undefined) compileCel(def.debounce.key, 'debounce.key');
+    }
+    if (def.rate !== undefined) {
+      parseDuration(def.rate.period, 'rate.period');
+      if (!Number.isInteger(def.rate.limit) || def.rate.limit < 1 || def.rate.limit > 10_000)
+        throw new ValidationError('rate.limit: expected an integer from 1 to 10000', { field: 'rate.limit' });
+    }
     await this.checkRunOptions(ws, def, def.target);
   }
 
@@ -360,7 +377,7 @@ export class TriggersService {
   async route(f: FireRecord): Promise<RunRecord | undefined> {
     const now = () => this.deps.clock.now();
     const key = { source_id: f.source_id, cause: f.cause };
-    let planned: { target: TargetRef; opts: StartColumnRun };
+    let planned: { target: TargetRef; opts: StartColumnRun; rate?: { window: number; limit: number } };
     try {
       planned = await this.plan(f);
     } catch (err) {
@@ -369,6 +386,13 @@ export class TriggersService {
       return undefined;
     }
     const idem = planned.opts.idempotency_key ?? '';
+    if (planned.rate && !(await this.st.takeRateToken(f.source_id, planned.rate.window, planned.rate.limit, f.cause))) {
+      const existing = await this.deps.store.findRunByIdempotencyKey(f.workspace_id, idem);
+      if (!existing) {
+        await this.st.finishFire(key, { status: 'skipped', reason: 'rate_limited', run_id: null }, now());
+        return undefined;
+      }
+    }
     try {
       const { run } = await this.deps.runs.startRun(f.workspace_id, planned.target, planned.opts);
       const same = run.trigger.source_id === f.source_id && (f.event_id === null || run.trigger.actor === f.event_id);
@@ -399,14 +423,16 @@ export class TriggersService {
   }
 
   /** The target and run options of a fire, from the rule or schedule version it was decided with. */
-  private async plan(f: FireRecord): Promise<{ target: TargetRef; opts: StartColumnRun }> {
+  private async plan(f: FireRecord): Promise<{ target: TargetRef; opts: StartColumnRun; rate?: { window: number; limit: number } }> {
     if (f.source_type === 'rule') {
       const def = await this.st.getRuleVersion(f.source_id, f.source_version);
       if (!def) throw new NotFoundError('rule', f.source_id);
       const event = f.event_id === null ? undefined : await this.st.getEvent(f.workspace_id, f.event_id);
       if (!event) throw new NotFoundError('event', String(f.event_id));
       const prompt = renderRulePrompt(def, event);
+      const period = def.rate ? parseDuration(def.rate.period, 'rate.period') : 0;
       return {
+        ...(def.rate ? { rate: { window: Math.floor(event.created_at / period) * period, limit: def.rate.limit } } : {}),
         target: def.target,
         opts: {
           ...runOpts(def),
@@ -521,6 +547,7 @@ export class TriggersService {
           source_version: s.version,
           cause: new Date(t).toISOString(),
           event_id: null,
+          group_key: null,
           slot_at: t,
           status: 'pending',
           reason: null,

@@ -91,6 +91,12 @@ export interface TriggerStore {
    * by compare-and-set on its lease, so two sweeps never both take it.
    */
   claimPendingFires(now: number, leaseMs: number, limit: number): Promise<FireRecord[]>;
+  /**
+   * Takes one of the `limit` tokens of a rate window for `cause` (or finds the one it took
+   * before): each token is a row with a unique key, so concurrent takers never exceed `limit`.
+   * @returns false when the window's tokens are all taken
+   */
+  takeRateToken(sourceId: string, windowStart: number, limit: number, cause: string): Promise<boolean>;
   finishFire(
     key: { source_id: string; cause: string },
     patch: { status: Exclude<FireStatus, 'pending'>; reason: string | null; run_id: string | null },

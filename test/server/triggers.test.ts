@@ -182,6 +182,8 @@ describeEachBackend('triggers', (backend) => {
       mode: 'dry_run',
     });
     const filtered = await call('POST', '/v1/rules', { name: 'even', on: 'burst', if: 'int(event.data.n) % 2 == 0', target: target(), mode: 'dry_run' });
+    const limited = await call('POST', '/v1/rules', { name: 'rated', on: 'burst', rate: { limit: 25, period: '1h' }, target: target(), mode: 'dry_run' });
+    assert.equal(limited.status, 201, limited.text);
     const sends: { id: string; n: number }[] = [];
     for (let n = 0; n < 900; n++) sends.push({ id: `b-${n}`, n });
     for (let k = 0; k < 100; k++) sends.push({ id: `b-${k * 9}`, n: k * 9 });
@@ -210,6 +212,10 @@ describeEachBackend('triggers', (backend) => {
     assert.equal(await runsOf(perEvent.json), 900);
     assert.equal(await runsOf(perCustomer.json), 10);
     assert.equal(await runsOf(filtered.json), 450);
+    const windows = await count("SELECT COUNT(DISTINCT created_at / 3600000) AS n FROM trigger_events WHERE name = 'burst'");
+    // (integer division on both databases: created_at is an integer column)
+    assert.equal(await runsOf(limited.json), 25 * windows);
+    assert.equal(await count("SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND reason = 'rate_limited'", [limited.json.id]), 900 - 25 * windows);
     assert.equal(
       await count("SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND status = 'skipped' AND reason = 'duplicate_key'", [perCustomer.json.id]),
       890,
@@ -225,6 +231,40 @@ describeEachBackend('triggers', (backend) => {
       .sort((a, b) => a - b);
     const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))];
     console.log(`# ${backend.name}: event accepted → run created over ${lat.length} runs: p50 ${pct(50)} ms, p99 ${pct(99)} ms`);
+  });
+
+  test('debounce collapses a burst into one run per key, with the last event', async () => {
+    const bad = await call('POST', '/v1/rules', { name: 'd', on: 'typing', debounce: { period: '5 seconds' }, target: target() });
+    assert.equal(bad.json.error?.details.field, 'debounce.period', bad.text);
+    const badRate = await call('POST', '/v1/rules', { name: 'd', on: 'typing', rate: { limit: 5, period: '0s' }, target: target() });
+    assert.equal(badRate.json.error?.details.field, 'rate.period', badRate.text);
+    const rule = await call('POST', '/v1/rules', {
+      name: 'settle',
+      on: 'typing',
+      debounce: { period: '2s', key: 'event.data.user' },
+      target: target(),
+      mode: 'dry_run',
+    });
+    assert.equal(rule.status, 201, rule.text);
+    const sends = [...Array.from({ length: 20 }, (_, i) => ({ user: 'ada', seq: i })), ...Array.from({ length: 5 }, (_, i) => ({ user: 'cy', seq: i }))];
+    const ids = await Promise.all(sends.map(async (d) => String((await call('POST', '/v1/events', { name: 'typing', data: d })).json.id)));
+    // One more event per user after the concurrent burst, still within the period: the one each run must carry.
+    const last: Record<string, string> = {};
+    for (const user of ['ada', 'cy']) last[user] = String((await call('POST', '/v1/events', { name: 'typing', data: { user, seq: 99 } })).json.id);
+    assert.equal(new Set([...ids, ...Object.values(last)]).size, 27);
+    await until('both groups settled', 15_000, async () =>
+      (await count("SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND status = 'pending'", [rule.json.id])) === 0 ? true : undefined,
+    );
+    const fires = await opened.exec<{ status: string; reason: string | null; event_id: string; run_id: string | null }>(
+      'SELECT status, reason, event_id, run_id FROM trigger_fires WHERE source_id = ?',
+      [rule.json.id],
+    );
+    const started = fires.filter((f) => f.status === 'started');
+    assert.equal(started.length, 2, JSON.stringify(fires));
+    assert.equal(fires.filter((f) => f.reason === 'debounced').length, 25);
+    assert.equal(await count('SELECT COUNT(*) AS n FROM runs WHERE trigger_source_id = ?', [rule.json.id]), 2);
+    // Each run carries the last event of its user.
+    assert.deepEqual(started.map((f) => f.event_id).sort(), Object.values(last).sort());
   });
 
   test('a fire a crash left pending is routed once by the sweep, however many try', async () => {
@@ -253,6 +293,7 @@ describeEachBackend('triggers', (backend) => {
           source_version: r.version,
           cause: 'tev_crash1',
           event_id: 'tev_crash1',
+          group_key: null,
           slot_at: null,
           status: 'pending',
           reason: null,

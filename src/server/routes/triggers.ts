@@ -75,6 +75,22 @@ const runOptionFields = {
   run_name: z.string().min(1).max(200).optional(),
 };
 
+const Debounce = z
+  .object({
+    period: z.string().min(1).max(20).openapi({ description: 'Quiet time before the run starts, e.g. 500ms, 10s, 5m (100ms to 24h)' }),
+    key: z.string().min(1).max(4096).optional().openapi({ description: 'CEL: events with different keys are debounced apart' }),
+  })
+  .strict()
+  .openapi('RuleDebounce', { description: 'Collapse a burst of events into one run with the last event' });
+
+const Rate = z
+  .object({
+    limit: z.number().int().min(1).max(10_000),
+    period: z.string().min(1).max(20).openapi({ description: 'Window length, e.g. 1m, 1h (100ms to 24h); windows are fixed, by event time' }),
+  })
+  .strict()
+  .openapi('RuleRate', { description: 'At most `limit` runs per window; the rest are skipped: rate_limited' });
+
 const RuleBody = z
   .object({
     name: z.string().min(1).max(200),
@@ -88,6 +104,8 @@ const RuleBody = z
     target: RunTargetBody,
     ...runOptionFields,
     idempotency_key: z.string().min(1).max(4096).optional().openapi({ description: 'CEL giving a key: events with the same key start one run' }),
+    debounce: Debounce.optional(),
+    rate: Rate.optional(),
     status: Status.optional(),
   })
   .strict()
@@ -107,6 +125,8 @@ const RuleSchema = z
     profile: z.string().nullable(),
     run_name: z.string().nullable(),
     idempotency_key: z.string().nullable(),
+    debounce: Debounce.nullable(),
+    rate: Rate.nullable(),
     created_at: z.string(),
     updated_at: z.string(),
     recent_fires: z.array(FireSchema).optional(),
@@ -251,6 +271,8 @@ function presentRule(r: RuleRecord, fires?: FireRecord[]): z.infer<typeof RuleSc
     profile: d.profile ?? null,
     run_name: d.run_name ?? null,
     idempotency_key: d.idempotency_key ?? null,
+    debounce: d.debounce ?? null,
+    rate: d.rate ?? null,
     created_at: iso(r.created_at),
     updated_at: iso(r.updated_at),
     ...(fires ? { recent_fires: fires.map(presentFire) } : {}),
@@ -304,7 +326,7 @@ function presentHook(sc: ServerContext, h: HookRecord, secret?: string): z.infer
 function ruleDef(b: z.infer<typeof RuleBody>): RuleDefinition {
   const { status: _s, target, ...rest } = b;
   return {
-    ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Omit<RuleDefinition, 'target'>),
+    ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as unknown as Omit<RuleDefinition, 'target'>),
     target: target as RuleDefinition['target'],
   };
 }

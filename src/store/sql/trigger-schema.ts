@@ -54,6 +54,8 @@ export interface TriggerFiresTable {
   source_type: string;
   source_version: number;
   event_id: string | null;
+  /** Debounced fires: `<rule>:<key>`; a newer fire of the group supersedes a pending one. */
+  group_key: string | null;
   slot_at: number | null;
   status: string;
   reason: string | null;
@@ -62,6 +64,13 @@ export interface TriggerFiresTable {
   lease_until: number;
   created_at: number;
   updated_at: number;
+}
+
+export interface TriggerRateTokensTable {
+  source_id: string;
+  window_start: number;
+  n: number;
+  cause: string;
 }
 
 export interface HooksTable {
@@ -94,6 +103,7 @@ export interface TriggerTables {
   rule_versions: RuleVersionsTable;
   schedules: SchedulesTable;
   trigger_fires: TriggerFiresTable;
+  trigger_rate_tokens: TriggerRateTokensTable;
   hooks: HooksTable;
   hook_rejections: HookRejectionsTable;
 }

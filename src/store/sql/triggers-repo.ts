@@ -61,6 +61,7 @@ function toFire(r: TriggerFiresTable): FireRecord {
     source_version: Number(r.source_version),
     cause: r.cause,
     event_id: r.event_id,
+    group_key: r.group_key,
     slot_at: r.slot_at === null ? null : Number(r.slot_at),
     status: r.status as FireStatus,
     reason: r.reason,
@@ -119,6 +120,29 @@ export function sqlTriggerStore(ctx: SqlContext): TriggerStore {
         }
         const rules = await tx.selectFrom('rules').selectAll().where('workspace_id', '=', ws).where('on_event', '=', ev.name).orderBy('id').execute();
         const fires = decide(rules.map(toRule)).map((f) => fireRow(ws, f, now));
+        const grouped = fires.filter((f) => f.group_key !== null && f.status === 'pending');
+        if (grouped.length > 0) {
+          // Debounce: events of one rule take turns (PostgreSQL: the rule's row lock; SQLite's
+          // writer is single), so each sees the fire it supersedes.
+          if (ctx.dialect === 'postgres') {
+            await tx
+              .selectFrom('rules')
+              .select('id')
+              .where('id', 'in', [...new Set(grouped.map((f) => f.source_id))])
+              .orderBy('id')
+              .forUpdate()
+              .execute();
+          }
+          for (const f of grouped) {
+            await tx
+              .updateTable('trigger_fires')
+              .set({ status: 'skipped', reason: 'debounced', updated_at: now })
+              .where('source_id', '=', f.source_id)
+              .where('group_key', '=', f.group_key)
+              .where('status', '=', 'pending')
+              .execute();
+          }
+        }
         if (fires.length > 0) await tx.insertInto('trigger_fires').values(fires).execute();
         const { dedupe_key: _k, ...event } = ev;
         return { event, created: true, fires: fires.map(toFire) };
@@ -286,6 +310,25 @@ export function sqlTriggerStore(ctx: SqlContext): TriggerStore {
         if (Number(upd.numUpdatedRows) > 0) out.push(toFire({ ...r, lease_until: now + leaseMs, attempts: Number(r.attempts) + 1, updated_at: now }));
       }
       return out;
+    },
+    async takeRateToken(sourceId, windowStart, limit, cause) {
+      const mine = await db.selectFrom('trigger_rate_tokens').select('n').where('source_id', '=', sourceId).where('cause', '=', cause).executeTakeFirst();
+      if (mine) return true;
+      const taken = await db.selectFrom('trigger_rate_tokens').select('n').where('source_id', '=', sourceId).where('window_start', '=', windowStart).execute();
+      const used = new Set(taken.map((t) => Number(t.n)));
+      for (let n = 1; n <= limit; n++) {
+        if (used.has(n)) continue;
+        const ins = await db
+          .insertInto('trigger_rate_tokens')
+          .values({ source_id: sourceId, window_start: windowStart, n, cause })
+          .onConflict((oc) => oc.doNothing())
+          .executeTakeFirst();
+        if (Number(ins.numInsertedOrUpdatedRows ?? 0n) > 0) return true;
+        // Taken meanwhile (or this cause took one concurrently): look again.
+        const again = await db.selectFrom('trigger_rate_tokens').select('n').where('source_id', '=', sourceId).where('cause', '=', cause).executeTakeFirst();
+        if (again) return true;
+      }
+      return false;
     },
     async finishFire(key, patch, now) {
       await db

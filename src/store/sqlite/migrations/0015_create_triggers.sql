@@ -10,6 +10,8 @@
 --   written in the same transaction as the event or the slot claim: a cause is routed at most
 --   once (the run's idempotency key is derived from it) and never lost (a sweep routes `pending`
 --   rows whose lease lapsed).
+-- - a debounced rule's fire waits in `pending` until its lease (the debounce period) lapses; a
+--   later event of the same rule and `group_key` marks the waiting one `skipped: debounced`.
 CREATE TABLE trigger_events (
   id TEXT PRIMARY KEY,
   workspace_id TEXT NOT NULL,
@@ -69,6 +71,7 @@ CREATE TABLE trigger_fires (
   source_type TEXT NOT NULL,
   source_version INTEGER NOT NULL,
   event_id TEXT,
+  group_key TEXT,
   slot_at INTEGER,
   status TEXT NOT NULL,
   reason TEXT,
@@ -81,7 +84,19 @@ CREATE TABLE trigger_fires (
 );
 CREATE INDEX trigger_fires_pending ON trigger_fires (lease_until) WHERE status = 'pending';
 CREATE INDEX trigger_fires_event ON trigger_fires (event_id) WHERE event_id IS NOT NULL;
+CREATE INDEX trigger_fires_group ON trigger_fires (source_id, group_key) WHERE status = 'pending' AND group_key IS NOT NULL;
 CREATE INDEX trigger_fires_source ON trigger_fires (workspace_id, source_id, created_at);
+
+-- A rule's `rate` (N runs per window): a run takes one of the window's N numbered tokens, by
+-- unique key, so concurrent routers never hand out N + 1; a retry of the same cause finds its token.
+CREATE TABLE trigger_rate_tokens (
+  source_id TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  cause TEXT NOT NULL,
+  PRIMARY KEY (source_id, window_start, n)
+);
+CREATE UNIQUE INDEX trigger_rate_tokens_cause ON trigger_rate_tokens (source_id, cause);
 
 CREATE TABLE hooks (
   id TEXT PRIMARY KEY,
