@@ -233,6 +233,24 @@ describeEachBackend('triggers', (backend) => {
     console.log(`# ${backend.name}: event accepted → run created over ${lat.length} runs: p50 ${pct(50)} ms, p99 ${pct(99)} ms`);
   });
 
+  test('event accepted → run created, one event at a time (latency figures)', async () => {
+    const rule = await call('POST', '/v1/rules', { name: 'latency', on: 'lat', target: target(), mode: 'dry_run' });
+    const lat: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const sent = await call('POST', '/v1/events', { name: 'lat', data: { i } });
+      const accepted = Date.parse(String(sent.json.created_at));
+      const run = await until('the run', 10_000, async () => {
+        const rows = await opened.exec<{ c: number | string }>('SELECT created_at AS c FROM runs WHERE trigger_actor = ?', [sent.json.id]);
+        return rows[0];
+      });
+      lat.push(Number(run.c) - accepted);
+    }
+    lat.sort((a, b) => a - b);
+    const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))];
+    console.log(`# ${backend.name}: event accepted → run created, sequential, 200 events: p50 ${pct(50)} ms, p99 ${pct(99)} ms`);
+    assert.equal(await count('SELECT COUNT(*) AS n FROM runs WHERE trigger_source_id = ?', [rule.json.id]), 200);
+  });
+
   test('debounce collapses a burst into one run per key, with the last event', async () => {
     const bad = await call('POST', '/v1/rules', { name: 'd', on: 'typing', debounce: { period: '5 seconds' }, target: target() });
     assert.equal(bad.json.error?.details.field, 'debounce.period', bad.text);
