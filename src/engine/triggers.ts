@@ -425,7 +425,8 @@ export class TriggersService {
   /** The target and run options of a fire, from the rule or schedule version it was decided with. */
   private async plan(f: FireRecord): Promise<{ target: TargetRef; opts: StartColumnRun; rate?: { window: number; limit: number } }> {
     if (f.source_type === 'rule') {
-      const def = await this.st.getRuleVersion(f.source_id, f.source_version);
+      const def = (await this.st.getRule(f.workspace_id, f.source_id)) && (await this.st.getRuleVersion(f.source_id, f.source_version));
+      // A rule deleted before its fire was routed starts nothing (the fire says why).
       if (!def) throw new NotFoundError('rule', f.source_id);
       const event = f.event_id === null ? undefined : await this.st.getEvent(f.workspace_id, f.event_id);
       if (!event) throw new NotFoundError('event', String(f.event_id));
