@@ -21,6 +21,7 @@ import { registerCredits } from './commands/credits.js';
 import { registerPrices } from './commands/prices.js';
 import { registerRunsAdmin } from './commands/runs-admin.js';
 import { registerTables } from './commands/tables.js';
+import { registerTriggers } from './commands/triggers.js';
 import { registerUp, StartError } from './commands/up.js';
 import { registerWorker } from './commands/worker.js';
 import { ExitCode, UsageError } from './common.js';
@@ -65,6 +66,7 @@ export function buildProgram(state: { json: boolean }): Command {
   registerCells(program);
   registerAccess(program);
   registerIngestions(program);
+  registerTriggers(program);
   return program;
 }
 

@@ -23,6 +23,12 @@ export const IdPrefix = {
   ingestion: 'ing',
   flow: 'flw',
   wait: 'wai',
+  // triggers (issue 15): received events, rules, schedules, webhooks, refused deliveries
+  triggerEvent: 'tev',
+  rule: 'rul',
+  schedule: 'sch',
+  hook: 'hook',
+  hookRejection: 'hrj',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

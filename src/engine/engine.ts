@@ -23,6 +23,7 @@ import type { SecretBox } from './secrets.js';
 import { createKindRegistry, type KindRegistry } from '../kinds/index.js';
 import { AccessService } from './access.js';
 import { FlowsService, startReaper } from './flows-service.js';
+import { TriggersService, type TriggerOptions } from './triggers.js';
 
 export interface EngineConfig {
   store: Store;
@@ -40,6 +41,8 @@ export interface EngineConfig {
   runActions?: Partial<RunActions>;
   /** The run kinds targets may name. @default the built-in kinds (`createKindRegistry()`) */
   kinds?: KindRegistry;
+  /** Timing of the trigger loops (engine/triggers.ts). */
+  triggers?: Partial<TriggerOptions>;
 }
 
 export interface Engine {
@@ -69,6 +72,8 @@ export interface Engine {
   readonly ingestions: IngestionsService;
   /** Flow definitions, flow runs and waits (answers, expiry). */
   readonly flows: FlowsService;
+  /** Events, rules, schedules and webhooks that start runs (issue 15); `triggers.start()` runs its loops on this node. */
+  readonly triggers: TriggersService;
   /**
    * Starts an executor node in this process (idempotent). It also listens for other
    * processes' wake-ups when the store offers them (PostgreSQL LISTEN/NOTIFY).
@@ -126,6 +131,7 @@ export function createEngine(cfg: EngineConfig): Engine {
     kinds,
     workspaceId: DEFAULT_WORKSPACE_ID,
     access: new AccessService({ store: cfg.store.access, clock, ids, secrets: cfg.secrets }),
+    triggers: new TriggersService({ store: cfg.store, runs, kinds, profiles, clock, ids, logger, secrets: cfg.secrets, options: cfg.triggers }),
     tables: new TablesService({ store: cfg.store, clock, ids, producers: cfg.producers, profiles }),
     comments: new CommentsService({ store: cfg.store, clock, ids }),
     runs,

@@ -34,6 +34,7 @@ import { tableRoutes } from './routes/tables.js';
 import { ingestionRoutes } from './routes/ingestions.js';
 import { commentRoutes } from './routes/comments.js';
 import { flowRoutes } from './routes/flows.js';
+import { triggerRoutes } from './routes/triggers.js';
 
 /** Largest request body of a table import, bytes (it carries the whole file). @default 64 MiB */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -116,6 +117,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   operationRoutes(app, engine);
   ingestionRoutes(app, engine, sc);
   flowRoutes(app, engine, sc);
+  triggerRoutes(app, engine, sc);
   app.doc('/openapi.json', {
     openapi: '3.0.3',
     info: {

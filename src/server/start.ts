@@ -206,6 +206,7 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
   if (!checkHosts) logger.warn('no Host check: set RUNYARD_ALLOWED_HOSTS to the names clients use for this server', { host });
   if (s.executor !== false) await engine.startExecutor();
   engine.operations.startSweeper();
+  engine.triggers.start();
   const retention = retentionDays > 0 ? new Retention({ store, clock: engine.clock, logger, maxAgeMs: retentionDays * DAY_MS }) : undefined;
   retention?.start();
   const database = redactUrl(databaseUrl);
@@ -233,6 +234,7 @@ export async function startRunyard(s: RunyardSettings = {}): Promise<RunningRuny
       });
       await retention?.stop();
       await engine.operations.stop();
+      await engine.triggers.stop();
       await engine.stopExecutor(graceMs);
       clock.stop();
       await store.close();

@@ -78,6 +78,8 @@ export async function startWorker(s: WorkerSettings = {}): Promise<RunningWorker
   const producers = createProducerRegistry(policy.options);
   const engine = createEngine({ store, producers, logger, clock, options: s.engine ?? {}, secrets: key.box });
   const executor = await engine.startExecutor();
+  // Every node runs the trigger loops: one PostgreSQL decides each slot and fire once.
+  engine.triggers.start();
   const database = redactUrl(databaseUrl);
   logger.info('runyard worker up', {
     node_id: executor.nodeId,
@@ -94,6 +96,7 @@ export async function startWorker(s: WorkerSettings = {}): Promise<RunningWorker
     close(graceMs) {
       if (closing) return engine.stopExecutor(graceMs ?? 0).then(() => closing);
       closing = (async () => {
+        await engine.triggers.stop();
         await engine.stopExecutor(graceMs);
         clock.stop();
         await store.close();

@@ -18,6 +18,7 @@ import type { OperationAction, OperationStatus } from '../core/operation.js';
 import type { AccessStore } from './access-port.js';
 import type { IngestionStore } from './ingestion-port.js';
 import type { CommentStore } from './comments-port.js';
+import type { TriggerStore } from './trigger-port.js';
 import type {
   CellRecord,
   ColumnRecord,
@@ -323,6 +324,8 @@ export interface Store {
   readonly comments: CommentStore;
   /** Flow definitions (versioned) and the waits of items that ask a person (sql/flows-repo.ts). */
   readonly flows: FlowStore;
+  /** Events, rules, schedules, fires and webhooks (trigger-port.ts). */
+  readonly triggers: TriggerStore;
 
   /** Applies pending migrations (race-safe). @throws RunyardError when the database is on a newer schema. */
   migrate(): Promise<void>;

@@ -55,6 +55,7 @@ export const RUN_CSV_COLUMNS: readonly CsvColumn<ApiRun>[] = [
   { header: 'mode', value: (r) => r.mode },
   { header: 'trigger_type', value: (r) => r.trigger.type },
   { header: 'trigger_actor', value: (r) => r.trigger.actor },
+  { header: 'trigger_source_id', value: (r) => r.trigger.source_id },
   { header: 'target_id', value: (r) => r.target_id },
   { header: 'target_version', value: (r) => r.target_version },
   { header: 'profile', value: (r) => r.profile },

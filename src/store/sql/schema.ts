@@ -3,6 +3,7 @@
  * are integer epoch milliseconds; credits are integer micro-credits.
  */
 import type { Generated } from 'kysely';
+import type { TriggerTables } from './trigger-schema.js';
 
 export interface WorkspacesTable {
   id: string;
@@ -351,7 +352,7 @@ export interface WaitsTable {
   closed_at: number | null;
 }
 
-export interface Database {
+export interface Database extends TriggerTables {
   workspaces: WorkspacesTable;
   tables: TablesTable;
   table_rows: TableRowsTable;

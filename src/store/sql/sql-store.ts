@@ -42,6 +42,8 @@ import { sqlCommentStore } from './comments-repo.js';
 import type { ItemView } from '../../core/kind.js';
 import type { AnswerMeta, FlowStore } from '../flows-port.js';
 import { sqlFlowStore } from './flows-repo.js';
+import type { TriggerStore } from '../trigger-port.js';
+import { sqlTriggerStore } from './triggers-repo.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
@@ -50,6 +52,7 @@ export abstract class SqlStore implements Store {
   abstract close(): Promise<void>;
   #access: AccessStore | undefined;
   #ingestions: IngestionStore | undefined;
+  #triggers: TriggerStore | undefined;
 
   /** Ingestion sources and run totals (ingestions-repo.ts). */
   get ingestions(): IngestionStore {
@@ -71,6 +74,11 @@ export abstract class SqlStore implements Store {
   /** Comments on table rows (comments-repo.ts). */
   get comments(): CommentStore {
     return (this.#comments ??= sqlCommentStore(this.ctx));
+  }
+
+  /** Events, rules, schedules, fires and webhooks (triggers-repo.ts). */
+  get triggers(): TriggerStore {
+    return (this.#triggers ??= sqlTriggerStore(this.ctx));
   }
 
   /** This process's clock; adapters of a database on another machine override it. */
