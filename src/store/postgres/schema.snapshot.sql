@@ -93,6 +93,28 @@ CREATE TABLE flows (
   created_at bigint NOT NULL
 );
 
+CREATE TABLE hook_rejections (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  hook_id text NOT NULL,
+  webhook_id text,
+  status bigint NOT NULL,
+  reason text NOT NULL,
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE hooks (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  name text NOT NULL,
+  event_name text NOT NULL,
+  status text NOT NULL,
+  secrets text NOT NULL,
+  max_body_bytes bigint NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
 CREATE TABLE ingestion_sources (
   id text NOT NULL,
   version integer NOT NULL,
@@ -194,6 +216,26 @@ CREATE TABLE row_comments (
   updated_at bigint NOT NULL
 );
 
+CREATE TABLE rule_versions (
+  rule_id text NOT NULL,
+  version bigint NOT NULL,
+  workspace_id text NOT NULL,
+  definition text NOT NULL,
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE rules (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  name text NOT NULL,
+  version bigint NOT NULL,
+  on_event text NOT NULL,
+  status text NOT NULL,
+  definition text NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
 CREATE TABLE runs (
   id text NOT NULL,
   workspace_id text NOT NULL,
@@ -251,6 +293,18 @@ CREATE TABLE runyard_migrations (
   applied_at bigint NOT NULL
 );
 
+CREATE TABLE schedules (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  name text NOT NULL,
+  version bigint NOT NULL,
+  status text NOT NULL,
+  definition text NOT NULL,
+  cursor_at bigint NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
 CREATE TABLE settings (
   key text NOT NULL,
   value text NOT NULL,
@@ -276,6 +330,45 @@ CREATE TABLE tables (
   row_count integer NOT NULL,
   created_at bigint NOT NULL,
   status text NOT NULL DEFAULT 'ready'::text
+);
+
+CREATE TABLE trigger_events (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  name text NOT NULL,
+  data text NOT NULL,
+  client_id text,
+  dedupe_key text,
+  source_type text NOT NULL,
+  source_id text,
+  actor text,
+  ts bigint NOT NULL,
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE trigger_fires (
+  workspace_id text NOT NULL,
+  source_id text NOT NULL,
+  cause text NOT NULL,
+  source_type text NOT NULL,
+  source_version bigint NOT NULL,
+  event_id text,
+  group_key text,
+  slot_at bigint,
+  status text NOT NULL,
+  reason text,
+  run_id text,
+  attempts integer NOT NULL DEFAULT 0,
+  lease_until bigint NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+CREATE TABLE trigger_rate_tokens (
+  source_id text NOT NULL,
+  window_start bigint NOT NULL,
+  n integer NOT NULL,
+  cause text NOT NULL
 );
 
 CREATE TABLE waits (
@@ -450,6 +543,40 @@ ALTER TABLE flows ADD CONSTRAINT flows_version_not_null NOT NULL version;
 
 ALTER TABLE flows ADD CONSTRAINT flows_workspace_id_not_null NOT NULL workspace_id;
 
+ALTER TABLE hook_rejections ADD CONSTRAINT hook_rejections_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE hook_rejections ADD CONSTRAINT hook_rejections_hook_id_not_null NOT NULL hook_id;
+
+ALTER TABLE hook_rejections ADD CONSTRAINT hook_rejections_id_not_null NOT NULL id;
+
+ALTER TABLE hook_rejections ADD CONSTRAINT hook_rejections_pkey PRIMARY KEY (id);
+
+ALTER TABLE hook_rejections ADD CONSTRAINT hook_rejections_reason_not_null NOT NULL reason;
+
+ALTER TABLE hook_rejections ADD CONSTRAINT hook_rejections_status_not_null NOT NULL status;
+
+ALTER TABLE hook_rejections ADD CONSTRAINT hook_rejections_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE hooks ADD CONSTRAINT hooks_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE hooks ADD CONSTRAINT hooks_event_name_not_null NOT NULL event_name;
+
+ALTER TABLE hooks ADD CONSTRAINT hooks_id_not_null NOT NULL id;
+
+ALTER TABLE hooks ADD CONSTRAINT hooks_max_body_bytes_not_null NOT NULL max_body_bytes;
+
+ALTER TABLE hooks ADD CONSTRAINT hooks_name_not_null NOT NULL name;
+
+ALTER TABLE hooks ADD CONSTRAINT hooks_pkey PRIMARY KEY (id);
+
+ALTER TABLE hooks ADD CONSTRAINT hooks_secrets_not_null NOT NULL secrets;
+
+ALTER TABLE hooks ADD CONSTRAINT hooks_status_not_null NOT NULL status;
+
+ALTER TABLE hooks ADD CONSTRAINT hooks_updated_at_not_null NOT NULL updated_at;
+
+ALTER TABLE hooks ADD CONSTRAINT hooks_workspace_id_not_null NOT NULL workspace_id;
+
 ALTER TABLE ingestion_sources ADD CONSTRAINT ingestion_sources_created_at_not_null NOT NULL created_at;
 
 ALTER TABLE ingestion_sources ADD CONSTRAINT ingestion_sources_definition_not_null NOT NULL definition;
@@ -582,6 +709,38 @@ ALTER TABLE row_comments ADD CONSTRAINT row_comments_updated_at_not_null NOT NUL
 
 ALTER TABLE row_comments ADD CONSTRAINT row_comments_workspace_id_not_null NOT NULL workspace_id;
 
+ALTER TABLE rule_versions ADD CONSTRAINT rule_versions_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE rule_versions ADD CONSTRAINT rule_versions_definition_not_null NOT NULL definition;
+
+ALTER TABLE rule_versions ADD CONSTRAINT rule_versions_pkey PRIMARY KEY (rule_id, version);
+
+ALTER TABLE rule_versions ADD CONSTRAINT rule_versions_rule_id_not_null NOT NULL rule_id;
+
+ALTER TABLE rule_versions ADD CONSTRAINT rule_versions_version_not_null NOT NULL version;
+
+ALTER TABLE rule_versions ADD CONSTRAINT rule_versions_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE rules ADD CONSTRAINT rules_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE rules ADD CONSTRAINT rules_definition_not_null NOT NULL definition;
+
+ALTER TABLE rules ADD CONSTRAINT rules_id_not_null NOT NULL id;
+
+ALTER TABLE rules ADD CONSTRAINT rules_name_not_null NOT NULL name;
+
+ALTER TABLE rules ADD CONSTRAINT rules_on_event_not_null NOT NULL on_event;
+
+ALTER TABLE rules ADD CONSTRAINT rules_pkey PRIMARY KEY (id);
+
+ALTER TABLE rules ADD CONSTRAINT rules_status_not_null NOT NULL status;
+
+ALTER TABLE rules ADD CONSTRAINT rules_updated_at_not_null NOT NULL updated_at;
+
+ALTER TABLE rules ADD CONSTRAINT rules_version_not_null NOT NULL version;
+
+ALTER TABLE rules ADD CONSTRAINT rules_workspace_id_not_null NOT NULL workspace_id;
+
 ALTER TABLE runs ADD CONSTRAINT runs_created_at_not_null NOT NULL created_at;
 
 ALTER TABLE runs ADD CONSTRAINT runs_credits_released_not_null NOT NULL credits_released;
@@ -646,6 +805,26 @@ ALTER TABLE runyard_migrations ADD CONSTRAINT runyard_migrations_name_not_null N
 
 ALTER TABLE runyard_migrations ADD CONSTRAINT runyard_migrations_pkey PRIMARY KEY (id);
 
+ALTER TABLE schedules ADD CONSTRAINT schedules_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE schedules ADD CONSTRAINT schedules_cursor_at_not_null NOT NULL cursor_at;
+
+ALTER TABLE schedules ADD CONSTRAINT schedules_definition_not_null NOT NULL definition;
+
+ALTER TABLE schedules ADD CONSTRAINT schedules_id_not_null NOT NULL id;
+
+ALTER TABLE schedules ADD CONSTRAINT schedules_name_not_null NOT NULL name;
+
+ALTER TABLE schedules ADD CONSTRAINT schedules_pkey PRIMARY KEY (id);
+
+ALTER TABLE schedules ADD CONSTRAINT schedules_status_not_null NOT NULL status;
+
+ALTER TABLE schedules ADD CONSTRAINT schedules_updated_at_not_null NOT NULL updated_at;
+
+ALTER TABLE schedules ADD CONSTRAINT schedules_version_not_null NOT NULL version;
+
+ALTER TABLE schedules ADD CONSTRAINT schedules_workspace_id_not_null NOT NULL workspace_id;
+
 ALTER TABLE settings ADD CONSTRAINT settings_created_at_not_null NOT NULL created_at;
 
 ALTER TABLE settings ADD CONSTRAINT settings_key_not_null NOT NULL key;
@@ -685,6 +864,54 @@ ALTER TABLE tables ADD CONSTRAINT tables_status_not_null NOT NULL status;
 ALTER TABLE tables ADD CONSTRAINT tables_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id);
 
 ALTER TABLE tables ADD CONSTRAINT tables_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE trigger_events ADD CONSTRAINT trigger_events_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE trigger_events ADD CONSTRAINT trigger_events_data_not_null NOT NULL data;
+
+ALTER TABLE trigger_events ADD CONSTRAINT trigger_events_id_not_null NOT NULL id;
+
+ALTER TABLE trigger_events ADD CONSTRAINT trigger_events_name_not_null NOT NULL name;
+
+ALTER TABLE trigger_events ADD CONSTRAINT trigger_events_pkey PRIMARY KEY (id);
+
+ALTER TABLE trigger_events ADD CONSTRAINT trigger_events_source_type_not_null NOT NULL source_type;
+
+ALTER TABLE trigger_events ADD CONSTRAINT trigger_events_ts_not_null NOT NULL ts;
+
+ALTER TABLE trigger_events ADD CONSTRAINT trigger_events_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE trigger_fires ADD CONSTRAINT trigger_fires_attempts_not_null NOT NULL attempts;
+
+ALTER TABLE trigger_fires ADD CONSTRAINT trigger_fires_cause_not_null NOT NULL cause;
+
+ALTER TABLE trigger_fires ADD CONSTRAINT trigger_fires_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE trigger_fires ADD CONSTRAINT trigger_fires_lease_until_not_null NOT NULL lease_until;
+
+ALTER TABLE trigger_fires ADD CONSTRAINT trigger_fires_pkey PRIMARY KEY (source_id, cause);
+
+ALTER TABLE trigger_fires ADD CONSTRAINT trigger_fires_source_id_not_null NOT NULL source_id;
+
+ALTER TABLE trigger_fires ADD CONSTRAINT trigger_fires_source_type_not_null NOT NULL source_type;
+
+ALTER TABLE trigger_fires ADD CONSTRAINT trigger_fires_source_version_not_null NOT NULL source_version;
+
+ALTER TABLE trigger_fires ADD CONSTRAINT trigger_fires_status_not_null NOT NULL status;
+
+ALTER TABLE trigger_fires ADD CONSTRAINT trigger_fires_updated_at_not_null NOT NULL updated_at;
+
+ALTER TABLE trigger_fires ADD CONSTRAINT trigger_fires_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE trigger_rate_tokens ADD CONSTRAINT trigger_rate_tokens_cause_not_null NOT NULL cause;
+
+ALTER TABLE trigger_rate_tokens ADD CONSTRAINT trigger_rate_tokens_n_not_null NOT NULL n;
+
+ALTER TABLE trigger_rate_tokens ADD CONSTRAINT trigger_rate_tokens_pkey PRIMARY KEY (source_id, window_start, n);
+
+ALTER TABLE trigger_rate_tokens ADD CONSTRAINT trigger_rate_tokens_source_id_not_null NOT NULL source_id;
+
+ALTER TABLE trigger_rate_tokens ADD CONSTRAINT trigger_rate_tokens_window_start_not_null NOT NULL window_start;
 
 ALTER TABLE waits ADD CONSTRAINT waits_created_at_not_null NOT NULL created_at;
 
@@ -750,6 +977,12 @@ CREATE UNIQUE INDEX flows_pkey ON flows USING btree (id, version);
 
 CREATE INDEX flows_workspace ON flows USING btree (workspace_id, id, version);
 
+CREATE INDEX hook_rejections_hook ON hook_rejections USING btree (hook_id, id);
+
+CREATE UNIQUE INDEX hook_rejections_pkey ON hook_rejections USING btree (id);
+
+CREATE UNIQUE INDEX hooks_pkey ON hooks USING btree (id);
+
 CREATE UNIQUE INDEX ingestion_sources_pkey ON ingestion_sources USING btree (id, version);
 
 CREATE INDEX ingestion_sources_ws ON ingestion_sources USING btree (workspace_id, id);
@@ -790,6 +1023,12 @@ CREATE INDEX row_comments_row ON row_comments USING btree (row_id, created_at, i
 
 CREATE UNIQUE INDEX row_comments_slot ON row_comments USING btree (row_id, slot) WHERE (slot IS NOT NULL);
 
+CREATE UNIQUE INDEX rule_versions_pkey ON rule_versions USING btree (rule_id, version);
+
+CREATE INDEX rules_on_event ON rules USING btree (workspace_id, on_event);
+
+CREATE UNIQUE INDEX rules_pkey ON rules USING btree (id);
+
 CREATE INDEX runs_active ON runs USING btree (status, id) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
 
 CREATE UNIQUE INDEX runs_idempotency ON runs USING btree (workspace_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
@@ -814,6 +1053,10 @@ CREATE INDEX runs_workspace ON runs USING btree (workspace_id, id);
 
 CREATE UNIQUE INDEX runyard_migrations_pkey ON runyard_migrations USING btree (id);
 
+CREATE INDEX schedules_active ON schedules USING btree (status);
+
+CREATE UNIQUE INDEX schedules_pkey ON schedules USING btree (id);
+
 CREATE UNIQUE INDEX settings_pkey ON settings USING btree (key);
 
 CREATE UNIQUE INDEX table_rows_key ON table_rows USING btree (table_id, key) WHERE (key IS NOT NULL);
@@ -825,6 +1068,28 @@ CREATE UNIQUE INDEX table_rows_pkey ON table_rows USING btree (id);
 CREATE UNIQUE INDEX tables_pkey ON tables USING btree (id);
 
 CREATE INDEX tables_workspace ON tables USING btree (workspace_id, id);
+
+CREATE UNIQUE INDEX trigger_events_dedupe ON trigger_events USING btree (workspace_id, dedupe_key) WHERE (dedupe_key IS NOT NULL);
+
+CREATE INDEX trigger_events_name ON trigger_events USING btree (workspace_id, name, id);
+
+CREATE UNIQUE INDEX trigger_events_pkey ON trigger_events USING btree (id);
+
+CREATE INDEX trigger_events_ws ON trigger_events USING btree (workspace_id, id);
+
+CREATE INDEX trigger_fires_event ON trigger_fires USING btree (event_id) WHERE (event_id IS NOT NULL);
+
+CREATE INDEX trigger_fires_group ON trigger_fires USING btree (source_id, group_key) WHERE ((status = 'pending'::text) AND (group_key IS NOT NULL));
+
+CREATE INDEX trigger_fires_pending ON trigger_fires USING btree (lease_until) WHERE (status = 'pending'::text);
+
+CREATE UNIQUE INDEX trigger_fires_pkey ON trigger_fires USING btree (source_id, cause);
+
+CREATE INDEX trigger_fires_source ON trigger_fires USING btree (workspace_id, source_id, created_at);
+
+CREATE UNIQUE INDEX trigger_rate_tokens_cause ON trigger_rate_tokens USING btree (source_id, cause);
+
+CREATE UNIQUE INDEX trigger_rate_tokens_pkey ON trigger_rate_tokens USING btree (source_id, window_start, n);
 
 CREATE UNIQUE INDEX waits_item_id_key ON waits USING btree (item_id);
 

@@ -113,6 +113,28 @@ CREATE TABLE flows (
   PRIMARY KEY (id, version)
 );
 
+CREATE TABLE hook_rejections (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  hook_id TEXT NOT NULL,
+  webhook_id TEXT,
+  status INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE hooks (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  event_name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  secrets TEXT NOT NULL,
+  max_body_bytes INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
 CREATE TABLE ingestion_sources (
   id TEXT NOT NULL,
   version INTEGER NOT NULL,
@@ -211,6 +233,27 @@ CREATE TABLE row_comments (
   updated_at INTEGER NOT NULL
 );
 
+CREATE TABLE rule_versions (
+  rule_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  workspace_id TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (rule_id, version)
+);
+
+CREATE TABLE rules (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  on_event TEXT NOT NULL,
+  status TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
 CREATE TABLE runs (
   id TEXT PRIMARY KEY,
   workspace_id TEXT NOT NULL,
@@ -263,6 +306,18 @@ CREATE TABLE 'runs_name_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOU
 
 CREATE TABLE runyard_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
 
+CREATE TABLE schedules (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  cursor_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
 CREATE TABLE settings (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL,
@@ -285,6 +340,47 @@ CREATE TABLE tables (
   row_count INTEGER NOT NULL,
   created_at INTEGER NOT NULL
 , status TEXT NOT NULL DEFAULT 'ready');
+
+CREATE TABLE trigger_events (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  data TEXT NOT NULL,
+  client_id TEXT,
+  dedupe_key TEXT,
+  source_type TEXT NOT NULL,
+  source_id TEXT,
+  actor TEXT,
+  ts INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE trigger_fires (
+  workspace_id TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  source_type TEXT NOT NULL,
+  source_version INTEGER NOT NULL,
+  event_id TEXT,
+  group_key TEXT,
+  slot_at INTEGER,
+  status TEXT NOT NULL,
+  reason TEXT,
+  run_id TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  lease_until INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (source_id, cause)
+);
+
+CREATE TABLE trigger_rate_tokens (
+  source_id TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  cause TEXT NOT NULL,
+  PRIMARY KEY (source_id, window_start, n)
+);
 
 CREATE TABLE waits (
   id TEXT PRIMARY KEY,
@@ -322,6 +418,8 @@ CREATE INDEX events_run ON events (run_id, seq);
 
 CREATE INDEX flows_workspace ON flows (workspace_id, id, version);
 
+CREATE INDEX hook_rejections_hook ON hook_rejections (hook_id, id);
+
 CREATE INDEX ingestion_sources_ws ON ingestion_sources (workspace_id, id);
 
 CREATE INDEX items_claimable ON items (run_id, next_attempt_at, ordinal) WHERE status IN ('pending', 'retrying');
@@ -346,6 +444,8 @@ CREATE INDEX row_comments_row ON row_comments (row_id, created_at, id);
 
 CREATE UNIQUE INDEX row_comments_slot ON row_comments (row_id, slot) WHERE slot IS NOT NULL;
 
+CREATE INDEX rules_on_event ON rules (workspace_id, on_event);
+
 CREATE INDEX runs_active ON runs (status, id) WHERE status IN ('queued', 'running');
 
 CREATE UNIQUE INDEX runs_idempotency ON runs (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
@@ -366,11 +466,29 @@ CREATE INDEX runs_status_newest ON runs (workspace_id, status, created_at, id);
 
 CREATE INDEX runs_workspace ON runs (workspace_id, id);
 
+CREATE INDEX schedules_active ON schedules (status);
+
 CREATE UNIQUE INDEX table_rows_key ON table_rows (table_id, key) WHERE key IS NOT NULL;
 
 CREATE UNIQUE INDEX table_rows_order ON table_rows (table_id, ordinal);
 
 CREATE INDEX tables_workspace ON tables (workspace_id, id);
+
+CREATE UNIQUE INDEX trigger_events_dedupe ON trigger_events (workspace_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
+
+CREATE INDEX trigger_events_name ON trigger_events (workspace_id, name, id);
+
+CREATE INDEX trigger_events_ws ON trigger_events (workspace_id, id);
+
+CREATE INDEX trigger_fires_event ON trigger_fires (event_id) WHERE event_id IS NOT NULL;
+
+CREATE INDEX trigger_fires_group ON trigger_fires (source_id, group_key) WHERE status = 'pending' AND group_key IS NOT NULL;
+
+CREATE INDEX trigger_fires_pending ON trigger_fires (lease_until) WHERE status = 'pending';
+
+CREATE INDEX trigger_fires_source ON trigger_fires (workspace_id, source_id, created_at);
+
+CREATE UNIQUE INDEX trigger_rate_tokens_cause ON trigger_rate_tokens (source_id, cause);
 
 CREATE INDEX waits_open ON waits (status, expires_at);
 
