@@ -65,8 +65,11 @@ export function resolveToken(opts: { token?: string | undefined }): string | und
   return readFileSync(path, 'utf8').trim() || undefined;
 }
 
-/** A client for the `--url` and `--token` options. */
-export function clientOf(opts: ClientOptions): RunyardClient {
+/**
+ * The server address and token of the `--url` and `--token` options, as SDK clients take them.
+ * @throws UsageError naming `--url` when it is not an http(s) URL
+ */
+export function connectionOf(opts: ClientOptions): { baseUrl: string; token?: string } {
   let baseUrl: string;
   try {
     baseUrl = parseUrl(opts.url);
@@ -74,7 +77,12 @@ export function clientOf(opts: ClientOptions): RunyardClient {
     throw new UsageError(`--url: ${(err as Error).message}`);
   }
   const token = resolveToken(opts);
-  return new RunyardClient({ baseUrl, ...(token === undefined ? {} : { token }) });
+  return { baseUrl, ...(token === undefined ? {} : { token }) };
+}
+
+/** A client for the `--url` and `--token` options. */
+export function clientOf(opts: ClientOptions): RunyardClient {
+  return new RunyardClient(connectionOf(opts));
 }
 
 /** Parses an http(s) URL. */

@@ -4,18 +4,11 @@
  */
 import type { Command } from 'commander';
 import { TriggersClient, type Hook, type Rule, type Schedule, type TriggerEvent, type TriggerFire } from '../../sdk/triggers.js';
-import { clientCommand, oneOf, parseJsonArg, parseLimit, parseTime, parseUrl, readTextFile, resolveToken, UsageError, type ClientOptions } from '../common.js';
+import { clientCommand, connectionOf, oneOf, parseJsonArg, parseLimit, parseTime, readTextFile, UsageError, type ClientOptions } from '../common.js';
 import { details, print, printJson, status, table, text, time } from '../output.js';
 
 function triggersOf(opts: ClientOptions): TriggersClient {
-  let baseUrl: string;
-  try {
-    baseUrl = parseUrl(opts.url);
-  } catch (err) {
-    throw new UsageError(`--url: ${(err as Error).message}`);
-  }
-  const token = resolveToken(opts);
-  return new TriggersClient({ baseUrl, ...(token === undefined ? {} : { token }) });
+  return new TriggersClient(connectionOf(opts));
 }
 
 /** `--data JSON` or `--data-file PATH`. */
