@@ -37,6 +37,15 @@ function readDefinition(path: string): Record<string, unknown> {
   }
 }
 
+interface TableOptions extends ClientOptions {
+  table?: string;
+}
+
+/** `def` with `table_id` set to `table` when given (`--table` wins over the file). */
+function withTable(def: Record<string, unknown>, table: string | undefined): Record<string, unknown> {
+  return table === undefined ? def : { ...def, table_id: table };
+}
+
 function printSource(s: IngestionSource): void {
   print(
     details([
@@ -66,22 +75,27 @@ function printIngestionRun(r: IngestionRun): void {
 export function registerIngestions(program: Command): void {
   const ing = program.command('ingestions').description('ingestion sources (an HTTP API paged into a table) and their runs');
 
-  clientCommand(ing.command('create').description('create a source from a JSON definition').argument('<file>', 'definition file (- for stdin)')).action(
-    async (file: string, opts: ClientOptions) => {
-      const src = await clientOf(opts).createIngestion(readDefinition(file));
-      if (opts.json) printJson(src);
-      else printSource(src);
-    },
-  );
+  clientCommand(
+    ing
+      .command('create')
+      .description('create a source from a JSON definition')
+      .argument('<file>', 'definition file (- for stdin)')
+      .option('--table <id>', "the table to write into (sets the definition's table_id)"),
+  ).action(async (file: string, opts: TableOptions) => {
+    const src = await clientOf(opts).createIngestion(withTable(readDefinition(file), opts.table));
+    if (opts.json) printJson(src);
+    else printSource(src);
+  });
 
   clientCommand(
     ing
       .command('version')
       .description('save a new version of a source (the whole definition)')
       .argument('<source>', 'source id')
-      .argument('<file>', 'definition file'),
-  ).action(async (id: string, file: string, opts: ClientOptions) => {
-    const src = await clientOf(opts).addIngestionVersion(id, readDefinition(file));
+      .argument('<file>', 'definition file')
+      .option('--table <id>', "the table to write into (sets the definition's table_id)"),
+  ).action(async (id: string, file: string, opts: TableOptions) => {
+    const src = await clientOf(opts).addIngestionVersion(id, withTable(readDefinition(file), opts.table));
     if (opts.json) printJson(src);
     else printSource(src);
   });
