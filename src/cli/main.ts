@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../sdk/errors.js';
+import { registerAliases } from './aliases.js';
 import { registerAccess } from './commands/access.js';
 import { registerCells } from './commands/cells.js';
 import { registerColumns } from './commands/columns.js';
@@ -67,6 +68,7 @@ export function buildProgram(state: { json: boolean }): Command {
   registerAccess(program);
   registerIngestions(program);
   registerTriggers(program);
+  registerAliases(program);
   return program;
 }
 

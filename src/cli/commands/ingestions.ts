@@ -195,9 +195,17 @@ export function registerIngestions(program: Command): void {
   });
 
   clientCommand(
-    ing.command('retry-failed').description('re-fetch exactly the failed pages of a run').argument('<source>', 'source id').argument('<run>', 'run id'),
-  ).action(async (id: string, runId: string, opts: ClientOptions) => {
-    const res = await clientOf(opts).retryFailedIngestion(id, runId);
+    ing
+      .command('retry-failed')
+      .description("re-fetch exactly the failed pages of a run (the source may be left out: it is the run's target)")
+      .argument('<source-or-run>', 'source id, or the run id alone')
+      .argument('[run]', 'run id'),
+  ).action(async (first: string, second: string | undefined, opts: ClientOptions) => {
+    const client = clientOf(opts);
+    const runId = second ?? first;
+    // One id: the run's own target is its source (`table-ingestions retry-failed <run>`).
+    const id = second === undefined ? (await client.getRun(runId)).target_id : first;
+    const res = await client.retryFailedIngestion(id, runId);
     if (opts.json) printJson(res);
     else print(`Retrying ${res.retried} failed page(s) of ${res.run.id}.`);
   });
