@@ -3,8 +3,10 @@
  * (api/client.ts). Routes:
  * - `/runs` Runs (filters in the query string), `/runs/:runId` Run detail (a run's `web_url`)
  * - `/runs/new` Manual run form, `/tables`, `/tables/:tableId` Tables (routes/manual-run.tsx, routes/tables.tsx)
+ * - `/ingestions`, `/ingestions/:sourceId`, `/ingestions/:sourceId/runs/:runId` Ingestions (routes/ingestions.tsx)
  */
 import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { IngestionPage, IngestionRunPage, IngestionsPage } from './routes/ingestions';
 import { ManualRunPage } from './routes/manual-run';
 import { NotFoundPage } from './routes/not-found';
 import { RunDetailPage } from './routes/run-detail';
@@ -53,6 +55,7 @@ function Shell() {
           </NavLink>
           {can('operator') ? <NavLink to="/runs/new">New run</NavLink> : null}
           <NavLink to="/tables">Tables</NavLink>
+          <NavLink to="/ingestions">Ingestions</NavLink>
         </nav>
         <Account />
       </header>
@@ -65,6 +68,9 @@ function Shell() {
           <Route path="/runs/:runId" element={<RunDetailPage />} />
           <Route path="/tables" element={<TablesPage />} />
           <Route path="/tables/:tableId" element={<TablePage />} />
+          <Route path="/ingestions" element={<IngestionsPage />} />
+          <Route path="/ingestions/:sourceId" element={<IngestionPage />} />
+          <Route path="/ingestions/:sourceId/runs/:runId" element={<IngestionRunPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </main>
