@@ -442,7 +442,7 @@ export function IngestionRunPage() {
   const run = state?.run;
   return (
     <section className="ingestion-run-page">
-      <PageHeader title={`Ingestion run ${runId}`}>
+      <PageHeader title={<Clip text={`Ingestion run ${runId}`} />}>
         {run && can('operator') && state.summary.pages_failed > 0 && isTerminal(run.status) ? (
           <button type="button" onClick={() => void retryFailed()}>
             Retry failed pages
@@ -480,9 +480,9 @@ export function IngestionRunPage() {
               <tr>
                 <th>Page</th>
                 <th>Status</th>
-                <th className="num">Attempts</th>
+                <th className="num wide">Attempts</th>
                 <th className="num">Records</th>
-                <th className="wide">Error</th>
+                <th>Error</th>
               </tr>
             </thead>
             <tbody>
@@ -494,9 +494,9 @@ export function IngestionRunPage() {
                     <td>
                       <StatusChip status={p.status} />
                     </td>
-                    <td className="num">{p.attempt_count}</td>
+                    <td className="num wide">{p.attempt_count}</td>
                     <td className="num">{records === null ? '—' : count(records)}</td>
-                    <td className="wide">{p.error ? <Clip text={`${p.error.code}: ${p.error.message}`} /> : null}</td>
+                    <td>{p.error ? <Clip text={`${p.error.code}: ${p.error.message}`} /> : null}</td>
                   </tr>
                 );
               })}
