@@ -14,7 +14,6 @@ import { controlEngine, numbersTable, recorderModule, spawnWorker, type WorkerPr
 
 const SECONDS = Number(process.env.RY_SCHEDULE_SECONDS ?? 30);
 const postgres = postgresForFile();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test(`three nodes, an every-second schedule for ${SECONDS} s, kill -9 of one: one run per slot`, { timeout: 240_000 }, async () => {
   const server = await postgres();
@@ -35,16 +34,20 @@ test(`three nodes, an every-second schedule for ${SECONDS} s, kill -9 of one: on
       mode: 'dry_run',
     });
     const started = Date.now();
-    await sleep((SECONDS * 1000) / 3);
+    // Conditions, not fixed times: a third of the slots fired, then the kill; three more slots
+    // fired by the survivors, then the replacement; every slot of the window fired, then pause.
+    const fired = async (n: number) =>
+      until(`${n} slots fired`, 120_000, async () => ((await control.triggers.fires(ws, s.id, 10_000)).length >= n ? true : undefined));
+    await fired(Math.floor(SECONDS / 3));
     const victim = live.shift();
     assert.ok(victim);
     await victim.kill('SIGKILL');
     const killedAt = Date.now();
-    await sleep(3000);
+    await fired(Math.floor(SECONDS / 3) + 3);
     const replacement = await spawnWorker(url);
     live.push(replacement);
     everyone.push(replacement);
-    await sleep(Math.max(0, started + SECONDS * 1000 - Date.now()));
+    await fired(SECONDS);
     await control.triggers.setScheduleStatus(ws, s.id, 'paused');
     // The killed node's leased fires come back after the fire lease (30 s by default).
     await until('no fire left pending', 90_000, async () =>
