@@ -80,7 +80,15 @@ export const IngestionDefinitionSchema = z.strictObject({
     })
     .refine((a) => (a.header === undefined) !== (a.query_param === undefined), { error: 'expected exactly one of header or query_param' })
     .optional(),
-  records_path: jsonPath,
+  /**
+   * What a response body is: `json` (records at `records_path`), or a file at a URL, one page of
+   * records: `ndjson` (a JSON object a line) or `csv` (a header row, then a record a line, values
+   * as text). `ndjson` and `csv` take `pagination: {type: "none"}` and no `records_path`.
+   * @default "json"
+   */
+  format: z.enum(['json', 'ndjson', 'csv'], { error: 'expected "json", "ndjson" or "csv"' }).default('json'),
+  /** Where the array of records is in a JSON body; required for `format: "json"`. */
+  records_path: jsonPath.optional(),
   key_field: z
     .string({ error: 'expected the name of the field that keys a record' })
     .min(1, { error: 'expected the name of the field that keys a record' })
@@ -110,7 +118,7 @@ export type IngestionDefinition = z.output<typeof IngestionDefinitionSchema>;
  */
 export function parseIngestionDefinition(raw: unknown, root = ''): IngestionDefinition {
   const res = IngestionDefinitionSchema.safeParse(raw);
-  if (res.success) return res.data;
+  if (res.success) return checkFormat(res.data, root);
   const issue = res.error.issues[0];
   const path = [...(issue?.path ?? [])];
   if (issue?.code === 'unrecognized_keys') path.push(issue.keys[0] ?? '');
@@ -121,6 +129,21 @@ export function parseIngestionDefinition(raw: unknown, root = ''): IngestionDefi
   const field = [root, dotted].filter((s) => s !== '').join('.') || root || 'body';
   const message = issue?.code === 'unrecognized_keys' ? 'is not a known field' : (issue?.message ?? 'invalid');
   throw new ValidationError(`${field}: ${message}`, { field });
+}
+
+/** The rules between fields: a JSON source names its records path; a file is one page. */
+function checkFormat(def: IngestionDefinition, root: string): IngestionDefinition {
+  const at = (f: string) => [root, f].filter((x) => x !== '').join('.');
+  if (def.format === 'json' && def.records_path === undefined) {
+    throw new ValidationError(`${at('records_path')}: expected a JSON path such as "data.items" or "$"`, { field: at('records_path') });
+  }
+  if (def.format !== 'json' && def.pagination.type !== 'none') {
+    throw new ValidationError(`${at('pagination.type')}: a ${def.format} file at a URL is one page; expected "none"`, { field: at('pagination.type') });
+  }
+  if (def.format !== 'json' && def.records_path !== undefined) {
+    throw new ValidationError(`${at('records_path')}: a ${def.format} file is the records themselves; leave records_path out`, { field: at('records_path') });
+  }
+  return def;
 }
 
 /** Segments of a JSON path, or undefined when it is not one. */
@@ -193,6 +216,11 @@ export interface PageInputs {
   url: string | null;
   records_before: number;
   recent: string[];
+  /**
+   * A dry run (1) or a smoke test (its size): the most pages the run plans; a page that would
+   * follow past it is not planned and the run says it stopped there. Absent or null: no limit.
+   */
+  page_limit?: number | null;
 }
 
 /** What a fetched page reports (its item outputs). */
@@ -211,6 +239,17 @@ export interface PageOutputs {
   next: string | null;
   /** Whether the page was full (`record_count >= page_size`): page/offset sources go on. */
   full: boolean;
+}
+
+/**
+ * The key of a record as the rows sink reads it: its field `keyField` when a non-empty string,
+ * or a finite number as text; null when the record has none (it is counted, not written).
+ */
+export function recordKey(record: unknown, keyField: string): string | null {
+  const k = typeof record === 'object' && record !== null && !Array.isArray(record) ? (record as Record<string, unknown>)[keyField] : undefined;
+  if (typeof k === 'string' && k !== '') return k;
+  if (typeof k === 'number' && Number.isFinite(k)) return String(k);
+  return null;
 }
 
 /** Items recorded in `recent` (loop detection window). */

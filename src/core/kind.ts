@@ -9,7 +9,7 @@
  * Units: times in epoch ms, credits in micro-credits (µ).
  */
 import type { ItemError } from './errors.js';
-import type { ColumnRecord, ItemRecord, RowRecord, RunKind, RunRecord, TableRecord } from './model.js';
+import type { ColumnRecord, ItemRecord, RowRecord, RunKind, RunMode, RunRecord, TableRecord } from './model.js';
 import type { Sink } from './sink.js';
 import type { ItemStatus } from './status.js';
 
@@ -54,6 +54,17 @@ export interface ResolvedTarget {
   sink: Sink | null;
   /** What runs of this target act on (`runs.subject`, free JSON); absent: null. */
   subject?: unknown;
+}
+
+/**
+ * How a run is started, as {@link RunKindModule.start} may read it: a kind whose items follow
+ * one another (an ingestion's pages) plans fewer of them in a dry run or a smoke test.
+ */
+export interface StartOptions {
+  /** `live`, `dry_run` or `smoke_test` (`runs.mode`). */
+  mode: RunMode;
+  /** Smoke test: the items run live (the engine skips the first items past it). */
+  smoke_test_items?: number;
 }
 
 /** The first items of a run, and the phase it starts in (`runs.phase`; absent: none). */
@@ -143,10 +154,10 @@ export interface RunKindModule<Ref = unknown> {
    */
   resolve(ref: Ref, io: KindReader): Promise<ResolvedTarget>;
   /**
-   * Plans the first items of a run of `target`.
+   * Plans the first items of a run of `target`; `opts` says the run's mode (absent: live).
    * @throws RunyardError (`template_error` naming the row, …) when an item cannot be planned
    */
-  start(target: ResolvedTarget, io: KindReader): Promise<StartPlan>;
+  start(target: ResolvedTarget, io: KindReader, opts?: StartOptions): Promise<StartPlan>;
   /**
    * Plans with the run's items: {@link next} is then called inside the transaction that writes
    * the outcome (after the outcome is written, with the run row locked), with the run as it is

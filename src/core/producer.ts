@@ -88,6 +88,13 @@ export interface Producer {
   readonly credentialFields?: readonly string[];
   /** Runs one attempt. */
   execute(ctx: ProducerContext): Promise<ProducerResult>;
+  /**
+   * A dry run's attempt, for a producer whose work can be shown without side effects (it only
+   * reads, e.g. fetches a page): the executor calls it instead of `execute` in a `dry_run` run,
+   * and the run's sink writes nothing of what it returns. Absent: a dry run executes nothing and
+   * records what would have been executed.
+   */
+  preview?(ctx: ProducerContext): Promise<ProducerResult>;
 }
 
 /** Names of the built-in producers. */

@@ -502,10 +502,13 @@ export class Executor {
       const producer = this.deps.producers.get(producerName);
       // Aborted before it started (cancel, shutdown, lease lost while waiting its turn).
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
-      if (run.mode === 'dry_run') return this.dryRun(flight, producer, prices, startedAt);
+      const dry = run.mode === 'dry_run';
+      if (dry && !producer.preview) return this.dryRun(flight, producer, prices, startedAt);
       const inputs = item.inputs ?? {};
       const fields = producer.credentialFields ?? [];
-      const running = producer.execute({
+      // A dry run of a producer that can show its work without side effects (`preview`).
+      const call = dry && producer.preview ? producer.preview.bind(producer) : producer.execute.bind(producer);
+      const running = call({
         inputs: fields.length > 0 ? fillPlaceholders(inputs, fields, runEnv.credentials) : inputs,
         idempotencyKey: item.id,
         signal: flight.controller.signal,
@@ -527,10 +530,11 @@ export class Executor {
         item_id: item.id,
         lease_token,
         value: result.value ?? null,
-        outputs: result.outputs ?? { value: result.value ?? null },
+        outputs: dry ? { ...(result.outputs ?? { value: result.value ?? null }), dry_run: true } : (result.outputs ?? { value: result.value ?? null }),
         usage: result.usage ?? null,
         provider: result.provider ?? producerName,
-        credits_used: usageCost(prices, producerName, result.usage ?? null, item.cost_bound ?? run.item_cost_bound),
+        // A dry run reserved nothing, so it captures nothing.
+        credits_used: dry ? 0 : usageCost(prices, producerName, result.usage ?? null, item.cost_bound ?? run.item_cost_bound),
         duration_ms: clock.now() - startedAt,
       };
     } catch (err) {

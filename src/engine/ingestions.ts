@@ -9,10 +9,12 @@
  */
 import { NotFoundError, RunyardError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
-import { parseIngestionDefinition, type IngestionDefinition } from '../core/ingestion.js';
+import { parseIngestionDefinition, recordKey, type IngestionDefinition, type PageOutputs } from '../core/ingestion.js';
 import type { RunRecord } from '../core/model.js';
-import type { IngestionSourceRecord, RowsWritten } from '../store/ingestion-port.js';
-import type { Page, Store } from '../store/port.js';
+import type { ItemError } from '../core/errors.js';
+import type { ItemStatus } from '../core/status.js';
+import type { IngestionSourceRecord, RowAction, RowsWritten } from '../store/ingestion-port.js';
+import type { Page, ProviderStats, Store } from '../store/port.js';
 import type { ControlService } from './control.js';
 import type { RunsService, StartColumnRun } from './runs-service.js';
 
@@ -23,6 +25,46 @@ const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-aut
 export interface IngestionSummary extends RowsWritten {
   /** Pages that failed (their error codes are on the items). */
   pages_failed: number;
+  /**
+   * Why the run stopped before the source's end (the kind's result): `smoke_test_limit` (a smoke
+   * test fetched its N pages and the source had more) or `dry_run`; null when it did not.
+   */
+  stopped: string | null;
+  /**
+   * Per provider (a page's host): calls (attempts), pages succeeded and failed, p50/p95 of a
+   * page's duration (ms), credits captured (µ) — the store's provider summary of any run, with
+   * failed pages (which name no provider) under the source's host.
+   */
+  providers: ProviderStats[];
+}
+
+/** One record of a dry run's page and what writing it would do. */
+export interface PreviewRecord {
+  /** The record's key field as the rows sink reads it (text), or null when it has none. */
+  key: string | null;
+  /** `created`, `updated`, `unchanged` (compared with the table's row of that key now), or `no_key` (it would not be written). */
+  action: RowAction | 'no_key';
+  data: unknown;
+}
+
+/**
+ * A dry run's preview: the first page as fetched and what writing it would do to the table
+ * (nothing was written). `status` is the page item's; until it ends, `records` is empty.
+ */
+export interface IngestionPreview {
+  page: number;
+  status: ItemStatus;
+  /** The URL fetched, secrets redacted; null before the page is fetched. */
+  url: string | null;
+  http_status: number | null;
+  /** Records at the path (before dropping those without a key). */
+  record_count: number;
+  /** The next cursor or link the source gave (where a live run would go on), or null. */
+  next: string | null;
+  counts: { created: number; updated: number; unchanged: number; no_key: number };
+  records: PreviewRecord[];
+  /** The page's error (its code: `http_500`, `not_json`, `not_csv`, …), or null. */
+  error: ItemError | null;
 }
 
 /** Dependencies of {@link IngestionsService}. */
@@ -32,6 +74,10 @@ export interface IngestionsDeps {
   ids: IdSource;
   runs: RunsService;
   control: ControlService;
+}
+
+function hostOf(url: unknown): string | undefined {
+  return typeof url === 'string' && URL.canParse(url) ? new URL(url).host : undefined;
 }
 
 /** Ingestion sources and runs. */
@@ -104,7 +150,48 @@ export class IngestionsService {
   /** Totals of an ingestion run. @throws NotFoundError when `runId` is no ingestion run */
   async summary(ws: string, runId: string): Promise<IngestionSummary> {
     const run = await this.ingestionRun(ws, runId);
-    return { ...(await this.deps.store.ingestions.rowsWritten(ws, runId)), pages_failed: run.items_failed };
+    const { store } = this.deps;
+    // A page that failed carries no provider: it counts under the source's host, not the producer's name.
+    const host = hostOf((run.spec.config as { request?: { url?: unknown } }).request?.url) ?? run.spec.producer;
+    const [written, providers] = await Promise.all([store.ingestions.rowsWritten(ws, runId), store.providerSummary(ws, runId, host)]);
+    const out = run.output as { stopped?: unknown } | null;
+    return { ...written, pages_failed: run.items_failed, stopped: typeof out?.stopped === 'string' ? out.stopped : null, providers };
+  }
+
+  /**
+   * The preview of a dry run (mode `dry_run`): its first page's records and what writing each
+   * would do to the table as it is now. undefined for a run in another mode.
+   * @throws NotFoundError when `runId` is no ingestion run
+   */
+  async preview(ws: string, runId: string): Promise<IngestionPreview | undefined> {
+    const run = await this.ingestionRun(ws, runId);
+    if (run.mode !== 'dry_run') return undefined;
+    const { store } = this.deps;
+    const item = (await store.listItems(ws, runId, {}, { limit: 1 })).data[0];
+    const out = (item?.outputs ?? {}) as Partial<PageOutputs>;
+    const list = Array.isArray(out.records) ? out.records : [];
+    const keyField = run.spec.row_key ?? '';
+    const keyed = list.map((data) => ({ data, key: recordKey(data, keyField) }));
+    const writable = keyed.filter((r): r is { data: Record<string, unknown>; key: string } => r.key !== null);
+    const actions = run.spec.table_id ? await store.ingestions.wouldWrite(ws, run.spec.table_id, writable) : [];
+    const counts = { created: 0, updated: 0, unchanged: 0, no_key: 0 };
+    let i = 0;
+    const records = keyed.map((r): PreviewRecord => {
+      const action = r.key === null ? 'no_key' : (actions[i++] ?? 'created');
+      counts[action]++;
+      return { key: r.key, action, data: r.data };
+    });
+    return {
+      page: typeof out.page === 'number' ? out.page : 1,
+      status: item?.status ?? 'pending',
+      url: out.url ?? null,
+      http_status: out.status ?? null,
+      record_count: out.record_count ?? 0,
+      next: out.next ?? null,
+      counts,
+      records,
+      error: item?.error ?? null,
+    };
   }
 
   /**

@@ -113,7 +113,11 @@ export class RunsService {
       const existing = await this.replay(ws, opts.idempotency_key, this.requestHash(resolved.target_id, opts, manual));
       if (existing) return { run: existing, created: false };
     }
-    const plan = await kind.start(resolved, io);
+    const mode = opts.mode ?? 'live';
+    const plan = await kind.start(resolved, io, {
+      mode,
+      ...(mode === 'smoke_test' ? { smoke_test_items: opts.smoke_test_items ?? DEFAULT_SMOKE_TEST_ITEMS } : {}),
+    });
     return this.createRun(ws, {
       kind: resolved.kind,
       target_id: resolved.target_id,

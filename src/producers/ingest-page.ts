@@ -10,9 +10,10 @@
  * past the source's maximum: not fetched), `secret_missing` (auth names a secret the run lacks).
  */
 import { PermanentError, ValidationError } from '../core/errors.js';
-import { atPath, nextLink, type PageInputs, type PageOutputs } from '../core/ingestion.js';
+import { atPath, nextLink, recordKey, type PageInputs, type PageOutputs } from '../core/ingestion.js';
 import type { Producer, ProducerContext, ProducerResult } from '../core/producer.js';
 import { head } from './config.js';
+import { fileRecords } from './ingest-records.js';
 
 /** The producer's name (items of ingestion runs name it). */
 export const INGEST_PAGE_PRODUCER = 'ingest_page';
@@ -42,84 +43,89 @@ export function createIngestPageProducer(http: Producer): Producer {
         throw new ValidationError('config: ingest_page fetches pages of ingestion runs; use an ingestion source (POST /v1/ingestions)', { field: 'config' });
       }
     },
-    async execute(ctx: ProducerContext): Promise<ProducerResult> {
-      const p = ctx.inputs as unknown as PageInputs;
-      const s = p.source;
-      if (p.page > s.max_pages) {
-        throw new PermanentError('past_max_pages', `page ${p.page} is past max_pages ${s.max_pages}: not fetched (the source has more pages)`, {
-          max_pages: s.max_pages,
-        });
-      }
-      if (p.records_before >= s.max_records) {
-        throw new PermanentError('past_max_records', `page ${p.page} is past max_records ${s.max_records}: not fetched`, { max_records: s.max_records });
-      }
-      let secret: string | undefined;
-      if (s.auth) {
-        secret = ctx.env[s.auth.secret];
-        if (secret === undefined) {
-          throw new PermanentError('secret_missing', `auth.secret: the run has no secret ${s.auth.secret} (give it in overrides.secrets)`, {
-            field: 'auth.secret',
-          });
-        }
-      }
-      const url = pageUrl(p, secret);
-      const headers: Record<string, string> = { accept: 'application/json', ...s.request.headers };
-      if (s.auth?.header !== undefined && secret !== undefined) headers[s.auth.header] = `${s.auth.prefix ?? ''}${secret}`;
-      let res: ProducerResult;
-      try {
-        res = await http.execute({ ...ctx, inputs: { method: s.request.method, url: url.href, headers, parse: 'json', timeout_ms: s.timeout_ms } });
-      } catch (err) {
-        if (err instanceof PermanentError && err.code === 'invalid_output') throw new PermanentError('not_json', `page ${p.page}: ${err.message}`);
-        throw err;
-      }
-      const out = res.outputs as { status: number; headers: Record<string, string>; body: string };
-      const body = res.value;
-      const found = atPath(body, s.records_path);
-      if (!Array.isArray(found)) {
-        throw new PermanentError('records_not_found', `page ${p.page}: no array of records at ${JSON.stringify(s.records_path)}: ${head(out.body, 300)}`, {
-          records_path: s.records_path,
-          body: head(out.body, 500),
-        });
-      }
-      const room = s.max_records - p.records_before;
-      const records = found.slice(0, room);
-      let missing = 0;
-      for (const r of records) {
-        const k = typeof r === 'object' && r !== null && !Array.isArray(r) ? (r as Record<string, unknown>)[s.key_field] : undefined;
-        if (!((typeof k === 'string' && k !== '') || (typeof k === 'number' && Number.isFinite(k)))) missing++;
-      }
-      let next: string | null = null;
-      const pg = s.pagination;
-      if (pg.type === 'cursor') {
-        const c = atPath(body, pg.cursor_path);
-        next = c === null || c === undefined || c === '' ? null : String(c);
-      } else if (pg.type === 'link') next = nextLink(out.headers.link, url.href);
-      const own = p.cursor ?? p.url;
-      if (next !== null && found.length > 0 && (next === own || p.recent.includes(next))) {
-        throw new PermanentError('cursor_loop', `page ${p.page}: the next ${pg.type} ${head(next, 200)} repeats one this run already fetched`, {
-          next: head(next, 500),
-        });
-      }
-      // A page that brings no records ends a cursor/link chain even if it names a next one.
-      if (found.length === 0) next = null;
-      const shown = new URL(url.href);
-      if (s.auth?.query_param !== undefined) shown.searchParams.set(s.auth.query_param, '[redacted]');
-      const outputs: PageOutputs = {
-        page: p.page,
-        url: shown.href,
-        status: out.status,
-        records,
-        record_count: found.length,
-        missing_key: missing,
-        next,
-        full: found.length >= s.page_size,
-      };
-      return {
-        value: null,
-        outputs: outputs as unknown as Record<string, unknown>,
-        provider: url.host,
-        usage: { http_calls: 1, rows: records.length - missing },
-      };
-    },
+    execute: (ctx) => fetchPage(http, ctx),
+    /** A dry run fetches its page too (a read): the run's sink writes nothing of it. */
+    preview: (ctx) => fetchPage(http, ctx),
+  };
+}
+
+/** Fetches one page and returns its records (the `ingest_page` producer's attempt). */
+async function fetchPage(http: Producer, ctx: ProducerContext): Promise<ProducerResult> {
+  const p = ctx.inputs as unknown as PageInputs;
+  const s = p.source;
+  if (p.page > s.max_pages) {
+    throw new PermanentError('past_max_pages', `page ${p.page} is past max_pages ${s.max_pages}: not fetched (the source has more pages)`, {
+      max_pages: s.max_pages,
+    });
+  }
+  if (p.records_before >= s.max_records) {
+    throw new PermanentError('past_max_records', `page ${p.page} is past max_records ${s.max_records}: not fetched`, { max_records: s.max_records });
+  }
+  let secret: string | undefined;
+  if (s.auth) {
+    secret = ctx.env[s.auth.secret];
+    if (secret === undefined) {
+      throw new PermanentError('secret_missing', `auth.secret: the run has no secret ${s.auth.secret} (give it in overrides.secrets)`, {
+        field: 'auth.secret',
+      });
+    }
+  }
+  const url = pageUrl(p, secret);
+  const accept = s.format === 'csv' ? 'text/csv' : s.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
+  const headers: Record<string, string> = { accept, ...s.request.headers };
+  if (s.auth?.header !== undefined && secret !== undefined) headers[s.auth.header] = `${s.auth.prefix ?? ''}${secret}`;
+  let res: ProducerResult;
+  try {
+    const parse = s.format === 'json' ? 'json' : 'text';
+    res = await http.execute({ ...ctx, inputs: { method: s.request.method, url: url.href, headers, parse, timeout_ms: s.timeout_ms } });
+  } catch (err) {
+    if (err instanceof PermanentError && err.code === 'invalid_output') throw new PermanentError('not_json', `page ${p.page}: ${err.message}`);
+    throw err;
+  }
+  const out = res.outputs as { status: number; headers: Record<string, string>; body: string };
+  const body = res.value;
+  const path = s.records_path ?? '$';
+  const found = s.format === 'json' ? atPath(body, path) : fileRecords(s.format, out.body);
+  if (!Array.isArray(found)) {
+    throw new PermanentError('records_not_found', `page ${p.page}: no array of records at ${JSON.stringify(path)}: ${head(out.body, 300)}`, {
+      records_path: path,
+      body: head(out.body, 500),
+    });
+  }
+  const room = s.max_records - p.records_before;
+  const records = found.slice(0, room);
+  let missing = 0;
+  for (const r of records) if (recordKey(r, s.key_field) === null) missing++;
+  let next: string | null = null;
+  const pg = s.pagination;
+  if (pg.type === 'cursor') {
+    const c = atPath(body, pg.cursor_path);
+    next = c === null || c === undefined || c === '' ? null : String(c);
+  } else if (pg.type === 'link') next = nextLink(out.headers.link, url.href);
+  const own = p.cursor ?? p.url;
+  if (next !== null && found.length > 0 && (next === own || p.recent.includes(next))) {
+    throw new PermanentError('cursor_loop', `page ${p.page}: the next ${pg.type} ${head(next, 200)} repeats one this run already fetched`, {
+      next: head(next, 500),
+    });
+  }
+  // A page that brings no records ends a cursor/link chain even if it names a next one.
+  if (found.length === 0) next = null;
+  const shown = new URL(url.href);
+  if (s.auth?.query_param !== undefined) shown.searchParams.set(s.auth.query_param, '[redacted]');
+  const outputs: PageOutputs = {
+    page: p.page,
+    url: shown.href,
+    status: out.status,
+    records,
+    record_count: found.length,
+    missing_key: missing,
+    next,
+    full: found.length >= s.page_size,
+  };
+  return {
+    value: null,
+    outputs: outputs as unknown as Record<string, unknown>,
+    provider: url.host,
+    usage: { http_calls: 1, rows: records.length - missing },
   };
 }

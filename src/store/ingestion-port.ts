@@ -29,6 +29,9 @@ export interface RowsWritten {
   no_key: number;
 }
 
+/** What writing one record would do to its row (a dry run's preview). */
+export type RowAction = 'created' | 'updated' | 'unchanged';
+
 /** Ingestion sources and run totals. */
 export interface IngestionStore {
   /** Inserts version 1 of a new source. */
@@ -45,4 +48,10 @@ export interface IngestionStore {
   listSources(ws: string): Promise<IngestionSourceRecord[]>;
   /** What run `runId`'s pages wrote (zeros when none). */
   rowsWritten(ws: string, runId: string): Promise<RowsWritten>;
+  /**
+   * What writing `records` (each keyed by `key`) into table `tableId` would do, read-only (a dry
+   * run's preview): `created` (no row has the key), `updated` (its row holds other data) or
+   * `unchanged` (the same data, key order ignored, as the rows sink compares), in the order given.
+   */
+  wouldWrite(ws: string, tableId: string, records: { key: string; data: Record<string, unknown> }[]): Promise<RowAction[]>;
 }

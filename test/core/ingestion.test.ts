@@ -76,6 +76,24 @@ describe('ingestion core', () => {
       fieldOf(() => parseIngestionDefinition({}, 'target.source.definition')),
       'target.source.definition.name',
     );
+    // A file at a URL is one page of records: no records_path, pagination none.
+    assert.equal(
+      fieldOf(() => def({ format: 'xml' })),
+      'format',
+    );
+    assert.equal(
+      fieldOf(() => def({ format: 'csv', records_path: undefined })),
+      'pagination.type',
+    );
+    assert.equal(
+      fieldOf(() => def({ format: 'ndjson', pagination: { type: 'none' } })),
+      'records_path',
+    );
+    assert.equal(
+      fieldOf(() => def({ records_path: undefined })),
+      'records_path',
+    );
+    assert.equal(def({ format: 'csv', records_path: undefined, pagination: { type: 'none' } }).format, 'csv');
   });
 });
 
@@ -132,5 +150,52 @@ describe('ingestion kind planning', () => {
     assert.deepEqual(end.append, []);
     const failed = ingestionKind.next(r, { kind: 'failed', item: item('page:3', { source: src }), error: { code: 'http_500', message: 'x', retryable: true } });
     assert.deepEqual(failed.append, [], 'a failed cursor page appends nothing: retry-failed continues from it');
+  });
+
+  test('a dry run plans the first page only; a smoke test of N pages stops chains and lanes at N and says so', async () => {
+    const cursor = { pagination: { type: 'cursor', cursor_path: 'next' } };
+    const rc = { ...run(cursor), mode: 'smoke_test' } as RunRecord;
+    const src = sourcePart(def(cursor));
+    const target = { config: src } as never;
+    const io = {} as never;
+    const keys = async (over: Record<string, unknown>, opts: Parameters<typeof ingestionKind.start>[2]) =>
+      (await ingestionKind.start({ config: sourcePart(def(over)) } as never, io, opts)).items.map((i) => i.key);
+    assert.deepEqual(await keys({ fan_out: 4 }, { mode: 'dry_run' }), ['page:1']);
+    assert.deepEqual(await keys({ fan_out: 4 }, { mode: 'smoke_test', smoke_test_items: 2 }), ['page:1', 'page:2']);
+    assert.deepEqual(await keys({ fan_out: 4 }, { mode: 'live' }), ['page:1', 'page:2', 'page:3', 'page:4']);
+    const first = (await ingestionKind.start(target, io, { mode: 'smoke_test', smoke_test_items: 2 })).items[0]!;
+    assert.equal((first.inputs as unknown as PageInputs).page_limit, 2);
+    const at = (n: number) =>
+      ingestionKind.next(rc, {
+        kind: 'succeeded',
+        item: item(`page:${n}`, { source: src, page: n, cursor: 'c', url: null, records_before: 0, recent: [], page_limit: 2 }),
+        outputs: ok({ next: `c${n}`, records: [{}], full: true }),
+      });
+    assert.deepEqual(
+      at(1).append.map((i) => i.key),
+      ['page:2'],
+    );
+    assert.equal((at(1).append[0]!.inputs as unknown as PageInputs).page_limit, 2, 'the limit travels down the chain');
+    assert.deepEqual(at(2).append, []);
+    assert.deepEqual(at(2).result?.output, { stopped: 'smoke_test_limit', page_limit: 2 });
+    assert.match(at(2).result?.summary ?? '', /smoke test/);
+
+    const rp = { ...run({ fan_out: 2 }), mode: 'smoke_test' } as RunRecord;
+    const lane = (n: number) =>
+      ingestionKind.next(rp, {
+        kind: 'succeeded',
+        item: item(`page:${n}`, { source: sourcePart(def({ fan_out: 2 })), page: n, page_limit: 3 }),
+        outputs: ok({ full: true }),
+      });
+    assert.deepEqual(
+      lane(1).append.map((i) => i.key),
+      ['page:3'],
+    );
+    assert.deepEqual(lane(2).append, [], 'page 4 is past the smoke limit');
+    assert.equal((lane(2).result?.output as { stopped: string }).stopped, 'smoke_test_limit');
+    assert.deepEqual(
+      ingestionKind.replay(rp, [{ inputs: { page_limit: 3 } } as unknown as ItemRecord]).items.map((i) => i.key),
+      ['page:1', 'page:2'],
+    );
   });
 });

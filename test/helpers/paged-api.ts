@@ -6,6 +6,9 @@
  * - `GET /link?page=N&per_page=S` → `[...]` with `Link: <...page=N+1...>; rel="next"` while more remain
  * - `GET /loop?cursor=C` → one record and always the same next cursor (a loop)
  * - `GET /text` → not JSON; `GET /empty` → `{}` (no records at the path)
+ * - Files, one page of every record: `GET /file.ndjson`, `GET /file.csv` (`id,name,n`), `GET
+ *   /file.json` (an array); bad ones: `GET /bad.ndjson` (line 3 is no JSON), `GET /bad.csv` (an
+ *   unclosed quote)
  *
  * Failure injection by page number (1-based; for cursors, the page the offset falls on):
  * `failing` pages answer 500 (`Retry-After: 0`) until {@link PagedApi.heal}; `throttled` pages
@@ -58,6 +61,19 @@ export async function startPagedApi(count: number): Promise<PagedApi> {
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
     if (api.auth !== undefined && req.headers.authorization !== `Bearer ${api.auth}`) return send(401, { error: 'unauthorized' });
+    const csvCell = (v: string | number) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+    switch (u.pathname) {
+      case '/file.ndjson':
+        return send(200, records.map((r) => JSON.stringify(r)).join('\n') + '\n', { 'content-type': 'application/x-ndjson' }, 1);
+      case '/file.csv':
+        return send(200, ['id,name,n', ...records.map((r) => [r.id, r.name, r.n].map(csvCell).join(','))].join('\r\n'), { 'content-type': 'text/csv' }, 1);
+      case '/file.json':
+        return send(200, records, {}, 1);
+      case '/bad.ndjson':
+        return send(200, '{"id":"a"}\n{"id":"b"}\nnot json\n', { 'content-type': 'application/x-ndjson' }, 1);
+      case '/bad.csv':
+        return send(200, 'id,name\na,"unclosed\n', { 'content-type': 'text/csv' }, 1);
+    }
     const size = Number(u.searchParams.get('per_page') ?? u.searchParams.get('limit') ?? 10);
     let offset: number;
     if (u.pathname === '/cursor' || u.pathname === '/loop') offset = parseInt(u.searchParams.get('cursor') ?? '0', 36);

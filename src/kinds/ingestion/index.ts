@@ -37,7 +37,7 @@ import {
   type PageInputs,
   type PageOutputs,
 } from '../../core/ingestion.js';
-import type { FollowUp, PlannedItem, ResolvedTarget, RunKindModule, StartPlan, TargetRef } from '../../core/kind.js';
+import type { FollowUp, PlannedItem, ResolvedTarget, RunKindModule, StartOptions, StartPlan, TargetRef } from '../../core/kind.js';
 import type { RunRecord } from '../../core/model.js';
 import { NotFoundError } from '../../core/errors.js';
 
@@ -59,7 +59,7 @@ const SOURCE_ID = /^ing_[A-Za-z0-9_-]{1,100}$/;
 function page(
   n: number,
   src: PageInputs['source'],
-  at: { cursor?: string | null; url?: string | null; records_before: number; recent?: string[] },
+  at: { cursor?: string | null; url?: string | null; records_before: number; recent?: string[]; page_limit?: number | null | undefined },
 ): PlannedItem {
   const inputs: PageInputs = {
     source: src,
@@ -68,6 +68,7 @@ function page(
     url: at.url ?? null,
     records_before: at.records_before,
     recent: at.recent ?? [],
+    ...(at.page_limit == null ? {} : { page_limit: at.page_limit }),
   };
   return { key: `page:${n}`, inputs: inputs as unknown as Record<string, unknown> };
 }
@@ -80,14 +81,34 @@ function sourceOf(run: Pick<RunRecord, 'spec'>): PageInputs['source'] {
   return run.spec.config as unknown as PageInputs['source'];
 }
 
-/** The first pages of a run of `src`. */
-function firstPages(src: PageInputs['source']): PlannedItem[] {
+/**
+ * The most pages a run in mode `opts` plans: a dry run fetches the first page only, a smoke
+ * test its size (`smoke_test_items`); null: no limit but the source's own.
+ */
+export function pageLimit(opts: StartOptions | undefined): number | null {
+  if (opts?.mode === 'dry_run') return 1;
+  if (opts?.mode === 'smoke_test') return opts.smoke_test_items ?? null;
+  return null;
+}
+
+/** The first pages of a run of `src`, at most `limit`. */
+function firstPages(src: PageInputs['source'], limit: number | null): PlannedItem[] {
   const t = src.pagination.type;
   if (t === 'page' || t === 'offset') {
-    const n = Math.min(src.fan_out, lastPlannedPage(src));
-    return Array.from({ length: n }, (_, i) => page(i + 1, src, { records_before: i * src.page_size }));
+    const n = Math.min(src.fan_out, lastPlannedPage(src), limit ?? Infinity);
+    return Array.from({ length: n }, (_, i) => page(i + 1, src, { records_before: i * src.page_size, page_limit: limit }));
   }
-  return [page(1, src, { records_before: 0 })];
+  return [page(1, src, { records_before: 0, page_limit: limit })];
+}
+
+/** Why a run stops short of the source's end: its mode's page limit (the source has more). */
+function stoppedAt(run: Pick<RunRecord, 'mode'>, limit: number): FollowUp {
+  const why = run.mode === 'dry_run' ? 'dry_run' : 'smoke_test_limit';
+  const summary =
+    why === 'dry_run'
+      ? 'dry run: the first page fetched, nothing written (the source has more pages)'
+      : `stopped after ${limit} page${limit === 1 ? '' : 's'}: the smoke test's limit (the source has more pages)`;
+  return { append: [], result: { summary, output: { stopped: why, page_limit: limit } } };
 }
 
 /** The ingestion kind module. */
@@ -124,8 +145,8 @@ export const ingestionKind: RunKindModule<IngestionRef> = {
     };
   },
 
-  start(target): Promise<StartPlan> {
-    return Promise.resolve({ items: firstPages(target.config as unknown as PageInputs['source']) });
+  start(target, _io, opts): Promise<StartPlan> {
+    return Promise.resolve({ items: firstPages(target.config as unknown as PageInputs['source'], pageLimit(opts)) });
   },
 
   next(run, outcome): FollowUp {
@@ -134,26 +155,34 @@ export const ingestionKind: RunKindModule<IngestionRef> = {
     const inputs = outcome.item.inputs as unknown as PageInputs;
     const n = pageOf(outcome.item.key);
     const t = src.pagination.type;
+    const limit = inputs.page_limit ?? null;
     if (t === 'page' || t === 'offset') {
       const goOn = outcome.kind === 'succeeded' ? (outcome.outputs as unknown as Partial<PageOutputs>).full === true : outcome.error.retryable;
       const m = n + src.fan_out;
       // Lanes are disjoint (page numbers mod fan_out), so exactly one lane plans the page just
       // past the maximum.
       if (!goOn || m > lastPlannedPage(src) + 1) return { append: [] };
-      return { append: [page(m, src, { records_before: (m - 1) * src.page_size })] };
+      // A lane that would go past the mode's limit stops (each lane that does says so).
+      if (limit !== null && m > limit) return outcome.kind === 'succeeded' ? stoppedAt(run, limit) : { append: [] };
+      return { append: [page(m, src, { records_before: (m - 1) * src.page_size, page_limit: limit })] };
     }
     if (t === 'none' || outcome.kind === 'failed') return { append: [] };
     const out = outcome.outputs as unknown as Partial<PageOutputs>;
-    // A dry run validates pages without fetching them: no next cursor, nothing follows.
+    // A page without a next cursor (or one validated, not fetched) ends the chain.
     if (typeof out.next !== 'string' || !Array.isArray(out.records)) return { append: [] };
+    if (limit !== null && n + 1 > limit) return stoppedAt(run, limit);
     const own = inputs.cursor ?? inputs.url;
     const recent = [...inputs.recent, ...(own === null ? [] : [own])].slice(-RECENT_WINDOW);
     const at = t === 'cursor' ? { cursor: out.next } : { url: out.next };
-    return { append: [page(n + 1, src, { ...at, records_before: inputs.records_before + out.records.length, recent })] };
+    return { append: [page(n + 1, src, { ...at, records_before: inputs.records_before + out.records.length, recent, page_limit: limit })] };
   },
 
-  replay(run): StartPlan {
-    return { items: firstPages(sourceOf(run)) };
+  replay(run, items): StartPlan {
+    // A rerun of a dry run or smoke test keeps the limit its pages carried.
+    const first = items[0]?.inputs as Partial<PageInputs> | null | undefined;
+    return {
+      items: firstPages(sourceOf(run), run.mode === 'dry_run' || run.mode === 'smoke_test' ? (first?.page_limit ?? pageLimit({ mode: run.mode })) : null),
+    };
   },
 
   currentTarget(): TargetRef | undefined {

@@ -7,15 +7,19 @@
  * - `GET /v1/ingestions/{source_id}?version=N` → a version (default latest)
  * - `POST /v1/ingestions/{source_id}/versions` a whole definition → 201 the next version (runs
  *   already started keep the version they pinned)
- * - `POST /v1/ingestions/{source_id}/runs` `{version?, name?, mode?, tags?, overrides?}` → 201
- *   `{run, summary}`; the auth secret the source names is given in `overrides.secrets`
+ * - `POST /v1/ingestions/{source_id}/runs` `{version?, name?, mode?, smoke_test_items?, tags?,
+ *   overrides?}` → 201 `{run, summary, preview?}`; the auth secret the source names is given in
+ *   `overrides.secrets`. `mode: dry_run` fetches the first page and writes nothing (its
+ *   `preview`: the records and what writing each would do); `smoke_test` stops after
+ *   `smoke_test_items` pages (`summary.stopped: smoke_test_limit` when the source had more)
  * - `GET /v1/ingestions/{source_id}/runs` → the source's runs with their summaries, newest first
- * - `GET /v1/ingestions/{source_id}/runs/{run_id}` → `{run, summary}`
+ * - `GET /v1/ingestions/{source_id}/runs/{run_id}` → `{run, summary, preview?}` (`preview` for a dry run)
  * - `POST /v1/ingestions/{source_id}/runs/{run_id}/retry-failed` → `{run, retried}`: re-fetches
  *   exactly the failed pages (422 `nothing_to_retry`)
  *
  * A summary counts pages fetched (succeeded pages), pages failed, and records created, updated,
- * unchanged and without a key field.
+ * unchanged and without a key field, says why the run stopped short (`stopped`), and gives the
+ * provider summary (calls, failures, p50/p95 ms, credits µ per host).
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Engine } from '../../engine/engine.js';
@@ -69,18 +73,63 @@ export const IngestionSummarySchema = z
     updated: z.number().int(),
     unchanged: z.number().int().openapi({ description: 'Records whose row already held the same data (left untouched)' }),
     no_key: z.number().int().openapi({ description: 'Records without a usable key field (counted, not written)' }),
+    stopped: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Why the run stopped before the source ended: smoke_test_limit (a smoke test fetched its N pages), dry_run; null: it did not' }),
+    providers: z
+      .array(
+        z.object({
+          provider: z.string().openapi({ description: "A page's host" }),
+          calls: z.number().int().openapi({ description: 'Requests (attempts)' }),
+          successes: z.number().int(),
+          failures: z.number().int().openapi({ description: 'Pages failed' }),
+          p50_ms: z.number().nullable(),
+          p95_ms: z.number().nullable(),
+          credits_used_micro: z.number().int(),
+        }),
+      )
+      .openapi({ description: 'Per provider: calls, failures, p50/p95 page duration (ms), credits (µ); as GET /v1/runs/{run_id}/provider-summary' }),
   })
   .openapi('IngestionSummary');
 
-const IngestionRunSchema = z.object({ run: RunSchema, summary: IngestionSummarySchema }).openapi('IngestionRun');
+const PreviewSchema = z
+  .object({
+    page: z.number().int(),
+    status: z.string().openapi({ description: "The page item's status (pending until fetched)" }),
+    url: z.string().nullable().openapi({ description: 'The URL fetched, secrets redacted' }),
+    http_status: z.number().int().nullable(),
+    record_count: z.number().int(),
+    next: z.string().nullable().openapi({ description: 'Where a live run would go on (next cursor or link), or null' }),
+    counts: z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), no_key: z.number().int() }),
+    records: z.array(
+      z.object({
+        key: z.string().nullable(),
+        action: z.enum(['created', 'updated', 'unchanged', 'no_key']).openapi({ description: 'What writing it would do to the table as it is now' }),
+        data: z.unknown(),
+      }),
+    ),
+    error: z.object({ code: z.string(), message: z.string() }).passthrough().nullable(),
+  })
+  .openapi('IngestionPreview', { description: "A dry run's first page: the records it would write and what each would do (nothing was written)" });
+
+const IngestionRunSchema = z
+  .object({
+    run: RunSchema,
+    summary: IngestionSummarySchema,
+    preview: PreviewSchema.optional().openapi({ description: 'Dry runs only (mode dry_run): the first page and what it would write' }),
+  })
+  .openapi('IngestionRun');
 
 const RunIngestionBody = z
   .object({
     version: z.number().int().min(1).optional().openapi({ description: 'The source version to run; default: the latest' }),
     name: z.string().min(1).max(200).optional(),
     profile: z.string().optional().openapi({ description: 'Workload profile (concurrency, retries, timeouts); default standard' }),
-    mode: z.enum(['live', 'smoke_test']).optional(),
-    smoke_test_items: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Smoke test: pages fetched live (later pages skipped)' }),
+    mode: z.enum(['live', 'dry_run', 'smoke_test']).optional().openapi({
+      description: 'live (default); dry_run: fetch the first page and show what it would write, writing nothing; smoke_test: stop after smoke_test_items pages',
+    }),
+    smoke_test_items: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Smoke test: the most pages fetched (default 5)' }),
     tags: z.array(z.string().max(100)).max(50).optional(),
     overrides: RunOverridesBody.optional(),
   })
@@ -93,10 +142,18 @@ function presentSource(s: IngestionSourceRecord) {
 
 export function ingestionRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): void {
   const ing = engine.ingestions;
-  const withSummary = async (ws: string, run: Parameters<typeof presentOne>[2]) => ({
-    run: await presentOne(engine, sc.baseUrl(), run),
-    summary: await ing.summary(ws, run.id),
-  });
+  const summaryOf = async (ws: string, runId: string) => {
+    const { providers, ...rest } = await ing.summary(ws, runId);
+    return { ...rest, providers: providers.map(({ credits_used, ...p }) => ({ ...p, credits_used_micro: credits_used })) };
+  };
+  const withSummary = async (ws: string, run: Parameters<typeof presentOne>[2]) => {
+    const preview = await ing.preview(ws, run.id);
+    return {
+      run: await presentOne(engine, sc.baseUrl(), run),
+      summary: await summaryOf(ws, run.id),
+      ...(preview === undefined ? {} : { preview }),
+    };
+  };
   /** 404 unless run `runId` is a run of source `sourceId`. */
   const runOf = async (ws: string, sourceId: string, runId: string) => {
     const run = await engine.runs.getRun(ws, runId);
@@ -192,7 +249,7 @@ export function ingestionRoutes(app: OpenAPIHono, engine: Engine, sc: ServerCont
       const q = c.req.valid('query');
       const page = await ing.runs(ws, c.req.valid('param').source_id, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
       const runs = await presentRuns(engine, sc.baseUrl(), page.data);
-      const data = await Promise.all(page.data.map(async (r, i) => ({ run: runs[i]!, summary: await ing.summary(ws, r.id) })));
+      const data = await Promise.all(page.data.map(async (r, i) => ({ run: runs[i]!, summary: await summaryOf(ws, r.id) })));
       return c.json({ data, next_cursor: page.next_cursor }, 200);
     },
   );

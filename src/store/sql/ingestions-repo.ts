@@ -2,7 +2,8 @@
  * The {@link IngestionStore} over Kysely, for both databases: `ingestion_sources` rows (one per
  * version, migration 0016) and run totals summed from `item.rows_written` events (settle.ts).
  */
-import type { IngestionSourceRecord, IngestionStore, RowsWritten } from '../ingestion-port.js';
+import type { IngestionSourceRecord, IngestionStore, RowAction, RowsWritten } from '../ingestion-port.js';
+import { sameJson } from './rows-sink.js';
 import type { SqlContext } from './context.js';
 import type { IngestionSourcesTable } from './schema.js';
 
@@ -91,6 +92,25 @@ export function sqlIngestionStore(ctx: SqlContext): IngestionStore {
         out.no_key += d.no_key ?? 0;
       }
       return out;
+    },
+
+    async wouldWrite(ws, tableId, records) {
+      const existing = new Map<string, string>();
+      const keys = [...new Set(records.map((r) => r.key))];
+      for (let i = 0; i < keys.length; i += 500) {
+        const found = await db
+          .selectFrom('table_rows')
+          .select(['key', 'data'])
+          .where('workspace_id', '=', ws)
+          .where('table_id', '=', tableId)
+          .where('key', 'in', keys.slice(i, i + 500))
+          .execute();
+        for (const f of found) if (f.key !== null) existing.set(f.key, f.data);
+      }
+      return records.map((r): RowAction => {
+        const before = existing.get(r.key);
+        return before === undefined ? 'created' : sameJson(before, r.data) ? 'unchanged' : 'updated';
+      });
     },
   };
 }

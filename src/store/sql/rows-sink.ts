@@ -199,7 +199,7 @@ async function upsertTableRows(ctx: SqlContext, db: Db, tableId: string, fieldsJ
 }
 
 /** Whether stored JSON text holds the same data as `data` (key order ignored). */
-function sameJson(text: string, data: Record<string, unknown>): boolean {
+export function sameJson(text: string, data: Record<string, unknown>): boolean {
   if (text === JSON.stringify(data)) return true;
   return canonical(JSON.parse(text)) === canonical(data);
 }
