@@ -6299,6 +6299,7 @@ export interface components {
         IngestionRun: {
             run: components["schemas"]["Run"];
             summary: components["schemas"]["IngestionSummary"];
+            preview?: components["schemas"]["IngestionPreview"];
         };
         IngestionSummary: {
             /** @description Pages fetched and written */
@@ -6310,6 +6311,54 @@ export interface components {
             unchanged: number;
             /** @description Records without a usable key field (counted, not written) */
             no_key: number;
+            /** @description Why the run stopped before the source ended: smoke_test_limit (a smoke test fetched its N pages), dry_run; null: it did not */
+            stopped: string | null;
+            /** @description Per provider: calls, failures, p50/p95 page duration (ms), credits (µ); as GET /v1/runs/{run_id}/provider-summary */
+            providers: {
+                /** @description A page's host */
+                provider: string;
+                /** @description Requests (attempts) */
+                calls: number;
+                successes: number;
+                /** @description Pages failed */
+                failures: number;
+                p50_ms: number | null;
+                p95_ms: number | null;
+                credits_used_micro: number;
+            }[];
+        };
+        /** @description Dry runs only (mode dry_run): the first page and what it would write */
+        IngestionPreview: {
+            page: number;
+            /** @description The page item's status (pending until fetched) */
+            status: string;
+            /** @description The URL fetched, secrets redacted */
+            url: string | null;
+            http_status: number | null;
+            record_count: number;
+            /** @description Where a live run would go on (next cursor or link), or null */
+            next: string | null;
+            counts: {
+                created: number;
+                updated: number;
+                unchanged: number;
+                no_key: number;
+            };
+            records: {
+                key: string | null;
+                /**
+                 * @description What writing it would do to the table as it is now
+                 * @enum {string}
+                 */
+                action: "created" | "updated" | "unchanged" | "no_key";
+                data?: unknown;
+            }[];
+            error: ({
+                code: string;
+                message: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
         };
         RunIngestion: {
             /** @description The source version to run; default: the latest */
@@ -6317,9 +6366,12 @@ export interface components {
             name?: string;
             /** @description Workload profile (concurrency, retries, timeouts); default standard */
             profile?: string;
-            /** @enum {string} */
-            mode?: "live" | "smoke_test";
-            /** @description Smoke test: pages fetched live (later pages skipped) */
+            /**
+             * @description live (default); dry_run: fetch the first page and show what it would write, writing nothing; smoke_test: stop after smoke_test_items pages
+             * @enum {string}
+             */
+            mode?: "live" | "dry_run" | "smoke_test";
+            /** @description Smoke test: the most pages fetched (default 5) */
             smoke_test_items?: number;
             tags?: string[];
             overrides?: components["schemas"]["RunOverrides"];
