@@ -89,4 +89,43 @@ describe('examples/ingestion through the CLI', () => {
       );
     });
   }
+
+  test(
+    'run --dry-run prints the first page it would write and writes nothing; --smoke-test 2 stops after 2 pages and says so',
+    { timeout: 120_000 },
+    async () => {
+      const table = await cliJson(['tables', 'import', join(root, 'examples/ingestion/zones.csv'), '--name', 'modes', ...url]);
+      const source = await cliJson(['ingestions', 'create', sourceFile(dir, 'zones-cursor.source.json', zones.url), '--table', table.id as string, ...url]);
+      const id = source.id as string;
+
+      const dry = (await cliJson(['ingestions', 'run', id, '--dry-run', ...url])) as { run: Json; summary: Json; preview: Json };
+      assert.equal(dry.run.mode, 'dry_run');
+      assert.equal(dry.run.status, 'succeeded', '--dry-run waits for its page');
+      assert.deepEqual(dry.preview.counts, { created: 50, updated: 0, unchanged: 0, no_key: 0 });
+      assert.equal((dry.preview.records as Json[])[0]!.key, ZONES[0]);
+      const human = await runCli(['ingestions', 'run', id, '--dry-run', ...url]);
+      assert.equal(human.code, 0, human.stderr);
+      assert.ok(human.stdout.includes('create 50, update 0, leave 0 unchanged; 0 without key'), 'what the page would do');
+      assert.ok(human.stdout.includes('nothing written'));
+      assert.ok(human.stdout.includes(ZONES[0]!), 'the records are listed');
+      assert.equal(((await cliJson(['tables', 'get', table.id as string, ...url])) as Json).row_count, 0, 'a dry run writes nothing');
+
+      const smoke = (await cliJson(['ingestions', 'run', id, '--smoke-test', '2', '--wait', ...url])) as { run: Json; summary: Json };
+      assert.equal(smoke.run.status, 'succeeded');
+      assert.deepEqual([smoke.summary.pages, smoke.summary.created, smoke.summary.stopped], [2, 100, 'smoke_test_limit']);
+      const providers = smoke.summary.providers as Json[];
+      assert.equal(providers[0]!.calls, 2);
+      const shown = await runCli(['ingestions', 'runs', id, ...url]);
+      assert.equal(shown.code, 0, shown.stderr);
+      const again = await runCli(['ingestions', 'run', id, '--smoke-test', '1', '--wait', ...url]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.ok(again.stdout.includes("stopped after 1 page: the smoke test's limit"), again.stdout.slice(0, 2000));
+      assert.match(again.stdout, /provider.*calls.*failures.*p50.*p95.*credits/s);
+      assert.ok(again.stdout.includes(new URL(zones.url).host), 'the provider is the API host');
+
+      const both = await runCli(['ingestions', 'run', id, '--dry-run', '--smoke-test', '2', ...url]);
+      assert.notEqual(both.code, 0);
+      assert.match(both.stderr, /--dry-run and --smoke-test/);
+    },
+  );
 });

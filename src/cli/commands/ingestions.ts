@@ -2,14 +2,16 @@
  * `runyard ingestions create|version|list|get|run|runs|retry-failed` (issue 16): ingestion
  * sources and their runs over `/v1/ingestions`. A definition is read from a JSON file (`-` for
  * standard input). The auth secret a source names is never put in argv: `run --secret-env NAME`
- * reads it from this process's environment variable NAME. Every command takes `--json`.
+ * reads it from this process's environment variable NAME. `run --dry-run` fetches the first page
+ * and prints the records it would write (nothing written); `run --smoke-test N` stops after N
+ * pages. Every command takes `--json`.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { isTerminalRun, type RunStatus } from '../../core/status.js';
 import type { IngestionRun, IngestionSource, RunIngestionRequest } from '../../sdk/ingestion-types.js';
 import { clientCommand, clientOf, intOption, UsageError, type ClientOptions } from '../common.js';
-import { clean, details, nextPage, print, printJson, status, table, time } from '../output.js';
+import { clean, details, nextPage, print, printJson, status, table, text, time } from '../output.js';
 
 interface RunOptions extends ClientOptions {
   sourceVersion?: number;
@@ -17,6 +19,7 @@ interface RunOptions extends ClientOptions {
   profile?: string;
   secretEnv: string[];
   smokeTest?: number;
+  dryRun?: boolean;
   wait?: boolean;
 }
 
@@ -58,17 +61,54 @@ function printSource(s: IngestionSource): void {
   );
 }
 
+/** The run, its totals, why it stopped short (if it did) and its provider summary. */
 function printIngestionRun(r: IngestionRun): void {
   const s = r.summary;
   print(
     details([
       ['run', r.run.id],
       ['status', status(r.run.status)],
+      ['mode', r.run.mode],
       ['source', `${r.run.target_id} v${r.run.target_version}`],
       ['pages', `${s.pages} fetched, ${s.pages_failed} failed`],
       ['records', `${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.no_key} without key`],
+      ...(s.stopped === null ? [] : ([['stopped', r.run.result_summary === null ? s.stopped : clean(r.run.result_summary)]] as [string, string][])),
     ]),
   );
+  if (s.providers.length > 0) {
+    print(
+      table(
+        ['provider', 'calls', 'failures', 'p50', 'p95', 'credits'],
+        s.providers.map((p) => [clean(p.provider), String(p.calls), String(p.failures), ms(p.p50_ms), ms(p.p95_ms), credits(p.credits_used_micro)]),
+      ),
+    );
+  }
+}
+
+const ms = (v: number | null): string => (v === null ? '-' : `${v} ms`);
+const credits = (micro: number): string => String(micro / 1_000_000);
+
+/** A dry run's preview: the first page and what writing each record would do. */
+function printPreview(r: IngestionRun): void {
+  const p = r.preview;
+  if (!p) return;
+  const c = p.counts;
+  print(
+    details([
+      ['dry run', `${r.run.id} (${r.run.target_id} v${r.run.target_version}): nothing written`],
+      ['page', `${p.page} ${p.url === null ? '' : clean(p.url)} → ${p.http_status ?? status(p.status)}, ${p.record_count} records`],
+      ['would', `create ${c.created}, update ${c.updated}, leave ${c.unchanged} unchanged; ${c.no_key} without key`],
+      ['next', p.next === null ? '- (the source ends here)' : text(p.next)],
+      ...(p.error === null ? [] : ([['error', `${clean(p.error.code)}: ${text(p.error.message, 200)}`]] as [string, string][])),
+    ]),
+  );
+  if (p.records.length > 0)
+    print(
+      table(
+        ['key', 'action', 'record'],
+        p.records.map((x) => [text(x.key), x.action, text(x.data, 100)]),
+      ),
+    );
 }
 
 /** Registers `ingestions`. */
@@ -134,9 +174,11 @@ export function registerIngestions(program: Command): void {
       .option('--name <name>', 'run name')
       .option('--profile <profile>', 'workload profile (concurrency, retries)')
       .option('--secret-env <NAME>', 'pass the secret NAME from your environment (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
-      .option('--smoke-test <pages>', 'fetch only the first N pages live', intOption(1, 10_000))
+      .option('--smoke-test <pages>', 'stop after N pages (a chain or lanes alike); the run says when the source had more', intOption(1, 10_000))
+      .option('--dry-run', 'fetch the first page only and print the records it would write (created / updated / unchanged); write nothing')
       .option('--wait', 'wait until the run finishes'),
   ).action(async (id: string, opts: RunOptions) => {
+    if (opts.dryRun && opts.smokeTest !== undefined) throw new UsageError('--dry-run and --smoke-test: give one of them');
     const secrets: Record<string, string> = {};
     for (const name of opts.secretEnv) {
       if (name.includes('='))
@@ -150,15 +192,18 @@ export function registerIngestions(program: Command): void {
       ...(opts.name === undefined ? {} : { name: opts.name }),
       ...(opts.profile === undefined ? {} : { profile: opts.profile }),
       ...(opts.smokeTest === undefined ? {} : { mode: 'smoke_test' as const, smoke_test_items: opts.smokeTest }),
+      ...(opts.dryRun ? { mode: 'dry_run' as const } : {}),
       ...(Object.keys(secrets).length > 0 ? { overrides: { secrets } } : {}),
     };
     const client = clientOf(opts);
     let res = await client.runIngestion(id, req);
-    while (opts.wait && !isTerminalRun(res.run.status as RunStatus)) {
-      await new Promise((r) => setTimeout(r, 500));
+    // A dry run is one page: always waited for, its preview is the point.
+    while ((opts.wait || opts.dryRun) && !isTerminalRun(res.run.status as RunStatus)) {
+      await new Promise((r) => setTimeout(r, opts.dryRun ? 200 : 500));
       res = await client.getIngestionRun(id, res.run.id);
     }
     if (opts.json) printJson(res);
+    else if (opts.dryRun) printPreview(res);
     else printIngestionRun(res);
   });
 

@@ -93,7 +93,7 @@ export const IngestionSummarySchema = z
   })
   .openapi('IngestionSummary');
 
-const PreviewSchema = z
+export const IngestionPreviewSchema = z
   .object({
     page: z.number().int(),
     status: z.string().openapi({ description: "The page item's status (pending until fetched)" }),
@@ -117,7 +117,7 @@ const IngestionRunSchema = z
   .object({
     run: RunSchema,
     summary: IngestionSummarySchema,
-    preview: PreviewSchema.optional().openapi({ description: 'Dry runs only (mode dry_run): the first page and what it would write' }),
+    preview: IngestionPreviewSchema.optional().openapi({ description: 'Dry runs only (mode dry_run): the first page and what it would write' }),
   })
   .openapi('IngestionRun');
 
