@@ -6,7 +6,9 @@
  * form; Run opens the run's pages, which arrive live (no reload) with their status and record
  * counts until the totals read 7 pages, 312 created; the source page lists the run. A source
  * over a provider whose page 2 keeps failing ends partial; Retry failed pages re-fetches it
- * and the page list follows it live to the end. Screenshots at 1280 and 390 px without sideways
+ * and the page list follows it live to the end. Dry run on the source opens a preview of the
+ * first page's 50 records, each "created", with nothing written; a live run shows its provider
+ * summary (the API's host, 7 calls, 0 failures). Screenshots at 1280 and 390 px without sideways
  * overflow; dialog, page-error and CSP traps armed throughout.
  */
 import { test } from 'node:test';
@@ -61,8 +63,38 @@ test('console: ingestions — create a source, run it, pages arrive live, retry 
   await row.waitFor();
   await screenshot(page, 'ingestions-1280');
 
+  // Dry run: the first page only, its records with what writing each would do; nothing written.
+  await row.getByRole('button', { name: 'Dry run tz zones' }).click();
+  await page.waitForURL(/\/ingestions\/[^/]+\/runs\/[^/]+$/);
+  const dryId = new URL(page.url()).pathname.split('/').pop()!;
+  const preview = page.getByTestId('dry-run-preview');
+  await preview.getByTestId('preview-counts').getByText('Would create 50, update 0, leave 0 unchanged. Nothing was written.').waitFor({ timeout: 60_000 });
+  await page.getByTestId('run-mode').getByText('dry run').waitFor();
+  await page
+    .getByTestId('stopped')
+    .getByText(/dry run: the first page fetched, nothing written/)
+    .waitFor();
+  const previewRows = preview.getByTestId('preview-records').locator('tbody tr');
+  assert.equal(await previewRows.count(), 50);
+  assert.deepEqual([await previewRows.first().getAttribute('data-key'), await previewRows.first().getAttribute('data-action')], ['Europe/Andorra', 'created']);
+  assert.match((await previewRows.first().textContent()) ?? '', /"country_codes":"AD"/);
+  assert.equal((await client.getRun(dryId)).mode, 'dry_run');
+  assert.equal((await client.getTable(table.id)).row_count, 0, 'a dry run writes nothing');
+  assert.deepEqual(
+    (await client.listItems(dryId)).data.map((i) => i.key),
+    ['page:1'],
+    'one page fetched',
+  );
+  await screenshot(page, 'ingestion-dry-run-1280');
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.equal(await hasHorizontalOverflow(page), false, 'dry run preview overflows at 390 px');
+  await screenshot(page, 'ingestion-dry-run-390');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${server.url}/ingestions`);
+  await row.waitFor();
+
   // Run: the run's pages open at once and fill in live.
-  await row.getByRole('button', { name: 'Run tz zones' }).click();
+  await row.getByRole('button', { name: 'Run tz zones', exact: true }).click();
   await page.waitForURL(/\/ingestions\/[^/]+\/runs\/[^/]+$/);
   const runId = new URL(page.url()).pathname.split('/').pop()!;
   await page.evaluate('window.__sameDocument = true');
@@ -79,6 +111,11 @@ test('console: ingestions — create a source, run it, pages arrive live, retry 
   assert.match((await pages.locator('tr[data-page="page:7"]').textContent()) ?? '', /page:7succeeded112/, 'the last page holds 12 records');
   assert.equal(await page.evaluate('window.__sameDocument'), true, 'the run page was reloaded');
   assert.equal((await client.getTable(table.id)).row_count, 312);
+  // The provider summary: the example API's host, one call a page.
+  const providerRow = page.getByTestId('providers').locator(`tr[data-provider="${new URL(zones.url).host}"]`);
+  await providerRow.waitFor();
+  assert.match((await providerRow.textContent()) ?? '', new RegExp(`^${new URL(zones.url).host}70`), 'calls 7, failures 0');
+  assert.equal(await page.getByTestId('dry-run-preview').count(), 0, 'a live run has no preview');
   await screenshot(page, 'ingestion-run-1280');
   await page.setViewportSize({ width: 390, height: 844 });
   assert.equal(await hasHorizontalOverflow(page), false, 'ingestion run page overflows at 390 px');

@@ -5,8 +5,11 @@
  *   that builds the definition from labelled fields (`POST /v1/ingestions`; a 422 names its field).
  * - `/ingestions/:sourceId`: the source's definition and its runs with their totals.
  * - `/ingestions/:sourceId/runs/:runId`: one run: status, totals (pages fetched and failed;
- *   records created, updated, unchanged, without key) and its pages (status, attempts, records,
- *   error), redrawn live from the run's event stream as pages arrive; Retry failed pages.
+ *   records created, updated, unchanged, without key), why it stopped short (a smoke test's
+ *   limit), a dry run's preview (the first page's records and what each would do), the provider
+ *   summary, and its pages (status, attempts, records, error), redrawn live from the run's event
+ *   stream as pages arrive; Retry failed pages.
+ * A source's Dry run (list and source page) starts a `dry_run` run and opens its preview.
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -14,6 +17,7 @@ import { api, isTerminal, must, type Item, type Schemas, type Table } from '../a
 import { useFollow } from '../api/sse';
 import { count, time } from '../components/format';
 import { useDebounced } from '../components/use-debounced';
+import { DryRunPreview, ProviderSummary } from '../components/ingestion-run-parts';
 import { Clip, ErrorBox, PageHeader, StatusChip } from '../components/ui';
 import { useCan } from '../session';
 
@@ -35,14 +39,18 @@ export function summaryText(s: Summary): string {
   );
 }
 
-/** Runs a source and opens the run's pages; `onError` gets the API's error. */
+/**
+ * Runs a source (live, or a dry run: the first page only, nothing written) and opens the run's
+ * pages; `onError` gets the API's error.
+ */
 function useRunSource(onError: (err: unknown) => void) {
   const navigate = useNavigate();
   const [starting, setStarting] = useState<string | null>(null);
-  const run = async (sourceId: string) => {
-    setStarting(sourceId);
+  const run = async (sourceId: string, mode: 'live' | 'dry_run' = 'live') => {
+    setStarting(`${mode}:${sourceId}`);
     try {
-      const r = await must(api.POST('/v1/ingestions/{source_id}/runs', { params: { path: { source_id: sourceId } }, body: {} }));
+      const body = mode === 'dry_run' ? { mode } : {};
+      const r = await must(api.POST('/v1/ingestions/{source_id}/runs', { params: { path: { source_id: sourceId } }, body }));
       navigate(`/ingestions/${sourceId}/runs/${r.run.id}`);
     } catch (err) {
       onError(err);
@@ -106,9 +114,20 @@ export function IngestionsPage() {
                   </td>
                   <td>
                     {can('operator') ? (
-                      <button type="button" className="primary" onClick={() => void run(s.id)} disabled={starting !== null} aria-label={`Run ${s.name}`}>
-                        {starting === s.id ? 'Starting…' : 'Run'}
-                      </button>
+                      <span className="actions-inline">
+                        <button type="button" className="primary" onClick={() => void run(s.id)} disabled={starting !== null} aria-label={`Run ${s.name}`}>
+                          {starting === `live:${s.id}` ? 'Starting…' : 'Run'}
+                        </button>
+                        <button
+                          type="button"
+                          onClick={() => void run(s.id, 'dry_run')}
+                          disabled={starting !== null}
+                          aria-label={`Dry run ${s.name}`}
+                          title="Fetch the first page and show what it would write; write nothing"
+                        >
+                          {starting === `dry_run:${s.id}` ? 'Starting…' : 'Dry run'}
+                        </button>
+                      </span>
                     ) : null}
                   </td>
                 </tr>
@@ -312,9 +331,19 @@ export function IngestionPage() {
     <section className="ingestion-page">
       <PageHeader title={source ? <Clip text={source.name} /> : 'Ingestion source'}>
         {source && can('operator') ? (
-          <button type="button" className="primary" onClick={() => void run(source.id)} disabled={starting !== null}>
-            {starting ? 'Starting…' : 'Run'}
-          </button>
+          <>
+            <button type="button" className="primary" onClick={() => void run(source.id)} disabled={starting !== null}>
+              {starting?.startsWith('live:') ? 'Starting…' : 'Run'}
+            </button>
+            <button
+              type="button"
+              onClick={() => void run(source.id, 'dry_run')}
+              disabled={starting !== null}
+              title="Fetch the first page and show what it would write; write nothing"
+            >
+              {starting?.startsWith('dry_run:') ? 'Starting…' : 'Dry run'}
+            </button>
+          </>
         ) : null}
         <Link to="/ingestions" className="button">
           All sources
@@ -462,7 +491,14 @@ export function IngestionRunPage() {
           <span data-testid="run-status">
             <StatusChip status={run.status} />
           </span>{' '}
-          <span data-testid="summary-text">{summaryText(state.summary)}</span>{' '}
+          <span data-testid="summary-text">
+            {run.mode === 'dry_run' ? 'Nothing written: the preview below shows the first page.' : summaryText(state.summary)}
+          </span>{' '}
+          {run.mode !== 'live' ? (
+            <span className="chip" data-testid="run-mode">
+              {run.mode.replace('_', ' ')}
+            </span>
+          ) : null}{' '}
           <span className="muted small" data-testid="live-state">
             {live === 'live' ? '· live' : live === 'ended' ? '' : '· connecting…'}
           </span>
@@ -470,6 +506,13 @@ export function IngestionRunPage() {
       ) : error ? null : (
         <p className="muted">Loading…</p>
       )}
+      {state?.summary.stopped && run?.result_summary ? (
+        <p className="notice" data-testid="stopped">
+          {run.result_summary}
+        </p>
+      ) : null}
+      {state?.preview ? <DryRunPreview preview={state.preview} /> : null}
+      {state ? <ProviderSummary summary={state.summary} /> : null}
       <h2>Pages</h2>
       {pages.length === 0 ? (
         <p className="muted">No pages yet.</p>
