@@ -9,6 +9,7 @@
  * value the producer reads from its run env when it sends the request.
  */
 import { z } from 'zod';
+import { compile, ExpressionError } from './cel.js';
 import { ValidationError } from './errors.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -104,6 +105,17 @@ export const IngestionDefinitionSchema = z.strictObject({
   fan_out: int(1, 64).default(4),
   /** Per-request timeout, ms. @default 30000 */
   timeout_ms: int(100, 600_000).default(30_000),
+  /**
+   * A declared stop condition beyond an empty or short page: a CEL expression over the fetched
+   * page, `{response, records, page, status, headers}` (see {@link stopContext}); when it holds,
+   * the page's records are written and nothing follows it (a cursor/link chain ends; a
+   * `page`/`offset` lane ends).
+   */
+  stop_when: z
+    .string({ error: 'expected a CEL expression' })
+    .min(1, { error: 'expected a CEL expression' })
+    .max(2000, { error: 'expected a CEL expression of at most 2000 characters' })
+    .optional(),
 });
 
 /** A source definition as given (defaults not applied). */
@@ -142,6 +154,13 @@ function checkFormat(def: IngestionDefinition, root: string): IngestionDefinitio
   }
   if (def.format !== 'json' && def.records_path !== undefined) {
     throw new ValidationError(`${at('records_path')}: a ${def.format} file is the records themselves; leave records_path out`, { field: at('records_path') });
+  }
+  if (def.stop_when !== undefined) {
+    try {
+      compile(def.stop_when);
+    } catch (err) {
+      throw new ValidationError(`${at('stop_when')}: ${err instanceof ExpressionError ? err.reason : String(err)}`, { field: at('stop_when') });
+    }
   }
   return def;
 }
@@ -239,6 +258,8 @@ export interface PageOutputs {
   next: string | null;
   /** Whether the page was full (`record_count >= page_size`): page/offset sources go on. */
   full: boolean;
+  /** The source's `stop_when` held on this page: nothing follows it. */
+  stop_when?: boolean;
 }
 
 /**
@@ -250,6 +271,21 @@ export function recordKey(record: unknown, keyField: string): string | null {
   if (typeof k === 'string' && k !== '') return k;
   if (typeof k === 'number' && Number.isFinite(k)) return String(k);
   return null;
+}
+
+/**
+ * What a source's `stop_when` sees of a fetched page: `response` (the parsed JSON body; null for
+ * an NDJSON/CSV file), `records` (the page's records), `page` (1-based), `status` (HTTP) and
+ * `headers` (lower-case names).
+ */
+export function stopContext(page: {
+  response: unknown;
+  records: unknown[];
+  page: number;
+  status: number;
+  headers: Record<string, string>;
+}): Record<string, unknown> {
+  return { response: page.response ?? null, records: page.records, page: page.page, status: page.status, headers: page.headers };
 }
 
 /** Items recorded in `recent` (loop detection window). */

@@ -27,7 +27,8 @@ export interface IngestionSummary extends RowsWritten {
   pages_failed: number;
   /**
    * Why the run stopped before the source's end (the kind's result): `smoke_test_limit` (a smoke
-   * test fetched its N pages and the source had more) or `dry_run`; null when it did not.
+   * test fetched its N pages and the source had more), `dry_run`, or `stop_when` (the source's
+   * condition held on a page); null when it did not.
    */
   stopped: string | null;
   /**

@@ -10,7 +10,8 @@
  * past the source's maximum: not fetched), `secret_missing` (auth names a secret the run lacks).
  */
 import { PermanentError, ValidationError } from '../core/errors.js';
-import { atPath, nextLink, recordKey, type PageInputs, type PageOutputs } from '../core/ingestion.js';
+import { ExpressionError, test as celTest } from '../core/cel.js';
+import { atPath, nextLink, recordKey, stopContext, type PageInputs, type PageOutputs } from '../core/ingestion.js';
 import type { Producer, ProducerContext, ProducerResult } from '../core/producer.js';
 import { head } from './config.js';
 import { fileRecords } from './ingest-records.js';
@@ -110,6 +111,10 @@ async function fetchPage(http: Producer, ctx: ProducerContext): Promise<Producer
   }
   // A page that brings no records ends a cursor/link chain even if it names a next one.
   if (found.length === 0) next = null;
+  const stop =
+    s.stop_when !== undefined &&
+    stops(s.stop_when, { response: s.format === 'json' ? body : null, records, page: p.page, status: out.status, headers: out.headers });
+  if (stop) next = null;
   const shown = new URL(url.href);
   if (s.auth?.query_param !== undefined) shown.searchParams.set(s.auth.query_param, '[redacted]');
   const outputs: PageOutputs = {
@@ -120,7 +125,8 @@ async function fetchPage(http: Producer, ctx: ProducerContext): Promise<Producer
     record_count: found.length,
     missing_key: missing,
     next,
-    full: found.length >= s.page_size,
+    full: !stop && found.length >= s.page_size,
+    ...(stop ? { stop_when: true } : {}),
   };
   return {
     value: null,
@@ -128,4 +134,14 @@ async function fetchPage(http: Producer, ctx: ProducerContext): Promise<Producer
     provider: url.host,
     usage: { http_calls: 1, rows: records.length - missing },
   };
+}
+
+/** Whether `stop_when` holds on a page. @throws PermanentError `stop_when_failed` when it fails or is not a bool */
+function stops(expr: string, page: Parameters<typeof stopContext>[0]): boolean {
+  try {
+    return celTest(expr, stopContext(page));
+  } catch (err) {
+    if (err instanceof ExpressionError) throw new PermanentError('stop_when_failed', `page ${page.page}: stop_when ${err.reason}`, { expression: expr });
+    throw err;
+  }
 }

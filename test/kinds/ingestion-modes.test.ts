@@ -306,6 +306,34 @@ describeEachBackend('ingestion run modes and reports through the API', (backend)
     assert.equal(await rowCount(tableId), 0, 'a bad file writes nothing');
   });
 
+  test('stop_when: a CEL condition over the page ends a chain or a lane there, and the run says so', { timeout: 120_000 }, async () => {
+    const tableId = await newTable('stop when');
+    // Records are numbered n = 0, 1, …: page 5 holds n = 20…24.
+    const cid = await createSource({ ...cursorSource(tableId), stop_when: 'records.exists(r, r.n >= 22) && status == 200' });
+    const from = api.log.length;
+    let got = await finished(cid, await runSource(cid));
+    assert.equal(got.run.status, 'succeeded');
+    assert.equal(served(from, '/cursor').length, 5, 'no page after the one where it held');
+    assert.equal(got.summary.created, 5 * SIZE, "the stopping page's records are written");
+    assert.equal(got.summary.stopped, 'stop_when');
+    assert.equal(got.run.result_summary, 'stopped at page 5: stop_when held');
+    // Over the response body and the page number, on page lanes (fan_out 1: one lane).
+    const nid = await createSource({ ...numberedSource(tableId, 1), stop_when: 'response.page >= 3 || page > 10' });
+    got = await finished(nid, await runSource(nid));
+    assert.equal(got.run.items_total, 3);
+    assert.equal(got.summary.stopped, 'stop_when');
+    // A condition that is no bool fails its page with stop_when_failed.
+    const bad = await createSource({ ...cursorSource(tableId), stop_when: 'records' });
+    got = await finished(bad, await runSource(bad));
+    assert.equal(got.run.status, 'failed');
+    const items = (await engine.store.listItems(engine.workspaceId, got.run.id as string, {}, { limit: 5 })).data;
+    assert.equal(items[0]?.error?.code, 'stop_when_failed');
+    // One that does not compile is a 422 naming stop_when.
+    const res = await call('POST', '/v1/ingestions', { ...cursorSource(tableId), stop_when: 'records.exists(r, ' });
+    assert.equal(res.status, 422, res.text);
+    assert.equal(((res.json.error as Json).details as Json).field, 'stop_when');
+  });
+
   test('bad input: a 422 naming the field, nothing created', async () => {
     const tableId = await newTable('bad input');
     const good = { name: 'f', table_id: tableId, request: { url: `${api.url}/file.csv` }, format: 'csv', key_field: 'id', pagination: { type: 'none' } };

@@ -101,6 +101,11 @@ function firstPages(src: PageInputs['source'], limit: number | null): PlannedIte
   return [page(1, src, { records_before: 0, page_limit: limit })];
 }
 
+/** A page on which the source's `stop_when` held: nothing follows it, and the run says so. */
+function stoppedWhen(n: number): FollowUp {
+  return { append: [], result: { summary: `stopped at page ${n}: stop_when held`, output: { stopped: 'stop_when', page: n } } };
+}
+
 /** Why a run stops short of the source's end: its mode's page limit (the source has more). */
 function stoppedAt(run: Pick<RunRecord, 'mode'>, limit: number): FollowUp {
   const why = run.mode === 'dry_run' ? 'dry_run' : 'smoke_test_limit';
@@ -161,6 +166,7 @@ export const ingestionKind: RunKindModule<IngestionRef> = {
       const m = n + src.fan_out;
       // Lanes are disjoint (page numbers mod fan_out), so exactly one lane plans the page just
       // past the maximum.
+      if (outcome.kind === 'succeeded' && (outcome.outputs as unknown as Partial<PageOutputs>).stop_when === true) return stoppedWhen(n);
       if (!goOn || m > lastPlannedPage(src) + 1) return { append: [] };
       // A lane that would go past the mode's limit stops (each lane that does says so).
       if (limit !== null && m > limit) return outcome.kind === 'succeeded' ? stoppedAt(run, limit) : { append: [] };
@@ -168,6 +174,7 @@ export const ingestionKind: RunKindModule<IngestionRef> = {
     }
     if (t === 'none' || outcome.kind === 'failed') return { append: [] };
     const out = outcome.outputs as unknown as Partial<PageOutputs>;
+    if (out.stop_when === true) return stoppedWhen(n);
     // A page without a next cursor (or one validated, not fetched) ends the chain.
     if (typeof out.next !== 'string' || !Array.isArray(out.records)) return { append: [] };
     if (limit !== null && n + 1 > limit) return stoppedAt(run, limit);

@@ -76,7 +76,10 @@ export const IngestionSummarySchema = z
     stopped: z
       .string()
       .nullable()
-      .openapi({ description: 'Why the run stopped before the source ended: smoke_test_limit (a smoke test fetched its N pages), dry_run; null: it did not' }),
+      .openapi({
+        description:
+          'Why the run stopped before the source ended: smoke_test_limit (a smoke test fetched its N pages), dry_run, stop_when (its condition held on a page); null: it did not',
+      }),
     providers: z
       .array(
         z.object({
