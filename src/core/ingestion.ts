@@ -13,6 +13,15 @@ import { compile, ExpressionError } from './cel.js';
 import { ValidationError } from './errors.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** A saved credential's name (as `PUT /v1/credentials/{name}` takes it). */
+const CREDENTIAL = /^[A-Za-z0-9_.-]{1,200}$/;
+
+/**
+ * The env variable a page's attempt reads a saved credential from: the ingestion kind names the
+ * credential in the run's config `credentials: {RUNYARD_INGEST_CREDENTIAL: name}`
+ * (core/credential-refs.ts), and the engine reveals it into the attempt's env.
+ */
+export const CREDENTIAL_ENV = 'RUNYARD_INGEST_CREDENTIAL';
 const int = (min: number, max: number) =>
   z
     .number({ error: `expected an integer from ${min} to ${max}` })
@@ -71,14 +80,24 @@ export const IngestionDefinitionSchema = z.strictObject({
     headers: z.record(z.string(), z.string({ error: 'expected a string' })).default({}),
     query: z.record(z.string(), scalar).default({}),
   }),
-  /** Auth from a per-run secret: sent as header `header` (`prefix` + value) or query `query_param`. */
+  /**
+   * Auth from a per-run secret (`secret`: its name in the run's `overrides.secrets`) or from a
+   * saved credential of the workspace (`credential`: its name, `PUT /v1/credentials/{name}`,
+   * revealed when a page is fetched, so rotating it changes the next runs), sent as header
+   * `header` (`prefix` + value) or query parameter `query_param`.
+   */
   auth: z
     .strictObject({
-      secret: z.string({ error: 'expected a secret name' }).regex(NAME, { error: 'expected a secret name (letters, digits, _)' }),
+      secret: z.string({ error: 'expected a secret name' }).regex(NAME, { error: 'expected a secret name (letters, digits, _)' }).optional(),
+      credential: z
+        .string({ error: 'expected a saved credential name' })
+        .regex(CREDENTIAL, { error: 'expected a saved credential name (letters, digits, _ . -)' })
+        .optional(),
       header: z.string().min(1).optional(),
       prefix: z.string().max(50).optional(),
       query_param: z.string().min(1).optional(),
     })
+    .refine((a) => (a.secret === undefined) !== (a.credential === undefined), { error: 'expected exactly one of secret or credential' })
     .refine((a) => (a.header === undefined) !== (a.query_param === undefined), { error: 'expected exactly one of header or query_param' })
     .optional(),
   /**

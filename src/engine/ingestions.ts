@@ -7,7 +7,7 @@
  * the pinned version's definition; its summary (pages fetched, records created, updated,
  * unchanged, without key) is summed from its pages' `item.rows_written` events.
  */
-import { NotFoundError, RunyardError } from '../core/errors.js';
+import { NotFoundError, RunyardError, ValidationError } from '../core/errors.js';
 import type { Clock, IdSource } from '../core/ids.js';
 import { parseIngestionDefinition, recordKey, type IngestionDefinition, type PageOutputs } from '../core/ingestion.js';
 import type { RunRecord } from '../core/model.js';
@@ -87,7 +87,8 @@ export class IngestionsService {
 
   /**
    * Creates a source (version 1).
-   * @throws ValidationError naming the field (`records_path`, `pagination.type`, …);
+   * @throws ValidationError naming the field (`records_path`, `pagination.type`, …;
+   *   `auth.credential` when the workspace has no saved credential of that name);
    *   NotFoundError when `table_id` names no table of the workspace
    */
   async create(ws: string, raw: unknown): Promise<IngestionSourceRecord> {
@@ -223,6 +224,16 @@ export class IngestionsService {
     }
     if (def.auth && Object.keys(def.request.headers).some((h) => h.toLowerCase() === def.auth?.header?.toLowerCase())) {
       throw new RunyardError('validation_failed', `auth.header: ${def.auth.header} is also set in request.headers`, { field: 'auth.header' });
+    }
+    const cred = def.auth?.credential;
+    if (cred !== undefined && (await this.deps.store.access.getCredentialBox(ws, cred)) === undefined) {
+      throw new ValidationError(
+        `auth.credential: credential ${JSON.stringify(cred)} does not exist in this workspace; save it first (PUT /v1/credentials/{name})`,
+        {
+          field: 'auth.credential',
+          credential: cred,
+        },
+      );
     }
     if (!(await this.deps.store.getTable(ws, def.table_id))) throw new NotFoundError('table', def.table_id);
     return def;

@@ -11,7 +11,7 @@
  */
 import { PermanentError, ValidationError } from '../core/errors.js';
 import { ExpressionError, test as celTest } from '../core/cel.js';
-import { atPath, nextLink, recordKey, stopContext, type PageInputs, type PageOutputs } from '../core/ingestion.js';
+import { atPath, CREDENTIAL_ENV, nextLink, recordKey, stopContext, type PageInputs, type PageOutputs } from '../core/ingestion.js';
 import type { Producer, ProducerContext, ProducerResult } from '../core/producer.js';
 import { head } from './config.js';
 import { fileRecords } from './ingest-records.js';
@@ -63,7 +63,16 @@ async function fetchPage(http: Producer, ctx: ProducerContext): Promise<Producer
     throw new PermanentError('past_max_records', `page ${p.page} is past max_records ${s.max_records}: not fetched`, { max_records: s.max_records });
   }
   let secret: string | undefined;
-  if (s.auth) {
+  if (s.auth?.credential !== undefined) {
+    // Revealed by the engine from the workspace's saved credential (a missing one fails the
+    // attempt with credential_not_found before it gets here).
+    secret = ctx.env[CREDENTIAL_ENV];
+    if (secret === undefined) {
+      throw new PermanentError('credential_not_found', `auth.credential: credential ${s.auth.credential} was not revealed to this page`, {
+        field: 'auth.credential',
+      });
+    }
+  } else if (s.auth?.secret !== undefined) {
     secret = ctx.env[s.auth.secret];
     if (secret === undefined) {
       throw new PermanentError('secret_missing', `auth.secret: the run has no secret ${s.auth.secret} (give it in overrides.secrets)`, {

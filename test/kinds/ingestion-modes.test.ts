@@ -334,6 +334,48 @@ describeEachBackend('ingestion run modes and reports through the API', (backend)
     assert.equal(((res.json.error as Json).details as Json).field, 'stop_when');
   });
 
+  test('auth from a saved credential: revealed when a page is fetched, never stored; a rotation changes the next run', { timeout: 120_000 }, async () => {
+    const tableId = await newTable('credential');
+    const first = 'cred-token-one-4711';
+    const second = 'cred-token-two-0815';
+    assert.equal((await call('PUT', '/v1/credentials/ingest-api', { value: first })).status < 300, true);
+    const def = { ...cursorSource(tableId), auth: { credential: 'ingest-api', header: 'authorization', prefix: 'Bearer ' } };
+    const id = await createSource(def);
+    api.auth = first;
+    try {
+      let got = await finished(id, await runSource(id));
+      assert.equal(got.run.status, 'succeeded', JSON.stringify(got.run.error));
+      assert.equal(got.summary.created, RECORDS);
+      const items = (await engine.store.listItems(engine.workspaceId, got.run.id as string, {}, { limit: 100 })).data;
+      assert.ok(!JSON.stringify(items).includes(first), 'the value is in no item');
+      assert.ok(!JSON.stringify((await call('GET', `/v1/ingestions/${id}`)).json).includes(first), 'nor in the source');
+      // Rotate: the provider now wants the second value, and the next run sends it.
+      api.auth = second;
+      assert.equal((await call('PUT', '/v1/credentials/ingest-api', { value: second })).status < 300, true);
+      got = await finished(id, await runSource(id));
+      assert.equal(got.run.status, 'succeeded', JSON.stringify(got.run.error));
+      assert.equal(got.summary.unchanged, RECORDS);
+      // Deleted: the next run's page fails with credential_not_found.
+      assert.equal((await call('DELETE', '/v1/credentials/ingest-api')).status < 300, true);
+      got = await finished(id, await runSource(id));
+      assert.equal(got.run.status, 'failed');
+      const failed = (await engine.store.listItems(engine.workspaceId, got.run.id as string, {}, { limit: 5 })).data;
+      assert.equal(failed[0]?.error?.code, 'credential_not_found');
+    } finally {
+      api.auth = undefined;
+    }
+    const bad: [Json, string][] = [
+      [{ ...def, auth: { credential: 'no-such-credential', header: 'authorization' } }, 'auth.credential'],
+      [{ ...def, auth: { credential: 'bad name!', header: 'authorization' } }, 'auth.credential'],
+      [{ ...def, auth: { credential: 'ingest-api', secret: 'API_TOKEN', header: 'authorization' } }, 'auth'],
+    ];
+    for (const [body, field] of bad) {
+      const res = await call('POST', '/v1/ingestions', body);
+      assert.equal(res.status, 422, `${field}: ${res.text}`);
+      assert.equal(((res.json.error as Json).details as Json).field, field, res.text);
+    }
+  });
+
   test('bad input: a 422 naming the field, nothing created', async () => {
     const tableId = await newTable('bad input');
     const good = { name: 'f', table_id: tableId, request: { url: `${api.url}/file.csv` }, format: 'csv', key_field: 'id', pagination: { type: 'none' } };

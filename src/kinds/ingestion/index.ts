@@ -29,6 +29,7 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import {
+  CREDENTIAL_ENV,
   lastPlannedPage,
   parseIngestionDefinition,
   RECENT_WINDOW,
@@ -145,7 +146,12 @@ export const ingestionKind: RunKindModule<IngestionRef> = {
       default_name: `${def.name} v${ref.version}`,
       profile: 'standard',
       producer: INGEST_PAGE,
-      config: sourcePart(def) as unknown as Record<string, unknown>,
+      // A saved credential is named (never held) in the config; the engine reveals it into the
+      // attempt's env as CREDENTIAL_ENV (core/credential-refs.ts `credentials` map).
+      config: {
+        ...sourcePart(def),
+        ...(def.auth?.credential === undefined ? {} : { credentials: { [CREDENTIAL_ENV]: def.auth.credential } }),
+      } as unknown as Record<string, unknown>,
       sink: { type: 'rows', table_id: def.table_id, key: def.key_field, records: RECORDS },
     };
   },
