@@ -39,9 +39,10 @@ const SourceRunId = SourceId.extend({ run_id: z.string().openapi({ param: { name
 
 const DefinitionBody = z.record(z.string(), z.unknown()).openapi('IngestionDefinition', {
   description:
-    'An ingestion source: {name, table_id, request: {url, method, headers, query}, auth?: {secret, header?, prefix?, query_param?}, records_path, ' +
-    'key_field, pagination: {type: page|offset|cursor|link|none, param?, start?, size_param?, cursor_path?}, page_size?, max_pages?, max_records?, ' +
-    'fan_out?, timeout_ms?}. Credentials never go in it: auth names a run secret. A bad field is a 422 naming it.',
+    'An ingestion source: {name, table_id, request: {url, method, headers, query}, auth?: {secret | credential, header?, prefix?, query_param?}, ' +
+    'format?: json|ndjson|csv, records_path (json), key_field, pagination: {type: page|offset|cursor|link|none, param?, start?, size_param?, cursor_path?}, ' +
+    'page_size?, max_pages?, max_records?, fan_out?, timeout_ms?, stop_when? (CEL over {response, records, page, status, headers})}. ' +
+    'Credentials never go in it: auth names a run secret or a saved credential. A bad field is a 422 naming it.',
   example: {
     name: 'products',
     table_id: 'tbl_…',
@@ -73,13 +74,10 @@ export const IngestionSummarySchema = z
     updated: z.number().int(),
     unchanged: z.number().int().openapi({ description: 'Records whose row already held the same data (left untouched)' }),
     no_key: z.number().int().openapi({ description: 'Records without a usable key field (counted, not written)' }),
-    stopped: z
-      .string()
-      .nullable()
-      .openapi({
-        description:
-          'Why the run stopped before the source ended: smoke_test_limit (a smoke test fetched its N pages), dry_run, stop_when (its condition held on a page); null: it did not',
-      }),
+    stopped: z.string().nullable().openapi({
+      description:
+        'Why the run stopped before the source ended: smoke_test_limit (a smoke test fetched its N pages), dry_run, stop_when (its condition held on a page); null: it did not',
+    }),
     providers: z
       .array(
         z.object({
