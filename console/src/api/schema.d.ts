@@ -6271,7 +6271,7 @@ export interface components {
             created_at: string;
         };
         /**
-         * @description An ingestion source: {name, table_id, request: {url, method, headers, query}, auth?: {secret, header?, prefix?, query_param?}, records_path, key_field, pagination: {type: page|offset|cursor|link|none, param?, start?, size_param?, cursor_path?}, page_size?, max_pages?, max_records?, fan_out?, timeout_ms?}. Credentials never go in it: auth names a run secret. A bad field is a 422 naming it.
+         * @description An ingestion source: {name, table_id, request: {url, method, headers, query}, auth?: {secret | credential, header?, prefix?, query_param?}, format?: json|ndjson|csv, records_path (json), key_field, pagination: {type: page|offset|cursor|link|none, param?, start?, size_param?, cursor_path?}, page_size?, max_pages?, max_records?, fan_out?, timeout_ms?, stop_when? (CEL over {response, records, page, status, headers})}. Credentials never go in it: auth names a run secret or a saved credential. A bad field is a 422 naming it.
          * @example {
          *       "name": "products",
          *       "table_id": "tbl_…",
@@ -6311,7 +6311,7 @@ export interface components {
             unchanged: number;
             /** @description Records without a usable key field (counted, not written) */
             no_key: number;
-            /** @description Why the run stopped before the source ended: smoke_test_limit (a smoke test fetched its N pages), dry_run; null: it did not */
+            /** @description Why the run stopped before the source ended: smoke_test_limit (a smoke test fetched its N pages), dry_run, stop_when (its condition held on a page); null: it did not */
             stopped: string | null;
             /** @description Per provider: calls, failures, p50/p95 page duration (ms), credits (µ); as GET /v1/runs/{run_id}/provider-summary */
             providers: {
