@@ -4,8 +4,11 @@
  * - `/runs` Runs (filters in the query string), `/runs/:runId` Run detail (a run's `web_url`)
  * - `/runs/new` Manual run form, `/tables`, `/tables/:tableId` Tables (routes/manual-run.tsx, routes/tables.tsx)
  * - `/ingestions`, `/ingestions/:sourceId`, `/ingestions/:sourceId/runs/:runId` Ingestions (routes/ingestions.tsx)
+ * - `/flows`, `/flows/:flowId` Flows (routes/flows.tsx); `/inbox` open waits across runs (routes/inbox.tsx)
  */
 import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { FlowPage, FlowsPage } from './routes/flows';
+import { InboxPage } from './routes/inbox';
 import { IngestionPage, IngestionRunPage, IngestionsPage } from './routes/ingestions';
 import { ManualRunPage } from './routes/manual-run';
 import { NotFoundPage } from './routes/not-found';
@@ -56,6 +59,8 @@ function Shell() {
           {can('operator') ? <NavLink to="/runs/new">New run</NavLink> : null}
           <NavLink to="/tables">Tables</NavLink>
           <NavLink to="/ingestions">Ingestions</NavLink>
+          <NavLink to="/flows">Flows</NavLink>
+          <NavLink to="/inbox">Inbox</NavLink>
         </nav>
         <Account />
       </header>
@@ -71,6 +76,9 @@ function Shell() {
           <Route path="/ingestions" element={<IngestionsPage />} />
           <Route path="/ingestions/:sourceId" element={<IngestionPage />} />
           <Route path="/ingestions/:sourceId/runs/:runId" element={<IngestionRunPage />} />
+          <Route path="/flows" element={<FlowsPage />} />
+          <Route path="/flows/:flowId" element={<FlowPage />} />
+          <Route path="/inbox" element={<InboxPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </main>

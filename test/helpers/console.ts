@@ -20,10 +20,10 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-/** Starts `runyard up` on a fresh SQLite file (extra `args`, e.g. `--no-executor`) and Chromium. */
-export async function startConsoleServer(args: string[] = []): Promise<ConsoleServer> {
+/** Starts `runyard up` on a fresh SQLite file (extra `args`, e.g. `--no-executor`; extra `env`, e.g. `RUNYARD_JS_DIR`) and Chromium. */
+export async function startConsoleServer(args: string[] = [], env: Record<string, string> = {}): Promise<ConsoleServer> {
   const database = join(tempDir('runyard-console-'), 'runyard.db');
-  const server = await spawnRunyard(['--database', database, ...args], {}, 30_000);
+  const server = await spawnRunyard(['--database', database, ...args], env, 30_000);
   let browser: Browser;
   try {
     browser = await launchBrowser();

@@ -40,17 +40,25 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly status: number,
+    /** The API's `error.details` (e.g. `field`, the input a 422 names), when it sent any. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
 }
 
 function toApiError(error: unknown, response: Response | undefined): ApiError {
-  const body = error as { error?: { code?: unknown; message?: unknown } } | undefined;
+  const body = error as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined;
   const code = typeof body?.error?.code === 'string' ? body.error.code : `http_${response?.status ?? 0}`;
   const message =
     typeof body?.error?.message === 'string' ? body.error.message : `${response?.status ?? ''} ${response?.statusText ?? 'request failed'}`.trim();
-  return new ApiError(code, message, response?.status ?? 0);
+  const details = typeof body?.error?.details === 'object' && body.error.details !== null ? (body.error.details as Record<string, unknown>) : {};
+  return new ApiError(code, message, response?.status ?? 0, details);
+}
+
+/** The input a refused request names (`error.details.field`, e.g. `values.reason`), if any. */
+export function errorField(err: unknown): string | null {
+  return err instanceof ApiError && typeof err.details.field === 'string' ? err.details.field : null;
 }
 
 /**

@@ -6028,6 +6028,7 @@ export interface components {
                 /** @description Started → finished (or → now while running), ms */
                 running_ms: number | null;
             };
+            breakdown: components["schemas"]["RunBreakdown"];
             stats: {
                 items_started: number;
                 /** @description Items with a recorded duration */
@@ -6059,6 +6060,24 @@ export interface components {
                 /** @description Run start → this item’s (last) start, ms: time spent waiting for a slot or a retry */
                 wait_ms: number | null;
             }[];
+        };
+        RunBreakdown: {
+            /** @description queued (or claimed): waiting for a node, a not-before time, credits */
+            queued_ms: number;
+            /** @description running: an item executing or about to be claimed */
+            running_ms: number;
+            /** @description waiting_for_input: a person had to answer */
+            waiting_for_input_ms: number;
+            /** @description paused by a person or the credit budget */
+            paused_ms: number;
+            /** @description running with no item executing while an item waited for its retry backoff */
+            backing_off_ms: number;
+            /** @description finished, until retry-failed reopened it (0 unless reopened) */
+            idle_ms: number;
+            /** @description (finished_at or now) − created_at; the parts above add up to it exactly */
+            total_ms: number;
+            /** @description false when the run has more than 20000 events: the split covers the first ones, the rest counts in the status last seen */
+            complete: boolean;
         };
         RespondResult: {
             run: components["schemas"]["Run"];

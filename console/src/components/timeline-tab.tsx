@@ -1,10 +1,11 @@
 /**
- * A run's timeline (`GET /v1/runs/{id}/timeline`): how long it queued and ran, a duration
- * breakdown of its items (work time, p50, p95, slowest, retries), and each of its first
+ * A run's timeline (`GET /v1/runs/{id}/timeline`): how long it queued and ran, where its wall
+ * time went (queued, running, waiting for input, paused, backing off), a duration breakdown of its items (work time, p50, p95, slowest, retries), and each of its first
  * started items as a bar from the run's start: waiting (grey), then working (coloured by outcome).
  */
 import { useEffect, useState } from 'react';
 import { api, must, type Run, type Schemas } from '../api/client';
+import { BreakdownView } from './breakdown';
 import { count, duration, time } from './format';
 import { Clip, ErrorBox, StatusChip } from './ui';
 
@@ -43,7 +44,9 @@ export function TimelineTab({ run, version }: { run: Run; version: number }) {
         <Fact label="Running" value={tl.run.running_ms === null ? 'not started' : duration(tl.run.running_ms)} />
         <Fact label="Finished" value={time(tl.run.finished_at)} />
       </dl>
-      <h2>Duration breakdown</h2>
+      <h2>Where the time went</h2>
+      <BreakdownView breakdown={tl.breakdown} />
+      <h2>Duration breakdown of the items</h2>
       <dl className="facts">
         <Fact label="Items started" value={`${count(s.items_started)} of ${count(run.items_total)}`} />
         <Fact label="Work time (sum of items)" value={duration(s.total_duration_ms)} />

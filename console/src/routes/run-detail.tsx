@@ -2,27 +2,38 @@
  * Run detail (`/runs/:runId`, a run's `web_url`): header (status, mode, trigger, session,
  * deep link, credits, progress), waiting reason, error box and result summary, actions
  * (pause, resume, cancel, retry failed, rerun, export, delete) and the Items, Timeline and
- * Events tabs. Live: the run's event stream (`?follow=true`, from the newest event) re-reads
+ * Events tabs; a flow run first shows Progress, Results and its Timeline (components/flow-views.tsx)
+ * with its open waits answerable in place above the tabs. Live: the run's event stream (`?follow=true`, from the newest event) re-reads
  * the run and the visible items as events arrive, with no reload; the stream's `end` event
  * carries the final run. Tab and item status filter live in the URL (`tab`, `items`).
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, isTerminal, must, type Run, type RunEvent } from '../api/client';
 import { useFollow } from '../api/sse';
 import { useDebounced } from '../components/use-debounced';
 import { EventsTab } from '../components/events-tab';
 import { count, credits, duration, time } from '../components/format';
+import { FlowProgress, FlowResults, FlowTimeline, useFlowRun } from '../components/flow-views';
 import { ItemsTab } from '../components/items-tab';
+import { WaitForm } from '../components/wait-form';
 import { TimelineTab } from '../components/timeline-tab';
 import { Clip, Confirm, ErrorBox, LongText, PageHeader, Progress, StatusChip } from '../components/ui';
 import { waitingText } from './runs';
 import { useCan } from '../session';
 
-type Tab = 'items' | 'timeline' | 'events';
-const TABS: { id: Tab; label: string }[] = [
+type Tab = 'progress' | 'results' | 'items' | 'timeline' | 'events';
+const RUN_TABS: { id: Tab; label: string }[] = [
   { id: 'items', label: 'Items' },
   { id: 'timeline', label: 'Timeline' },
+  { id: 'events', label: 'Events' },
+];
+/** A flow's tabs: its views first (the default is the first). */
+const FLOW_TABS: { id: Tab; label: string }[] = [
+  { id: 'progress', label: 'Progress' },
+  { id: 'results', label: 'Results' },
+  { id: 'timeline', label: 'Timeline' },
+  { id: 'items', label: 'Items' },
   { id: 'events', label: 'Events' },
 ];
 /** Live events kept in memory for the Events tab. */
@@ -37,7 +48,6 @@ export function RunDetailPage() {
   const { runId = '' } = useParams();
   const [sp, setSp] = useSearchParams();
   const navigate = useNavigate();
-  const tab: Tab = (TABS.find((t) => t.id === sp.get('tab'))?.id ?? 'items') as Tab;
   const itemStatus = sp.get('items') ?? '';
   const [run, setRun] = useState<Run | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
@@ -170,6 +180,9 @@ export function RunDetailPage() {
     );
   }
 
+  const TABS = run.kind === 'flow' ? FLOW_TABS : RUN_TABS;
+  const tab: Tab = TABS.find((t) => t.id === sp.get('tab'))?.id ?? TABS[0]!.id;
+  const tabParam = (id: Tab) => (id === TABS[0]!.id ? '' : id);
   const terminal = isTerminal(run.status);
   const waiting = waitingText(run);
   const can = {
@@ -180,6 +193,41 @@ export function RunDetailPage() {
     rerun: true,
     delete: terminal,
   };
+  const tablist = (
+    <>
+      <div role="tablist" aria-label="Run views">
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            id={`tab-${t.id}`}
+            aria-selected={tab === t.id}
+            aria-controls={`panel-${t.id}`}
+            tabIndex={tab === t.id ? 0 : -1}
+            onClick={() => setParam('tab', tabParam(t.id))}
+            onKeyDown={(e) => {
+              if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+              const i = TABS.findIndex((x) => x.id === tab);
+              const next = TABS[(i + (e.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length]!;
+              setParam('tab', tabParam(next.id));
+              document.getElementById(`tab-${next.id}`)?.focus();
+            }}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+    </>
+  );
+  const runPanel =
+    tab === 'items' ? (
+      <ItemsTab key={run.id} run={run} status={itemStatus} onStatus={(s) => setParam('items', s)} version={itemsVersion} />
+    ) : tab === 'timeline' ? (
+      <TimelineTab key={run.id} run={run} version={itemsVersion} />
+    ) : tab === 'events' ? (
+      <EventsTab key={run.id} runId={run.id} live={liveEvents} />
+    ) : null;
   const exportHref = (format: 'json' | 'csv' | 'ndjson') => `/v1/runs/${encodeURIComponent(run.id)}/export?format=${format}`;
 
   return (
@@ -297,34 +345,27 @@ export function RunDetailPage() {
         </p>
       ) : null}
 
-      <div role="tablist" aria-label="Run views">
-        {TABS.map((t) => (
-          <button
-            key={t.id}
-            type="button"
-            role="tab"
-            id={`tab-${t.id}`}
-            aria-selected={tab === t.id}
-            aria-controls={`panel-${t.id}`}
-            tabIndex={tab === t.id ? 0 : -1}
-            onClick={() => setParam('tab', t.id === 'items' ? '' : t.id)}
-            onKeyDown={(e) => {
-              if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
-              const i = TABS.findIndex((x) => x.id === tab);
-              const next = TABS[(i + (e.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length]!;
-              setParam('tab', next.id === 'items' ? '' : next.id);
-              document.getElementById(`tab-${next.id}`)?.focus();
-            }}
-          >
-            {t.label}
-          </button>
-        ))}
-      </div>
-      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-        {tab === 'items' ? <ItemsTab key={run.id} run={run} status={itemStatus} onStatus={(s) => setParam('items', s)} version={itemsVersion} /> : null}
-        {tab === 'timeline' ? <TimelineTab key={run.id} run={run} version={itemsVersion} /> : null}
-        {tab === 'events' ? <EventsTab key={run.id} runId={run.id} live={liveEvents} /> : null}
-      </div>
+      {run.kind === 'flow' ? (
+        <FlowPanels
+          run={run}
+          tab={tab}
+          version={itemsVersion}
+          canAnswer={operator}
+          onAnswered={() => {
+            void reload();
+            setItemsVersion((v) => v + 1);
+          }}
+          tablist={tablist}
+          other={runPanel}
+        />
+      ) : (
+        <>
+          {tablist}
+          <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+            {runPanel}
+          </div>
+        </>
+      )}
 
       <Confirm
         open={confirm === 'cancel' || confirm === 'retry' || confirm === 'delete'}
@@ -344,6 +385,55 @@ export function RunDetailPage() {
         onCancel={() => setConfirm(null)}
       />
     </section>
+  );
+}
+
+/**
+ * A flow run's open waits (answerable in place) above its tabs, and the flow views below them:
+ * Progress, Results, Timeline (components/flow-views.tsx), plus the ordinary Items and Events.
+ */
+function FlowPanels(props: {
+  run: Run;
+  tab: Tab;
+  version: number;
+  canAnswer: boolean;
+  onAnswered(): void;
+  tablist: ReactNode;
+  /** The Items or Events panel, as for any run. */
+  other: ReactNode;
+}) {
+  const { run, tab, version } = props;
+  const data = useFlowRun(run, version);
+  const [answered, setAnswered] = useState<string | null>(null);
+  const open = data.waits.filter((w) => w.status === 'open');
+  return (
+    <>
+      {open.map((w) => (
+        <section className="wait-panel" key={w.id} aria-label="Waiting for your input" data-testid="open-wait">
+          <h2>Waiting for input</h2>
+          <WaitForm
+            wait={w}
+            canAnswer={props.canAnswer}
+            onAnswered={(res) => {
+              setAnswered(`${res.wait.title ?? res.wait.step_id}: answered by ${res.wait.responded_by ?? 'you'}`);
+              props.onAnswered();
+            }}
+          />
+        </section>
+      ))}
+      {answered ? (
+        <p role="status" className="small" data-testid="wait-answered">
+          {answered}
+        </p>
+      ) : null}
+      {props.tablist}
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'progress' ? <FlowProgress run={run} data={data} /> : null}
+        {tab === 'results' ? <FlowResults run={run} data={data} /> : null}
+        {tab === 'timeline' ? <FlowTimeline run={run} data={data} version={version} /> : null}
+        {tab === 'items' || tab === 'events' ? props.other : null}
+      </div>
+    </>
   );
 }
 

@@ -205,6 +205,14 @@ export function RunsPage() {
             </label>
           </>
         ) : null}
+        <button
+          type="button"
+          aria-pressed={filters.status === 'waiting_for_input'}
+          title="Runs waiting for a person's answer (status waiting for input); answer them in the Inbox"
+          onClick={() => setFilters({ status: filters.status === 'waiting_for_input' ? '' : 'waiting_for_input' })}
+        >
+          Waiting on people
+        </button>
         {hasFilters(filters) ? (
           <button type="button" onClick={() => setSp(new URLSearchParams(), { replace: true })}>
             Clear filters

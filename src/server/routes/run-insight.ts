@@ -6,12 +6,15 @@
  *   position in ordinal order (random access for a virtualized list; `total` items match)
  * - `GET /v1/runs/{run_id}/items/{item_id}` → `{item, attempts, events}`: one item with its
  *   attempts rebuilt from its events (start, end, outcome, error, node)
- * - `GET /v1/runs/{run_id}/timeline?limit=` → the run's phases (queued, running), item timing
- *   statistics, and the first `limit` started items with their wait and work times
+ * - `GET /v1/runs/{run_id}/timeline?limit=` → the run's phases (queued, running), its duration
+ *   breakdown (core/run-breakdown.ts: queued, running, waiting for input, paused, backing off;
+ *   the parts add up to the run's duration), item timing statistics, and the first `limit`
+ *   started items with their wait and work times
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { NotFoundError } from '../../core/errors.js';
 import type { EventRecord } from '../../core/model.js';
+import { runBreakdown, type BreakdownEvent } from '../../core/run-breakdown.js';
 import { parseItemStatus, type ItemStatus } from '../../core/status.js';
 import type { Engine } from '../../engine/engine.js';
 import type { ServerContext } from '../context.js';
@@ -27,6 +30,26 @@ const isoTime = z.string().openapi({ example: '2026-11-21T07:00:00.000Z' });
 
 /** Most events read for one item's attempts. */
 const ITEM_EVENTS = 500;
+/** Most events read for a run's duration breakdown (beyond: `complete: false`). */
+export const BREAKDOWN_EVENTS = 20_000;
+const ms = (description: string) => z.number().int().openapi({ description });
+
+export const BreakdownSchema = z
+  .object({
+    queued_ms: ms('queued (or claimed): waiting for a node, a not-before time, credits'),
+    running_ms: ms('running: an item executing or about to be claimed'),
+    waiting_for_input_ms: ms('waiting_for_input: a person had to answer'),
+    paused_ms: ms('paused by a person or the credit budget'),
+    backing_off_ms: ms('running with no item executing while an item waited for its retry backoff'),
+    idle_ms: ms('finished, until retry-failed reopened it (0 unless reopened)'),
+    total_ms: ms('(finished_at or now) − created_at; the parts above add up to it exactly'),
+    complete: z
+      .boolean()
+      .openapi({
+        description: `false when the run has more than ${BREAKDOWN_EVENTS} events: the split covers the first ones, the rest counts in the status last seen`,
+      }),
+  })
+  .openapi('RunBreakdown');
 
 export const AttemptSchema = z
   .object({
@@ -66,6 +89,7 @@ export const TimelineSchema = z
       queued_ms: z.number().int().nullable().openapi({ description: 'Created → started (or → now while queued), ms' }),
       running_ms: z.number().int().nullable().openapi({ description: 'Started → finished (or → now while running), ms' }),
     }),
+    breakdown: BreakdownSchema,
     stats: z.object({
       items_started: z.number().int(),
       items_timed: z.number().int().openapi({ description: 'Items with a recorded duration' }),
@@ -160,6 +184,19 @@ export function attemptsOf(events: EventRecord[]): z.infer<typeof AttemptSchema>
   return out;
 }
 
+/** A run's events for its breakdown, oldest first, at most {@link BREAKDOWN_EVENTS}. */
+async function breakdownEvents(engine: Engine, ws: string, runId: string): Promise<{ events: BreakdownEvent[]; complete: boolean }> {
+  const events: BreakdownEvent[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await engine.store.listEvents(ws, runId, after, 1000);
+    for (const e of page) events.push({ type: e.type, at: e.created_at, item_id: e.item_id, data: e.data as Record<string, unknown> });
+    if (page.length < 1000) return { events, complete: true };
+    if (events.length >= BREAKDOWN_EVENTS) return { events, complete: false };
+    after = page[page.length - 1]!.seq;
+  }
+}
+
 export function runInsightRoutes(app: OpenAPIHono, engine: Engine, _sc: ServerContext): void {
   app.openapi(
     createRoute({
@@ -227,6 +264,7 @@ export function runInsightRoutes(app: OpenAPIHono, engine: Engine, _sc: ServerCo
       const { run_id } = c.req.valid('param');
       const run = await engine.runs.getRun(wsOf(c), run_id);
       const { stats, items } = await engine.store.itemTimings(wsOf(c), run_id, c.req.valid('query').limit);
+      const { events, complete } = await breakdownEvents(engine, wsOf(c), run_id);
       const now = engine.clock.now();
       const started = run.started_at;
       return c.json(
@@ -238,6 +276,7 @@ export function runInsightRoutes(app: OpenAPIHono, engine: Engine, _sc: ServerCo
             queued_ms: (started ?? run.finished_at ?? now) - run.created_at,
             running_ms: started === null ? null : (run.finished_at ?? now) - started,
           },
+          breakdown: { ...runBreakdown(run, events, now), complete },
           stats: {
             ...stats,
             first_started_at: iso(stats.first_started_at),
