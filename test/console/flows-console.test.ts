@@ -203,6 +203,7 @@ test('console: flows — run from the Flows page, watch Progress, answer the wai
   assert.deepEqual(keys, ['check_http', 'check_disk', 'pick', 'approve', 'clean', 'summary']);
   assert.match((await results.locator('li[data-step="pick"] [data-testid=step-outputs]').textContent()) ?? '', /"option": "clean_disk"/);
   assert.match((await results.locator('li[data-step="check_disk"]').textContent()) ?? '', /succeeded.*1 attempt/);
+  assert.match((await results.locator('li[data-step="approve"] [data-testid=step-wait]').textContent()) ?? '', new RegExp(`answered by ${who}: approve`));
   await noOverflowAt390(page, 'flow results', 'flow-results-390');
 
   // Timeline: the wait opened and answered by whom; the breakdown adds up to the run's duration.

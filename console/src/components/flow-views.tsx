@@ -212,6 +212,13 @@ export function FlowResults({ run, data }: { run: Run; data: FlowRunData }) {
             <div className="small muted">
               {i.provider ? `${i.provider} · ` : ''}started {time(i.started_at)} · finished {time(i.finished_at)}
             </div>
+            {data.waits
+              .filter((w) => w.item_id === i.id)
+              .map((w) => (
+                <div className="small" key={w.id} data-testid="step-wait">
+                  wait {w.status === 'open' ? `open for ${duration(w.age_ms)}` : `of ${duration(w.age_ms)}, ${answerText(w)}`}
+                </div>
+              ))}
             {i.error ? (
               <div className="error-box small">
                 <strong>{i.error.code}</strong>: <span className="wrap">{i.error.message}</span>
