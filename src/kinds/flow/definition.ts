@@ -265,10 +265,16 @@ export function definitionJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(FlowDefinitionSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
-/** Validates run inputs against the definition's `inputs` schema. @throws ValidationError naming `inputs.<field>` */
+/** Fills `default`s of the inputs schema in (the run freezes the inputs with them). */
+const inputsAjv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
+
+/**
+ * Validates run inputs against the definition's `inputs` schema, filling in the schema's
+ * `default`s (in place). @throws ValidationError naming `inputs.<field>`
+ */
 export function checkInputs(def: FlowDefinition, inputs: Record<string, unknown>): void {
   if (!def.inputs) return;
-  const validate = ajv.compile(def.inputs);
+  const validate = inputsAjv.compile(def.inputs);
   if (validate(inputs)) return;
   const e = validate.errors?.[0];
   const missing = e?.keyword === 'required' ? (e.params as { missingProperty?: string }).missingProperty : undefined;
