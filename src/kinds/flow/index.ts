@@ -290,6 +290,17 @@ function afterIteration(def: FlowDefinition, run: RunRecord, step: ForEachStep, 
   return afterStep(def, run, step, at, outcome, scope);
 }
 
+/**
+ * Drops planned steps the run already has: after retry-failed, a step that failed with
+ * `on_error: continue` and now succeeds plans a next step that ran already (a step runs once).
+ */
+function withoutExisting(f: FollowUp, items: readonly ItemView[]): FollowUp {
+  if (f.append.length === 0) return f;
+  const keys = new Set(items.map((i) => i.key));
+  const append = f.append.filter((p) => !keys.has(p.key));
+  return append.length === f.append.length ? f : { ...f, append };
+}
+
 function targetOf(raw: TargetRef): FlowRef {
   for (const k of Object.keys(raw)) {
     if (!FIELDS.has(k)) throw new ValidationError(`target.${k}: not a field of a flow target (${[...FIELDS].join(', ')})`, { field: `target.${k}` });
@@ -350,8 +361,8 @@ export const flowKind: RunKindModule<FlowRef> = {
     if (at === undefined) return { append: [] };
     const step = def.steps[at]!;
     const scope = scopeOf(def, inputs, varsOf(run, def), items);
-    if (step.type === 'for_each' && index !== null) return afterIteration(def, run, step, at, scope, items);
-    return afterStep(def, run, step, at, outcome, scope);
+    const f = step.type === 'for_each' && index !== null ? afterIteration(def, run, step, at, scope, items) : afterStep(def, run, step, at, outcome, scope);
+    return withoutExisting(f, items);
   },
 
   replay(run): StartPlan {
