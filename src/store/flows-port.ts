@@ -46,6 +46,8 @@ export interface WaitRecord {
   form: Record<string, unknown> | null;
   decisions: NonNullable<ItemWait['decisions']>;
   default: ItemWait['default'] | null;
+  /** Who may answer (role names or token names); empty: anyone with the operator role. */
+  assignees: string[];
   status: WaitStatus;
   on_timeout: 'fail' | 'cancel' | 'continue';
   expires_at: number;
