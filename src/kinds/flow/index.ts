@@ -241,6 +241,20 @@ function afterStep(def: FlowDefinition, run: RunRecord, step: FlowStep, at: numb
 }
 
 /**
+ * A loop's evaluated list by `run:step`, so each iteration does not evaluate it again. Safe: a
+ * flow runs one step at a time, so nothing the list's expression sees changes while its loop
+ * runs (vars are assigned at the join). Lost on restart, then evaluated again. Bounded.
+ */
+const loopLists = new Map<string, unknown[]>();
+const LOOP_LISTS_MAX = 1000;
+
+function rememberList(key: string, list: unknown[]): void {
+  if (loopLists.has(key)) return;
+  if (loopLists.size >= LOOP_LISTS_MAX) loopLists.delete(loopLists.keys().next().value!);
+  loopLists.set(key, list);
+}
+
+/**
  * After one element of a loop or one branch of a `parallel` settled: start the next elements
  * (a loop, up to its concurrency), or join when all are done.
  */
@@ -250,9 +264,9 @@ function afterIteration(def: FlowDefinition, run: RunRecord, step: ForEachStep |
   const started = new Set(mine.map((i) => parseKey(i.key).index!));
   const open = mine.filter((i) => i.status === 'pending' || i.status === 'running' || i.status === 'waiting_for_input').length;
   const failed = mine.filter((i) => i.status === 'failed').length;
-  let list: unknown = step.type === 'parallel' ? step.branches : undefined;
+  let list: unknown = step.type === 'parallel' ? step.branches : loopLists.get(`${run.id}:${step.id}`);
   try {
-    if (step.type === 'for_each')
+    if (step.type === 'for_each' && list === undefined)
       list = evaluate(step.items, { ...scope, steps: Object.fromEntries(Object.entries(scope.steps).filter(([k]) => k !== step.id)) } as unknown as Record<
         string,
         unknown
@@ -261,6 +275,7 @@ function afterIteration(def: FlowDefinition, run: RunRecord, step: ForEachStep |
     return { append: [], result: { error: { code: 'expression_error', message: `step ${step.id}: ${(err as Error).message}` } } };
   }
   const all = Array.isArray(list) ? list : [];
+  if (step.type === 'for_each') rememberList(`${run.id}:${step.id}`, all);
   const stop = failed > 0 && step.on_error === 'fail';
   const append: PlannedItem[] = [];
   if (!stop && step.type === 'for_each') {
