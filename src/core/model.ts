@@ -181,6 +181,8 @@ export interface ItemWait {
    * absent: anyone with the operator role.
    */
   assignees?: string[];
+  /** A flow `wait` step on an event: the first matching `POST /v1/events` answers it (`{event, by}`). */
+  event?: { name: string; match?: string };
 }
 
 /** How long a wait stays open unless it says otherwise, ms (72 h). */

@@ -9,6 +9,7 @@ import { ForbiddenError, NotFoundError, RunyardError, ValidationError } from '..
 import type { Clock } from '../core/ids.js';
 import type { RunRecord } from '../core/model.js';
 import { parseDefinition, type FlowDefinition } from '../kinds/flow/index.js';
+import { test } from '../kinds/flow/cel.js';
 import type { FlowRecord, WaitRecord, WaitStatus } from '../store/flows-port.js';
 import type { Store } from '../store/port.js';
 import type { ControlService } from './control.js';
@@ -231,6 +232,35 @@ export class FlowsService {
       if (again) return again;
       throw closed(now);
     }
+  }
+
+  /**
+   * Answers every open wait of a flow `wait` step on `ev`'s name whose `match` holds over
+   * `event` ({name, data}) with `{event: {id, name, data}, by: 'event:<id>'}`. Waits opened
+   * after the event do not see it (no lookback). A `match` that fails to evaluate leaves the
+   * wait open (logged). @returns how many waits it answered
+   */
+  async resumeOnEvent(ev: { id: string; workspace_id: string; name: string; data: unknown }): Promise<number> {
+    const open = await this.deps.store.flows.listWaits(ev.workspace_id, { status: 'open', limit: 500 });
+    let n = 0;
+    for (const w of open) {
+      if (w.event?.name !== ev.name) continue;
+      const event = { name: ev.name, data: ev.data };
+      try {
+        if (w.event.match !== undefined && !test(w.event.match, { event })) continue;
+      } catch (err) {
+        this.deps.logger.warn('event wait: match failed', { err: String(err), wait_id: w.id, event_id: ev.id });
+        continue;
+      }
+      const by = `event:${ev.id}`;
+      try {
+        await this.deps.control.respond(w.workspace_id, w.run_id, w.item_id, { event: { id: ev.id, ...event }, by }, { actor: by });
+        n += 1;
+      } catch (err) {
+        if (!(err instanceof RunyardError)) throw err; // answered or canceled meanwhile
+      }
+    }
+    return n;
   }
 
   /**

@@ -22,6 +22,7 @@ const schema = z.strictObject({
   on_timeout: z.enum(['fail', 'cancel', 'continue']).optional(),
   default: z.strictObject({ values: z.record(z.string(), z.unknown()).optional(), decision: z.string().optional() }).optional(),
   assignees: z.array(nonEmpty).optional(),
+  event: z.strictObject({ name: nonEmpty, match: nonEmpty.optional() }).optional(),
 });
 
 /** The config of an `input` item. */

@@ -48,6 +48,8 @@ export interface WaitRecord {
   default: ItemWait['default'] | null;
   /** Who may answer (role names or token names); empty: anyone with the operator role. */
   assignees: string[];
+  /** For a flow `wait` step on an event: its name and CEL `match` over `event`; null for a person's wait. */
+  event: { name: string; match?: string } | null;
   status: WaitStatus;
   on_timeout: 'fail' | 'cancel' | 'continue';
   expires_at: number;

@@ -111,6 +111,28 @@ export default async (input) => {
     assert.equal(items.find((i) => i.key === 'past')!.attempt_count, 1, 'a time in the past needs one attempt');
   });
 
+  test('wait on an event: a matching POST /v1/events resumes it, another one does not', async () => {
+    const flow = await app.createFlow({
+      name: 'event wait',
+      steps: [
+        { id: 'deployed', type: 'wait', event: { name: 'deploy.done', match: "event.data.service == 'api'" }, expires_in_s: 600 },
+        { id: 'sum', type: 'summarize', text: '{{steps.deployed.output.event.data.service}} {{steps.deployed.output.event.data.version}}' },
+      ],
+    });
+    const runId = await app.runFlow(flow);
+    const wait = await app.openWait(runId);
+    assert.deepEqual(wait.event, { name: 'deploy.done', match: "event.data.service == 'api'" });
+    const other = await app.call('POST', '/v1/events', { name: 'deploy.done', data: { service: 'db', version: '1' } });
+    assert.ok(other.status < 300, other.text);
+    assert.equal((await app.call('POST', '/v1/events', { name: 'deploy.started', data: { service: 'api' } })).status < 300, true);
+    assert.equal((await app.call('GET', `/v1/waits/${String(wait.id)}`)).json.status, 'open', 'neither the other service nor the other name resumes it');
+    await app.call('POST', '/v1/events', { name: 'deploy.done', data: { service: 'api', version: '7' } });
+    const run = await app.finished(runId);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    assert.equal(run.result_summary, 'api 7');
+    assert.match(String((await app.call('GET', `/v1/waits/${String(wait.id)}`)).json.responded_by), /^event:/);
+  });
+
   test('timeout_s cuts a shell step off; retry gives it its attempts', async () => {
     const flow = await app.createFlow({
       name: 'timeout',
@@ -221,6 +243,7 @@ export default async (input) => {
           { id: 'p', type: 'parallel', branches: [branch('a', 'x'), branch('a', 'x')] },
           { id: 'w', type: 'wait', until: 'now +', for_s: 3 },
           { id: 'w2', type: 'wait' },
+          { id: 'w3', type: 'wait', event: { name: 'x', match: 'event.data ==' } },
           { id: 'd', type: 'decide', options: [{ id: 'a' }] },
           { id: 'd2', type: 'decide', options: [{ id: 'a' }], rule: "'a'", model: { model: 'm', base_url: 'http://127.0.0.1:1/v1' } },
           { id: 'i', type: 'input', prompt: 'x', assignees: [] },
@@ -229,7 +252,15 @@ export default async (input) => {
     });
     assert.equal(res.status, 422, res.text);
     const paths = ((res.json.error as Json).details as { errors: { path: string; message: string }[] }).errors.map((e) => e.path);
-    for (const p of ['$.steps[0].branches[1].id', '$.steps[1].until', '$.steps[2].until', '$.steps[3].rule', '$.steps[4].rule', '$.steps[5].assignees']) {
+    for (const p of [
+      '$.steps[0].branches[1].id',
+      '$.steps[1].until',
+      '$.steps[2].until',
+      '$.steps[3].event.match',
+      '$.steps[4].rule',
+      '$.steps[5].rule',
+      '$.steps[6].assignees',
+    ]) {
       assert.ok(paths.includes(p), `${p} in ${JSON.stringify(paths)}`);
     }
     assert.ok(paths.filter((p) => p === '$.steps[1].until').length >= 2, 'both the CEL error and the until/for_s rule');

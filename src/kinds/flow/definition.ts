@@ -100,12 +100,22 @@ const wait = z.strictObject({
   type: z.literal('wait'),
   /** CEL returning when to go on: a timestamp, an RFC 3339 string or epoch ms (`now`: when the step is reached, RFC 3339). */
   until: cel.optional(),
-  /** Seconds to wait from when the step is reached. Exactly one of `until` and `for_s`. */
+  /** Seconds to wait from when the step is reached. Exactly one of `until`, `for_s` and `event`. */
   for_s: z
     .number()
     .min(0)
     .max(30 * 86_400)
     .optional(),
+  /** Wait for an event (`POST /v1/events` or a webhook) named `name` whose CEL `match` over `event` ({name, data}) holds. */
+  event: z.strictObject({ name: z.string().min(1).max(200), match: cel.optional() }).optional(),
+  /** An event wait: seconds it stays open. @default 259200 (72 h) */
+  expires_in_s: z
+    .number()
+    .positive()
+    .max(365 * 86_400)
+    .optional(),
+  /** An event wait that expires: fail the step, or continue without an event. */
+  on_timeout: z.enum(['fail', 'continue']).default('fail'),
 });
 const formSchema = obj;
 const input = z.strictObject({
@@ -252,7 +262,9 @@ function semanticErrors(raw: Record<string, unknown>, errors: DefinitionError[])
     celAt(s.items, `${p}.items`, errors);
     if (s.type === 'wait') {
       celAt(s.until, `${p}.until`, errors);
-      if ((s.until === undefined) === (s.for_s === undefined)) errors.push({ path: `${p}.until`, message: 'a wait step needs exactly one of until and for_s' });
+      if ([s.until, s.for_s, s.event].filter((x) => x !== undefined).length !== 1)
+        errors.push({ path: `${p}.until`, message: 'a wait step needs exactly one of until, for_s and event' });
+      if (isRecord(s.event)) celAt(s.event.match, `${p}.event.match`, errors);
     }
     if (s.type === 'decide' && (s.rule === undefined) === (s.model === undefined)) {
       errors.push({ path: `${p}.rule`, message: 'a decide step needs exactly one of rule (CEL) and model (an LLM)' });

@@ -84,6 +84,17 @@ export function decideByModel(step: DecideStep, scope: Record<string, unknown>):
  * `until` sees `now` (RFC 3339, when the step is reached). @throws ExpressionError
  */
 export function waitItem(step: WaitStep, scope: Record<string, unknown>, now: number): PlannedItem {
+  if (step.event !== undefined) {
+    // A wait on an event is a wait record (durable, race-free: opened with the item), answered by the event.
+    const inputs = {
+      prompt: `waiting for event ${step.event.name}${step.event.match ? ` where ${step.event.match}` : ''}`,
+      title: `event ${step.event.name}`,
+      event: JSON.parse(JSON.stringify(step.event)) as Record<string, unknown>,
+      ...(step.expires_in_s ? { expires_in_ms: Math.round(step.expires_in_s * 1000) } : {}),
+      on_timeout: step.on_timeout,
+    };
+    return { key: step.id, producer: 'input', inputs };
+  }
   let at: number;
   if (step.for_s !== undefined) at = now + Math.round(step.for_s * 1000);
   else {

@@ -60,6 +60,10 @@ const WaitSchema = z
     prompt: z.string(),
     form: z.record(z.string(), z.unknown()).nullable(),
     decisions: z.array(z.object({ id: z.string(), label: z.string().optional(), next: z.string().optional() })),
+    event: z
+      .object({ name: z.string(), match: z.string().optional() })
+      .nullable()
+      .openapi({ description: 'A flow `wait` step on an event: the event name and CEL match it waits for; null for a person’s wait' }),
     assignees: z.array(z.string()).openapi({ description: 'Who may answer: role names (that role or higher) or token names; empty: any operator' }),
     status: z.enum(['open', 'answered', 'expired', 'canceled']),
     on_timeout: z.enum(['fail', 'cancel', 'continue']),
@@ -107,6 +111,7 @@ function presentWait(w: WaitRecord, now: number) {
     prompt: w.prompt,
     form: w.form,
     decisions: w.decisions,
+    event: w.event,
     assignees: w.assignees,
     status: w.status,
     on_timeout: w.on_timeout,
