@@ -6384,6 +6384,11 @@ export interface components {
                 label?: string;
                 next?: string;
             }[];
+            /** @description A flow `wait` step on an event: the event name and CEL match it waits for; null for a person’s wait */
+            event: {
+                name: string;
+                match?: string;
+            } | null;
             /** @description Who may answer: role names (that role or higher) or token names; empty: any operator */
             assignees: string[];
             /** @enum {string} */
