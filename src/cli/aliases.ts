@@ -12,6 +12,12 @@
  * | `table-runs retry-failed`               | `runs retry-failed`                       |
  * | `table-ingestions create-tool-page`     | `ingestions run <source>`                 |
  * | `table-ingestions retry-failed`         | `ingestions retry-failed [source] <run>`  |
+ * | `workflows call <flow>`                 | `flows run <flow>`                        |
+ * | `workflows runs [--workflow <flow>]`    | `runs list --kind flow [--target <flow>]` |
+ * | `workflows run <run>`                   | `runs get <run>`                          |
+ * | `workflows failures`                    | `runs list --kind flow --status failed,partial` |
+ * | `workflows cancel <run>`                | `runs cancel <run>`                       |
+ * | `workflows retry-failed <run>`          | `runs retry-failed <run>`                 |
  */
 import type { Command } from 'commander';
 
@@ -25,6 +31,8 @@ export interface AliasSpec {
    * A value of `true` is a flag without a value.
    */
   defaults?: Record<string, string | true>;
+  /** Options of the alias renamed to the target's: `{ '--workflow': '--target' }`. */
+  rename?: Record<string, string>;
 }
 
 /** The alias groups of seed 004. */
@@ -41,6 +49,17 @@ export const ALIASES: Record<string, { description: string; commands: AliasSpec[
     commands: [
       { name: 'create-tool-page', target: ['ingestions', 'run'] },
       { name: 'retry-failed', target: ['ingestions', 'retry-failed'] },
+    ],
+  },
+  workflows: {
+    description: 'flow runs under the names of seed 004 (aliases of `flows run` and `runs …`; `runs` and `failures` show flow runs)',
+    commands: [
+      { name: 'call', target: ['flows', 'run'] },
+      { name: 'runs', target: ['runs', 'list'], defaults: { '--kind': 'flow' }, rename: { '--workflow': '--target' } },
+      { name: 'run', target: ['runs', 'get'] },
+      { name: 'failures', target: ['runs', 'list'], defaults: { '--kind': 'flow', '--status': 'failed,partial' }, rename: { '--workflow': '--target' } },
+      { name: 'cancel', target: ['runs', 'cancel'] },
+      { name: 'retry-failed', target: ['runs', 'retry-failed'] },
     ],
   },
 };
@@ -66,6 +85,17 @@ export function withDefaults(args: string[], defaults: Record<string, string | t
   return [...extra, ...args];
 }
 
+/** `args` with each option of `rename` (`--x v` or `--x=v`) spelled as the target's option. */
+export function withRenames(args: string[], rename: Record<string, string> = {}): string[] {
+  return args.map((a) => {
+    for (const [from, to] of Object.entries(rename)) {
+      if (a === from) return to;
+      if (a.startsWith(`${from}=`)) return `${to}${a.slice(from.length)}`;
+    }
+    return a;
+  });
+}
+
 /**
  * Registers the alias groups ({@link ALIASES}); call after every target is registered.
  * @throws Error when a target is not registered (a programming error, caught by the CLI tests)
@@ -75,12 +105,13 @@ export function registerAliases(program: Command, aliases = ALIASES): void {
     const parent = program.command(group).description(description);
     for (const spec of commands) {
       const target = commandAt(program, spec.target);
+      const renames = Object.entries(spec.rename ?? {}).map(([from, to]) => `; ${from} is ${to}`);
       const shown = `${spec.target.join(' ')}${Object.entries(spec.defaults ?? {})
         .map(([f, v]) => (v === true ? ` ${f}` : ` ${f} ${v}`))
-        .join('')}`;
+        .join('')}\`${renames.join('')}`;
       parent
         .command(spec.name)
-        .description(`${target.description()} (runs \`runyard ${shown}\`)`)
+        .description(`${target.description()} (runs \`runyard ${shown})`)
         .usage(target.usage())
         // Every argument, `--help` included, belongs to the target.
         .helpOption(false)
@@ -88,7 +119,7 @@ export function registerAliases(program: Command, aliases = ALIASES): void {
         .allowExcessArguments()
         .argument('[args...]')
         .action(async (_args: string[], _opts: unknown, self: Command) => {
-          await target.parseAsync(withDefaults(self.args, spec.defaults), { from: 'user' });
+          await target.parseAsync(withDefaults(withRenames(self.args, spec.rename), spec.defaults), { from: 'user' });
         });
     }
   }

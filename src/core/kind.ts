@@ -71,6 +71,8 @@ export interface StartOptions {
 export interface StartPlan {
   items: PlannedItem[];
   phase?: string | null;
+  /** The run's output from the start (`runs.output`), e.g. a flow that selects no step: `{no_steps: true}`. */
+  output?: unknown;
 }
 
 /**

@@ -176,6 +176,13 @@ export interface ItemWait {
   on_timeout?: 'fail' | 'cancel' | 'continue';
   /** The answer applied by `on_timeout: continue`: `{values, decision}`. */
   default?: { values?: Record<string, unknown>; decision?: string };
+  /**
+   * Who may answer: role names (that role or a higher one) or API token names. Empty or
+   * absent: anyone with the operator role.
+   */
+  assignees?: string[];
+  /** A flow `wait` step on an event: the first matching `POST /v1/events` answers it (`{event, by}`). */
+  event?: { name: string; match?: string };
 }
 
 /** How long a wait stays open unless it says otherwise, ms (72 h). */

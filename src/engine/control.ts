@@ -149,6 +149,7 @@ export class ControlService {
       opts,
       items: plan.items,
       phase: plan.phase ?? null,
+      ...(plan.output === undefined ? {} : { output: plan.output }),
       manual: carried,
     });
   }

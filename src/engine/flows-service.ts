@@ -4,10 +4,12 @@
  * applies a wait's `on_timeout` once it expires.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import { NotFoundError, RunyardError, ValidationError } from '../core/errors.js';
+import { roleAllows, isRole, type Role } from '../core/access.js';
+import { ForbiddenError, NotFoundError, RunyardError, ValidationError } from '../core/errors.js';
 import type { Clock } from '../core/ids.js';
 import type { RunRecord } from '../core/model.js';
 import { parseDefinition, type FlowDefinition } from '../kinds/flow/index.js';
+import { test } from '../kinds/flow/cel.js';
 import type { FlowRecord, WaitRecord, WaitStatus } from '../store/flows-port.js';
 import type { Store } from '../store/port.js';
 import type { ControlService } from './control.js';
@@ -47,6 +49,8 @@ export function producersOf(def: FlowDefinition): string[] {
   for (const s of def.steps) {
     if (s.type === 'tool') out.add(s.producer);
     if (s.type === 'for_each') out.add(s.step.producer);
+    if (s.type === 'parallel') for (const b of s.branches) out.add(b.producer);
+    if (s.type === 'decide' && s.model !== undefined) out.add('llm');
   }
   return [...out];
 }
@@ -57,6 +61,20 @@ function fieldOf(e: ErrorObject): string {
   const missing = e.keyword === 'required' ? (e.params as { missingProperty?: string }).missingProperty : undefined;
   const where = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
   return ['values', where, missing].filter((x) => x).join('.');
+}
+
+/** Who answers: an API token's name and role (a plain string: a name with operator rights). */
+export type Answerer = string | { token_name: string; role: Role };
+
+/**
+ * May `who` answer a wait with these `assignees`? An empty list: anyone (the route already
+ * needs the operator role). A role name admits that role and higher ones (core/access.ts); any
+ * other entry is a token name and admits that token alone.
+ */
+export function mayAnswer(assignees: readonly string[], who: Answerer): boolean {
+  if (assignees.length === 0) return true;
+  const { token_name, role } = typeof who === 'string' ? { token_name: who, role: 'operator' as Role } : who;
+  return assignees.some((a) => (isRole(a) ? roleAllows(role, a) : a === token_name));
 }
 
 /** A closed wait: 409 with what was recorded. */
@@ -139,6 +157,29 @@ export class FlowsService {
     return w;
   }
 
+  /** @throws ForbiddenError (403, `details.assignees`) when `who` may not answer `wait` ({@link mayAnswer}) */
+  checkAssignee(wait: Pick<WaitRecord, 'id' | 'assignees'>, who: Answerer): void {
+    if (mayAnswer(wait.assignees, who)) return;
+    const name = typeof who === 'string' ? who : `${who.token_name} (${who.role})`;
+    const err = new ForbiddenError(
+      `wait ${wait.id} is assigned to ${wait.assignees.join(', ')}; ${name} may not answer it`,
+      wait.assignees.filter(isRole)[0] ?? 'assignee',
+    );
+    Object.assign(err.details as object, { assignees: wait.assignees });
+    throw err;
+  }
+
+  /**
+   * The assignee check for an answer given to the item directly
+   * (`POST /v1/runs/{run}/items/{item}/respond`): the same rule as a wait's.
+   * @throws ForbiddenError (403) when the item's open wait is assigned to others
+   */
+  async checkItemAssignee(ws: string, runId: string, itemId: string, who: Answerer): Promise<void> {
+    const waits = await this.deps.store.flows.listWaits(ws, { run_id: runId, status: 'open', limit: 500 });
+    const wait = waits.find((w) => w.item_id === itemId);
+    if (wait) this.checkAssignee(wait, who);
+  }
+
   /**
    * Checks an answer against the wait: `values` against its form (defaults filled in),
    * `decision` against its decisions. @throws ValidationError naming `values.<field>` or `decision`
@@ -167,11 +208,14 @@ export class FlowsService {
   /**
    * Answers a wait. The first valid answer wins (compare-and-set on the waiting item); a repeat
    * with the winner's Idempotency-Key returns it (`replayed`).
-   * @throws NotFoundError (404); ValidationError (422, the wait stays open); RunyardError
+   * @throws NotFoundError (404); ForbiddenError (403) when `who` is not one of the wait's
+   *   `assignees` (nothing changes); ValidationError (422, the wait stays open); RunyardError
    *   `item_not_waiting` (409, `details.outcome` the recorded outcome) when it is closed
    */
-  async respond(ws: string, id: string, a: WaitAnswer, actor: string, idempotencyKey?: string): Promise<AnswerResult> {
+  async respond(ws: string, id: string, a: WaitAnswer, who: Answerer, idempotencyKey?: string): Promise<AnswerResult> {
     const wait = await this.getWait(ws, id);
+    this.checkAssignee(wait, who);
+    const actor = typeof who === 'string' ? who : who.token_name;
     const replay = (w: WaitRecord): AnswerResult | undefined =>
       idempotencyKey !== undefined && w.status === 'answered' && w.idempotency_key === idempotencyKey ? { wait: w, run: undefined, replayed: true } : undefined;
     const early = replay(wait);
@@ -188,6 +232,35 @@ export class FlowsService {
       if (again) return again;
       throw closed(now);
     }
+  }
+
+  /**
+   * Answers every open wait of a flow `wait` step on `ev`'s name whose `match` holds over
+   * `event` ({name, data}) with `{event: {id, name, data}, by: 'event:<id>'}`. Waits opened
+   * after the event do not see it (no lookback). A `match` that fails to evaluate leaves the
+   * wait open (logged). @returns how many waits it answered
+   */
+  async resumeOnEvent(ev: { id: string; workspace_id: string; name: string; data: unknown }): Promise<number> {
+    const open = await this.deps.store.flows.listWaits(ev.workspace_id, { status: 'open', limit: 500 });
+    let n = 0;
+    for (const w of open) {
+      if (w.event?.name !== ev.name) continue;
+      const event = { name: ev.name, data: ev.data };
+      try {
+        if (w.event.match !== undefined && !test(w.event.match, { event })) continue;
+      } catch (err) {
+        this.deps.logger.warn('event wait: match failed', { err: String(err), wait_id: w.id, event_id: ev.id });
+        continue;
+      }
+      const by = `event:${ev.id}`;
+      try {
+        await this.deps.control.respond(w.workspace_id, w.run_id, w.item_id, { event: { id: ev.id, ...event }, by }, { actor: by });
+        n += 1;
+      } catch (err) {
+        if (!(err instanceof RunyardError)) throw err; // answered or canceled meanwhile
+      }
+    }
+    return n;
   }
 
   /**

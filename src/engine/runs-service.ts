@@ -83,6 +83,8 @@ export interface RunDraft {
   subject?: unknown;
   /** The phase the run starts in (`runs.phase`, its kind's `StartPlan.phase`); absent: null. */
   phase?: string | null;
+  /** The run's output from the start (its kind's `StartPlan.output`); absent: null. */
+  output?: unknown;
   /** The manual-run fields already validated and sealed (else prepared from `opts`). */
   manual?: PreparedManualRun;
 }
@@ -129,6 +131,7 @@ export class RunsService {
       items: plan.items,
       subject: resolved.subject ?? null,
       phase: plan.phase ?? null,
+      ...(plan.output === undefined ? {} : { output: plan.output }),
       manual,
     });
   }
@@ -173,6 +176,7 @@ export class RunsService {
         status: 'queued',
         phase: d.phase ?? null,
         subject: d.subject ?? null,
+        ...(d.output === undefined ? {} : { output: d.output }),
         mode,
         trigger: { type: d.opts.trigger?.type ?? 'api', actor: d.opts.trigger?.actor ?? null, source_id: d.opts.trigger?.source_id ?? null },
         profile: d.profile.name,

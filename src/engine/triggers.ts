@@ -85,6 +85,8 @@ export interface TriggersDeps {
   logger: Logger;
   secrets?: SecretBox | undefined;
   options?: Partial<TriggerOptions> | undefined;
+  /** Called with every new event after it is recorded (flows resume `wait` steps on it); errors are logged. */
+  onEvent?: ((ev: TriggerEventRecord) => Promise<unknown>) | undefined;
 }
 
 /** An event as sent: `POST /v1/events`. */
@@ -192,6 +194,9 @@ export class TriggersService {
     const lease = now + this.options.fireLeaseMs;
     const res = await this.st.recordEvent(ev, this.options.dedupeWindowMs, (rules) => this.decide(rules, ev, lease), now);
     if (res.created) this.routeSoon(res.fires.filter((f) => f.status === 'pending' && f.group_key === null));
+    if (res.created && this.deps.onEvent) {
+      await this.deps.onEvent(res.event).catch((err: unknown) => this.deps.logger.warn('event hook failed', { err: String(err), event_id: res.event.id }));
+    }
     return res;
   }
 

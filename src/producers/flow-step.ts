@@ -2,9 +2,11 @@
  * The `flow_step` producer: records a step a flow computed itself (branch, decide, summarize,
  * an empty loop) as an item, or fails it. Its inputs are `{output}` (returned as the item's
  * outputs) or `{error: {code, message}}` (a permanent failure with that code, e.g.
- * `expression_error` naming the expression). Planned only by the flow kind (kinds/flow).
+ * `expression_error` naming the expression). With `wait_until` (epoch ms, a `wait` step) an
+ * attempt before that time is retryable (`waiting_until`, retry after the time left, bounded by
+ * the run's max retry delay). Planned only by the flow kind (kinds/flow).
  */
-import { PermanentError } from '../core/errors.js';
+import { PermanentError, RetryableError } from '../core/errors.js';
 import type { Producer, ProducerContext, ProducerResult } from '../core/producer.js';
 import { ValidationError } from '../core/errors.js';
 
@@ -20,8 +22,11 @@ export function createFlowStepProducer(): Producer {
       }
     },
     execute(ctx: ProducerContext): Promise<ProducerResult> {
-      const { output, error } = ctx.inputs as { output?: Record<string, unknown>; error?: { code: string; message: string } };
+      const { output, error, wait_until } = ctx.inputs as { output?: Record<string, unknown>; error?: { code: string; message: string }; wait_until?: number };
       if (error) return Promise.reject(new PermanentError(error.code, error.message));
+      // A `wait` step: until its time, the attempt gives the item back (no slot held meanwhile).
+      const left = typeof wait_until === 'number' ? wait_until - Date.now() : 0;
+      if (left > 0) return Promise.reject(new RetryableError('waiting_until', `waiting until ${new Date(wait_until!).toISOString()}`, left));
       return Promise.resolve({ value: output ?? null, outputs: output ?? {} });
     },
   };

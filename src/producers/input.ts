@@ -21,6 +21,8 @@ const schema = z.strictObject({
   expires_in_ms: z.number().int().positive().optional(),
   on_timeout: z.enum(['fail', 'cancel', 'continue']).optional(),
   default: z.strictObject({ values: z.record(z.string(), z.unknown()).optional(), decision: z.string().optional() }).optional(),
+  assignees: z.array(nonEmpty).optional(),
+  event: z.strictObject({ name: nonEmpty, match: nonEmpty.optional() }).optional(),
 });
 
 /** The config of an `input` item. */

@@ -46,6 +46,10 @@ export interface WaitRecord {
   form: Record<string, unknown> | null;
   decisions: NonNullable<ItemWait['decisions']>;
   default: ItemWait['default'] | null;
+  /** Who may answer (role names or token names); empty: anyone with the operator role. */
+  assignees: string[];
+  /** For a flow `wait` step on an event: its name and CEL `match` over `event`; null for a person's wait. */
+  event: { name: string; match?: string } | null;
   status: WaitStatus;
   on_timeout: 'fail' | 'cancel' | 'continue';
   expires_at: number;

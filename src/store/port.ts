@@ -78,7 +78,10 @@ export interface NewRun {
     | 'secret_names'
     | 'paused_reason'
     | 'credits_released'
-  > & { /** What the run acts on (`runs.subject`); absent: null. */ subject?: unknown };
+  > & {
+    /** What the run acts on (`runs.subject`); absent: null. */ subject?: unknown;
+    /** What the run produced already when it starts (`runs.output`, its kind's `StartPlan.output`); absent: null. */ output?: unknown;
+  };
   /**
    * Encrypted per-run secrets as stored: `{"names": [...], "box": "<ciphertext>"}` JSON, or
    * null. The store never sees secret values in clear.

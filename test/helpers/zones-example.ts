@@ -19,19 +19,20 @@ export interface ZonesExample {
 }
 
 /**
- * Starts `node examples/ingestion/server.mjs --port 0 [--delay-ms N]` and waits for the line naming its URL.
- * @throws Error when the server exits or prints nothing within 10 s
+ * Starts `node <script> --port 0 …args` (a file under examples/) and waits for the first
+ * `http://127.0.0.1:PORT` it prints.
+ * @throws Error when the server exits or prints no URL within 10 s
  */
-export function startZonesExample(delayMs = 0): Promise<ZonesExample> {
-  const child = spawn(process.execPath, [join(root, 'examples/ingestion/server.mjs'), '--port', '0', '--delay-ms', String(delayMs)], {
+export function startExampleServer(script: string, args: string[] = []): Promise<ZonesExample> {
+  const child = spawn(process.execPath, [join(root, script), '--port', '0', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`the zones example printed no URL in 10 s: ${out}`)), 10_000);
-    child.once('exit', (code) => reject(new Error(`the zones example exited (${code}): ${out}`)));
+    const timer = setTimeout(() => reject(new Error(`${script} printed no URL in 10 s: ${out}`)), 10_000);
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}): ${out}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString('utf8');
       const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
@@ -47,4 +48,9 @@ export function startZonesExample(delayMs = 0): Promise<ZonesExample> {
       });
     });
   });
+}
+
+/** Starts `node examples/ingestion/server.mjs --port 0 [--delay-ms N]` ({@link startExampleServer}). */
+export function startZonesExample(delayMs = 0): Promise<ZonesExample> {
+  return startExampleServer('examples/ingestion/server.mjs', ['--delay-ms', String(delayMs)]);
 }

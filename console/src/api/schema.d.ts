@@ -2885,6 +2885,15 @@ export interface paths {
                         "application/json": components["schemas"]["RespondResult"];
                     };
                 };
+                /** @description forbidden: the item is a flow wait assigned to others (nothing changes) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Unknown run or item */
                 404: {
                     headers: {
@@ -4548,6 +4557,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["WaitAnswerResult"];
+                    };
+                };
+                /** @description forbidden: the caller is not one of the wait’s assignees (nothing changes) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Not found */
@@ -6437,6 +6455,13 @@ export interface components {
                 label?: string;
                 next?: string;
             }[];
+            /** @description A flow `wait` step on an event: the event name and CEL match it waits for; null for a person’s wait */
+            event: {
+                name: string;
+                match?: string;
+            } | null;
+            /** @description Who may answer: role names (that role or higher) or token names; empty: any operator */
+            assignees: string[];
             /** @enum {string} */
             status: "open" | "answered" | "expired" | "canceled";
             /** @enum {string} */

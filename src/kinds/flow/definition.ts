@@ -31,7 +31,10 @@ const common = {
   /** Vars set from the step's `output` (CEL per var). */
   assign: z.record(z.string(), cel).optional(),
   retry: z.strictObject({ max_attempts: z.int().min(1).max(20) }).optional(),
-  /** Per-step time budget, s (recorded; the run's item timeout applies today). */
+  /**
+   * Per-step time budget, s: a tool step's producer gets it as `timeout_ms` (unless its config
+   * sets one); the run's item timeout (its profile) still bounds every attempt.
+   */
   timeout_s: z.number().positive().max(86_400).optional(),
   on_error: z.enum(['fail', 'continue']).default('fail'),
   /** The step that follows (a later one); default the next in the list. */
@@ -54,14 +57,27 @@ const branch = z.strictObject({
   cases: z.array(z.strictObject({ when: cel, next: stepId })).min(1),
   default: stepId.optional(),
 });
+/** The model a `decide` step asks (the `llm` producer's connection fields). */
+const decideModel = z.strictObject({
+  model: z.string().min(1).max(200),
+  base_url: z.string().min(1),
+  api_key_env: z.string().optional(),
+  credentials: z.record(z.string(), z.string()).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  max_output_tokens: z.int().min(1).optional(),
+});
 const decide = z.strictObject({
   ...common,
   type: z.literal('decide'),
   options: z.array(z.strictObject({ id: z.string().min(1), description: z.string().optional(), next: stepId.optional() })).min(1),
-  /** CEL returning one option id (an LLM decides later, when one is configured). */
-  rule: cel,
-  /** CEL returning the rationale text; default names the rule. */
+  /** CEL returning one option id. Exactly one of `rule` and `model`. */
+  rule: cel.optional(),
+  /** CEL returning the rationale text of a rule; default names the rule. */
   rationale: cel.optional(),
+  /** An LLM picks the option (the `llm` producer, JSON output constrained to the option ids) and gives its rationale. */
+  model: decideModel.optional(),
+  /** What the model is told (a `{{…}}` template); the options and their descriptions are appended. */
+  prompt: z.string().min(1).optional(),
 });
 const forEach = z.strictObject({
   ...common,
@@ -70,6 +86,36 @@ const forEach = z.strictObject({
   items: cel,
   concurrency: z.int().min(1).max(100).default(1),
   step: z.strictObject({ ...toolBody, retry: common.retry }),
+});
+/** A branch of a `parallel` step: one tool call. */
+const parallelBranch = z.strictObject({ id: stepId, ...toolBody, retry: common.retry, timeout_s: common.timeout_s });
+const parallel = z.strictObject({
+  ...common,
+  type: z.literal('parallel'),
+  /** Run all at once; the step succeeds when every branch has (with `on_error: continue`, whatever they did). */
+  branches: z.array(parallelBranch).min(1).max(50),
+});
+const wait = z.strictObject({
+  ...common,
+  type: z.literal('wait'),
+  /** CEL returning when to go on: a timestamp, an RFC 3339 string or epoch ms (`now`: when the step is reached, RFC 3339). */
+  until: cel.optional(),
+  /** Seconds to wait from when the step is reached. Exactly one of `until`, `for_s` and `event`. */
+  for_s: z
+    .number()
+    .min(0)
+    .max(30 * 86_400)
+    .optional(),
+  /** Wait for an event (`POST /v1/events` or a webhook) named `name` whose CEL `match` over `event` ({name, data}) holds. */
+  event: z.strictObject({ name: z.string().min(1).max(200), match: cel.optional() }).optional(),
+  /** An event wait: seconds it stays open. @default 259200 (72 h) */
+  expires_in_s: z
+    .number()
+    .positive()
+    .max(365 * 86_400)
+    .optional(),
+  /** An event wait that expires: fail the step, or continue without an event. */
+  on_timeout: z.enum(['fail', 'continue']).default('fail'),
 });
 const formSchema = obj;
 const input = z.strictObject({
@@ -90,6 +136,8 @@ const input = z.strictObject({
   on_timeout: z.enum(['fail', 'cancel', 'continue']).default('fail'),
   /** The answer `on_timeout: continue` applies. */
   default: z.strictObject({ values: obj.optional(), decision: z.string().optional() }).optional(),
+  /** Who may answer: role names (that role or higher) or API token names; absent: any operator. */
+  assignees: z.array(z.string().min(1).max(200)).min(1).max(100).optional(),
 });
 const summarize = z.strictObject({
   ...common,
@@ -100,7 +148,7 @@ const summarize = z.strictObject({
   output: cel.optional(),
 });
 
-export const StepSchema = z.discriminatedUnion('type', [tool, branch, decide, forEach, input, summarize]);
+export const StepSchema = z.discriminatedUnion('type', [tool, branch, decide, forEach, parallel, input, wait, summarize]);
 export const FlowDefinitionSchema = z.strictObject({
   name: z.string().min(1).max(200),
   description: z.string().max(10_000).optional(),
@@ -119,6 +167,9 @@ export type FlowStep = z.output<typeof StepSchema>;
 export type ToolStep = z.output<typeof tool>;
 export type ForEachStep = z.output<typeof forEach>;
 export type InputStep = z.output<typeof input>;
+export type ParallelStep = z.output<typeof parallel>;
+export type DecideStep = z.output<typeof decide>;
+export type WaitStep = z.output<typeof wait>;
 export type FlowDefinition = z.output<typeof FlowDefinitionSchema>;
 
 /** One definition error: where (`$.steps[1].next`) and what. */
@@ -209,6 +260,27 @@ function semanticErrors(raw: Record<string, unknown>, errors: DefinitionError[])
     celAt(s.rule, `${p}.rule`, errors);
     celAt(s.rationale, `${p}.rationale`, errors);
     celAt(s.items, `${p}.items`, errors);
+    if (s.type === 'wait') {
+      celAt(s.until, `${p}.until`, errors);
+      if ([s.until, s.for_s, s.event].filter((x) => x !== undefined).length !== 1)
+        errors.push({ path: `${p}.until`, message: 'a wait step needs exactly one of until, for_s and event' });
+      if (isRecord(s.event)) celAt(s.event.match, `${p}.event.match`, errors);
+    }
+    if (s.type === 'decide' && (s.rule === undefined) === (s.model === undefined)) {
+      errors.push({ path: `${p}.rule`, message: 'a decide step needs exactly one of rule (CEL) and model (an LLM)' });
+    }
+    if (s.type === 'decide' && s.model !== undefined && s.rationale !== undefined) {
+      errors.push({ path: `${p}.rationale`, message: 'the model gives its own rationale; rationale is for a rule' });
+    }
+    if (Array.isArray(s.branches)) {
+      const seen = new Set<unknown>();
+      s.branches.forEach((b, j) => {
+        if (!isRecord(b)) return;
+        if (seen.has(b.id)) errors.push({ path: `${p}.branches[${j}].id`, message: `duplicate branch id ${JSON.stringify(b.id)}` });
+        seen.add(b.id);
+        if (isRecord(b.args)) for (const [k, v] of Object.entries(b.args)) celAt(v, `${p}.branches[${j}].args.${k}`, errors);
+      });
+    }
     if (s.type === 'summarize') celAt(s.output, `${p}.output`, errors);
     if (Array.isArray(s.cases)) s.cases.forEach((c, j) => isRecord(c) && celAt(c.when, `${p}.cases[${j}].when`, errors));
     for (const [field, m] of [
@@ -265,10 +337,16 @@ export function definitionJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(FlowDefinitionSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
-/** Validates run inputs against the definition's `inputs` schema. @throws ValidationError naming `inputs.<field>` */
+/** Fills `default`s of the inputs schema in (the run freezes the inputs with them). */
+const inputsAjv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
+
+/**
+ * Validates run inputs against the definition's `inputs` schema, filling in the schema's
+ * `default`s (in place). @throws ValidationError naming `inputs.<field>`
+ */
 export function checkInputs(def: FlowDefinition, inputs: Record<string, unknown>): void {
   if (!def.inputs) return;
-  const validate = ajv.compile(def.inputs);
+  const validate = inputsAjv.compile(def.inputs);
   if (validate(inputs)) return;
   const e = validate.errors?.[0];
   const missing = e?.keyword === 'required' ? (e.params as { missingProperty?: string }).missingProperty : undefined;

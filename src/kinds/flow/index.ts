@@ -24,7 +24,8 @@ import type { FollowUp, ItemOutcome, ItemView, PlannedItem, ResolvedTarget, RunK
 import type { RunRecord } from '../../core/model.js';
 import { renderDeep } from '../../core/template.js';
 import { evaluate, ExpressionError, test } from './cel.js';
-import { checkInputs, parseDefinition, type FlowDefinition, type FlowStep, type ForEachStep } from './definition.js';
+import { checkInputs, parseDefinition, type FlowDefinition, type FlowStep, type ForEachStep, type ParallelStep } from './definition.js';
+import { computed, decideByModel, exprFail, FLOW_STEP_PRODUCER, stepOutput, toolItem, waitItem } from './planners.js';
 
 export { parseDefinition, definitionJsonSchema, checkInputs, DEFAULT_PHASES, type FlowDefinition } from './definition.js';
 
@@ -35,8 +36,7 @@ export interface FlowRef {
   inputs: Record<string, unknown>;
 }
 
-/** The producer that records a computed step (branch, decide, summarize) or fails it. */
-export const FLOW_STEP_PRODUCER = 'flow_step';
+export { FLOW_STEP_PRODUCER } from './planners.js';
 
 const FIELDS: ReadonlySet<string> = new Set(['type', 'flow_id', 'version', 'inputs']);
 
@@ -80,41 +80,16 @@ function scopeOf(def: FlowDefinition, inputs: Record<string, unknown>, vars: Rec
       loops.set(id, l);
       continue;
     }
-    steps[id] = { output: it.status === 'succeeded' ? (it.outputs ?? null) : null, status: it.status };
+    steps[id] = { output: it.status === 'succeeded' ? stepOutput(byId.get(id), it.outputs ?? null) : null, status: it.status };
     if (byId.get(id)?.type === 'input' && it.status === 'succeeded') responses[id] = it.outputs;
   }
-  for (const [id, l] of loops) steps[id] = { output: { outputs: l.outputs, failed: l.failed }, status: 'succeeded' };
-  return { input: inputs, vars, steps, responses };
-}
-
-/** A computed step recorded as an item: its output, or the error that fails it. */
-function computed(key: string, body: { output: Record<string, unknown> } | { error: { code: string; message: string } }): PlannedItem {
-  return { key, producer: FLOW_STEP_PRODUCER, inputs: body };
-}
-
-function exprFail(key: string, err: unknown): PlannedItem {
-  const message = err instanceof ExpressionError ? err.message : String((err as Error)?.message ?? err);
-  return computed(key, { error: { code: 'expression_error', message } });
-}
-
-function render(value: unknown, data: Record<string, unknown>, field: string): unknown {
-  return renderDeep(value, data, field);
-}
-
-/** Evaluates a step's `args` and renders its config. */
-function toolItem(
-  key: string,
-  body: { producer: string; config: Record<string, unknown>; args?: Record<string, string> | undefined; retry?: { max_attempts: number } | undefined },
-  scope: Record<string, unknown>,
-): PlannedItem {
-  try {
-    const args: Record<string, unknown> = {};
-    for (const [k, src] of Object.entries(body.args ?? {})) args[k] = evaluate(src, scope);
-    const inputs = render(body.config, { ...scope, args }, 'config') as Record<string, unknown>;
-    return { key, producer: body.producer, inputs, ...(body.retry ? { max_attempts: body.retry.max_attempts } : {}) };
-  } catch (err) {
-    return exprFail(key, err);
+  for (const [id, l] of loops) {
+    const step = byId.get(id);
+    // A parallel step's outputs are keyed by branch id.
+    const outputs = step?.type === 'parallel' ? Object.fromEntries(step.branches.map((b, j) => [b.id, l.outputs[j] ?? null])) : l.outputs;
+    steps[id] = { output: { outputs, failed: l.failed }, status: 'succeeded' };
   }
+  return { input: inputs, vars, steps, responses };
 }
 
 /** The items that start a `for_each`: the first `concurrency` elements (or none: the loop is done). */
@@ -126,7 +101,9 @@ function loopStart(step: ForEachStep, scope: Scope): { items: PlannedItem[]; lis
     return { error: exprFail(`${step.id}[0]`, err) };
   }
   if (!Array.isArray(list)) return { error: exprFail(`${step.id}[0]`, new ExpressionError(step.items, 'expected a list')) };
-  const items = list.slice(0, step.concurrency).map((item, i) => toolItem(`${step.id}[${i}]`, step.step, { ...scope, item, index: i }));
+  const items = list
+    .slice(0, step.concurrency)
+    .map((item, i) => toolItem(`${step.id}[${i}]`, { ...step.step, timeout_s: step.timeout_s }, { ...scope, item, index: i }));
   return { items, list };
 }
 
@@ -150,17 +127,19 @@ function planStep(step: FlowStep, scope: Scope): PlannedItem[] | undefined {
         return [computed(step.id, { output: { case: hit >= 0 ? hit : null, next } })];
       }
       case 'decide': {
-        const option = evaluate(step.rule, ctx);
+        if (step.model !== undefined) return [decideByModel(step, ctx)];
+        const rule = step.rule!;
+        const option = evaluate(rule, ctx);
         const chosen = step.options.find((o) => o.id === option);
         if (!chosen) {
           const ids = step.options.map((o) => o.id).join(', ');
           return [
             computed(step.id, {
-              error: { code: 'expression_error', message: `expression ${JSON.stringify(step.rule)}: chose ${JSON.stringify(option)}, not one of ${ids}` },
+              error: { code: 'expression_error', message: `expression ${JSON.stringify(rule)}: chose ${JSON.stringify(option)}, not one of ${ids}` },
             }),
           ];
         }
-        const rationale = step.rationale ? String(evaluate(step.rationale, ctx)) : `rule ${step.rule} chose ${chosen.id}`;
+        const rationale = step.rationale ? String(evaluate(step.rationale, ctx)) : `rule ${rule} chose ${chosen.id}`;
         return [computed(step.id, { output: { option: chosen.id, rationale, decided_by: 'rule', next: chosen.next ?? null } })];
       }
       case 'for_each': {
@@ -169,21 +148,26 @@ function planStep(step: FlowStep, scope: Scope): PlannedItem[] | undefined {
         // An empty list: the loop is recorded as a step with no iterations.
         return s.items.length > 0 ? s.items : [computed(step.id, { output: { outputs: [], failed: 0 } })];
       }
+      case 'parallel':
+        return step.branches.map((b, j) => toolItem(`${step.id}[${j}]`, b, ctx));
+      case 'wait':
+        return [waitItem(step, ctx, Date.now())];
       case 'input': {
-        const prompt = String(render(step.prompt, ctx, 'prompt'));
+        const prompt = String(renderDeep(step.prompt, ctx, 'prompt'));
         const inputs: Record<string, unknown> = {
           prompt,
-          ...(step.title ? { title: String(render(step.title, ctx, 'title')) } : {}),
+          ...(step.title ? { title: String(renderDeep(step.title, ctx, 'title')) } : {}),
           ...(step.form ? { form: step.form } : {}),
           ...(step.decisions ? { decisions: step.decisions } : {}),
           ...(step.expires_in_s ? { expires_in_ms: Math.round(step.expires_in_s * 1000) } : {}),
           on_timeout: step.on_timeout,
           ...(step.default ? { default: step.default } : {}),
+          ...(step.assignees ? { assignees: step.assignees } : {}),
         };
         return [{ key: step.id, producer: 'input', inputs }];
       }
       case 'summarize': {
-        const summary = String(render(step.text, ctx, 'text'));
+        const summary = String(renderDeep(step.text, ctx, 'text'));
         const result = step.output ? evaluate(step.output, ctx) : null;
         return [computed(step.id, { output: { summary, result } })];
       }
@@ -235,7 +219,7 @@ function afterStep(def: FlowDefinition, run: RunRecord, step: FlowStep, at: numb
       result: { error: { code: outcome.error.code === 'expression_error' ? 'expression_error' : 'step_failed', message: why, item_id: outcome.item.id } },
     };
   }
-  const output = outcome.kind === 'answered' ? outcome.answer : outcome.outputs;
+  const output = outcome.kind === 'answered' ? outcome.answer : stepOutput(step, outcome.outputs);
   const a = assigned(step, scope, output);
   if ('error' in a)
     return { append: [], result: { error: { code: 'expression_error', message: `step ${step.id} assign: ${a.error.message}`, item_id: outcome.item.id } } };
@@ -256,38 +240,69 @@ function afterStep(def: FlowDefinition, run: RunRecord, step: FlowStep, at: numb
   return Object.keys(result).length > 0 ? { ...f, result } : f;
 }
 
-/** After one iteration of a loop settled: start the next elements, or join when all are done. */
-function afterIteration(def: FlowDefinition, run: RunRecord, step: ForEachStep, at: number, scope: Scope, items: readonly ItemView[]): FollowUp {
+/**
+ * A loop's evaluated list by `run:step`, so each iteration does not evaluate it again. Safe: a
+ * flow runs one step at a time, so nothing the list's expression sees changes while its loop
+ * runs (vars are assigned at the join). Lost on restart, then evaluated again. Bounded.
+ */
+const loopLists = new Map<string, unknown[]>();
+const LOOP_LISTS_MAX = 1000;
+
+function rememberList(key: string, list: unknown[]): void {
+  if (loopLists.has(key)) return;
+  if (loopLists.size >= LOOP_LISTS_MAX) loopLists.delete(loopLists.keys().next().value!);
+  loopLists.set(key, list);
+}
+
+/**
+ * After one element of a loop or one branch of a `parallel` settled: start the next elements
+ * (a loop, up to its concurrency), or join when all are done.
+ */
+function afterIteration(def: FlowDefinition, run: RunRecord, step: ForEachStep | ParallelStep, at: number, scope: Scope, items: readonly ItemView[]): FollowUp {
   const prefix = `${step.id}[`;
   const mine = items.filter((i) => i.key.startsWith(prefix));
   const started = new Set(mine.map((i) => parseKey(i.key).index!));
   const open = mine.filter((i) => i.status === 'pending' || i.status === 'running' || i.status === 'waiting_for_input').length;
   const failed = mine.filter((i) => i.status === 'failed').length;
-  let list: unknown;
+  let list: unknown = step.type === 'parallel' ? step.branches : loopLists.get(`${run.id}:${step.id}`);
   try {
-    list = evaluate(step.items, { ...scope, steps: Object.fromEntries(Object.entries(scope.steps).filter(([k]) => k !== step.id)) } as unknown as Record<
-      string,
-      unknown
-    >);
+    if (step.type === 'for_each' && list === undefined)
+      list = evaluate(step.items, { ...scope, steps: Object.fromEntries(Object.entries(scope.steps).filter(([k]) => k !== step.id)) } as unknown as Record<
+        string,
+        unknown
+      >);
   } catch (err) {
     return { append: [], result: { error: { code: 'expression_error', message: `step ${step.id}: ${(err as Error).message}` } } };
   }
   const all = Array.isArray(list) ? list : [];
+  if (step.type === 'for_each') rememberList(`${run.id}:${step.id}`, all);
   const stop = failed > 0 && step.on_error === 'fail';
   const append: PlannedItem[] = [];
-  if (!stop) {
+  if (!stop && step.type === 'for_each') {
     for (let i = 0; i < all.length && open + append.length < step.concurrency; i++) {
-      if (!started.has(i)) append.push(toolItem(`${step.id}[${i}]`, step.step, { ...scope, item: all[i], index: i }));
+      if (!started.has(i)) append.push(toolItem(`${step.id}[${i}]`, { ...step.step, timeout_s: step.timeout_s }, { ...scope, item: all[i], index: i }));
     }
   }
   if (append.length > 0 || open > 0) return { append };
   // Every started iteration is done and nothing is left to start: the loop is joined.
   if (stop) {
-    return { append: [], result: { error: { code: 'step_failed', message: `step ${step.id}: ${failed} of ${all.length} iterations failed` } } };
+    const what = step.type === 'parallel' ? 'branches' : 'iterations';
+    return { append: [], result: { error: { code: 'step_failed', message: `step ${step.id}: ${failed} of ${all.length} ${what} failed` } } };
   }
   const output = scope.steps[step.id]?.output ?? { outputs: [], failed };
   const outcome: ItemOutcome = { kind: 'succeeded', item: { key: step.id } as ItemOutcome['item'], outputs: output as Record<string, unknown> };
   return afterStep(def, run, step, at, outcome, scope);
+}
+
+/**
+ * Drops planned steps the run already has: after retry-failed, a step that failed with
+ * `on_error: continue` and now succeeds plans a next step that ran already (a step runs once).
+ */
+function withoutExisting(f: FollowUp, items: readonly ItemView[]): FollowUp {
+  if (f.append.length === 0) return f;
+  const keys = new Set(items.map((i) => i.key));
+  const append = f.append.filter((p) => !keys.has(p.key));
+  return append.length === f.append.length ? f : { ...f, append };
 }
 
 function targetOf(raw: TargetRef): FlowRef {
@@ -310,7 +325,8 @@ function startOf(config: Record<string, unknown>): StartPlan {
   const { def, inputs } = frozen({ spec: { config } as RunRecord['spec'] });
   const scope = scopeOf(def, inputs, { ...def.vars }, []);
   const f = advance(def, scope, 0, def.phases[0] ?? null);
-  return { items: f.append, phase: f.append.length > 0 ? (f.phase ?? null) : null };
+  if (f.append.length === 0) return { items: [], phase: null, output: { no_steps: true, vars: scope.vars } };
+  return { items: f.append, phase: f.phase ?? null };
 }
 
 /** The flow kind module. */
@@ -350,8 +366,11 @@ export const flowKind: RunKindModule<FlowRef> = {
     if (at === undefined) return { append: [] };
     const step = def.steps[at]!;
     const scope = scopeOf(def, inputs, varsOf(run, def), items);
-    if (step.type === 'for_each' && index !== null) return afterIteration(def, run, step, at, scope, items);
-    return afterStep(def, run, step, at, outcome, scope);
+    const f =
+      (step.type === 'for_each' || step.type === 'parallel') && index !== null
+        ? afterIteration(def, run, step, at, scope, items)
+        : afterStep(def, run, step, at, outcome, scope);
+    return withoutExisting(f, items);
   },
 
   replay(run): StartPlan {

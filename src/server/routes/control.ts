@@ -15,7 +15,7 @@ import { isNodeAlive } from '../../engine/waiting.js';
 import type { ServerContext } from '../context.js';
 import { iso, presentItem, presentOne } from '../present.js';
 import { ErrorSchema, ItemSchema, NodeSchema, RerunBody, RunSchema, json } from '../schemas.js';
-import { wsOf } from '../auth/principal.js';
+import { principalOf, wsOf } from '../auth/principal.js';
 
 const errors = {
   404: json(ErrorSchema, 'Not found'),
@@ -76,6 +76,7 @@ export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
       request: { params: RunItemId, body: { content: { 'application/json': { schema: RespondBody } }, required: true } },
       responses: {
         200: json(z.object({ run: RunSchema, item: ItemSchema }).openapi('RespondResult'), 'The run after the answer and the answered item'),
+        403: json(ErrorSchema, 'forbidden: the item is a flow wait assigned to others (nothing changes)'),
         404: json(ErrorSchema, 'Unknown run or item'),
         409: json(ErrorSchema, 'item_not_waiting: the item is not waiting for an answer (already answered), or its run is finished (details.status)'),
         422: json(ErrorSchema, 'Invalid body (details.field names it)'),
@@ -83,6 +84,8 @@ export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
     }),
     async (c) => {
       const { run_id, item_id } = c.req.valid('param');
+      // A flow's wait may name who answers it: the same check as POST /v1/waits/{id}/responses.
+      await engine.flows.checkItemAssignee(wsOf(c), run_id, item_id, principalOf(c));
       const res = await engine.control.respond(wsOf(c), run_id, item_id, c.req.valid('json').answer);
       return c.json({ run: await presentOne(engine, sc.baseUrl(), res.run), item: presentItem(res.item) }, 200);
     },

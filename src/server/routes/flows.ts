@@ -60,6 +60,11 @@ const WaitSchema = z
     prompt: z.string(),
     form: z.record(z.string(), z.unknown()).nullable(),
     decisions: z.array(z.object({ id: z.string(), label: z.string().optional(), next: z.string().optional() })),
+    event: z
+      .object({ name: z.string(), match: z.string().optional() })
+      .nullable()
+      .openapi({ description: 'A flow `wait` step on an event: the event name and CEL match it waits for; null for a person’s wait' }),
+    assignees: z.array(z.string()).openapi({ description: 'Who may answer: role names (that role or higher) or token names; empty: any operator' }),
     status: z.enum(['open', 'answered', 'expired', 'canceled']),
     on_timeout: z.enum(['fail', 'cancel', 'continue']),
     expires_at: z.string(),
@@ -106,6 +111,8 @@ function presentWait(w: WaitRecord, now: number) {
     prompt: w.prompt,
     form: w.form,
     decisions: w.decisions,
+    event: w.event,
+    assignees: w.assignees,
     status: w.status,
     on_timeout: w.on_timeout,
     expires_at: iso(w.expires_at),
@@ -278,13 +285,14 @@ export function flowRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext):
       },
       responses: {
         200: json(z.object({ wait: WaitSchema, run: RunSchema.nullable(), replayed: z.boolean() }).openapi('WaitAnswerResult'), 'The answered wait'),
+        403: json(ErrorSchema, 'forbidden: the caller is not one of the wait’s assignees (nothing changes)'),
         409: json(ErrorSchema, 'item_not_waiting: the wait is closed (details.outcome is what was recorded)'),
         ...errors,
       },
     }),
     async (c) => {
       const key = c.req.valid('header')['idempotency-key'];
-      const res = await engine.flows.respond(wsOf(c), c.req.valid('param').wait_id, c.req.valid('json'), principalOf(c).token_name, key);
+      const res = await engine.flows.respond(wsOf(c), c.req.valid('param').wait_id, c.req.valid('json'), principalOf(c), key);
       const now = engine.clock.now();
       return c.json({ wait: presentWait(res.wait, now), run: res.run ? await presentOne(engine, sc.baseUrl(), res.run) : null, replayed: res.replayed }, 200);
     },

@@ -69,6 +69,8 @@ function toWait(r: WaitRow): WaitRecord {
     form: q?.form ?? null,
     decisions: q?.decisions ?? [],
     default: q?.default ?? null,
+    assignees: q?.assignees ?? [],
+    event: q?.event ?? null,
     status,
     on_timeout: r.on_timeout as WaitRecord['on_timeout'],
     expires_at: Number(r.expires_at),

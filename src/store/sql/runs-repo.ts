@@ -74,7 +74,7 @@ export async function createRun(
       items_pending: input.items.length - skipped - leased,
       items_running: leased,
       items_waiting: 0,
-      output: null,
+      output: toJson(run.output ?? null),
       items_skipped: skipped,
       items_canceled: 0,
       credits_reserved: run.credits_reserved,
