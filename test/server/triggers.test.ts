@@ -323,9 +323,9 @@ describeEachBackend('triggers', (backend) => {
     const fire = res.fires[0];
     assert.ok(fire);
     // Two more routers race the sweep for the same fire.
-    await Promise.all([engine.triggers.route(fire), engine.triggers.route(fire)]);
+    await Promise.all([engine.triggers.router.route(fire), engine.triggers.router.route(fire)]);
     await until('the fire started', 10_000, async () =>
-      (await engine.triggers.getEvent(engine.workspaceId, 'tev_crash1')).fires[0]?.status === 'started' ? true : undefined,
+      (await engine.triggers.events.getEvent(engine.workspaceId, 'tev_crash1')).fires[0]?.status === 'started' ? true : undefined,
     );
     assert.equal(await count('SELECT COUNT(*) AS n FROM runs WHERE trigger_source_id = ?', [rule.json.id]), 1);
   });
