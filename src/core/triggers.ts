@@ -62,6 +62,28 @@ export interface RuleDefinition extends TriggerRunOptions {
   debounce?: { period: string; key?: string };
   /** At most `limit` runs per fixed window of `period` (by event time); the rest are `skipped: rate_limited`. */
   rate?: { limit: number; period: string };
+  /**
+   * At most `limit` non-terminal runs started by this rule per value of `key` (CEL over the
+   * event); events beyond it are held (their fire stays pending, reason `concurrency_limit`) and
+   * start, oldest first, as runs of that key end.
+   */
+  concurrency?: { key: string; limit: number };
+}
+
+/**
+ * A rule's concurrency key for an event (at most 200 characters).
+ * @throws ValidationError naming `concurrency.key` when the expression fails or gives no scalar
+ */
+export function concurrencyKey(def: { key: string }, scope: { event: Record<string, unknown> }): string {
+  let v: unknown;
+  try {
+    v = compileCel(def.key, 'concurrency.key')(scope);
+  } catch (err) {
+    throw new ValidationError(`concurrency.key: ${(err as Error).message.split('\n')[0]}`, { field: 'concurrency.key' });
+  }
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean')
+    throw new ValidationError('concurrency.key: the expression must give a string or a number', { field: 'concurrency.key' });
+  return String(v).slice(0, 200);
 }
 
 /**

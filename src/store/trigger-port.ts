@@ -97,6 +97,26 @@ export interface TriggerStore {
    * @returns false when the window's tokens are all taken
    */
   takeRateToken(sourceId: string, windowStart: number, limit: number, cause: string): Promise<boolean>;
+  /**
+   * Takes one of the `limit` slots of a rule's concurrency key for `cause` (or finds the one it
+   * took before). Slots of the key whose run is terminal, or whose fire ended without a run, are
+   * freed first. Each slot is a row with a unique key, so concurrent takers never exceed `limit`.
+   * @returns false when all slots of the key are held by live runs
+   */
+  takeConcurrencySlot(sourceId: string, key: string, limit: number, cause: string, now: number): Promise<boolean>;
+  /** Binds a cause's slot to the run it started. */
+  bindConcurrencySlot(sourceId: string, cause: string, runId: string): Promise<void>;
+  /** Frees a cause's slot; true when this call freed it (another node did not first). */
+  releaseConcurrencySlot(sourceId: string, cause: string): Promise<boolean>;
+  /** Slots whose run is terminal (to free and wake a held fire), at most `limit`. */
+  finishedConcurrencySlots(limit: number): Promise<{ source_id: string; slot_key: string; cause: string }[]>;
+  /**
+   * Holds a pending fire over its key's limit: reason \`concurrency_limit\`, its key recorded, and
+   * its lease moved to \`until\` (a safety re-check should no freed slot wake it).
+   */
+  holdFire(key: { source_id: string; cause: string }, holdKey: string, until: number, now: number): Promise<void>;
+  /** Leases the oldest `n` fires held on a rule's key (compare-and-set, as the sweep) and returns them. */
+  wakeHeldFires(sourceId: string, holdKey: string, n: number, now: number, leaseMs: number): Promise<FireRecord[]>;
   finishFire(
     key: { source_id: string; cause: string },
     patch: { status: Exclude<FireStatus, 'pending'>; reason: string | null; run_id: string | null },

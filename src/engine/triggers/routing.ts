@@ -7,7 +7,7 @@
 import { IdempotencyConflictError, NotFoundError, RunyardError } from '../../core/errors.js';
 import type { TargetRef } from '../../core/kind.js';
 import type { RunRecord } from '../../core/model.js';
-import { parseDuration, renderRulePrompt, ruleRunKey, type FireRecord } from '../../core/triggers.js';
+import { concurrencyKey, eventScope, parseDuration, renderRulePrompt, ruleRunKey, type FireRecord } from '../../core/triggers.js';
 import type { StartColumnRun } from '../runs-service.js';
 import { runOpts, type FireSink, type TriggerContext } from './shared.js';
 
@@ -16,6 +16,8 @@ export interface FirePlan {
   target: TargetRef;
   opts: StartColumnRun;
   rate?: { window: number; limit: number };
+  /** The rule's concurrency key value for this event, and its limit. */
+  concurrency?: { key: string; limit: number };
 }
 
 export class FireRouter implements FireSink {
@@ -66,9 +68,14 @@ export class FireRouter implements FireSink {
         return undefined;
       }
     }
+    if (planned.concurrency && !(await this.takeSlot(f, planned.concurrency))) return undefined;
+    const slotted = planned.concurrency !== undefined;
     try {
       const { run } = await this.ctx.runs.startRun(f.workspace_id, planned.target, planned.opts);
       const same = run.trigger.source_id === f.source_id && (f.event_id === null || run.trigger.actor === f.event_id);
+      // The slot is bound before the fire is finished: a slot without a run is freed once its fire is.
+      if (slotted && same) await this.st.bindConcurrencySlot(f.source_id, f.cause, run.id);
+      else if (slotted) await this.st.releaseConcurrencySlot(f.source_id, f.cause);
       await this.st.finishFire(
         key,
         same ? { status: 'started', reason: null, run_id: run.id } : { status: 'skipped', reason: 'duplicate_key', run_id: run.id },
@@ -80,6 +87,8 @@ export class FireRouter implements FireSink {
       const existing = await this.ctx.store.findRunByIdempotencyKey(f.workspace_id, idem);
       if (existing) {
         const mine = existing.run.trigger.source_id === f.source_id && (f.event_id === null || existing.run.trigger.actor === f.event_id);
+        if (slotted && mine) await this.st.bindConcurrencySlot(f.source_id, f.cause, existing.run.id);
+        else if (slotted) await this.st.releaseConcurrencySlot(f.source_id, f.cause);
         await this.st.finishFire(
           key,
           mine ? { status: 'started', reason: null, run_id: existing.run.id } : { status: 'skipped', reason: 'duplicate_key', run_id: existing.run.id },
@@ -88,11 +97,40 @@ export class FireRouter implements FireSink {
         return existing.run;
       }
       if (err instanceof RunyardError && !(err instanceof IdempotencyConflictError) && err.code !== 'database_unavailable' && err.code !== 'internal') {
+        if (slotted) await this.st.releaseConcurrencySlot(f.source_id, f.cause);
         await this.st.finishFire(key, { status: 'failed', reason: err.message.slice(0, 500), run_id: null }, now());
         return undefined;
       }
       throw err;
     }
+  }
+
+  /**
+   * Takes a concurrency slot of the fire's key, or holds the fire (pending, reason
+   * `concurrency_limit`) until a run of the key ends. After holding it looks once more: a slot
+   * freed between the first look and the hold woke no one, so this fire takes it.
+   */
+  private async takeSlot(f: FireRecord, c: { key: string; limit: number }): Promise<boolean> {
+    const now = this.ctx.clock.now();
+    if (await this.st.takeConcurrencySlot(f.source_id, c.key, c.limit, f.cause, now)) return true;
+    await this.st.holdFire({ source_id: f.source_id, cause: f.cause }, c.key, now + this.ctx.options.heldRecheckMs, now);
+    return this.st.takeConcurrencySlot(f.source_id, c.key, c.limit, f.cause, this.ctx.clock.now());
+  }
+
+  /**
+   * Frees concurrency slots whose run is terminal (or whose fire ended without a run) and wakes
+   * the oldest held fire of each freed key. Any node may do it: a slot is freed by one delete,
+   * and a held fire is woken by compare-and-set on its lease.
+   */
+  async releaseFinished(): Promise<number> {
+    let woken = 0;
+    for (const s of await this.st.finishedConcurrencySlots(100)) {
+      if (!(await this.st.releaseConcurrencySlot(s.source_id, s.cause))) continue;
+      const fires = await this.st.wakeHeldFires(s.source_id, s.slot_key, 1, this.ctx.clock.now(), this.ctx.options.fireLeaseMs);
+      woken += fires.length;
+      this.routeSoon(fires);
+    }
+    return woken;
   }
 
   /** The target and run options of a fire, from the rule or schedule version it was decided with. */
@@ -107,6 +145,7 @@ export class FireRouter implements FireSink {
       const period = def.rate ? parseDuration(def.rate.period, 'rate.period') : 0;
       return {
         ...(def.rate ? { rate: { window: Math.floor(event.created_at / period) * period, limit: def.rate.limit } } : {}),
+        ...(def.concurrency ? { concurrency: { key: concurrencyKey(def.concurrency, eventScope(event)), limit: def.concurrency.limit } } : {}),
         target: def.target,
         opts: {
           ...runOpts(def),
@@ -138,6 +177,7 @@ export class FireRouter implements FireSink {
     if (this.#sweeping || this.stopped) return 0;
     this.#sweeping = true;
     try {
+      await this.releaseFinished();
       const fires = await this.st.claimPendingFires(this.ctx.clock.now(), this.ctx.options.fireLeaseMs, 100);
       for (const f of fires) await this.route(f).catch((err: unknown) => this.ctx.logger.warn('trigger sweep failed', { cause: f.cause, error: String(err) }));
       return fires.length;

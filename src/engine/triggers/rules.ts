@@ -6,6 +6,7 @@
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import {
   compileCel,
+  concurrencyKey,
   evalFilter,
   eventScope,
   parseDuration,
@@ -44,6 +45,11 @@ export class RulesService {
       parseDuration(def.rate.period, 'rate.period');
       if (!Number.isInteger(def.rate.limit) || def.rate.limit < 1 || def.rate.limit > 10_000)
         throw new ValidationError('rate.limit: expected an integer from 1 to 10000', { field: 'rate.limit' });
+    }
+    if (def.concurrency !== undefined) {
+      compileCel(def.concurrency.key, 'concurrency.key');
+      if (!Number.isInteger(def.concurrency.limit) || def.concurrency.limit < 1 || def.concurrency.limit > 1000)
+        throw new ValidationError('concurrency.limit: expected an integer from 1 to 1000', { field: 'concurrency.limit' });
     }
     await checkRunOptions(this.ctx, ws, def, def.target);
   }
@@ -120,6 +126,7 @@ export class RulesService {
           profile: def.profile ?? null,
           name: def.run_name ?? null,
           idempotency_key: ruleRunKey(rule.id, def, ev),
+          ...(def.concurrency ? { concurrency_key: concurrencyKey(def.concurrency, eventScope(ev)) } : {}),
         },
       };
     } catch (err) {

@@ -25,6 +25,11 @@ export interface TriggerOptions {
   missedAfterMs: number;
   /** How long an event `id` de-duplicates, ms. @default 24 h */
   dedupeWindowMs: number;
+  /**
+   * A fire held by a rule's concurrency limit is re-checked after this long even if no freed
+   * slot woke it (a node that crashed between freeing and waking), ms. @default 60000
+   */
+  heldRecheckMs: number;
 }
 
 export const defaultTriggerOptions: TriggerOptions = {
@@ -33,6 +38,7 @@ export const defaultTriggerOptions: TriggerOptions = {
   scheduleTickMs: 250,
   missedAfterMs: 60_000,
   dedupeWindowMs: EVENT_DEDUPE_WINDOW_MS,
+  heldRecheckMs: 60_000,
 };
 
 export interface TriggersDeps {

@@ -11,6 +11,7 @@ import type {
 } from '../../core/triggers.js';
 import type { HookRecord, HookRejectionRecord, NewFire, TriggerStore } from '../trigger-port.js';
 import { cursorAfter, keysetPage, type SqlContext } from './context.js';
+import { sqlTriggerConcurrency } from './trigger-concurrency-repo.js';
 import type { HooksTable, RulesTable, SchedulesTable, TriggerEventsTable, TriggerFiresTable } from './trigger-schema.js';
 
 function toEvent(r: TriggerEventsTable): TriggerEventRecord {
@@ -91,6 +92,7 @@ function fireRow(ws: string, f: NewFire, now: number): TriggerFiresTable {
 export function sqlTriggerStore(ctx: SqlContext): TriggerStore {
   const db = ctx.db;
   return {
+    ...sqlTriggerConcurrency(ctx, toFire as (r: never) => FireRecord),
     async recordEvent(ev, windowMs, decide, now) {
       return ctx.tx(async (tx) => {
         const ws = ev.workspace_id;

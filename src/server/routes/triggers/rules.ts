@@ -27,6 +27,16 @@ const Rate = z
   .strict()
   .openapi('RuleRate', { description: 'At most `limit` runs per window; the rest are skipped: rate_limited' });
 
+const Concurrency = z
+  .object({
+    key: z.string().min(1).max(4096).openapi({ description: 'CEL over the event giving the key, e.g. event.data.customer' }),
+    limit: z.number().int().min(1).max(1000).openapi({ description: 'Most non-terminal runs of this rule per key value' }),
+  })
+  .strict()
+  .openapi('RuleConcurrency', {
+    description: 'At most `limit` non-terminal runs per key; later events are held (pending, reason concurrency_limit) and start as runs of the key end',
+  });
+
 const RuleBody = z
   .object({
     name: z.string().min(1).max(200),
@@ -42,6 +52,7 @@ const RuleBody = z
     idempotency_key: z.string().min(1).max(4096).optional().openapi({ description: 'CEL giving a key: events with the same key start one run' }),
     debounce: Debounce.optional(),
     rate: Rate.optional(),
+    concurrency: Concurrency.optional(),
     status: Status.optional(),
   })
   .strict()
@@ -63,6 +74,7 @@ const RuleSchema = z
     idempotency_key: z.string().nullable(),
     debounce: Debounce.nullable(),
     rate: Rate.nullable(),
+    concurrency: Concurrency.nullable(),
     created_at: z.string(),
     updated_at: z.string(),
     recent_fires: z.array(FireSchema).optional(),
@@ -87,6 +99,7 @@ const TestResult = z
         profile: z.string().nullable(),
         name: z.string().nullable(),
         idempotency_key: z.string(),
+        concurrency_key: z.string().optional().openapi({ description: 'The concurrency key value the event gives (rules with concurrency)' }),
       })
       .nullable(),
   })
@@ -109,6 +122,7 @@ function presentRule(r: RuleRecord, fires?: FireRecord[]): z.infer<typeof RuleSc
     idempotency_key: d.idempotency_key ?? null,
     debounce: d.debounce ?? null,
     rate: d.rate ?? null,
+    concurrency: d.concurrency ?? null,
     created_at: iso(r.created_at),
     updated_at: iso(r.updated_at),
     ...(fires ? { recent_fires: fires.map(presentFire) } : {}),
