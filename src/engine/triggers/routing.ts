@@ -9,6 +9,7 @@ import type { TargetRef } from '../../core/kind.js';
 import type { RunRecord } from '../../core/model.js';
 import { concurrencyKey, eventScope, parseDuration, renderRulePrompt, ruleRunKey, type FireRecord } from '../../core/triggers.js';
 import type { StartColumnRun } from '../runs-service.js';
+import { targetForEvent } from './targets.js';
 import { runOpts, type FireSink, type TriggerContext } from './shared.js';
 
 /** What a fire starts: the target, the run options, and the rule's rate window if any. */
@@ -146,7 +147,7 @@ export class FireRouter implements FireSink {
       return {
         ...(def.rate ? { rate: { window: Math.floor(event.created_at / period) * period, limit: def.rate.limit } } : {}),
         ...(def.concurrency ? { concurrency: { key: concurrencyKey(def.concurrency, eventScope(event)), limit: def.concurrency.limit } } : {}),
-        target: def.target,
+        target: targetForEvent(def.target, event),
         opts: {
           ...runOpts(def),
           ...(prompt === undefined ? {} : { prompt }),

@@ -18,6 +18,7 @@ import {
   type TriggerStatus,
 } from '../../core/triggers.js';
 import type { SendEvent } from './events.js';
+import { checkTargetTemplates, targetForEvent } from './targets.js';
 import { checkRunOptions, nameCheck, type TriggerContext } from './shared.js';
 
 export class RulesService {
@@ -51,6 +52,7 @@ export class RulesService {
       if (!Number.isInteger(def.concurrency.limit) || def.concurrency.limit < 1 || def.concurrency.limit > 1000)
         throw new ValidationError('concurrency.limit: expected an integer from 1 to 1000', { field: 'concurrency.limit' });
     }
+    checkTargetTemplates(def.target);
     await checkRunOptions(this.ctx, ws, def, def.target);
   }
 
@@ -119,7 +121,7 @@ export class RulesService {
         match: true,
         reason: null,
         run: {
-          target: def.target,
+          target: targetForEvent(def.target, ev),
           trigger: { type: 'rule' as const, source_id: rule.id, actor: ev.id },
           prompt: prompt ?? null,
           mode: def.mode ?? 'live',

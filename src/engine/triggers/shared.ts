@@ -10,6 +10,7 @@ import type { KindRegistry } from '../../kinds/index.js';
 import type { Store } from '../../store/port.js';
 import type { Logger } from '../logger.js';
 import type { ProfileCatalog } from '../profiles.js';
+import { templatedTargetKeys } from './targets.js';
 import { kindReader, type RunsService, type StartColumnRun } from '../runs-service.js';
 import type { SecretBox } from '../secrets.js';
 
@@ -93,10 +94,19 @@ export async function checkRunOptions(ctx: TriggerContext, ws: string, o: Trigge
   if (o.mode !== undefined && !['live', 'dry_run', 'smoke_test'].includes(o.mode))
     throw new ValidationError('mode: expected live, dry_run or smoke_test', { field: 'mode' });
   const kind = ctx.kinds.get(String(target.type), 'target.type');
+  // Values that are templates over the event (rules) are checked per event: a refusal naming one of them is not final here.
+  const templated = new Set(templatedTargetKeys(target));
   try {
     await kind.resolve(kind.parseTarget(target), kindReader(ctx.store, ws));
   } catch (err) {
     if (err instanceof NotFoundError) throw new ValidationError(`target: ${err.message}`, { field: 'target' });
+    const head =
+      err instanceof ValidationError
+        ? String(err.details?.field ?? '')
+            .replace(/^target\./, '')
+            .split(/[.[]/)[0]
+        : undefined;
+    if (head !== undefined && templated.has(head)) return;
     throw err;
   }
 }
