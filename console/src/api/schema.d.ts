@@ -6450,6 +6450,7 @@ export interface components {
             idempotency_key: string | null;
             debounce: components["schemas"]["RuleDebounce"];
             rate: components["schemas"]["RuleRate"];
+            concurrency: components["schemas"]["RuleConcurrency"];
             created_at: string;
             updated_at: string;
             recent_fires?: components["schemas"]["TriggerFire"][];
@@ -6466,6 +6467,13 @@ export interface components {
             limit: number;
             /** @description Window length, e.g. 1m, 1h (100ms to 24h); windows are fixed, by event time */
             period: string;
+        } | null;
+        /** @description At most `limit` non-terminal runs per key; later events are held (pending, reason concurrency_limit) and start as runs of the key end */
+        RuleConcurrency: {
+            /** @description CEL over the event giving the key, e.g. event.data.customer */
+            key: string;
+            /** @description Most non-terminal runs of this rule per key value */
+            limit: number;
         } | null;
         RuleInput: {
             name: string;
@@ -6486,6 +6494,7 @@ export interface components {
             idempotency_key?: string;
             debounce?: components["schemas"]["RuleDebounce"];
             rate?: components["schemas"]["RuleRate"];
+            concurrency?: components["schemas"]["RuleConcurrency"];
             /** @enum {string} */
             status?: "active" | "paused";
         };
@@ -6506,6 +6515,8 @@ export interface components {
                 profile: string | null;
                 name: string | null;
                 idempotency_key: string;
+                /** @description The concurrency key value the event gives (rules with concurrency) */
+                concurrency_key?: string;
             } | null;
         };
         RuleTestInput: {
