@@ -4,6 +4,7 @@
  * - `/runs` Runs (filters in the query string), `/runs/:runId` Run detail (a run's `web_url`)
  * - `/runs/new` Manual run form, `/tables`, `/tables/:tableId` Tables (routes/manual-run.tsx, routes/tables.tsx)
  * - `/ingestions`, `/ingestions/:sourceId`, `/ingestions/:sourceId/runs/:runId` Ingestions (routes/ingestions.tsx)
+ * - `/triggers`, `/triggers/{rules,schedules,hooks,events}/:id` Triggers (routes/triggers.tsx, routes/trigger-detail.tsx)
  */
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { IngestionPage, IngestionRunPage, IngestionsPage } from './routes/ingestions';
@@ -12,6 +13,8 @@ import { NotFoundPage } from './routes/not-found';
 import { RunDetailPage } from './routes/run-detail';
 import { RunsPage } from './routes/runs';
 import { TablePage, TablesPage } from './routes/tables';
+import { HookPage, RulePage, SchedulePage, TriggerEventPage } from './routes/trigger-detail';
+import { TriggersPage } from './routes/triggers';
 import { SessionGate, useCan, useSession } from './session';
 
 export function App() {
@@ -56,6 +59,7 @@ function Shell() {
           {can('operator') ? <NavLink to="/runs/new">New run</NavLink> : null}
           <NavLink to="/tables">Tables</NavLink>
           <NavLink to="/ingestions">Ingestions</NavLink>
+          <NavLink to="/triggers">Triggers</NavLink>
         </nav>
         <Account />
       </header>
@@ -71,6 +75,11 @@ function Shell() {
           <Route path="/ingestions" element={<IngestionsPage />} />
           <Route path="/ingestions/:sourceId" element={<IngestionPage />} />
           <Route path="/ingestions/:sourceId/runs/:runId" element={<IngestionRunPage />} />
+          <Route path="/triggers" element={<TriggersPage />} />
+          <Route path="/triggers/rules/:ruleId" element={<RulePage />} />
+          <Route path="/triggers/schedules/:scheduleId" element={<SchedulePage />} />
+          <Route path="/triggers/hooks/:hookId" element={<HookPage />} />
+          <Route path="/triggers/events/:eventId" element={<TriggerEventPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </main>

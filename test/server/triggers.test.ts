@@ -62,6 +62,8 @@ describeEachBackend('triggers', (backend) => {
     server = await new Promise<ServerType>((res) => {
       const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => res(s));
     });
+    // Senders reuse connections through long busy stretches: the server keeps them open meanwhile.
+    (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 120_000;
     const addr = server.address();
     base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
     token = await tokenFor(engine, 'admin');
