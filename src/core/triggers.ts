@@ -285,8 +285,8 @@ export function cronOf(def: Pick<ScheduleDefinition, 'cron' | 'timezone'>, from:
   return c;
 }
 
-/** The next `n` slot times (epoch ms) strictly after `after`, before `end_at` when set. */
-export function nextSlots(def: Pick<ScheduleDefinition, 'cron' | 'timezone' | 'end_at'>, after: number, n: number): number[] {
+/** The next `n` slot times (epoch ms) strictly after `after`, before `end_at` when set, and at or before `until` when given. */
+export function nextSlots(def: Pick<ScheduleDefinition, 'cron' | 'timezone' | 'end_at'>, after: number, n: number, until = Infinity): number[] {
   const c = cronOf(def, after);
   const out: number[] = [];
   let t = new Date(after);
@@ -294,7 +294,7 @@ export function nextSlots(def: Pick<ScheduleDefinition, 'cron' | 'timezone' | 'e
     const next = c.nextRun(t);
     if (!next) break;
     const ms = next.getTime();
-    if (def.end_at !== undefined && ms > def.end_at) break;
+    if ((def.end_at !== undefined && ms > def.end_at) || ms > until) break;
     out.push(ms);
     t = next;
   }
@@ -320,7 +320,7 @@ export interface SlotDecision {
  * `none` (skip), `latest` (the newest missed one, unless a recent slot fires anyway), `all`.
  */
 export function decideSlots(def: ScheduleDefinition, cursor: number, now: number, missedAfterMs: number): SlotDecision {
-  const due = nextSlots(def, cursor, MAX_SLOTS_PER_STEP).filter((t) => t <= now);
+  const due = nextSlots(def, cursor, MAX_SLOTS_PER_STEP, now);
   if (due.length === 0) return { fire: [], skipped: 0, cursor };
   const last = due[due.length - 1] ?? cursor;
   const recent = due.filter((t) => t >= now - missedAfterMs);

@@ -236,7 +236,8 @@ describeEachBackend('triggers', (backend) => {
         }
       }),
     );
-    assert.equal(statuses.filter((s) => s === 201).length, 900);
+    const byStatus = JSON.stringify(statuses.reduce<Record<number, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {}));
+    assert.equal(statuses.filter((s) => s === 201).length, 900, byStatus);
     assert.equal(statuses.filter((s) => s === 200).length, 100);
     assert.equal(await count("SELECT COUNT(*) AS n FROM trigger_events WHERE name = 'burst'"), 900);
     const runsOf = (rule: Json) => count('SELECT COUNT(*) AS n FROM runs WHERE trigger_source_id = ?', [rule.id]);
