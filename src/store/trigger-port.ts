@@ -22,6 +22,8 @@ export interface HookRecord {
   max_body_bytes: number;
   created_at: number;
   updated_at: number;
+  /** A provider's HMAC scheme (JSON of engine/triggers/hooks.ts `HookSignature`); null or absent: Standard Webhooks. */
+  signature?: string | null | undefined;
 }
 
 /** A refused webhook call. */

@@ -8,6 +8,7 @@ import { NotFoundError, RunyardError, ValidationError } from '../../core/errors.
 import type { TriggerEventRecord, TriggerStatus } from '../../core/triggers.js';
 import type { HookRecord } from '../../store/trigger-port.js';
 import type { EventsService } from './events.js';
+import { checkHookSignature, checkProviderSecret, providerSignatureMatches, type HookSignature } from './hook-signature.js';
 import { nameCheck, type TriggerContext } from './shared.js';
 
 /** Standard Webhooks' tolerance on `webhook-timestamp`, seconds. */
@@ -63,13 +64,15 @@ export class HooksService {
   /** Creates a hook; the secret is returned once (sealed at rest when the node has a secret key). @throws ValidationError */
   async createHook(
     ws: string,
-    h: { name: string; event_name?: string; secret?: string; max_body_bytes?: number },
+    h: { name: string; event_name?: string; secret?: string; max_body_bytes?: number; signature?: HookSignature },
   ): Promise<{ hook: HookRecord; secret: string }> {
     nameCheck(h.name, 'name');
     const eventName = h.event_name ?? `hook.${h.name}`;
     nameCheck(eventName, 'event_name');
+    const scheme = h.signature === undefined ? null : checkHookSignature(h.signature);
     const secret = h.secret ?? HooksService.newSecret();
-    checkSecret(secret);
+    if (scheme) checkProviderSecret(secret);
+    else checkSecret(secret);
     const max = h.max_body_bytes ?? DEFAULT_HOOK_BODY_BYTES;
     if (!Number.isInteger(max) || max < 1 || max > 4 * 1024 * 1024)
       throw new ValidationError('max_body_bytes: expected 1 to 4194304', { field: 'max_body_bytes' });
@@ -84,6 +87,7 @@ export class HooksService {
       max_body_bytes: max,
       created_at: now,
       updated_at: now,
+      signature: scheme ? JSON.stringify(scheme) : null,
     });
     return { hook, secret };
   }
@@ -138,14 +142,17 @@ export class HooksService {
    * 5 minutes of now) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one
    * of the hook's active secrets). A verified call becomes an event (name: the hook's
    * `event_name`, data: the JSON body) that rules route; a `webhook-id` seen before is a replay.
-   * A refusal is recorded and starts nothing.
+   * A hook created with a provider `signature` scheme is verified by it instead
+   * (engine/triggers/hook-signature.ts): its header must hold the body's HMAC; a repeated
+   * `id_header` value is a replay. A refusal is recorded and starts nothing.
    * @throws NotFoundError (unknown hook); HookRejectedError 401 (unsigned, stale, bad signature),
    *   409 (replayed), 413 (body over the hook's limit)
    */
   async receiveWebhook(hookId: string, headers: Record<string, string | undefined>, body: Uint8Array): Promise<TriggerEventRecord> {
     const hook = await this.st.findHook(hookId);
     if (!hook) throw new NotFoundError('hook', hookId);
-    const msgId = headers['webhook-id'];
+    const scheme = hook.signature ? (JSON.parse(hook.signature) as HookSignature) : null;
+    const msgId = scheme ? (scheme.id_header === undefined ? undefined : headers[scheme.id_header.toLowerCase()]) : headers['webhook-id'];
     const reject = async (status: 401 | 409 | 413, reason: HookRejectedError['reason'], message: string, eventId?: string): Promise<never> => {
       await this.st.recordHookRejection({
         id: this.ctx.ids.next('hrj'),
@@ -160,18 +167,27 @@ export class HooksService {
     };
     if (body.byteLength > hook.max_body_bytes) return reject(413, 'too_large', `body: larger than ${hook.max_body_bytes} bytes`);
     if (hook.status === 'paused') return reject(409, 'paused', 'the hook is paused');
-    const tsText = headers['webhook-timestamp'];
-    const sig = headers['webhook-signature'];
-    if (!msgId || !tsText || !sig || msgId.length > 255)
-      return reject(401, 'unsigned', 'webhook-id, webhook-timestamp and webhook-signature headers are required');
-    if (!/^\d{1,12}$/.test(tsText)) return reject(401, 'stale', 'webhook-timestamp: expected integer seconds');
     const now = this.ctx.clock.now();
-    const ts = Number(tsText) * 1000;
-    if (Math.abs(now - ts) > WEBHOOK_TOLERANCE_S * 1000) return reject(401, 'stale', `webhook-timestamp: more than ${WEBHOOK_TOLERANCE_S} s from now`);
     const secrets = this.openSecrets(hook.secrets).filter((s) => s.expires_at === null || s.expires_at > now);
     const text = Buffer.from(body).toString('utf8');
-    if (!secrets.some((s) => signatureMatches(s.secret, msgId, tsText, text, sig)))
-      return reject(401, 'bad_signature', 'webhook-signature: no signature matches');
+    let ts = now;
+    if (scheme) {
+      // A provider's scheme: the HMAC of the raw body in its header; no timestamp to check.
+      const sig = headers[scheme.header.toLowerCase()];
+      if (!sig || (msgId !== undefined && msgId.length > 255)) return reject(401, 'unsigned', `${scheme.header} header is required`);
+      if (!secrets.some((s) => providerSignatureMatches(scheme, s.secret, body, sig)))
+        return reject(401, 'bad_signature', `${scheme.header}: no signature matches`);
+    } else {
+      const tsText = headers['webhook-timestamp'];
+      const sig = headers['webhook-signature'];
+      if (!msgId || !tsText || !sig || msgId.length > 255)
+        return reject(401, 'unsigned', 'webhook-id, webhook-timestamp and webhook-signature headers are required');
+      if (!/^\d{1,12}$/.test(tsText)) return reject(401, 'stale', 'webhook-timestamp: expected integer seconds');
+      ts = Number(tsText) * 1000;
+      if (Math.abs(now - ts) > WEBHOOK_TOLERANCE_S * 1000) return reject(401, 'stale', `webhook-timestamp: more than ${WEBHOOK_TOLERANCE_S} s from now`);
+      if (!secrets.some((s) => signatureMatches(s.secret, msgId, tsText, text, sig)))
+        return reject(401, 'bad_signature', 'webhook-signature: no signature matches');
+    }
     let data: unknown;
     try {
       data = text.length === 0 ? {} : JSON.parse(text);
@@ -181,9 +197,10 @@ export class HooksService {
     const res = await this.events.sendEvent(
       hook.workspace_id,
       { name: hook.event_name, data, ts },
-      { type: 'webhook', id: hook.id, actor: null, dedupeKey: `hook:${hook.id}:${msgId}` },
+      { type: 'webhook', id: hook.id, actor: null, ...(msgId === undefined ? {} : { dedupeKey: `hook:${hook.id}:${msgId}` }) },
     );
-    if (!res.created) return reject(409, 'replayed', `webhook-id ${JSON.stringify(msgId.slice(0, 100))} was delivered before`, res.event.id);
+    if (!res.created)
+      return reject(409, 'replayed', `${scheme?.id_header ?? 'webhook-id'} ${JSON.stringify((msgId ?? '').slice(0, 100))} was delivered before`, res.event.id);
     return res.event;
   }
 }

@@ -96,6 +96,8 @@ export interface HooksTable {
   max_body_bytes: number;
   created_at: number;
   updated_at: number;
+  /** A provider's HMAC scheme as JSON, or null for Standard Webhooks (0019). */
+  signature?: string | null | undefined;
 }
 
 export interface HookRejectionsTable {

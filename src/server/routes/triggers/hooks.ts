@@ -5,6 +5,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Engine } from '../../../engine/engine.js';
 import { HookRejectedError } from '../../../engine/triggers.js';
+import type { HookSignature } from '../../../engine/triggers/hook-signature.js';
 import type { HookRecord } from '../../../store/trigger-port.js';
 import { wsOf } from '../../auth/principal.js';
 import type { ServerContext } from '../../context.js';
@@ -13,12 +14,31 @@ import { iso } from '../../present.js';
 import { ErrorSchema, json } from '../../schemas.js';
 import { Id, Status } from './shared.js';
 
+const HookSignatureSchema = z
+  .object({
+    header: z.string().min(1).max(100).openapi({ description: 'Header holding the signature', example: 'X-Hub-Signature-256' }),
+    algorithm: z.enum(['sha256', 'sha1']),
+    encoding: z.enum(['hex', 'base64']),
+    prefix: z.string().max(50).optional().openapi({ description: 'Text before the digest', example: 'sha256=' }),
+    id_header: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({ description: 'Header with a per-delivery id; a repeat is refused (409)', example: 'X-GitHub-Delivery' }),
+  })
+  .strict()
+  .openapi('HookSignature', {
+    description: "A provider's HMAC scheme instead of Standard Webhooks: the header holds prefix + HMAC of the raw body under the secret (UTF-8)",
+  });
+
 const HookBody = z
   .object({
     name: z.string().min(1).max(200),
     event_name: z.string().min(1).max(200).optional().openapi({ description: 'The event a verified call becomes; default hook.<name>' }),
     secret: z.string().optional().openapi({ description: 'whsec_… (Standard Webhooks); default: generated and returned once' }),
     max_body_bytes: z.number().int().optional(),
+    signature: HookSignatureSchema.optional(),
   })
   .strict()
   .openapi('HookInput');
@@ -34,6 +54,7 @@ const HookSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     secret: z.string().optional().openapi({ description: 'Only when created or rotated; never shown again' }),
+    signature: HookSignatureSchema.nullable().openapi({ description: 'The provider scheme, or null for Standard Webhooks' }),
   })
   .openapi('Hook');
 
@@ -51,6 +72,7 @@ function presentHook(sc: ServerContext, h: HookRecord, secret?: string): z.infer
     max_body_bytes: h.max_body_bytes,
     created_at: iso(h.created_at),
     updated_at: iso(h.updated_at),
+    signature: h.signature ? (JSON.parse(h.signature) as z.infer<typeof HookSignatureSchema>) : null,
     ...(secret === undefined ? {} : { secret }),
   };
 }
@@ -75,6 +97,7 @@ export function hookRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext):
         ...(b.event_name === undefined ? {} : { event_name: b.event_name }),
         ...(b.secret === undefined ? {} : { secret: b.secret }),
         ...(b.max_body_bytes === undefined ? {} : { max_body_bytes: b.max_body_bytes }),
+        ...(b.signature === undefined ? {} : { signature: dropUndefined(b.signature) }),
       });
       return c.json(presentHook(sc, hook, secret), 201);
     },
@@ -158,11 +181,8 @@ export function hookRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext):
   // The delivery itself: no token, the Standard Webhooks signature is the credential.
   app.post('/v1/hooks/:hook_id', async (c) => {
     const body = new Uint8Array(await c.req.arrayBuffer());
-    const headers = {
-      'webhook-id': c.req.header('webhook-id'),
-      'webhook-timestamp': c.req.header('webhook-timestamp'),
-      'webhook-signature': c.req.header('webhook-signature'),
-    };
+    // Every header, lower-cased: Standard Webhooks' three, or a provider scheme's own.
+    const headers: Record<string, string | undefined> = Object.fromEntries([...c.req.raw.headers.entries()].map(([k, v]) => [k.toLowerCase(), v]));
     try {
       const ev = await t.receiveWebhook(c.req.param('hook_id'), headers, body);
       return c.json({ event_id: ev.id }, 202);
@@ -176,4 +196,15 @@ export function hookRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext):
       throw err;
     }
   });
+}
+
+/** A parsed provider scheme without absent keys. */
+function dropUndefined(s: z.infer<typeof HookSignatureSchema>): HookSignature {
+  return {
+    header: s.header,
+    algorithm: s.algorithm,
+    encoding: s.encoding,
+    ...(s.prefix === undefined ? {} : { prefix: s.prefix }),
+    ...(s.id_header === undefined ? {} : { id_header: s.id_header }),
+  };
 }

@@ -21,3 +21,7 @@ CREATE INDEX trigger_concurrency_slots_run ON trigger_concurrency_slots (run_id)
 -- its key here; a freed slot wakes the oldest held fire of the same rule and key.
 ALTER TABLE trigger_fires ADD COLUMN hold_key TEXT;
 CREATE INDEX trigger_fires_held ON trigger_fires (source_id, hold_key, created_at) WHERE status = 'pending' AND hold_key IS NOT NULL;
+
+-- A hook verified by a provider's own HMAC scheme instead of Standard Webhooks: JSON
+-- `{header, algorithm, encoding, prefix, id_header}`; null for Standard Webhooks.
+ALTER TABLE hooks ADD COLUMN signature TEXT;
