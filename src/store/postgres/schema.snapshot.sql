@@ -112,7 +112,8 @@ CREATE TABLE hooks (
   secrets text NOT NULL,
   max_body_bytes bigint NOT NULL,
   created_at bigint NOT NULL,
-  updated_at bigint NOT NULL
+  updated_at bigint NOT NULL,
+  signature text
 );
 
 CREATE TABLE ingestion_sources (

@@ -133,7 +133,7 @@ CREATE TABLE hooks (
   max_body_bytes INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
-);
+, signature TEXT);
 
 CREATE TABLE ingestion_sources (
   id TEXT NOT NULL,
