@@ -3,7 +3,16 @@
  * Reached as `store.triggers` so the run/item port stays as it is. Each method is one
  * transaction; times are epoch ms passed in by the caller.
  */
-import type { FireRecord, FireStatus, RuleDefinition, RuleRecord, ScheduleRecord, TriggerEventRecord, TriggerStatus } from '../core/triggers.js';
+import type {
+  FireRecord,
+  FireStatus,
+  RuleDefinition,
+  RuleRecord,
+  ScheduleDefinition,
+  ScheduleRecord,
+  TriggerEventRecord,
+  TriggerStatus,
+} from '../core/triggers.js';
 import type { Page } from './port.js';
 
 /** A fire to write with an event or a slot claim. */
@@ -74,6 +83,12 @@ export interface TriggerStore {
   deleteRule(ws: string, id: string): Promise<boolean>;
 
   createSchedule(s: ScheduleRecord): Promise<ScheduleRecord>;
+  /**
+   * A new version of a schedule's definition; its cursor moves to `now` when behind (slots of the
+   * old definition already decided stay decided; none of the new one before the edit fires).
+   * Undefined when the schedule does not exist.
+   */
+  updateSchedule(ws: string, id: string, def: ScheduleDefinition, now: number): Promise<ScheduleRecord | undefined>;
   /** Pause, or resume with the cursor moved to `now` (slots passed while paused never fire). */
   setScheduleStatus(ws: string, id: string, status: TriggerStatus, now: number): Promise<ScheduleRecord | undefined>;
   getSchedule(ws: string, id: string): Promise<ScheduleRecord | undefined>;

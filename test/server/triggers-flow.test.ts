@@ -4,7 +4,9 @@
  * the event value's type, so the flow's integer input gets a number); the run is labelled
  * `trigger {type: rule, source_id: rul_…, actor: tev_…}` and the event lists the run; an event the
  * inputs cannot be rendered from fails its fire with the reason and starts nothing; a flow that
- * does not exist is a 422 naming `target`.
+ * does not exist is a 422 naming `target`. A schedule targeting the flow is edited (`PATCH`: a
+ * new version, a bad time zone refused with nothing saved) and its new cron starts flow runs
+ * labelled with the schedule.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -145,5 +147,35 @@ describeEachBackend('a rule starts a flow run', (backend) => {
     assert.equal(fire.status, 'failed');
     assert.match(String(fire.reason), /order/);
     assert.equal(((await call('GET', '/v1/runs?trigger=rule')).json.data as Json[]).length, runsBefore + 1);
+  });
+
+  test('a schedule edit (PATCH) saves a new version; the new cron starts flow runs labelled with the schedule', async () => {
+    const flow = await call('POST', '/v1/flows', { definition: FLOW });
+    const target = { type: 'flow', flow_id: String(flow.json.id), inputs: { order: 'nightly', amount: 1 } };
+    const created = await call('POST', '/v1/schedules', { name: 'yearly', cron: '0 0 1 1 *', timezone: 'Europe/Berlin', target });
+    assert.equal(created.status, 201, created.text);
+    const id = String(created.json.id);
+    const bad = await call('PATCH', `/v1/schedules/${id}`, { timezone: 'Mars/Olympus' });
+    assert.equal(bad.status, 422, bad.text);
+    assert.equal(bad.json.error?.details.field, 'timezone');
+    assert.equal((await call('GET', `/v1/schedules/${id}`)).json.version, 1);
+    assert.equal((await call('PATCH', '/v1/schedules/sch_missing', { cron: '* * * * *' })).status, 404);
+
+    const edited = await call('PATCH', `/v1/schedules/${id}`, { cron: '*/2 * * * * *', name: 'every 2 s' });
+    assert.equal(edited.status, 200, edited.text);
+    assert.equal(edited.json.version, 2);
+    assert.equal(edited.json.name, 'every 2 s');
+    assert.equal(edited.json.timezone, 'Europe/Berlin');
+    const next = (edited.json.next_fire_times as string[]).map((t) => Date.parse(t));
+    assert.equal(next.length, 5);
+    for (let i = 1; i < next.length; i++) assert.equal((next[i] ?? 0) - (next[i - 1] ?? 0), 2000);
+    const fire = await until('a slot of the new cron to start a run', 20_000, async () => {
+      const f = ((await call('GET', `/v1/schedules/${id}`)).json.recent_fires as Json[]).find((x) => x.run_id);
+      return f;
+    });
+    const run = await call('GET', `/v1/runs/${String(fire.run_id)}`);
+    assert.equal(run.json.kind, 'flow');
+    assert.deepEqual(run.json.trigger, { type: 'schedule', source_id: id, actor: null });
+    assert.equal((await call('PATCH', `/v1/schedules/${id}`, { status: 'paused' })).json.status, 'paused');
   });
 });

@@ -23,12 +23,32 @@ export class SchedulesService {
   }
 
   /** @throws ValidationError naming `cron`, `timezone`, `end_at`, `catch_up` or the target's field */
-  async createSchedule(ws: string, def: ScheduleDefinition, status: TriggerStatus = 'active'): Promise<ScheduleRecord> {
+  private async check(ws: string, def: ScheduleDefinition, now: number): Promise<void> {
     nameCheck(def.name, 'name');
-    const now = this.ctx.clock.now();
     cronOf(def, now);
     if (nextSlots(def, now, 1).length === 0) throw new ValidationError('end_at: the schedule never fires before its end', { field: 'end_at' });
     await checkRunOptions(this.ctx, ws, def, def.target);
+  }
+
+  /**
+   * Edits a schedule: `patch` over its definition, checked as a new one, saved as the next
+   * version. Slots already decided stay decided; the new definition fires from now on.
+   * @throws NotFoundError; ValidationError naming the field (nothing saved)
+   */
+  async updateSchedule(ws: string, id: string, patch: Partial<ScheduleDefinition>): Promise<ScheduleRecord> {
+    const cur = await this.getSchedule(ws, id);
+    const def: ScheduleDefinition = { ...cur.definition, ...patch };
+    const now = this.ctx.clock.now();
+    await this.check(ws, def, now);
+    const s = await this.st.updateSchedule(ws, id, def, now);
+    if (!s) throw new NotFoundError('schedule', id);
+    return s;
+  }
+
+  /** @throws ValidationError naming `cron`, `timezone`, `end_at`, `catch_up` or the target's field */
+  async createSchedule(ws: string, def: ScheduleDefinition, status: TriggerStatus = 'active'): Promise<ScheduleRecord> {
+    const now = this.ctx.clock.now();
+    await this.check(ws, def, now);
     return this.st.createSchedule({
       id: this.ctx.ids.next('sch'),
       workspace_id: ws,

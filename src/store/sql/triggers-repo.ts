@@ -242,6 +242,17 @@ export function sqlTriggerStore(ctx: SqlContext): TriggerStore {
         .execute();
       return s;
     },
+    async updateSchedule(ws, id, def, now) {
+      const cur = await this.getSchedule(ws, id);
+      if (!cur) return undefined;
+      await db
+        .updateTable('schedules')
+        .set({ name: def.name, definition: JSON.stringify(def), version: cur.version + 1, cursor_at: Math.max(cur.cursor_at, now), updated_at: now })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', id)
+        .execute();
+      return this.getSchedule(ws, id);
+    },
     async setScheduleStatus(ws, id, status, now) {
       let q = db.updateTable('schedules').set({ status, updated_at: now });
       if (status === 'active') q = q.set({ cursor_at: now });

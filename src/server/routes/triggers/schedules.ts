@@ -130,6 +130,35 @@ export function scheduleRoutes(app: OpenAPIHono, engine: Engine): void {
   );
   app.openapi(
     createRoute({
+      method: 'patch',
+      path: '/v1/schedules/{schedule_id}',
+      summary: 'Edit a schedule (the fields given, over its definition): saved as a new version that fires from now on',
+      request: {
+        params: Id('schedule_id'),
+        body: { content: { 'application/json': { schema: ScheduleBody.partial().strict().openapi('SchedulePatch') } }, required: true },
+      },
+      responses: {
+        200: json(ScheduleSchema, 'The schedule at its new version'),
+        404: json(ErrorSchema, 'Unknown schedule'),
+        422: json(ErrorSchema, 'Invalid input, nothing saved (details.field)'),
+      },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').schedule_id as string;
+      const { status, end_at, target, ...rest } = c.req.valid('json');
+      const end = timeField(end_at, 'end_at');
+      const patch = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<ScheduleDefinition>;
+      let s = await t.updateSchedule(wsOf(c), id, {
+        ...patch,
+        ...(end === undefined ? {} : { end_at: end }),
+        ...(target === undefined ? {} : { target: target as ScheduleDefinition['target'] }),
+      });
+      if (status !== undefined && status !== s.status) s = await t.setScheduleStatus(wsOf(c), id, status);
+      return c.json(presentSchedule(engine, s), 200);
+    },
+  );
+  app.openapi(
+    createRoute({
       method: 'delete',
       path: '/v1/schedules/{schedule_id}',
       summary: 'Delete a schedule (runs it started stay)',
