@@ -5159,7 +5159,51 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Edit a schedule (the fields given, over its definition): saved as a new version that fires from now on */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    schedule_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SchedulePatch"];
+                };
+            };
+            responses: {
+                /** @description The schedule at its new version */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description Unknown schedule */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid input, nothing saved (details.field) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/schedules/{schedule_id}/pause": {
@@ -6570,6 +6614,31 @@ export interface components {
             /** @enum {string} */
             status?: "active" | "paused";
         };
+        SchedulePatch: {
+            name?: string;
+            /**
+             * @description 5 fields, or 6 with seconds first
+             * @example 0 *\/5 * * * *
+             */
+            cron?: string;
+            /** @description IANA time zone; default UTC */
+            timezone?: string;
+            /**
+             * @description Slots missed while no node ran: none (default), the latest, or all
+             * @enum {string}
+             */
+            catch_up?: "none" | "latest" | "all";
+            /** @description ISO-8601; no slot after it fires */
+            end_at?: string;
+            target?: components["schemas"]["RunTarget"];
+            prompt?: string;
+            /** @enum {string} */
+            mode?: "live" | "dry_run" | "smoke_test";
+            profile?: string;
+            run_name?: string;
+            /** @enum {string} */
+            status?: "active" | "paused";
+        };
         Hook: {
             id: string;
             name: string;
@@ -6582,7 +6651,30 @@ export interface components {
             updated_at: string;
             /** @description Only when created or rotated; never shown again */
             secret?: string;
+            signature: components["schemas"]["HookSignature"];
         };
+        /** @description The provider scheme, or null for Standard Webhooks */
+        HookSignature: {
+            /**
+             * @description Header holding the signature
+             * @example X-Hub-Signature-256
+             */
+            header: string;
+            /** @enum {string} */
+            algorithm: "sha256" | "sha1";
+            /** @enum {string} */
+            encoding: "hex" | "base64";
+            /**
+             * @description Text before the digest
+             * @example sha256=
+             */
+            prefix?: string;
+            /**
+             * @description Header with a per-delivery id; a repeat is refused (409)
+             * @example X-GitHub-Delivery
+             */
+            id_header?: string;
+        } | null;
         HookInput: {
             name: string;
             /** @description The event a verified call becomes; default hook.<name> */
@@ -6590,6 +6682,7 @@ export interface components {
             /** @description whsec_… (Standard Webhooks); default: generated and returned once */
             secret?: string;
             max_body_bytes?: number;
+            signature?: components["schemas"]["HookSignature"] & unknown;
         };
         HookRejection: {
             id: string;
