@@ -5,6 +5,7 @@
  * - `/runs/new` Manual run form, `/tables`, `/tables/:tableId` Tables (routes/manual-run.tsx, routes/tables.tsx)
  * - `/ingestions`, `/ingestions/:sourceId`, `/ingestions/:sourceId/runs/:runId` Ingestions (routes/ingestions.tsx)
  * - `/flows`, `/flows/:flowId` Flows (routes/flows.tsx); `/inbox` open waits across runs (routes/inbox.tsx)
+ * - `/triggers`, `/triggers/{rules,schedules,hooks,events}/:id` Triggers (routes/triggers.tsx, routes/trigger-detail.tsx)
  */
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { FlowPage, FlowsPage } from './routes/flows';
@@ -15,6 +16,8 @@ import { NotFoundPage } from './routes/not-found';
 import { RunDetailPage } from './routes/run-detail';
 import { RunsPage } from './routes/runs';
 import { TablePage, TablesPage } from './routes/tables';
+import { HookPage, RulePage, SchedulePage, TriggerEventPage } from './routes/trigger-detail';
+import { TriggersPage } from './routes/triggers';
 import { SessionGate, useCan, useSession } from './session';
 
 export function App() {
@@ -61,6 +64,7 @@ function Shell() {
           <NavLink to="/ingestions">Ingestions</NavLink>
           <NavLink to="/flows">Flows</NavLink>
           <NavLink to="/inbox">Inbox</NavLink>
+          <NavLink to="/triggers">Triggers</NavLink>
         </nav>
         <Account />
       </header>
@@ -79,6 +83,11 @@ function Shell() {
           <Route path="/flows" element={<FlowsPage />} />
           <Route path="/flows/:flowId" element={<FlowPage />} />
           <Route path="/inbox" element={<InboxPage />} />
+          <Route path="/triggers" element={<TriggersPage />} />
+          <Route path="/triggers/rules/:ruleId" element={<RulePage />} />
+          <Route path="/triggers/schedules/:scheduleId" element={<SchedulePage />} />
+          <Route path="/triggers/hooks/:hookId" element={<HookPage />} />
+          <Route path="/triggers/events/:eventId" element={<TriggerEventPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </main>

@@ -62,6 +62,28 @@ export interface RuleDefinition extends TriggerRunOptions {
   debounce?: { period: string; key?: string };
   /** At most `limit` runs per fixed window of `period` (by event time); the rest are `skipped: rate_limited`. */
   rate?: { limit: number; period: string };
+  /**
+   * At most `limit` non-terminal runs started by this rule per value of `key` (CEL over the
+   * event); events beyond it are held (their fire stays pending, reason `concurrency_limit`) and
+   * start, oldest first, as runs of that key end.
+   */
+  concurrency?: { key: string; limit: number };
+}
+
+/**
+ * A rule's concurrency key for an event (at most 200 characters).
+ * @throws ValidationError naming `concurrency.key` when the expression fails or gives no scalar
+ */
+export function concurrencyKey(def: { key: string }, scope: { event: Record<string, unknown> }): string {
+  let v: unknown;
+  try {
+    v = compileCel(def.key, 'concurrency.key')(scope);
+  } catch (err) {
+    throw new ValidationError(`concurrency.key: ${(err as Error).message.split('\n')[0]}`, { field: 'concurrency.key' });
+  }
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean')
+    throw new ValidationError('concurrency.key: the expression must give a string or a number', { field: 'concurrency.key' });
+  return String(v).slice(0, 200);
 }
 
 /**
@@ -263,8 +285,8 @@ export function cronOf(def: Pick<ScheduleDefinition, 'cron' | 'timezone'>, from:
   return c;
 }
 
-/** The next `n` slot times (epoch ms) strictly after `after`, before `end_at` when set. */
-export function nextSlots(def: Pick<ScheduleDefinition, 'cron' | 'timezone' | 'end_at'>, after: number, n: number): number[] {
+/** The next `n` slot times (epoch ms) strictly after `after`, before `end_at` when set, and at or before `until` when given. */
+export function nextSlots(def: Pick<ScheduleDefinition, 'cron' | 'timezone' | 'end_at'>, after: number, n: number, until = Infinity): number[] {
   const c = cronOf(def, after);
   const out: number[] = [];
   let t = new Date(after);
@@ -272,7 +294,7 @@ export function nextSlots(def: Pick<ScheduleDefinition, 'cron' | 'timezone' | 'e
     const next = c.nextRun(t);
     if (!next) break;
     const ms = next.getTime();
-    if (def.end_at !== undefined && ms > def.end_at) break;
+    if ((def.end_at !== undefined && ms > def.end_at) || ms > until) break;
     out.push(ms);
     t = next;
   }
@@ -298,7 +320,7 @@ export interface SlotDecision {
  * `none` (skip), `latest` (the newest missed one, unless a recent slot fires anyway), `all`.
  */
 export function decideSlots(def: ScheduleDefinition, cursor: number, now: number, missedAfterMs: number): SlotDecision {
-  const due = nextSlots(def, cursor, MAX_SLOTS_PER_STEP).filter((t) => t <= now);
+  const due = nextSlots(def, cursor, MAX_SLOTS_PER_STEP, now);
   if (due.length === 0) return { fire: [], skipped: 0, cursor };
   const last = due[due.length - 1] ?? cursor;
   const recent = due.filter((t) => t >= now - missedAfterMs);

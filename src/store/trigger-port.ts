@@ -3,7 +3,16 @@
  * Reached as `store.triggers` so the run/item port stays as it is. Each method is one
  * transaction; times are epoch ms passed in by the caller.
  */
-import type { FireRecord, FireStatus, RuleDefinition, RuleRecord, ScheduleRecord, TriggerEventRecord, TriggerStatus } from '../core/triggers.js';
+import type {
+  FireRecord,
+  FireStatus,
+  RuleDefinition,
+  RuleRecord,
+  ScheduleDefinition,
+  ScheduleRecord,
+  TriggerEventRecord,
+  TriggerStatus,
+} from '../core/triggers.js';
 import type { Page } from './port.js';
 
 /** A fire to write with an event or a slot claim. */
@@ -22,6 +31,8 @@ export interface HookRecord {
   max_body_bytes: number;
   created_at: number;
   updated_at: number;
+  /** A provider's HMAC scheme (JSON of engine/triggers/hooks.ts `HookSignature`); null or absent: Standard Webhooks. */
+  signature?: string | null | undefined;
 }
 
 /** A refused webhook call. */
@@ -72,6 +83,12 @@ export interface TriggerStore {
   deleteRule(ws: string, id: string): Promise<boolean>;
 
   createSchedule(s: ScheduleRecord): Promise<ScheduleRecord>;
+  /**
+   * A new version of a schedule's definition; its cursor moves to `now` when behind (slots of the
+   * old definition already decided stay decided; none of the new one before the edit fires).
+   * Undefined when the schedule does not exist.
+   */
+  updateSchedule(ws: string, id: string, def: ScheduleDefinition, now: number): Promise<ScheduleRecord | undefined>;
   /** Pause, or resume with the cursor moved to `now` (slots passed while paused never fire). */
   setScheduleStatus(ws: string, id: string, status: TriggerStatus, now: number): Promise<ScheduleRecord | undefined>;
   getSchedule(ws: string, id: string): Promise<ScheduleRecord | undefined>;
@@ -97,6 +114,26 @@ export interface TriggerStore {
    * @returns false when the window's tokens are all taken
    */
   takeRateToken(sourceId: string, windowStart: number, limit: number, cause: string): Promise<boolean>;
+  /**
+   * Takes one of the `limit` slots of a rule's concurrency key for `cause` (or finds the one it
+   * took before). Slots of the key whose run is terminal, or whose fire ended without a run, are
+   * freed first. Each slot is a row with a unique key, so concurrent takers never exceed `limit`.
+   * @returns false when all slots of the key are held by live runs
+   */
+  takeConcurrencySlot(sourceId: string, key: string, limit: number, cause: string, now: number): Promise<boolean>;
+  /** Binds a cause's slot to the run it started. */
+  bindConcurrencySlot(sourceId: string, cause: string, runId: string): Promise<void>;
+  /** Frees a cause's slot; true when this call freed it (another node did not first). */
+  releaseConcurrencySlot(sourceId: string, cause: string): Promise<boolean>;
+  /** Slots whose run is terminal (to free and wake a held fire), at most `limit`. */
+  finishedConcurrencySlots(limit: number): Promise<{ source_id: string; slot_key: string; cause: string }[]>;
+  /**
+   * Holds a pending fire over its key's limit: reason \`concurrency_limit\`, its key recorded, and
+   * its lease moved to \`until\` (a safety re-check should no freed slot wake it).
+   */
+  holdFire(key: { source_id: string; cause: string }, holdKey: string, until: number, now: number): Promise<void>;
+  /** Leases the oldest `n` fires held on a rule's key (compare-and-set, as the sweep) and returns them. */
+  wakeHeldFires(sourceId: string, holdKey: string, n: number, now: number, leaseMs: number): Promise<FireRecord[]>;
   finishFire(
     key: { source_id: string; cause: string },
     patch: { status: Exclude<FireStatus, 'pending'>; reason: string | null; run_id: string | null },

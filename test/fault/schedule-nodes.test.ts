@@ -25,7 +25,7 @@ test(`three nodes, an every-second schedule for ${SECONDS} s, kill -9 of one: on
   try {
     const tableId = await numbersTable(control, 1, recorderModule(dir, join(dir, 'calls.log')));
     const ws = control.workspaceId;
-    const s = await control.triggers.createSchedule(ws, {
+    const s = await control.triggers.schedules.createSchedule(ws, {
       name: 'tick',
       cron: '* * * * * *',
       timezone: 'UTC',
@@ -48,7 +48,7 @@ test(`three nodes, an every-second schedule for ${SECONDS} s, kill -9 of one: on
     live.push(replacement);
     everyone.push(replacement);
     await fired(SECONDS);
-    await control.triggers.setScheduleStatus(ws, s.id, 'paused');
+    await control.triggers.schedules.setScheduleStatus(ws, s.id, 'paused');
     // The killed node's leased fires come back after the fire lease (30 s by default).
     await until('no fire left pending', 90_000, async () =>
       (await control.triggers.fires(ws, s.id, 10_000)).every((f) => f.status !== 'pending') ? true : undefined,

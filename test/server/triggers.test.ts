@@ -8,6 +8,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { Webhook } from 'standardwebhooks';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
@@ -60,6 +62,8 @@ describeEachBackend('triggers', (backend) => {
     server = await new Promise<ServerType>((res) => {
       const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => res(s));
     });
+    // Senders reuse connections through long busy stretches: the server keeps them open meanwhile.
+    (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 120_000;
     const addr = server.address();
     base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
     token = await tokenFor(engine, 'admin');
@@ -184,6 +188,36 @@ describeEachBackend('triggers', (backend) => {
     const filtered = await call('POST', '/v1/rules', { name: 'even', on: 'burst', if: 'int(event.data.n) % 2 == 0', target: target(), mode: 'dry_run' });
     const limited = await call('POST', '/v1/rules', { name: 'rated', on: 'burst', rate: { limit: 25, period: '1h' }, target: target(), mode: 'dry_run' });
     assert.equal(limited.status, 201, limited.text);
+    const debounced = await call('POST', '/v1/rules', {
+      name: 'settled per customer',
+      on: 'burst',
+      debounce: { period: '5s', key: 'event.data.customer' },
+      target: target(),
+      mode: 'dry_run',
+    });
+    assert.equal(debounced.status, 201, debounced.text);
+    // Per-key concurrency: runs of the gate column stay running until the test opens the gate.
+    const gateFile = join(dir, 'gate.open');
+    writeModule(
+      dir,
+      'gate.mjs',
+      `import { existsSync } from 'node:fs';\nexport default async (i) => {\n  while (!existsSync(${JSON.stringify(gateFile)})) await new Promise((r) => setTimeout(r, 25));\n  return { passed: i.name };\n};\n`,
+    );
+    const gateCol = await call('POST', `/v1/tables/${tableId}/columns`, {
+      name: 'gate',
+      producer: 'js',
+      config: { module: 'gate.mjs', input: { name: '{{name}}' } },
+    });
+    assert.equal(gateCol.status, 201, gateCol.text);
+    const badConc = await call('POST', '/v1/rules', { name: 'c', on: 'burst', concurrency: { key: 'event.data.(', limit: 2 }, target: target() });
+    assert.equal(badConc.json.error?.details.field, 'concurrency.key', badConc.text);
+    const gated = await call('POST', '/v1/rules', {
+      name: 'two per customer',
+      on: 'burst',
+      concurrency: { key: 'event.data.customer', limit: 2 },
+      target: { type: 'column', table_id: tableId, column: 'gate' },
+    });
+    assert.equal(gated.status, 201, gated.text);
     const sends: { id: string; n: number }[] = [];
     for (let n = 0; n < 900; n++) sends.push({ id: `b-${n}`, n });
     for (let k = 0; k < 100; k++) sends.push({ id: `b-${k * 9}`, n: k * 9 });
@@ -202,12 +236,67 @@ describeEachBackend('triggers', (backend) => {
         }
       }),
     );
-    assert.equal(statuses.filter((s) => s === 201).length, 900);
+    const byStatus = JSON.stringify(statuses.reduce<Record<number, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {}));
+    assert.equal(statuses.filter((s) => s === 201).length, 900, byStatus);
     assert.equal(statuses.filter((s) => s === 200).length, 100);
     assert.equal(await count("SELECT COUNT(*) AS n FROM trigger_events WHERE name = 'burst'"), 900);
     const runsOf = (rule: Json) => count('SELECT COUNT(*) AS n FROM runs WHERE trigger_source_id = ?', [rule.id]);
+    // Every fire routed but the held ones (and the debounced ones, waiting out their period).
     await until('every fire routed', 60_000, async () =>
-      (await count("SELECT COUNT(*) AS n FROM trigger_fires WHERE status = 'pending'")) === 0 ? true : undefined,
+      (await count("SELECT COUNT(*) AS n FROM trigger_fires WHERE status = 'pending' AND reason IS NULL AND group_key IS NULL")) === 0 ? true : undefined,
+    );
+    // Concurrency, gate closed: two runs per customer (10 customers), the other 880 events held.
+    assert.equal(await runsOf(gated.json), 20);
+    const perKey = await opened.exec<{ actor: string }>('SELECT trigger_actor AS actor FROM runs WHERE trigger_source_id = ?', [gated.json.id]);
+    assert.equal(perKey.length, 20);
+    assert.equal(
+      await count("SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND status = 'pending' AND reason = 'concurrency_limit'", [gated.json.id]),
+      880,
+    );
+    const customerOf = new Map(
+      (await opened.exec<{ id: string; data: string }>("SELECT id, data FROM trigger_events WHERE name = 'burst'")).map((e) => [
+        e.id,
+        String((JSON.parse(e.data) as { customer: string }).customer),
+      ]),
+    );
+    const started = new Map<string, number>();
+    for (const r of perKey) started.set(customerOf.get(r.actor) ?? '?', (started.get(customerOf.get(r.actor) ?? '?') ?? 0) + 1);
+    assert.deepEqual(
+      [...started.values()],
+      Array.from({ length: 10 }, () => 2),
+      JSON.stringify([...started]),
+    );
+    // Debounce, by counting: each customer's last event has a run; any other run's event was
+    // followed by its customer's next event only after the quiet period (5 s) passed; every
+    // other event was superseded (debounced). On a calm machine that is one run per customer.
+    const events = await opened.exec<{ id: string; created_at: number | string }>(
+      "SELECT id, created_at FROM trigger_events WHERE name = 'burst' ORDER BY created_at, id",
+    );
+    const nextGap = new Map<string, number>();
+    const lastOf = new Map<string, { id: string; at: number }>();
+    for (const e of events) {
+      const c = customerOf.get(e.id) ?? '?';
+      const prev = lastOf.get(c);
+      if (prev) nextGap.set(prev.id, Number(e.created_at) - prev.at);
+      lastOf.set(c, { id: e.id, at: Number(e.created_at) });
+    }
+    await until('debounced groups settled', 30_000, async () =>
+      (await count("SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND status = 'pending'", [debounced.json.id])) === 0 ? true : undefined,
+    );
+    const debouncedActors = (await opened.exec<{ a: string }>('SELECT trigger_actor AS a FROM runs WHERE trigger_source_id = ?', [debounced.json.id])).map(
+      (r) => r.a,
+    );
+    for (const l of lastOf.values()) assert.ok(debouncedActors.includes(l.id), `the last event ${l.id} of its customer has a run`);
+    for (const a of debouncedActors) {
+      const gap = nextGap.get(a);
+      assert.ok(gap === undefined || gap >= 5000, `run for ${a}: its customer's next event came ${gap} ms later, within the quiet period`);
+    }
+    assert.equal(new Set(debouncedActors).size, debouncedActors.length);
+    const splits = [...nextGap.values()].filter((g) => g >= 5000).length;
+    assert.ok(debouncedActors.length >= 10 && debouncedActors.length <= 10 + splits, `${debouncedActors.length} debounced runs, ${splits} quiet gaps`);
+    assert.equal(
+      await count("SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND reason = 'debounced'", [debounced.json.id]),
+      900 - debouncedActors.length,
     );
     assert.equal(await runsOf(perEvent.json), 900);
     assert.equal(await runsOf(perCustomer.json), 10);
@@ -219,6 +308,28 @@ describeEachBackend('triggers', (backend) => {
     assert.equal(
       await count("SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND status = 'skipped' AND reason = 'duplicate_key'", [perCustomer.json.id]),
       890,
+    );
+    // Gate open: the held events start as runs of their customer end, never more than 2 at a time per customer.
+    writeFileSync(gateFile, 'open');
+    await until('every held event started', 240_000, async () =>
+      (await count("SELECT COUNT(*) AS n FROM trigger_fires WHERE source_id = ? AND status = 'started'", [gated.json.id])) === 900 ? true : undefined,
+    );
+    await until('every gated run ended', 60_000, async () =>
+      (await count('SELECT COUNT(*) AS n FROM runs WHERE trigger_source_id = ? AND finished_at IS NOT NULL', [gated.json.id])) === 900 ? true : undefined,
+    );
+    assert.equal(await runsOf(gated.json), 900);
+    const spans = await opened.exec<{ actor: string; c: number | string; f: number | string }>(
+      'SELECT trigger_actor AS actor, created_at AS c, finished_at AS f FROM runs WHERE trigger_source_id = ?',
+      [gated.json.id],
+    );
+    let most = 0;
+    for (const key of new Set(customerOf.values())) {
+      const mine = spans.filter((r) => customerOf.get(r.actor) === key);
+      for (const r of mine) most = Math.max(most, mine.filter((o) => Number(o.c) <= Number(r.c) && Number(o.f) > Number(r.c)).length);
+    }
+    assert.equal(most, 2, 'at most 2 runs of one customer at a time, and the limit was reached');
+    await until('every slot freed', 10_000, async () =>
+      (await count('SELECT COUNT(*) AS n FROM trigger_concurrency_slots WHERE source_id = ?', [gated.json.id])) === 0 ? true : undefined,
     );
     // event accepted → run created, per run of the per-event rule
     const lat = (
@@ -323,9 +434,9 @@ describeEachBackend('triggers', (backend) => {
     const fire = res.fires[0];
     assert.ok(fire);
     // Two more routers race the sweep for the same fire.
-    await Promise.all([engine.triggers.route(fire), engine.triggers.route(fire)]);
+    await Promise.all([engine.triggers.router.route(fire), engine.triggers.router.route(fire)]);
     await until('the fire started', 10_000, async () =>
-      (await engine.triggers.getEvent(engine.workspaceId, 'tev_crash1')).fires[0]?.status === 'started' ? true : undefined,
+      (await engine.triggers.events.getEvent(engine.workspaceId, 'tev_crash1')).fires[0]?.status === 'started' ? true : undefined,
     );
     assert.equal(await count('SELECT COUNT(*) AS n FROM runs WHERE trigger_source_id = ?', [rule.json.id]), 1);
   });

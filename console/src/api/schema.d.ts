@@ -5177,7 +5177,51 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Edit a schedule (the fields given, over its definition): saved as a new version that fires from now on */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    schedule_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SchedulePatch"];
+                };
+            };
+            responses: {
+                /** @description The schedule at its new version */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description Unknown schedule */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid input, nothing saved (details.field) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/schedules/{schedule_id}/pause": {
@@ -6546,6 +6590,7 @@ export interface components {
             idempotency_key: string | null;
             debounce: components["schemas"]["RuleDebounce"];
             rate: components["schemas"]["RuleRate"];
+            concurrency: components["schemas"]["RuleConcurrency"];
             created_at: string;
             updated_at: string;
             recent_fires?: components["schemas"]["TriggerFire"][];
@@ -6562,6 +6607,13 @@ export interface components {
             limit: number;
             /** @description Window length, e.g. 1m, 1h (100ms to 24h); windows are fixed, by event time */
             period: string;
+        } | null;
+        /** @description At most `limit` non-terminal runs per key; later events are held (pending, reason concurrency_limit) and start as runs of the key end */
+        RuleConcurrency: {
+            /** @description CEL over the event giving the key, e.g. event.data.customer */
+            key: string;
+            /** @description Most non-terminal runs of this rule per key value */
+            limit: number;
         } | null;
         RuleInput: {
             name: string;
@@ -6582,6 +6634,7 @@ export interface components {
             idempotency_key?: string;
             debounce?: components["schemas"]["RuleDebounce"];
             rate?: components["schemas"]["RuleRate"];
+            concurrency?: components["schemas"]["RuleConcurrency"];
             /** @enum {string} */
             status?: "active" | "paused";
         };
@@ -6602,6 +6655,8 @@ export interface components {
                 profile: string | null;
                 name: string | null;
                 idempotency_key: string;
+                /** @description The concurrency key value the event gives (rules with concurrency) */
+                concurrency_key?: string;
             } | null;
         };
         RuleTestInput: {
@@ -6655,6 +6710,31 @@ export interface components {
             /** @enum {string} */
             status?: "active" | "paused";
         };
+        SchedulePatch: {
+            name?: string;
+            /**
+             * @description 5 fields, or 6 with seconds first
+             * @example 0 *\/5 * * * *
+             */
+            cron?: string;
+            /** @description IANA time zone; default UTC */
+            timezone?: string;
+            /**
+             * @description Slots missed while no node ran: none (default), the latest, or all
+             * @enum {string}
+             */
+            catch_up?: "none" | "latest" | "all";
+            /** @description ISO-8601; no slot after it fires */
+            end_at?: string;
+            target?: components["schemas"]["RunTarget"];
+            prompt?: string;
+            /** @enum {string} */
+            mode?: "live" | "dry_run" | "smoke_test";
+            profile?: string;
+            run_name?: string;
+            /** @enum {string} */
+            status?: "active" | "paused";
+        };
         Hook: {
             id: string;
             name: string;
@@ -6667,7 +6747,30 @@ export interface components {
             updated_at: string;
             /** @description Only when created or rotated; never shown again */
             secret?: string;
+            signature: components["schemas"]["HookSignature"];
         };
+        /** @description The provider scheme, or null for Standard Webhooks */
+        HookSignature: {
+            /**
+             * @description Header holding the signature
+             * @example X-Hub-Signature-256
+             */
+            header: string;
+            /** @enum {string} */
+            algorithm: "sha256" | "sha1";
+            /** @enum {string} */
+            encoding: "hex" | "base64";
+            /**
+             * @description Text before the digest
+             * @example sha256=
+             */
+            prefix?: string;
+            /**
+             * @description Header with a per-delivery id; a repeat is refused (409)
+             * @example X-GitHub-Delivery
+             */
+            id_header?: string;
+        } | null;
         HookInput: {
             name: string;
             /** @description The event a verified call becomes; default hook.<name> */
@@ -6675,6 +6778,7 @@ export interface components {
             /** @description whsec_… (Standard Webhooks); default: generated and returned once */
             secret?: string;
             max_body_bytes?: number;
+            signature?: components["schemas"]["HookSignature"] & unknown;
         };
         HookRejection: {
             id: string;

@@ -20,6 +20,7 @@ import { WaitForm } from '../components/wait-form';
 import { TimelineTab } from '../components/timeline-tab';
 import { Clip, Confirm, ErrorBox, LongText, PageHeader, Progress, StatusChip } from '../components/ui';
 import { waitingText } from './runs';
+import { TriggerLabel } from '../components/trigger-label';
 import { useCan } from '../session';
 
 type Tab = 'progress' | 'results' | 'items' | 'timeline' | 'events';
@@ -259,10 +260,7 @@ export function RunDetailPage() {
         <span className={`badge badge-${run.mode}`} title="mode">
           {run.mode.replace(/_/g, ' ')}
         </span>
-        <span className="badge" title="trigger">
-          {run.trigger.type}
-          {run.trigger.actor ? ` · ${run.trigger.actor.slice(0, 200)}` : ''}
-        </span>
+        <TriggerLabel trigger={run.trigger} />
         <span className="badge" title="kind">
           {run.kind}
         </span>

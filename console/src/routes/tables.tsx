@@ -151,6 +151,10 @@ export function TablePage() {
   return (
     <section className="table-page">
       <PageHeader title={table ? <Clip text={table.name} /> : 'Table'}>
+        {/* Seed 000: "Manual run" (Run column, below) does one task now; "Rules" reuse a trigger automatically later. */}
+        <Link to={`/triggers?target=${encodeURIComponent(JSON.stringify({ type: 'column', table_id: tableId }))}`} className="button">
+          Rules
+        </Link>
         <Link to="/tables" className="button">
           All tables
         </Link>

@@ -203,15 +203,18 @@ export function registerTriggers(program: Command): void {
         .requiredOption('--name <name>', 'rule name')
         .requiredOption('--on <event>', 'the event name it listens to')
         .option('--if <cel>', 'CEL filter over event, e.g. event.data.amount > 100')
-        .option('--idempotency-key <cel>', 'CEL key: events with the same key start one run'),
+        .option('--idempotency-key <cel>', 'CEL key: events with the same key start one run')
+        .option('--concurrency-key <cel>', 'CEL key: at most --concurrency-limit running runs per key value; later events wait')
+        .option('--concurrency-limit <n>', 'runs per concurrency key at a time (default 1)', (v) => Number(v)),
     ),
-  ).action(async (o: TargetOpts & { name: string; on: string; if?: string; idempotencyKey?: string }) => {
+  ).action(async (o: TargetOpts & { name: string; on: string; if?: string; idempotencyKey?: string; concurrencyKey?: string; concurrencyLimit?: number }) => {
     const opts = o;
     const rule = await triggersOf(opts).createRule({
       name: o.name,
       on: o.on,
       ...(o.if === undefined ? {} : { if: o.if }),
       ...(o.idempotencyKey === undefined ? {} : { idempotency_key: o.idempotencyKey }),
+      ...(o.concurrencyKey === undefined ? {} : { concurrency: { key: o.concurrencyKey, limit: o.concurrencyLimit ?? 1 } }),
       target: targetOf(o),
       ...runFields(o),
     });

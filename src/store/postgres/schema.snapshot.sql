@@ -112,7 +112,8 @@ CREATE TABLE hooks (
   secrets text NOT NULL,
   max_body_bytes bigint NOT NULL,
   created_at bigint NOT NULL,
-  updated_at bigint NOT NULL
+  updated_at bigint NOT NULL,
+  signature text
 );
 
 CREATE TABLE ingestion_sources (
@@ -332,6 +333,15 @@ CREATE TABLE tables (
   status text NOT NULL DEFAULT 'ready'::text
 );
 
+CREATE TABLE trigger_concurrency_slots (
+  source_id text NOT NULL,
+  slot_key text NOT NULL,
+  n integer NOT NULL,
+  cause text NOT NULL,
+  run_id text,
+  created_at bigint NOT NULL
+);
+
 CREATE TABLE trigger_events (
   id text NOT NULL,
   workspace_id text NOT NULL,
@@ -361,7 +371,8 @@ CREATE TABLE trigger_fires (
   attempts integer NOT NULL DEFAULT 0,
   lease_until bigint NOT NULL,
   created_at bigint NOT NULL,
-  updated_at bigint NOT NULL
+  updated_at bigint NOT NULL,
+  hold_key text
 );
 
 CREATE TABLE trigger_rate_tokens (
@@ -865,6 +876,18 @@ ALTER TABLE tables ADD CONSTRAINT tables_workspace_id_fkey FOREIGN KEY (workspac
 
 ALTER TABLE tables ADD CONSTRAINT tables_workspace_id_not_null NOT NULL workspace_id;
 
+ALTER TABLE trigger_concurrency_slots ADD CONSTRAINT trigger_concurrency_slots_cause_not_null NOT NULL cause;
+
+ALTER TABLE trigger_concurrency_slots ADD CONSTRAINT trigger_concurrency_slots_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE trigger_concurrency_slots ADD CONSTRAINT trigger_concurrency_slots_n_not_null NOT NULL n;
+
+ALTER TABLE trigger_concurrency_slots ADD CONSTRAINT trigger_concurrency_slots_pkey PRIMARY KEY (source_id, slot_key, n);
+
+ALTER TABLE trigger_concurrency_slots ADD CONSTRAINT trigger_concurrency_slots_slot_key_not_null NOT NULL slot_key;
+
+ALTER TABLE trigger_concurrency_slots ADD CONSTRAINT trigger_concurrency_slots_source_id_not_null NOT NULL source_id;
+
 ALTER TABLE trigger_events ADD CONSTRAINT trigger_events_created_at_not_null NOT NULL created_at;
 
 ALTER TABLE trigger_events ADD CONSTRAINT trigger_events_data_not_null NOT NULL data;
@@ -1069,6 +1092,12 @@ CREATE UNIQUE INDEX tables_pkey ON tables USING btree (id);
 
 CREATE INDEX tables_workspace ON tables USING btree (workspace_id, id);
 
+CREATE UNIQUE INDEX trigger_concurrency_slots_cause ON trigger_concurrency_slots USING btree (source_id, cause);
+
+CREATE UNIQUE INDEX trigger_concurrency_slots_pkey ON trigger_concurrency_slots USING btree (source_id, slot_key, n);
+
+CREATE INDEX trigger_concurrency_slots_run ON trigger_concurrency_slots USING btree (run_id) WHERE (run_id IS NOT NULL);
+
 CREATE UNIQUE INDEX trigger_events_dedupe ON trigger_events USING btree (workspace_id, dedupe_key) WHERE (dedupe_key IS NOT NULL);
 
 CREATE INDEX trigger_events_name ON trigger_events USING btree (workspace_id, name, id);
@@ -1080,6 +1109,8 @@ CREATE INDEX trigger_events_ws ON trigger_events USING btree (workspace_id, id);
 CREATE INDEX trigger_fires_event ON trigger_fires USING btree (event_id) WHERE (event_id IS NOT NULL);
 
 CREATE INDEX trigger_fires_group ON trigger_fires USING btree (source_id, group_key) WHERE ((status = 'pending'::text) AND (group_key IS NOT NULL));
+
+CREATE INDEX trigger_fires_held ON trigger_fires USING btree (source_id, hold_key, created_at) WHERE ((status = 'pending'::text) AND (hold_key IS NOT NULL));
 
 CREATE INDEX trigger_fires_pending ON trigger_fires USING btree (lease_until) WHERE (status = 'pending'::text);
 

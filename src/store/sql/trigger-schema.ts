@@ -64,6 +64,8 @@ export interface TriggerFiresTable {
   lease_until: number;
   created_at: number;
   updated_at: number;
+  /** A fire held by its rule's concurrency limit: the key value it waits on (0019). */
+  hold_key?: string | null | undefined;
 }
 
 export interface TriggerRateTokensTable {
@@ -71,6 +73,16 @@ export interface TriggerRateTokensTable {
   window_start: number;
   n: number;
   cause: string;
+}
+
+/** A rule's concurrency slot (0019): one of `limit` numbered slots of a key, held by a cause and bound to its run. */
+export interface TriggerConcurrencySlotsTable {
+  source_id: string;
+  slot_key: string;
+  n: number;
+  cause: string;
+  run_id: string | null;
+  created_at: number;
 }
 
 export interface HooksTable {
@@ -84,6 +96,8 @@ export interface HooksTable {
   max_body_bytes: number;
   created_at: number;
   updated_at: number;
+  /** A provider's HMAC scheme as JSON, or null for Standard Webhooks (0019). */
+  signature?: string | null | undefined;
 }
 
 export interface HookRejectionsTable {
@@ -104,6 +118,7 @@ export interface TriggerTables {
   schedules: SchedulesTable;
   trigger_fires: TriggerFiresTable;
   trigger_rate_tokens: TriggerRateTokensTable;
+  trigger_concurrency_slots: TriggerConcurrencySlotsTable;
   hooks: HooksTable;
   hook_rejections: HookRejectionsTable;
 }

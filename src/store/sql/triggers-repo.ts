@@ -11,6 +11,7 @@ import type {
 } from '../../core/triggers.js';
 import type { HookRecord, HookRejectionRecord, NewFire, TriggerStore } from '../trigger-port.js';
 import { cursorAfter, keysetPage, type SqlContext } from './context.js';
+import { sqlTriggerConcurrency } from './trigger-concurrency-repo.js';
 import type { HooksTable, RulesTable, SchedulesTable, TriggerEventsTable, TriggerFiresTable } from './trigger-schema.js';
 
 function toEvent(r: TriggerEventsTable): TriggerEventRecord {
@@ -91,6 +92,7 @@ function fireRow(ws: string, f: NewFire, now: number): TriggerFiresTable {
 export function sqlTriggerStore(ctx: SqlContext): TriggerStore {
   const db = ctx.db;
   return {
+    ...sqlTriggerConcurrency(ctx, toFire as (r: never) => FireRecord),
     async recordEvent(ev, windowMs, decide, now) {
       return ctx.tx(async (tx) => {
         const ws = ev.workspace_id;
@@ -239,6 +241,17 @@ export function sqlTriggerStore(ctx: SqlContext): TriggerStore {
         })
         .execute();
       return s;
+    },
+    async updateSchedule(ws, id, def, now) {
+      const cur = await this.getSchedule(ws, id);
+      if (!cur) return undefined;
+      await db
+        .updateTable('schedules')
+        .set({ name: def.name, definition: JSON.stringify(def), version: cur.version + 1, cursor_at: Math.max(cur.cursor_at, now), updated_at: now })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', id)
+        .execute();
+      return this.getSchedule(ws, id);
     },
     async setScheduleStatus(ws, id, status, now) {
       let q = db.updateTable('schedules').set({ status, updated_at: now });

@@ -133,7 +133,7 @@ CREATE TABLE hooks (
   max_body_bytes INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
-);
+, signature TEXT);
 
 CREATE TABLE ingestion_sources (
   id TEXT NOT NULL,
@@ -341,6 +341,16 @@ CREATE TABLE tables (
   created_at INTEGER NOT NULL
 , status TEXT NOT NULL DEFAULT 'ready');
 
+CREATE TABLE trigger_concurrency_slots (
+  source_id TEXT NOT NULL,
+  slot_key TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  cause TEXT NOT NULL,
+  run_id TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (source_id, slot_key, n)
+);
+
 CREATE TABLE trigger_events (
   id TEXT PRIMARY KEY,
   workspace_id TEXT NOT NULL,
@@ -370,7 +380,7 @@ CREATE TABLE trigger_fires (
   attempts INTEGER NOT NULL DEFAULT 0,
   lease_until INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL, hold_key TEXT,
   PRIMARY KEY (source_id, cause)
 );
 
@@ -474,6 +484,10 @@ CREATE UNIQUE INDEX table_rows_order ON table_rows (table_id, ordinal);
 
 CREATE INDEX tables_workspace ON tables (workspace_id, id);
 
+CREATE UNIQUE INDEX trigger_concurrency_slots_cause ON trigger_concurrency_slots (source_id, cause);
+
+CREATE INDEX trigger_concurrency_slots_run ON trigger_concurrency_slots (run_id) WHERE run_id IS NOT NULL;
+
 CREATE UNIQUE INDEX trigger_events_dedupe ON trigger_events (workspace_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
 
 CREATE INDEX trigger_events_name ON trigger_events (workspace_id, name, id);
@@ -483,6 +497,8 @@ CREATE INDEX trigger_events_ws ON trigger_events (workspace_id, id);
 CREATE INDEX trigger_fires_event ON trigger_fires (event_id) WHERE event_id IS NOT NULL;
 
 CREATE INDEX trigger_fires_group ON trigger_fires (source_id, group_key) WHERE status = 'pending' AND group_key IS NOT NULL;
+
+CREATE INDEX trigger_fires_held ON trigger_fires (source_id, hold_key, created_at) WHERE status = 'pending' AND hold_key IS NOT NULL;
 
 CREATE INDEX trigger_fires_pending ON trigger_fires (lease_until) WHERE status = 'pending';
 
