@@ -125,6 +125,9 @@ test('console: flows — run from the Flows page, watch Progress, answer the wai
   await page.locator(`tr[data-flow-id="${flowId}"]`).getByRole('link', { name: 'console triage' }).click();
   await page.getByTestId('flow-source').getByText('check_http').first().waitFor();
   assert.equal(await page.getByLabel('threshold').inputValue(), '90');
+  // Seed 000: "Rules" beside the manual Run, pointing at the rules that target this flow.
+  const rules = decodeURIComponent((await page.getByRole('link', { name: 'Rules', exact: true }).getAttribute('href')) ?? '');
+  assert.ok(rules.startsWith('/triggers?target=') && rules.includes(`"flow_id":"${flowId}"`), rules);
   await noOverflowAt390(page, 'flow page', 'flow-390');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await page.locator('#flow-input-service[aria-invalid=true]').waitFor();

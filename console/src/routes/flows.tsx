@@ -171,6 +171,10 @@ export function FlowPage() {
             ))}
           </select>
         </label>
+        {/* Seed 000: "Run" (below) does one task now; "Rules" reuse a trigger automatically later. */}
+        <Link to={`/triggers?target=${encodeURIComponent(JSON.stringify({ type: 'flow', flow_id: flow.id }))}`} className="button">
+          Rules
+        </Link>
       </PageHeader>
       {flow.description ? <p className="wrap">{flow.description}</p> : null}
       <p className="small muted">
