@@ -502,7 +502,7 @@ export class Executor {
       const producer = this.deps.producers.get(producerName);
       // Aborted before it started (cancel, shutdown, lease lost while waiting its turn).
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
-      if (run.mode === 'dry_run') return this.dryRun(flight, producer, prices, startedAt);
+      if (run.mode === 'dry_run' && !producer.ownDryRun) return this.dryRun(flight, producer, prices, startedAt);
       const inputs = item.inputs ?? {};
       const fields = producer.credentialFields ?? [];
       const running = producer.execute({
@@ -514,6 +514,8 @@ export class Executor {
         itemId: item.id,
         env: runEnv.env,
         timeoutMs: run.spec.item_timeout_ms,
+        workspaceId: run.workspace_id,
+        ...(run.mode === 'dry_run' ? { dryRun: true } : {}),
       });
       started();
       const result = await running;
