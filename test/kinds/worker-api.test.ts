@@ -199,6 +199,32 @@ describeEachBackend('AI workers through the HTTP API', (backend) => {
     assert.match(JSON.stringify(toolMsgs[0]), /refused_category/);
   });
 
+  test('a dry run calls the model and offers the tools but executes no write', async () => {
+    const row = rowIds[6]!;
+    const before = (await comments(row)).length;
+    script = (req) =>
+      lastRole(req) === 'tool'
+        ? { text: 'would triage' }
+        : {
+            toolCalls: [
+              { id: 'r1', name: 'get_row', arguments: '{}' },
+              { id: 'w1', name: 'write_comment', arguments: JSON.stringify({ body: 'dry note' }) },
+            ],
+          };
+    const wid = await createWorker({ name: 'dry triage', template_key: 'triage_ticket', model: model() });
+    const res = await runOn(wid, row, { mode: 'dry_run' });
+    const run = await finished((res.run as Json).id as string);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    assert.equal(run.mode, 'dry_run');
+    const its = await items(run.id as string);
+    const read = its.find((i) => i.key === 'tool:1:1')!.outputs as Json;
+    const write = its.find((i) => i.key === 'tool:1:2')!.outputs as Json;
+    assert.equal((read.result as Json).row_id, row, 'reads run in a dry run');
+    assert.equal(write.dry_run, true, 'writes are recorded, not executed');
+    assert.equal((its.find((i) => i.key === 'output')!.outputs as Json).action, 'dry_run');
+    assert.equal((await comments(row)).length, before, 'nothing was written');
+  });
+
   test('an endless tool loop ends failed with worker_step_limit', async () => {
     script = (req) => ({ toolCalls: [{ id: `loop_${req.messages.length}`, name: 'get_row', arguments: '{}' }] });
     const wid = await createWorker({

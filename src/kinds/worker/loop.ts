@@ -131,8 +131,6 @@ function toolItem(cfg: WorkerRunConfig, n: number, i: number, call: ToolCallReco
   return {
     key: toolKey(n, i),
     producer: WORKER_TOOL,
-    // A tool call runs once; a failed side effect is reported to the model, not retried blindly.
-    max_attempts: 2,
     inputs: {
       parent: llmKey(n),
       workspace_id: ws,
