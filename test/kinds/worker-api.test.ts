@@ -241,6 +241,14 @@ describeEachBackend('AI workers through the HTTP API', (backend) => {
     assert.equal((await items(run.id as string)).filter((i) => (i.key as string).startsWith('llm:')).length, 3);
   });
 
+  test('a provider answering malformed JSON ends the run failed with llm_malformed_response', async () => {
+    script = () => ({ raw: 'data: {"id": "x", "choices": [{"delta": {"content": "hi"\n\ndata: [DONE]\n\n' });
+    const wid = await createWorker({ name: 'broken provider', instructions: 'x', model: model(), tool_categories: [], output: { mode: 'none' } });
+    const run = await finished(((await runOn(wid, rowIds[8]!)).run as Json).id as string);
+    assert.equal(run.status, 'failed');
+    assert.equal((run.error as Json).code, 'llm_malformed_response', JSON.stringify(run.error));
+  });
+
   test('a paused worker keeps its new run queued (worker_paused) until resumed', async () => {
     script = () => ({ text: 'done' });
     const wid = await createWorker({ name: 'pausable', instructions: 'x', model: model(), tool_categories: [], output: { mode: 'none' } });
