@@ -25,6 +25,7 @@ import { registerTables } from './commands/tables.js';
 import { registerTriggers } from './commands/triggers.js';
 import { registerUp, StartError } from './commands/up.js';
 import { registerWorker } from './commands/worker.js';
+import { registerWorkers } from './commands/workers.js';
 import { ExitCode, UsageError } from './common.js';
 import { clean, printJson } from './output.js';
 
@@ -68,6 +69,7 @@ export function buildProgram(state: { json: boolean }): Command {
   registerAccess(program);
   registerIngestions(program);
   registerTriggers(program);
+  registerWorkers(program);
   registerAliases(program);
   return program;
 }

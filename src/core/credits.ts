@@ -107,7 +107,9 @@ export const LLM_DEFAULT_MAX_INPUT_TOKENS = 8192;
  */
 export function costShapeOf(spec: { producer: string; item_timeout_ms: number; config?: Record<string, unknown> }): CostShape {
   const shape: CostShape = { producer: spec.producer, item_timeout_ms: spec.item_timeout_ms };
-  if (spec.producer !== 'llm') return shape;
+  // A worker run's items are bounded by its LLM calls (worker_llm reads the same config fields).
+  if (spec.producer !== 'llm' && spec.producer !== 'worker_llm') return shape;
+  shape.producer = 'llm';
   const c = spec.config ?? {};
   const int = (v: unknown, dflt: number) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : dflt);
   if (typeof c.model === 'string') shape.model = c.model;

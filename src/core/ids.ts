@@ -23,6 +23,7 @@ export const IdPrefix = {
   ingestion: 'ing',
   flow: 'flw',
   wait: 'wai',
+  worker: 'wkr',
   // triggers (issue 15): received events, rules, schedules, webhooks, refused deliveries
   triggerEvent: 'tev',
   rule: 'rul',

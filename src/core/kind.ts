@@ -54,6 +54,11 @@ export interface ResolvedTarget {
   sink: Sink | null;
   /** What runs of this target act on (`runs.subject`, free JSON); absent: null. */
   subject?: unknown;
+  /**
+   * Create the run held: it stays `queued` and is not started until its hold is released
+   * (`runs.held_by`, e.g. `worker:wkr_…` while the worker is paused). absent: not held.
+   */
+  hold?: string;
 }
 
 /**
@@ -136,6 +141,13 @@ export interface KindReader {
   rows(tableId: string): Promise<RowRecord[]>;
   /** A version of a flow definition (default the newest), or undefined. */
   flow?(id: string, version?: number): Promise<{ id: string; version: number; name: string; definition: Record<string, unknown> } | undefined>;
+  /** A version of a worker definition (default the newest) with the worker's status, or undefined. */
+  worker?(
+    id: string,
+    version?: number,
+  ): Promise<{ id: string; version: number; name: string; status: 'active' | 'paused'; definition: Record<string, unknown> } | undefined>;
+  /** One row of a table, or undefined. */
+  row?(tableId: string, rowId: string): Promise<RowRecord | undefined>;
 }
 
 /** A run kind module. `Ref` is its parsed target reference. */

@@ -124,6 +124,11 @@ export interface RunRecord extends RunCounts {
   started_at: number | null;
   finished_at: number | null;
   updated_at: number;
+  /**
+   * Why a queued run is held (not started): `worker:<id>` while its worker is paused; null or
+   * absent: not held.
+   */
+  held_by?: string | null;
 }
 
 export interface ItemRecord {

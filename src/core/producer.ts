@@ -37,6 +37,13 @@ export interface ProducerContext<Inputs = Record<string, unknown>> {
   env: Record<string, string>;
   /** The item's time budget, ms; the engine aborts `signal` when it runs out. */
   timeoutMs: number;
+  /** The run's workspace. */
+  workspaceId?: string;
+  /**
+   * The run is a dry run: given only to producers that set {@link Producer.ownDryRun}, which
+   * must then change nothing (a worker's tools record what they would write).
+   */
+  dryRun?: boolean;
 }
 
 /**
@@ -86,6 +93,11 @@ export interface Producer {
    * column is added. @default none
    */
   readonly credentialFields?: readonly string[];
+  /**
+   * The producer runs in a dry run too (with `ctx.dryRun` set) and keeps it free of side
+   * effects itself; otherwise the engine records what would have run instead. @default false
+   */
+  readonly ownDryRun?: boolean;
   /** Runs one attempt. */
   execute(ctx: ProducerContext): Promise<ProducerResult>;
   /**

@@ -23,6 +23,8 @@ export const WaitingCode = {
   scheduled: 'scheduled',
   /** The workspace balance does not cover the run's reservation (credits issue). */
   insufficient_credits: 'insufficient_credits',
+  /** The run's AI worker is paused: the run stays queued until the worker is resumed. */
+  worker_paused: 'worker_paused',
 } as const;
 export type WaitingCode = (typeof WaitingCode)[keyof typeof WaitingCode];
 
@@ -69,6 +71,10 @@ export function waitingReason(run: RunRecord, facts: WaitingFacts, now: number):
       code: 'waiting_for_input',
       message: w ? `item ${w.id} (${w.key}) waits for an answer${more}: ${w.prompt}` : 'an item is waiting for a person to answer',
     };
+  }
+  if (run.status === 'queued' && run.held_by) {
+    const worker = run.held_by.startsWith('worker:') ? run.held_by.slice('worker:'.length) : run.held_by;
+    return { code: 'worker_paused', message: `worker ${worker} is paused: the run stays queued until the worker is resumed` };
   }
   if (run.status === 'queued' && facts.scheduledFor != null && facts.scheduledFor > now) {
     return { code: 'scheduled', message: `scheduled to start at ${at(facts.scheduledFor)}`, until: facts.scheduledFor };

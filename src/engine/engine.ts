@@ -24,6 +24,8 @@ import { createKindRegistry, type KindRegistry } from '../kinds/index.js';
 import { AccessService } from './access.js';
 import { FlowsService, startReaper } from './flows-service.js';
 import { TriggersService, type TriggerOptions } from './triggers.js';
+import { WorkersService } from './workers-service.js';
+import { withWorkerProducers } from './worker-tools.js';
 
 export interface EngineConfig {
   store: Store;
@@ -74,6 +76,8 @@ export interface Engine {
   readonly flows: FlowsService;
   /** Events, rules, schedules and webhooks that start runs (issue 15); `triggers.start()` runs its loops on this node. */
   readonly triggers: TriggersService;
+  /** AI workers (versioned definitions, pause/resume) and their runs on a subject row (issue 14). */
+  readonly workers: WorkersService;
   /**
    * Starts an executor node in this process (idempotent). It also listens for other
    * processes' wake-ups when the store offers them (PostgreSQL LISTEN/NOTIFY).
@@ -120,6 +124,14 @@ export function createEngine(cfg: EngineConfig): Engine {
   };
   let stopListening: (() => void) | undefined;
   const flows = new FlowsService({ store: cfg.store, clock, runs, control, logger });
+  // The worker producers write records through the store: the engine makes them.
+  const producers = withWorkerProducers(cfg.producers, {
+    store: cfg.store,
+    ids,
+    clock,
+    startFlow: async (ws, flowId, inputs, key) =>
+      (await flows.run(ws, flowId, { inputs }, { idempotency_key: key, trigger: { type: 'api', actor: 'worker' } })).run.id,
+  });
   let stopReaper: (() => void) | undefined;
   return {
     store: cfg.store,
@@ -152,6 +164,7 @@ export function createEngine(cfg: EngineConfig): Engine {
     waiting: new WaitingService({ store: cfg.store, clock, heartbeatMs: options.heartbeatMs }),
     operations: new OperationsService({ store: cfg.store, clock, ids, logger, actions }),
     ingestions: new IngestionsService({ store: cfg.store, clock, ids, runs, control }),
+    workers: new WorkersService({ store: cfg.store, clock, ids, runs, prices }),
     async startExecutor() {
       if (!executor) {
         executor = new Executor({
@@ -159,7 +172,7 @@ export function createEngine(cfg: EngineConfig): Engine {
           clock,
           ids,
           random,
-          producers: cfg.producers,
+          producers,
           notifier,
           logger,
           options,

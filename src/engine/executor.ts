@@ -503,7 +503,8 @@ export class Executor {
       // Aborted before it started (cancel, shutdown, lease lost while waiting its turn).
       if (flight.abortReason) return this.abortedCompletion(flight, startedAt);
       const dry = run.mode === 'dry_run';
-      if (dry && !producer.preview) return this.dryRun(flight, producer, prices, startedAt);
+      // A producer with neither `preview` nor its own dry run (`ownDryRun`) executes nothing.
+      if (dry && !producer.preview && !producer.ownDryRun) return this.dryRun(flight, producer, prices, startedAt);
       const inputs = item.inputs ?? {};
       const fields = producer.credentialFields ?? [];
       // A dry run of a producer that can show its work without side effects (`preview`).
@@ -517,6 +518,8 @@ export class Executor {
         itemId: item.id,
         env: runEnv.env,
         timeoutMs: run.spec.item_timeout_ms,
+        workspaceId: run.workspace_id,
+        ...(dry ? { dryRun: true } : {}),
       });
       started();
       const result = await running;

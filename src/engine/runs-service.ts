@@ -87,6 +87,8 @@ export interface RunDraft {
   output?: unknown;
   /** The manual-run fields already validated and sealed (else prepared from `opts`). */
   manual?: PreparedManualRun;
+  /** Create the run held (queued, not started) by this reason (`ResolvedTarget.hold`). */
+  held_by?: string;
 }
 
 export class RunsService {
@@ -120,7 +122,7 @@ export class RunsService {
       mode,
       ...(mode === 'smoke_test' ? { smoke_test_items: opts.smoke_test_items ?? DEFAULT_SMOKE_TEST_ITEMS } : {}),
     });
-    return this.createRun(ws, {
+    const res = await this.createRun(ws, {
       kind: resolved.kind,
       target_id: resolved.target_id,
       target_version: resolved.target_version,
@@ -133,7 +135,15 @@ export class RunsService {
       phase: plan.phase ?? null,
       ...(plan.output === undefined ? {} : { output: plan.output }),
       manual,
+      ...(resolved.hold === undefined ? {} : { held_by: resolved.hold }),
     });
+    // A hold lifted between the resolve and the write (a worker resumed meanwhile) releases
+    // the run here; one lifted after the write released it with the others.
+    if (res.created && res.run.held_by) {
+      const again = await kind.resolve(kind.parseTarget(target), io).catch(() => undefined);
+      if (again && again.hold === undefined) await this.deps.store.workers.releaseHeld(ws, res.run.held_by, clock(this.deps));
+    }
+    return res;
   }
 
   /**
@@ -198,6 +208,7 @@ export class RunsService {
         created_at: now,
         started_at: null,
         finished_at: null,
+        held_by: d.held_by ?? null,
       },
       items: d.items.map((it, i) => ({
         id: ids.next('itm'),
@@ -274,8 +285,12 @@ export function kindReader(store: Store, ws: string): KindReader {
     column: (tableId, ref) => store.getColumn(ws, tableId, ref),
     rows: (tableId) => store.allRows(ws, tableId),
     flow: (id, version) => store.flows.getFlow(ws, id, version),
+    worker: (id, version) => store.workers.getWorker(ws, id, version),
+    row: (tableId, rowId) => store.getRow(ws, tableId, rowId),
   };
 }
+
+const clock = (deps: RunsDeps): number => deps.clock.now();
 
 /** The frozen execution spec of a run. */
 export function specFor(producer: string, config: Record<string, unknown>, profile: WorkloadProfile, target: Pick<RunSpec, 'table_id' | 'column_id'>): RunSpec {

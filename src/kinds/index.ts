@@ -11,11 +11,13 @@ import { columnKind } from './column/index.js';
 import { chainKind } from './chain/index.js';
 import { ingestionKind } from './ingestion/index.js';
 import { flowKind } from './flow/index.js';
+import { workerKind } from './worker/index.js';
 
 export { columnKind, type ColumnRef } from './column/index.js';
 export { chainKind, type ChainRef } from './chain/index.js';
 export { ingestionKind, type IngestionRef } from './ingestion/index.js';
 export { flowKind, type FlowRef } from './flow/index.js';
+export { workerKind, type WorkerRef } from './worker/index.js';
 
 /** Options of {@link createKindRegistry}. */
 export interface KindRegistryOptions {
@@ -53,7 +55,7 @@ function canonicalOf(name: string): string {
   return Object.hasOwn(RUN_KIND_ALIASES, name) ? RUN_KIND_ALIASES[name]! : name;
 }
 
-/** Creates a registry holding the built-in kinds (`column`, `ingestion`, `flow`) (and the test kinds, see {@link KindRegistryOptions}). */
+/** Creates a registry holding the built-in kinds (`column`, `ingestion`, `flow`, `worker`) (and the test kinds, see {@link KindRegistryOptions}). */
 export function createKindRegistry(opts: KindRegistryOptions = {}): KindRegistry {
   const byName = new Map<string, RunKindModule>();
   const kinds: RunKindModule[] = [];
@@ -83,7 +85,7 @@ export function createKindRegistry(opts: KindRegistryOptions = {}): KindRegistry
     },
   };
   registry.register(columnKind);
-  for (const kind of [ingestionKind, flowKind] as RunKindModule[]) if (!opts.exclude?.includes(kind.kind)) registry.register(kind);
+  for (const kind of [ingestionKind, flowKind, workerKind] as RunKindModule[]) if (!opts.exclude?.includes(kind.kind)) registry.register(kind);
   if (opts.testKinds ?? process.env.RUNYARD_TEST_KINDS === '1') registry.register(chainKind);
   return registry;
 }

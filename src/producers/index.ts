@@ -11,6 +11,7 @@ import { createInputProducer } from './input.js';
 import { createIngestPageProducer } from './ingest-page.js';
 import { createLlmProducer } from './llm.js';
 import { createFlowStepProducer } from './flow-step.js';
+import { createWorkerLlmProducer } from './worker-llm.js';
 import type { EgressGuard } from './egress.js';
 
 export { createHttpProducer, HTTP_DEFAULT_MAX_RESPONSE_BYTES } from './http.js';
@@ -23,6 +24,7 @@ export { createInputProducer, type InputConfig } from './input.js';
 export { createIngestPageProducer, INGEST_PAGE_PRODUCER } from './ingest-page.js';
 export { createLlmProducer, type LlmCallRecord, type LlmConfig, type LlmProducerOptions } from './llm.js';
 export type { ShellConfig } from './shell.js';
+export { createWorkerLlmProducer } from './worker-llm.js';
 export { MAX_RETRY_AFTER_MS, parseRetryAfter } from './http-body.js';
 /** Re-exported so custom producers and user modules can steer retries. */
 export { PermanentError, RetryableError } from '../core/errors.js';
@@ -90,5 +92,6 @@ export function createProducerRegistry(opts: ProducerRegistryOptions = {}): Prod
   registry.register(createIngestPageProducer(registry.get('http')));
   registry.register(createLlmProducer(opts.egress === undefined ? {} : { egress: opts.egress }));
   registry.register(createFlowStepProducer());
+  registry.register(createWorkerLlmProducer(opts.egress === undefined ? {} : { egress: opts.egress }));
   return registry;
 }

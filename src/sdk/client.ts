@@ -444,6 +444,51 @@ export class RunyardClient {
     return this.#json('POST', `/v1/flows/${seg(id)}/runs`, { body, headers });
   }
 
+  /** AI workers at their newest version (issue 14). */
+  listWorkers(): Promise<List<Record<string, unknown>>> {
+    return this.#json('GET', '/v1/workers');
+  }
+
+  /** An AI worker (its newest version, or `version`). @throws ApiError 404 */
+  getWorker(id: string, version?: number): Promise<Record<string, unknown>> {
+    return this.#json('GET', `/v1/workers/${seg(id)}`, { query: { version } });
+  }
+
+  /** Creates an AI worker (version 1). @throws ApiError 422 naming the field */
+  createWorker(definition: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.#json('POST', '/v1/workers', { body: definition });
+  }
+
+  /** Saves an edit of a worker as its next version. @throws ApiError 404, 422 */
+  editWorker(id: string, definition: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.#json('POST', `/v1/workers/${seg(id)}/versions`, { body: definition });
+  }
+
+  /** Pauses (`pause`) or resumes (`resume`) a worker. @throws ApiError 404 */
+  setWorkerStatus(id: string, action: 'pause' | 'resume'): Promise<Record<string, unknown>> {
+    return this.#json('POST', `/v1/workers/${seg(id)}/${action}`);
+  }
+
+  /** Runs a worker on a subject row: `{run, output_notice}`. @throws ApiError 404, 422 */
+  runWorker(
+    id: string,
+    body: { subject: { table_id: string; row_id: string }; prompt?: string; mode?: 'live' | 'dry_run'; version?: number; overrides?: Record<string, unknown> },
+    opts: { idempotencyKey?: string } = {},
+  ): Promise<{ run: Run; output_notice: Record<string, unknown> }> {
+    const headers: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': opts.idempotencyKey };
+    return this.#json('POST', `/v1/workers/${seg(id)}/runs`, { body, headers });
+  }
+
+  /** A worker's runs, newest first. @throws ApiError 404 */
+  listWorkerRuns(id: string, opts: { limit?: number; cursor?: string } = {}): Promise<{ data: Run[]; next_cursor: string | null }> {
+    return this.#json('GET', `/v1/workers/${seg(id)}/runs`, { query: opts });
+  }
+
+  /** Two runs of any kind compared (`GET /v1/runs/compare`). @throws ApiError 404 */
+  compareRuns(a: string, b: string): Promise<Record<string, unknown>> {
+    return this.#json('GET', '/v1/runs/compare', { query: { a, b } });
+  }
+
   /** Waits, oldest first (`status: 'open'` for the inbox). */
   listWaits(filters: { status?: string; run_id?: string; limit?: number } = {}): Promise<List<Record<string, unknown>>> {
     return this.#json('GET', '/v1/waits', { query: filters });

@@ -35,6 +35,8 @@ import { ingestionRoutes } from './routes/ingestions.js';
 import { commentRoutes } from './routes/comments.js';
 import { flowRoutes } from './routes/flows.js';
 import { triggerRoutes } from './routes/triggers.js';
+import { workerRoutes } from './routes/workers.js';
+import { compareRoutes } from './routes/compare.js';
 
 /** Largest request body of a table import, bytes (it carries the whole file). @default 64 MiB */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -107,6 +109,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   consoleSupportRoutes(app, engine, sc);
   // Before runRoutes: `/v1/runs/count` and `/v1/runs/export` must win over `/v1/runs/{run_id}`.
   exportRoutes(app, engine, sc);
+  compareRoutes(app, engine);
   runAdminRoutes(app, engine, sc);
   runRoutes(app, engine, sc);
   runInsightRoutes(app, engine, sc);
@@ -118,6 +121,7 @@ export function createApp(engine: Engine, sc: ServerContext): OpenAPIHono {
   ingestionRoutes(app, engine, sc);
   flowRoutes(app, engine, sc);
   triggerRoutes(app, engine, sc);
+  workerRoutes(app, engine, sc);
   app.doc('/openapi.json', {
     openapi: '3.0.3',
     info: {

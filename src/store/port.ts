@@ -19,6 +19,7 @@ import type { AccessStore } from './access-port.js';
 import type { IngestionStore } from './ingestion-port.js';
 import type { CommentStore } from './comments-port.js';
 import type { TriggerStore } from './trigger-port.js';
+import type { WorkerStore } from './workers-port.js';
 import type {
   CellRecord,
   ColumnRecord,
@@ -329,6 +330,8 @@ export interface Store {
   readonly flows: FlowStore;
   /** Events, rules, schedules, fires and webhooks (trigger-port.ts). */
   readonly triggers: TriggerStore;
+  /** AI worker definitions, held runs and worker row writes (workers-port.ts). */
+  readonly workers: WorkerStore;
 
   /** Applies pending migrations (race-safe). @throws RunyardError when the database is on a newer schema. */
   migrate(): Promise<void>;

@@ -39,6 +39,8 @@ export interface Reply {
   drop?: 'before_headers' | 'mid_stream';
   /** Pieces the text is streamed in. @default 3 */
   chunks?: number;
+  /** Answer 200 with this body as it is (an event stream when streaming): a provider that breaks the wire format. */
+  raw?: string;
   /** Wait before answering, ms. @default 0 */
   delayMs?: number;
   /** Wait between streamed chunks, ms (a slow stream). @default 0 */
@@ -117,6 +119,10 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     }
     if (reply.status !== undefined) {
       return send(res, reply.status, { error: reply.error ?? { message: `injected ${reply.status}`, type: 'server_error' } }, reply.headers);
+    }
+    if (reply.raw !== undefined) {
+      res.writeHead(200, { 'content-type': chat.stream ? 'text/event-stream' : 'application/json' });
+      return void res.end(reply.raw);
     }
     const text = reply.text ?? (reply.toolCalls ? '' : `echo: ${chat.user}`);
     const completionTokens = reply.usage?.completion_tokens ?? tokensOf(text + (reply.toolCalls ?? []).map((t) => t.arguments).join(''));

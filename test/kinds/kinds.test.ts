@@ -27,7 +27,7 @@ function validationField(fn: () => unknown): string | undefined {
 describe('kind registry', () => {
   test('column and flow are built in; workflow is an alias of flow; unknown kinds name target.type', () => {
     const kinds = createKindRegistry();
-    assert.deepEqual(kinds.names(), ['column', 'ingestion', 'flow']);
+    assert.deepEqual(kinds.names(), ['column', 'ingestion', 'flow', 'worker']);
     assert.equal(kinds.get('column'), columnKind);
     assert.equal(kinds.get('workflow'), flowKind);
     assert.equal(kinds.get('workflow').kind, 'flow');
@@ -205,9 +205,6 @@ describeEachBackend('a kind registered at start-up', (backend) => {
       engine.runs.startRun(ws, { type: 'ingestion', pages: 'many' }),
       (err: unknown) => err instanceof ValidationError && err.details?.field === 'target.pages',
     );
-    await assert.rejects(
-      engine.runs.startRun(ws, { type: 'worker' }),
-      (err: unknown) => err instanceof ValidationError && err.details?.field === 'target.type',
-    );
+    await assert.rejects(engine.runs.startRun(ws, { type: 'robot' }), (err: unknown) => err instanceof ValidationError && err.details?.field === 'target.type');
   });
 });

@@ -62,6 +62,18 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'POST /v1/flows/{flow_id}/runs': 'operator',
   'POST /v1/waits/{wait_id}/responses': 'operator',
 
+  // AI workers: read a viewer, save an editor, run and pause/resume an operator
+  'GET /v1/workers/templates': 'viewer',
+  'GET /v1/workers': 'viewer',
+  'GET /v1/workers/{worker_id}': 'viewer',
+  'GET /v1/workers/{worker_id}/runs': 'viewer',
+  'GET /v1/runs/compare': 'viewer',
+  'POST /v1/workers': 'editor',
+  'POST /v1/workers/{worker_id}/versions': 'editor',
+  'POST /v1/workers/{worker_id}/runs': 'operator',
+  'POST /v1/workers/{worker_id}/pause': 'operator',
+  'POST /v1/workers/{worker_id}/resume': 'operator',
+
   // control runs, start runs of existing targets: operator
   'POST /v1/runs/{run_id}/pause': 'operator',
   'POST /v1/runs/{run_id}/resume': 'operator',

@@ -285,7 +285,8 @@ CREATE TABLE runs (
   price_version integer,
   items_waiting bigint NOT NULL DEFAULT 0,
   subject text,
-  output text
+  output text,
+  held_by text
 );
 
 CREATE TABLE runyard_migrations (
@@ -399,6 +400,25 @@ CREATE TABLE waits (
   reason text,
   created_at bigint NOT NULL,
   closed_at bigint
+);
+
+CREATE TABLE worker_versions (
+  id text NOT NULL,
+  version integer NOT NULL,
+  workspace_id text NOT NULL,
+  name text NOT NULL,
+  template_key text,
+  definition text NOT NULL,
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE workers (
+  id text NOT NULL,
+  workspace_id text NOT NULL,
+  status text NOT NULL,
+  latest_version integer NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
 );
 
 CREATE TABLE workspaces (
@@ -958,6 +978,34 @@ ALTER TABLE waits ADD CONSTRAINT waits_step_key_not_null NOT NULL step_key;
 
 ALTER TABLE waits ADD CONSTRAINT waits_workspace_id_not_null NOT NULL workspace_id;
 
+ALTER TABLE worker_versions ADD CONSTRAINT worker_versions_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE worker_versions ADD CONSTRAINT worker_versions_definition_not_null NOT NULL definition;
+
+ALTER TABLE worker_versions ADD CONSTRAINT worker_versions_id_not_null NOT NULL id;
+
+ALTER TABLE worker_versions ADD CONSTRAINT worker_versions_name_not_null NOT NULL name;
+
+ALTER TABLE worker_versions ADD CONSTRAINT worker_versions_pkey PRIMARY KEY (id, version);
+
+ALTER TABLE worker_versions ADD CONSTRAINT worker_versions_version_not_null NOT NULL version;
+
+ALTER TABLE worker_versions ADD CONSTRAINT worker_versions_workspace_id_not_null NOT NULL workspace_id;
+
+ALTER TABLE workers ADD CONSTRAINT workers_created_at_not_null NOT NULL created_at;
+
+ALTER TABLE workers ADD CONSTRAINT workers_id_not_null NOT NULL id;
+
+ALTER TABLE workers ADD CONSTRAINT workers_latest_version_not_null NOT NULL latest_version;
+
+ALTER TABLE workers ADD CONSTRAINT workers_pkey PRIMARY KEY (id);
+
+ALTER TABLE workers ADD CONSTRAINT workers_status_not_null NOT NULL status;
+
+ALTER TABLE workers ADD CONSTRAINT workers_updated_at_not_null NOT NULL updated_at;
+
+ALTER TABLE workers ADD CONSTRAINT workers_workspace_id_not_null NOT NULL workspace_id;
+
 ALTER TABLE workspaces ADD CONSTRAINT workspaces_created_at_not_null NOT NULL created_at;
 
 ALTER TABLE workspaces ADD CONSTRAINT workspaces_id_not_null NOT NULL id;
@@ -1054,6 +1102,8 @@ CREATE UNIQUE INDEX rules_pkey ON rules USING btree (id);
 
 CREATE INDEX runs_active ON runs USING btree (status, id) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
 
+CREATE INDEX runs_held_by ON runs USING btree (held_by) WHERE (held_by IS NOT NULL);
+
 CREATE UNIQUE INDEX runs_idempotency ON runs USING btree (workspace_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
 
 CREATE INDEX runs_kind ON runs USING btree (workspace_id, kind, id);
@@ -1131,5 +1181,11 @@ CREATE UNIQUE INDEX waits_pkey ON waits USING btree (id);
 CREATE INDEX waits_run ON waits USING btree (run_id);
 
 CREATE INDEX waits_workspace ON waits USING btree (workspace_id, status, created_at);
+
+CREATE UNIQUE INDEX worker_versions_pkey ON worker_versions USING btree (id, version);
+
+CREATE UNIQUE INDEX workers_pkey ON workers USING btree (id);
+
+CREATE INDEX workers_workspace ON workers USING btree (workspace_id, id);
 
 CREATE UNIQUE INDEX workspaces_pkey ON workspaces USING btree (id);

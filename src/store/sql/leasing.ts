@@ -83,6 +83,7 @@ export async function startQueuedRuns(ctx: SqlContext, nodeId: string, now: numb
         .selectFrom('runs')
         .selectAll()
         .where('status', '=', 'queued')
+        .where('held_by', 'is', null)
         .where((eb) => eb.or([eb('scheduled_for', 'is', null), eb('scheduled_for', '<=', now)]))
         .orderBy('id')
         .limit(limit),

@@ -68,6 +68,7 @@ export function toRun(r: Selected<RunsTable>): RunRecord {
     started_at: r.started_at === null ? null : Number(r.started_at),
     finished_at: r.finished_at === null ? null : Number(r.finished_at),
     updated_at: Number(r.updated_at),
+    held_by: r.held_by ?? null,
   };
 }
 

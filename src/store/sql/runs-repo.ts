@@ -17,11 +17,11 @@ const ITEM_CHUNK = 250;
 /**
  * How many items a new run leases at creation for a local executor (`StartOnCreate`): none
  * when it must reserve credits first (the reservation and its waiting reason stay with
- * `startQueuedRuns`), is scheduled, or has nothing pending; else up to its concurrency.
+ * `startQueuedRuns`), is scheduled or held, or has nothing pending; else up to its concurrency.
  */
 function leasedAtCreation(input: NewRun, start: StartOnCreate | undefined, pending: number): number {
   const { run } = input;
-  if (!start || start.limit <= 0 || pending === 0 || run.status !== 'queued') return 0;
+  if (!start || start.limit <= 0 || pending === 0 || run.status !== 'queued' || run.held_by) return 0;
   if (startReservation({ item_cost_bound: run.item_cost_bound, items_pending: pending, credit_cap: run.credit_cap }) !== 0) return 0;
   return Math.min(start.limit, run.spec.concurrency, pending);
 }
@@ -87,6 +87,7 @@ export async function createRun(
       tags: JSON.stringify(run.tags),
       spec: JSON.stringify(run.spec),
       scheduled_for: null,
+      held_by: run.held_by ?? null,
       claimed_by: lease ? lease.owner : null,
       pinned: 0,
       overrides_env: toJson(run.overrides_env),

@@ -169,6 +169,8 @@ export interface RunsTable {
   started_at: number | null;
   finished_at: number | null;
   updated_at: number;
+  /** Why a queued run is not started (`worker:<id>` while its worker is paused), else null (0017). */
+  held_by: Generated<string | null>;
 }
 
 export interface ItemsTable {
@@ -290,6 +292,27 @@ export interface SettingsTable {
   created_at: number;
 }
 
+/** A worker (0017): its status and newest version; the definitions are in `worker_versions`. */
+export interface WorkersTable {
+  id: string;
+  workspace_id: string;
+  status: string;
+  latest_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One version of a worker definition (0017); the definition is JSON. */
+export interface WorkerVersionsTable {
+  id: string;
+  version: number;
+  workspace_id: string;
+  name: string;
+  template_key: string | null;
+  definition: string;
+  created_at: number;
+}
+
 /** An ingestion source version (0016): one row per (id, version); the definition is JSON. */
 export interface IngestionSourcesTable {
   id: string;
@@ -374,4 +397,6 @@ export interface Database extends TriggerTables {
   row_comments: RowCommentsTable;
   flows: FlowsTable;
   waits: WaitsTable;
+  workers: WorkersTable;
+  worker_versions: WorkerVersionsTable;
 }

@@ -44,6 +44,8 @@ import type { AnswerMeta, FlowStore } from '../flows-port.js';
 import { sqlFlowStore } from './flows-repo.js';
 import type { TriggerStore } from '../trigger-port.js';
 import { sqlTriggerStore } from './triggers-repo.js';
+import type { WorkerStore } from '../workers-port.js';
+import { sqlWorkerStore } from './workers-repo.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: 'sqlite' | 'postgres';
@@ -74,6 +76,12 @@ export abstract class SqlStore implements Store {
   /** Comments on table rows (comments-repo.ts). */
   get comments(): CommentStore {
     return (this.#comments ??= sqlCommentStore(this.ctx));
+  }
+
+  #workers: WorkerStore | undefined;
+  /** AI worker definitions, held runs and worker row writes (workers-repo.ts). */
+  get workers(): WorkerStore {
+    return (this.#workers ??= sqlWorkerStore(this.ctx));
   }
 
   /** Events, rules, schedules, fires and webhooks (triggers-repo.ts). */

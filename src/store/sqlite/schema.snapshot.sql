@@ -292,7 +292,7 @@ CREATE TABLE runs (
   started_at INTEGER,
   finished_at INTEGER,
   updated_at INTEGER NOT NULL
-, pinned INTEGER NOT NULL DEFAULT 0, overrides_env TEXT, overrides_secrets TEXT, paused_reason TEXT, credit_cap INTEGER, item_cost_bound INTEGER NOT NULL DEFAULT 0, credits_released INTEGER NOT NULL DEFAULT 0, price_version INTEGER, items_waiting INTEGER NOT NULL DEFAULT 0, subject TEXT, output TEXT);
+, pinned INTEGER NOT NULL DEFAULT 0, overrides_env TEXT, overrides_secrets TEXT, paused_reason TEXT, credit_cap INTEGER, item_cost_bound INTEGER NOT NULL DEFAULT 0, credits_released INTEGER NOT NULL DEFAULT 0, price_version INTEGER, items_waiting INTEGER NOT NULL DEFAULT 0, subject TEXT, output TEXT, held_by TEXT);
 
 CREATE VIRTUAL TABLE runs_name USING fts5(name, content = 'runs', content_rowid = 'rowid', tokenize = 'trigram');
 
@@ -411,6 +411,26 @@ CREATE TABLE waits (
   closed_at INTEGER
 );
 
+CREATE TABLE worker_versions (
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  template_key TEXT,
+  definition TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (id, version)
+);
+
+CREATE TABLE workers (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  latest_version INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
 CREATE TABLE workspaces (
   id TEXT PRIMARY KEY,
   workspace_id TEXT NOT NULL,
@@ -457,6 +477,8 @@ CREATE UNIQUE INDEX row_comments_slot ON row_comments (row_id, slot) WHERE slot 
 CREATE INDEX rules_on_event ON rules (workspace_id, on_event);
 
 CREATE INDEX runs_active ON runs (status, id) WHERE status IN ('queued', 'running');
+
+CREATE INDEX runs_held_by ON runs (held_by) WHERE held_by IS NOT NULL;
 
 CREATE UNIQUE INDEX runs_idempotency ON runs (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 
@@ -511,3 +533,5 @@ CREATE INDEX waits_open ON waits (status, expires_at);
 CREATE INDEX waits_run ON waits (run_id);
 
 CREATE INDEX waits_workspace ON waits (workspace_id, status, created_at);
+
+CREATE INDEX workers_workspace ON workers (workspace_id, id);
