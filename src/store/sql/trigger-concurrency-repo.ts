@@ -1,5 +1,5 @@
 /**
- * Per-key concurrency of rules over a SQL context (dialect-neutral; migration 0019): numbered
+ * Per-key concurrency of rules over a SQL context (dialect-neutral; migration 0018): numbered
  * slots taken by unique key, bound to runs, freed when the run is terminal or the fire ended
  * without one; held fires woken oldest first.
  */

@@ -64,7 +64,7 @@ export interface TriggerFiresTable {
   lease_until: number;
   created_at: number;
   updated_at: number;
-  /** A fire held by its rule's concurrency limit: the key value it waits on (0019). */
+  /** A fire held by its rule's concurrency limit: the key value it waits on (0018). */
   hold_key?: string | null | undefined;
 }
 
@@ -75,7 +75,7 @@ export interface TriggerRateTokensTable {
   cause: string;
 }
 
-/** A rule's concurrency slot (0019): one of `limit` numbered slots of a key, held by a cause and bound to its run. */
+/** A rule's concurrency slot (0018): one of `limit` numbered slots of a key, held by a cause and bound to its run. */
 export interface TriggerConcurrencySlotsTable {
   source_id: string;
   slot_key: string;
@@ -96,7 +96,7 @@ export interface HooksTable {
   max_body_bytes: number;
   created_at: number;
   updated_at: number;
-  /** A provider's HMAC scheme as JSON, or null for Standard Webhooks (0019). */
+  /** A provider's HMAC scheme as JSON, or null for Standard Webhooks (0018). */
   signature?: string | null | undefined;
 }
 
