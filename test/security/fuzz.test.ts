@@ -70,7 +70,14 @@ describeEachBackend('OpenAPI fuzzer', (backend) => {
 
   async function fingerprint(): Promise<string> {
     const parts: unknown[] = [];
-    for (const t of TABLES) parts.push(await opened.exec(`SELECT * FROM ${t} ORDER BY 1`));
+    if (backend.name === 'postgres') {
+      // One statement, one connection: a query per table cost a connection each, and with ~40
+      // tables the fuzzer outgrew its time limit on PostgreSQL.
+      const cols = TABLES.map((t) => `(SELECT coalesce(json_agg(x), '[]'::json) FROM (SELECT * FROM ${t} ORDER BY 1) x) AS "${t}"`);
+      parts.push(await opened.exec(`SELECT ${cols.join(', ')}`));
+    } else {
+      for (const t of TABLES) parts.push(await opened.exec(`SELECT * FROM ${t} ORDER BY 1`));
+    }
     return JSON.stringify(parts, (k, v: unknown) => (k === 'last_used_at' ? undefined : v));
   }
 
