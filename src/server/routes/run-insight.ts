@@ -43,11 +43,9 @@ export const BreakdownSchema = z
     backing_off_ms: ms('running with no item executing while an item waited for its retry backoff'),
     idle_ms: ms('finished, until retry-failed reopened it (0 unless reopened)'),
     total_ms: ms('(finished_at or now) − created_at; the parts above add up to it exactly'),
-    complete: z
-      .boolean()
-      .openapi({
-        description: `false when the run has more than ${BREAKDOWN_EVENTS} events: the split covers the first ones, the rest counts in the status last seen`,
-      }),
+    complete: z.boolean().openapi({
+      description: `false when the run has more than ${BREAKDOWN_EVENTS} events: the split covers the first ones, the rest counts in the status last seen`,
+    }),
   })
   .openapi('RunBreakdown');
 
