@@ -12,8 +12,9 @@
  * appears under the Runs filter "Waiting on people", and is answered there in place.
  * Screenshots at 1280 and 390 px without sideways overflow; dialog, page-error and CSP traps armed.
  *
- * FLOW is the definition under test; swap it for examples/flows once that lands (the test only
- * relies on the step ids and the form fields named below).
+ * FLOW is the definition under test: it covers what the example cannot (a tool held live, every
+ * form field type, a secret var, the Inbox); examples/flows itself runs in Chromium in
+ * flow-example-console.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
