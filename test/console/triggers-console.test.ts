@@ -5,7 +5,8 @@
  * target shown, nothing started); an event sent through the API starts a flow run; the links are
  * followed event → run → back to the event (the run's trigger label) and run → rule, whose last
  * fires link the run. A table page's "Rules" link (beside its manual run) lists the rules that
- * target it. Pause/resume from the list. A rule targeting an AI worker (subject row taken from
+ * target it. Pause/resume from the list. A schedule is edited on its page (a bad time zone
+ * refused naming the field, a new cron saved as v2 with its next fire times). A rule targeting an AI worker (subject row taken from
  * the event, model served by the local OpenAI-compatible fake) is triggered by an event and
  * followed the same way: event → worker run → back to the event. Dialog, page-error and CSP traps
  * armed throughout.
@@ -126,6 +127,38 @@ test('console: a rule targeting a flow — create, test, an event starts a run, 
   assert.equal((await apiCall('GET', `/v1/rules/${ruleId}`)).status, 'paused');
   await page.getByRole('button', { name: 'Resume' }).click();
   await page.getByRole('button', { name: 'Pause' }).waitFor();
+
+  // A schedule edited on its page (PATCH): a bad time zone is refused naming the field, nothing
+  // saved; a new cron is saved as v2 and its next fire times follow it.
+  const sched = await apiCall('POST', '/v1/schedules', {
+    name: 'yearly check',
+    cron: '0 0 1 1 *',
+    timezone: 'Europe/Berlin',
+    target: { type: 'flow', flow_id: flowId, inputs: { order: 'nightly' } },
+  });
+  const schedId = String(sched.id);
+  await page.goto(`${server.url}/triggers/schedules/${schedId}`);
+  await page.getByRole('heading', { name: 'yearly check' }).waitFor();
+  await page.getByRole('button', { name: 'Edit' }).click();
+  const editForm = page.getByRole('form', { name: 'Edit schedule' });
+  await editForm.getByLabel('Time zone').fill('Mars/Olympus');
+  await editForm.getByRole('button', { name: 'Save schedule' }).click();
+  await editForm.getByRole('alert').filter({ hasText: 'timezone' }).waitFor();
+  assert.equal((await apiCall('GET', `/v1/schedules/${schedId}`)).version, 1);
+  await editForm.getByLabel('Time zone').fill('Europe/Berlin');
+  await editForm.getByLabel(/^Cron/).fill('0 30 6 * * *');
+  await editForm.getByLabel('Name').fill('morning check');
+  await editForm.getByRole('button', { name: 'Save schedule' }).click();
+  await page.getByRole('heading', { name: 'morning check' }).waitFor();
+  await page.locator('dl.facts').filter({ hasText: 'v2' }).waitFor();
+  const nextTimes = await page.getByTestId('next-fire-times').locator('li').allInnerTexts();
+  assert.equal(nextTimes.length, 5);
+  for (const t of nextTimes) assert.equal(new Date(t).toLocaleTimeString('en-GB', { timeZone: 'Europe/Berlin' }), '06:30:00', t);
+  assert.equal(new Set(nextTimes.map((t) => new Date(t).toLocaleDateString('en-GB', { timeZone: 'Europe/Berlin' }))).size, 5);
+  const edited = await apiCall('GET', `/v1/schedules/${schedId}`);
+  assert.equal(edited.version, 2);
+  assert.equal(edited.cron, '0 30 6 * * *');
+  assert.equal(edited.timezone, 'Europe/Berlin');
 
   // A table's page: "Rules" beside its manual run lists the rules that target it (none yet).
   await page.goto(`${server.url}/tables/${tableId}`);
