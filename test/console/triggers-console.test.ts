@@ -5,12 +5,17 @@
  * target shown, nothing started); an event sent through the API starts a flow run; the links are
  * followed event → run → back to the event (the run's trigger label) and run → rule, whose last
  * fires link the run. A table page's "Rules" link (beside its manual run) lists the rules that
- * target it. Pause/resume from the list. Dialog, page-error and CSP traps armed throughout.
+ * target it. Pause/resume from the list. A schedule is edited on its page (a bad time zone
+ * refused naming the field, a new cron saved as v2 with its next fire times). A rule targeting an AI worker (subject row taken from
+ * the event, model served by the local OpenAI-compatible fake) is triggered by an event and
+ * followed the same way: event → worker run → back to the event. Dialog, page-error and CSP traps
+ * armed throughout.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage } from '../helpers/browser.js';
 import { loadCountries, startConsoleServer } from '../helpers/console.js';
+import { startFakeLlm } from '../helpers/fake-llm.js';
 import { until } from '../helpers/fixtures.js';
 
 const FLOW = `
@@ -26,11 +31,9 @@ steps:
     text: "order {{input.order}}"
 `;
 
-test('console: a rule targeting a flow — create, test, an event starts a run, links event → run → event', { timeout: 240_000 }, async (t) => {
-  const env = await startConsoleServer();
-  t.after(() => env.close());
-  const { browser, server } = env;
-  const apiCall = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+/** `fetch` of the console server's API with its token; asserts a 2xx. */
+function apiOf(server: { url: string; token?: string | undefined }) {
+  return async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
     const res = await fetch(`${server.url}${path}`, {
       method,
       headers: { ...(server.token ? { authorization: `Bearer ${server.token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -40,6 +43,13 @@ test('console: a rule targeting a flow — create, test, an event starts a run, 
     assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
+}
+
+test('console: a rule targeting a flow — create, test, an event starts a run, links event → run → event', { timeout: 240_000 }, async (t) => {
+  const env = await startConsoleServer();
+  t.after(() => env.close());
+  const { browser, server } = env;
+  const apiCall = apiOf(server);
   const flowId = String((await apiCall('POST', '/v1/flows', { definition: FLOW })).id);
   const tableId = await loadCountries(env.client);
 
@@ -118,6 +128,38 @@ test('console: a rule targeting a flow — create, test, an event starts a run, 
   await page.getByRole('button', { name: 'Resume' }).click();
   await page.getByRole('button', { name: 'Pause' }).waitFor();
 
+  // A schedule edited on its page (PATCH): a bad time zone is refused naming the field, nothing
+  // saved; a new cron is saved as v2 and its next fire times follow it.
+  const sched = await apiCall('POST', '/v1/schedules', {
+    name: 'yearly check',
+    cron: '0 0 1 1 *',
+    timezone: 'Europe/Berlin',
+    target: { type: 'flow', flow_id: flowId, inputs: { order: 'nightly' } },
+  });
+  const schedId = String(sched.id);
+  await page.goto(`${server.url}/triggers/schedules/${schedId}`);
+  await page.getByRole('heading', { name: 'yearly check' }).waitFor();
+  await page.getByRole('button', { name: 'Edit' }).click();
+  const editForm = page.getByRole('form', { name: 'Edit schedule' });
+  await editForm.getByLabel('Time zone').fill('Mars/Olympus');
+  await editForm.getByRole('button', { name: 'Save schedule' }).click();
+  await editForm.getByRole('alert').filter({ hasText: 'timezone' }).waitFor();
+  assert.equal((await apiCall('GET', `/v1/schedules/${schedId}`)).version, 1);
+  await editForm.getByLabel('Time zone').fill('Europe/Berlin');
+  await editForm.getByLabel(/^Cron/).fill('0 30 6 * * *');
+  await editForm.getByLabel('Name').fill('morning check');
+  await editForm.getByRole('button', { name: 'Save schedule' }).click();
+  await page.getByRole('heading', { name: 'morning check' }).waitFor();
+  await page.locator('dl.facts').filter({ hasText: 'v2' }).waitFor();
+  const nextTimes = await page.getByTestId('next-fire-times').locator('li').allInnerTexts();
+  assert.equal(nextTimes.length, 5);
+  for (const t of nextTimes) assert.equal(new Date(t).toLocaleTimeString('en-GB', { timeZone: 'Europe/Berlin' }), '06:30:00', t);
+  assert.equal(new Set(nextTimes.map((t) => new Date(t).toLocaleDateString('en-GB', { timeZone: 'Europe/Berlin' }))).size, 5);
+  const edited = await apiCall('GET', `/v1/schedules/${schedId}`);
+  assert.equal(edited.version, 2);
+  assert.equal(edited.cron, '0 30 6 * * *');
+  assert.equal(edited.timezone, 'Europe/Berlin');
+
   // A table's page: "Rules" beside its manual run lists the rules that target it (none yet).
   await page.goto(`${server.url}/tables/${tableId}`);
   await page.getByRole('link', { name: 'Rules', exact: true }).click();
@@ -131,5 +173,65 @@ test('console: a rule targeting a flow — create, test, an event starts a run, 
       .inputValue(),
     new RegExp(tableId),
   );
+  traps.assertClean();
+});
+
+test('console: a rule targeting a worker — an event starts a worker run on its row, links event → run → event', { timeout: 240_000 }, async (t) => {
+  const fake = await startFakeLlm({ respond: () => ({ text: 'P1 · owner: billing team' }) });
+  t.after(() => fake.close());
+  const env = await startConsoleServer();
+  t.after(() => env.close());
+  const { browser, server } = env;
+  const apiCall = apiOf(server);
+  const tableId = await loadCountries(env.client);
+  const rowId = String((((await apiCall('GET', `/v1/tables/${tableId}/rows?limit=3`)).data as Record<string, unknown>[])[2] ?? {}).id);
+  const worker = await apiCall('POST', '/v1/workers', {
+    name: 'country notes',
+    instructions: 'Comment on the country.',
+    model: { model: 'fake-model', base_url: fake.baseUrl, max_output_tokens: 128, max_input_tokens: 4000 },
+    tool_categories: ['read_records', 'write_comments'],
+    output: { mode: 'task_comment' },
+  });
+  const rule = await apiCall('POST', '/v1/rules', {
+    name: 'note new countries',
+    on: 'country.added',
+    target: { type: 'worker', worker_id: String(worker.id), subject: { table_id: tableId, row_id: '{{event.data.row_id}}' } },
+  });
+  const ruleId = String(rule.id);
+  const eventId = String((await apiCall('POST', '/v1/events', { name: 'country.added', data: { row_id: rowId } })).id);
+
+  const { page, traps } = await openPage(browser);
+  await page.goto(`${server.url}/triggers/events/${eventId}`);
+  const runLink = await until('the event page to list its worker run', 30_000, async () => {
+    const links = page.getByTestId('event-runs').getByRole('link');
+    if ((await links.count()) > 0) return links.first();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Event country.added' }).waitFor();
+    return undefined;
+  });
+  const runId = (await runLink.innerText()).trim();
+  assert.match(runId, /^run_/);
+  await runLink.click();
+  await page.waitForURL(new RegExp(`/runs/${runId}$`));
+  const label = page.getByTestId('run-trigger');
+  await label.waitFor();
+  assert.match(await label.innerText(), /rule/);
+  await label.getByRole('link', { name: `rule ${ruleId}` }).waitFor();
+  await label.getByRole('link', { name: `event ${eventId}` }).click();
+  await page.waitForURL(new RegExp(`/triggers/events/${eventId}$`));
+  await page.getByRole('heading', { name: 'Event country.added' }).waitFor();
+  assert.equal((await page.getByTestId('event-runs').getByRole('link').first().innerText()).trim(), runId);
+
+  const run = await until('the worker run to finish', 60_000, async () => {
+    const r = await apiCall('GET', `/v1/runs/${runId}`);
+    return ['succeeded', 'partial', 'failed', 'canceled'].includes(String(r.status)) ? r : undefined;
+  });
+  assert.equal(run.kind, 'worker');
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+  assert.deepEqual(run.trigger, { type: 'rule', source_id: ruleId, actor: eventId });
+  assert.equal((run.subject as Record<string, unknown>).id, rowId);
+  const comments = (await apiCall('GET', `/v1/tables/${tableId}/rows/${rowId}/comments?limit=10`)).data as Record<string, unknown>[];
+  assert.equal(comments.length, 1);
+  assert.match(String(comments[0]?.body), /billing team/);
   traps.assertClean();
 });

@@ -1,6 +1,6 @@
 /**
  * R18 (reduced) on PostgreSQL: three `runyard worker` processes share one database and an
- * every-second schedule for 30 s (`RY_SCHEDULE_SECONDS` to change it); one node is killed with
+ * every-second schedule for 60 s, as issue 15 asks (`RY_SCHEDULE_SECONDS` to change it); one node is killed with
  * SIGKILL mid-way and replaced. Afterwards: exactly one fire and one run per slot (the unique
  * schedule + slot key), no slot skipped while nodes ran, and every fire the killed node held
  * was routed by another node's sweep.
@@ -12,10 +12,10 @@ import { tempDir, until } from '../helpers/fixtures.js';
 import { postgresForFile } from '../helpers/postgres.js';
 import { controlEngine, numbersTable, recorderModule, spawnWorker, type WorkerProcess } from '../helpers/cluster.js';
 
-const SECONDS = Number(process.env.RY_SCHEDULE_SECONDS ?? 30);
+const SECONDS = Number(process.env.RY_SCHEDULE_SECONDS ?? 60);
 const postgres = postgresForFile();
 
-test(`three nodes, an every-second schedule for ${SECONDS} s, kill -9 of one: one run per slot`, { timeout: 240_000 }, async () => {
+test(`three nodes, an every-second schedule for ${SECONDS} s, kill -9 of one: one run per slot`, { timeout: 360_000 }, async () => {
   const server = await postgres();
   const url = await server.createDatabase();
   const dir = tempDir('runyard-sched-');

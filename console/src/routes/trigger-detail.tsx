@@ -3,7 +3,8 @@
  * - `/triggers/rules/:id`: definition, Pause/Resume, Edit (a new version), Test against a sample
  *   event (`POST /v1/rules/{id}/test`: whether it matches and the run it would create; nothing
  *   starts), and the last fires with their events and runs.
- * - `/triggers/schedules/:id`: cron, time zone, next 5 fire times, Pause/Resume, last fires.
+ * - `/triggers/schedules/:id`: cron, time zone, next 5 fire times, Pause/Resume, Edit (`PATCH`, a
+ *   new version), last fires.
  * - `/triggers/hooks/:id`: URL, Pause/Resume, refused calls, events it received.
  * - `/triggers/events/:id`: a received event, its data, each rule's fire and the runs it started.
  */
@@ -12,7 +13,7 @@ import { Link, useParams } from 'react-router';
 import { api, must, type Schemas } from '../api/client';
 import { Clip, ErrorBox, PageHeader, StatusChip } from '../components/ui';
 import { useCan } from '../session';
-import { RuleForm, parseJson, pauseOrResume, targetText, type Hook, type Rule, type Schedule } from './triggers';
+import { RuleForm, ScheduleForm, parseJson, pauseOrResume, targetText, type Hook, type Rule, type Schedule } from './triggers';
 
 type Fire = Schemas['TriggerFire'];
 type TriggerEvent = Schemas['TriggerEvent'];
@@ -182,12 +183,19 @@ export function SchedulePage() {
     () => must(api.GET('/v1/schedules/{schedule_id}', { params: { path: { schedule_id: scheduleId } } })),
     [scheduleId],
   );
+  const can = useCan();
   const [actionError, setActionError] = useState<unknown>(null);
+  const [editing, setEditing] = useState(false);
   if (!s) return <Loading error={error} title="Schedule" />;
   return (
     <section className="trigger-page">
       <PageHeader title={<Clip text={s.name} />}>
         <StatusButton kind="schedules" id={s.id} status={s.status} onDone={(e) => (setActionError(e), reload())} />
+        {can('editor') ? (
+          <button type="button" onClick={() => setEditing(!editing)} aria-expanded={editing}>
+            Edit
+          </button>
+        ) : null}
         <Link to="/triggers" className="button">
           All triggers
         </Link>
@@ -196,6 +204,7 @@ export function SchedulePage() {
       <Facts
         rows={[
           ['Status', <StatusChip key="s" status={s.status} />],
+          ['Version', `v${s.version}`],
           ['Cron', <code key="c">{s.cron}</code>],
           ['Time zone', s.timezone],
           ['Catch up', s.catch_up],
@@ -203,6 +212,7 @@ export function SchedulePage() {
           ['Target', <Clip key="t" text={targetText(s.target)} />],
         ]}
       />
+      {editing ? <ScheduleForm key={s.version} schedule={s} onSaved={() => (setEditing(false), reload())} /> : null}
       <h2>Next 5 fire times</h2>
       {s.next_fire_times.length === 0 ? (
         <p className="muted">None (paused, or past its end).</p>

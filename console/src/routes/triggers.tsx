@@ -289,14 +289,18 @@ export function RuleForm({ rule, initialTarget, onSaved }: { rule?: Rule; initia
   );
 }
 
-/** Create a schedule (cron, time zone, target). */
-function ScheduleForm({ initialTarget, onSaved }: { initialTarget: Record<string, unknown> | null; onSaved(): void }) {
+/**
+ * Create a schedule (cron, time zone, target), or edit one (`schedule` given): `PATCH
+ * /v1/schedules/{id}` with the fields changed, saved as a new version (422 naming the field,
+ * nothing saved).
+ */
+export function ScheduleForm({ schedule, initialTarget, onSaved }: { schedule?: Schedule; initialTarget?: Record<string, unknown> | null; onSaved(): void }) {
   const navigate = useNavigate();
   const [f, setF] = useState({
-    name: '',
-    cron: '0 * * * *',
-    timezone: 'UTC',
-    target: JSON.stringify(initialTarget ?? { type: 'column', table_id: '', column: '' }),
+    name: schedule?.name ?? '',
+    cron: schedule?.cron ?? '0 * * * *',
+    timezone: schedule?.timezone ?? 'UTC',
+    target: JSON.stringify(schedule?.target ?? initialTarget ?? { type: 'column', table_id: '', column: '' }),
   });
   const [error, setError] = useState<unknown>(null);
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
@@ -304,32 +308,35 @@ function ScheduleForm({ initialTarget, onSaved }: { initialTarget: Record<string
     e.preventDefault();
     setError(null);
     try {
-      const s = await must(
-        api.POST('/v1/schedules', {
-          body: { name: f.name, cron: f.cron, timezone: f.timezone, target: parseJson(f.target, 'target') as Schedule['target'] & { type: string } },
-        }),
-      );
+      const body = { name: f.name, cron: f.cron, timezone: f.timezone, target: parseJson(f.target, 'target') as Schedule['target'] & { type: string } };
+      if (schedule) {
+        await must(api.PATCH('/v1/schedules/{schedule_id}', { params: { path: { schedule_id: schedule.id } }, body }));
+        onSaved();
+        return;
+      }
+      const s = await must(api.POST('/v1/schedules', { body }));
       onSaved();
       navigate(`/triggers/schedules/${s.id}`);
     } catch (err) {
       setError(err);
     }
   }
+  const id = schedule ? `schedule-${schedule.id}` : 'new-schedule';
   return (
-    <form className="card form" onSubmit={(e) => void submit(e)} aria-label="New schedule">
-      <h3>New schedule</h3>
-      <label htmlFor="new-schedule-name">Name</label>
-      <input id="new-schedule-name" value={f.name} onChange={set('name')} required maxLength={200} />
-      <label htmlFor="new-schedule-cron">Cron (5 fields, or 6 with seconds first)</label>
-      <input id="new-schedule-cron" value={f.cron} onChange={set('cron')} required maxLength={200} />
-      <label htmlFor="new-schedule-tz">Time zone</label>
-      <input id="new-schedule-tz" value={f.timezone} onChange={set('timezone')} required maxLength={100} />
-      <label htmlFor="new-schedule-target">Target (JSON)</label>
-      <textarea id="new-schedule-target" value={f.target} onChange={set('target')} rows={2} required />
+    <form className="card form" onSubmit={(e) => void submit(e)} aria-label={schedule ? 'Edit schedule' : 'New schedule'}>
+      <h3>{schedule ? 'Edit schedule (saves a new version)' : 'New schedule'}</h3>
+      <label htmlFor={`${id}-name`}>Name</label>
+      <input id={`${id}-name`} value={f.name} onChange={set('name')} required maxLength={200} />
+      <label htmlFor={`${id}-cron`}>Cron (5 fields, or 6 with seconds first)</label>
+      <input id={`${id}-cron`} value={f.cron} onChange={set('cron')} required maxLength={200} />
+      <label htmlFor={`${id}-tz`}>Time zone</label>
+      <input id={`${id}-tz`} value={f.timezone} onChange={set('timezone')} required maxLength={100} />
+      <label htmlFor={`${id}-target`}>Target (JSON)</label>
+      <textarea id={`${id}-target`} value={f.target} onChange={set('target')} rows={2} required />
       <ErrorBox error={error} title="Not saved" />
       <div className="actions">
         <button type="submit" className="primary">
-          Create schedule
+          {schedule ? 'Save schedule' : 'Create schedule'}
         </button>
       </div>
     </form>
