@@ -92,7 +92,18 @@ test(
       }
       await Promise.all(replacements);
       const done = await waitForTerminal(control, run.id, 150_000);
-      assert.equal(done.status, 'succeeded');
+      if (done.status !== 'succeeded') {
+        // Say which items did not succeed and what happened to them.
+        const bad = await server.query(
+          url,
+          "SELECT id, key, status, attempt_count, max_attempts, lease_lost_count, error FROM items WHERE run_id = $1 AND status <> 'succeeded' LIMIT 5",
+          [run.id],
+        );
+        const evs = await server.query(url, 'SELECT item_id, type, data, created_at FROM events WHERE item_id = ANY($1) ORDER BY seq', [bad.map((b) => b.id)]);
+        assert.fail(
+          `run ${done.status}: ${JSON.stringify(bad)}\n${evs.map((e) => JSON.stringify(e)).join('\n')}\nkills: ${JSON.stringify(kills.map((k) => ({ at: k.at, node: k.nodeId, orphans: k.orphans.length })))}`,
+        );
+      }
 
       await assertRunIntact(server, url, run.id, ITEMS);
       assert.deepEqual(

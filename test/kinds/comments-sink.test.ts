@@ -107,7 +107,8 @@ describeEachBackend('comments sink: one comment per (target, row, slot)', (backe
       },
     });
     opened = await backend.open();
-    const kinds = createKindRegistry();
+    // This test's own `worker` kind stands in for the built-in one (src/kinds/worker).
+    const kinds = createKindRegistry({ exclude: ['worker'] });
     kinds.register(rowCommenter);
     engine = createEngine({ store: opened.store, producers: createProducerRegistry(), options: FAST, kinds, secrets: SecretBox.random() });
     app = await authedApp(engine);
@@ -116,9 +117,10 @@ describeEachBackend('comments sink: one comment per (target, row, slot)', (backe
     tableId = String((await call('POST', '/v1/tables', { name: 'tickets', format: 'csv', data: csv })).json.id);
   });
   after(async () => {
-    await engine.stopExecutor();
-    await engine.store.close();
-    await fake.close();
+    // The fake provider first: a failed `before` must not leave its server holding the file open.
+    await fake?.close();
+    await engine?.stopExecutor();
+    await engine?.store.close();
   });
 
   test('replace: a run writes one comment per row; a rerun (with a retried attempt) updates them, never adds', { timeout: 90_000 }, async () => {
