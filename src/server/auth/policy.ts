@@ -123,6 +123,7 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'DELETE /v1/rules/{rule_id}': 'editor',
   'POST /v1/schedules': 'editor',
   'DELETE /v1/schedules/{schedule_id}': 'editor',
+  'PATCH /v1/schedules/{schedule_id}': 'editor',
   'POST /v1/hooks': 'admin',
   'DELETE /v1/hooks/{hook_id}': 'admin',
   'POST /v1/hooks/{hook_id}/rotate-secret': 'admin',
