@@ -258,8 +258,10 @@ describeEachBackend('AI workers through the HTTP API', (backend) => {
     const held = (await call('GET', `/v1/runs/${runId}`)).json;
     assert.equal(held.status, 'queued');
     assert.equal((held.waiting_reason as Json).code, 'worker_paused');
-    // Still queued after the executor polled a few times.
-    await new Promise((r) => setTimeout(r, 300));
+    // Still queued after the executor started (and finished) a later run of an active worker:
+    // queued runs are started oldest first, so the held one was passed over, not missed.
+    const other = await createWorker({ name: 'active beside it', instructions: 'x', model: model(), tool_categories: [], output: { mode: 'none' } });
+    assert.equal((await finished(((await runOn(other, rowIds[6]!)).run as Json).id as string)).status, 'succeeded');
     assert.equal((await call('GET', `/v1/runs/${runId}`)).json.status, 'queued');
     assert.equal((await call('POST', `/v1/workers/${wid}/resume`)).json.status, 'active');
     assert.equal((await finished(runId)).status, 'succeeded');
