@@ -39,7 +39,7 @@ interface SourceSide {
   chars?: number;
   hash?: string;
   truncated?: boolean;
-  rows?: number;
+  rows?: number | null;
   missing?: string | null;
 }
 interface ToolCall {
@@ -122,7 +122,7 @@ function source(s: SourceSide): ReactNode {
   return (
     <span>
       present · {count(s.chars ?? 0)} chars{s.truncated ? ' (cut)' : ''}
-      {s.rows !== undefined ? ` · ${count(s.rows)} rows` : ''} · <span className="mono">{s.hash}</span>
+      {typeof s.rows === 'number' ? ` · ${count(s.rows)} rows` : ''} · <span className="mono">{s.hash}</span>
     </span>
   );
 }
