@@ -138,11 +138,20 @@ function call(c: ToolCall | null): ReactNode {
   );
 }
 
+/** Where an output went, short: `comment cmt_… (slot …)`, `field status`, or the JSON as it is. */
+function locationText(loc: unknown): string {
+  if (!loc || typeof loc !== 'object') return jsonText(loc) || '—';
+  const l = loc as Record<string, unknown>;
+  if (typeof l.type !== 'string') return jsonText(loc);
+  const id = typeof l.id === 'string' ? ` ${l.id}` : typeof l.field === 'string' ? ` ${l.field}` : '';
+  return `${l.type}${id}${typeof l.slot === 'string' ? ` (slot ${l.slot})` : ''}`;
+}
+
 function output(o: OutputSide | null): ReactNode {
   if (!o) return <span className="muted">no output</span>;
   return (
     <span>
-      {o.action ? o.action.replace(/_/g, ' ') : '—'} · <span className="small">{jsonText(o.location)}</span>
+      {o.action ? o.action.replace(/_/g, ' ') : '—'} · <span className="small mono">{locationText(o.location)}</span>
       <Clip text={o.preview} />
     </span>
   );
