@@ -6,6 +6,8 @@
  * - `/ingestions`, `/ingestions/:sourceId`, `/ingestions/:sourceId/runs/:runId` Ingestions (routes/ingestions.tsx)
  * - `/flows`, `/flows/:flowId` Flows (routes/flows.tsx); `/inbox` open waits across runs (routes/inbox.tsx)
  * - `/triggers`, `/triggers/{rules,schedules,hooks,events}/:id` Triggers (routes/triggers.tsx, routes/trigger-detail.tsx)
+ * - `/workers`, `/workers/:workerId` AI workers (routes/workers.tsx); `/runs/compare?a=&b=` two runs
+ *   side by side (routes/run-compare.tsx); `/usage` rolling usage windows (routes/usage.tsx)
  */
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { FlowPage, FlowsPage } from './routes/flows';
@@ -13,11 +15,14 @@ import { InboxPage } from './routes/inbox';
 import { IngestionPage, IngestionRunPage, IngestionsPage } from './routes/ingestions';
 import { ManualRunPage } from './routes/manual-run';
 import { NotFoundPage } from './routes/not-found';
+import { RunComparePage } from './routes/run-compare';
 import { RunDetailPage } from './routes/run-detail';
 import { RunsPage } from './routes/runs';
 import { TablePage, TablesPage } from './routes/tables';
 import { HookPage, RulePage, SchedulePage, TriggerEventPage } from './routes/trigger-detail';
 import { TriggersPage } from './routes/triggers';
+import { UsagePage } from './routes/usage';
+import { WorkerPage, WorkersPage } from './routes/workers';
 import { SessionGate, useCan, useSession } from './session';
 
 export function App() {
@@ -63,8 +68,10 @@ function Shell() {
           <NavLink to="/tables">Tables</NavLink>
           <NavLink to="/ingestions">Ingestions</NavLink>
           <NavLink to="/flows">Flows</NavLink>
+          <NavLink to="/workers">Workers</NavLink>
           <NavLink to="/inbox">Inbox</NavLink>
           <NavLink to="/triggers">Triggers</NavLink>
+          <NavLink to="/usage">Usage</NavLink>
         </nav>
         <Account />
       </header>
@@ -74,6 +81,7 @@ function Shell() {
           <Route path="/login" element={<Navigate to="/runs" replace />} />
           <Route path="/runs" element={<RunsPage />} />
           <Route path="/runs/new" element={<ManualRunPage />} />
+          <Route path="/runs/compare" element={<RunComparePage />} />
           <Route path="/runs/:runId" element={<RunDetailPage />} />
           <Route path="/tables" element={<TablesPage />} />
           <Route path="/tables/:tableId" element={<TablePage />} />
@@ -82,6 +90,9 @@ function Shell() {
           <Route path="/ingestions/:sourceId/runs/:runId" element={<IngestionRunPage />} />
           <Route path="/flows" element={<FlowsPage />} />
           <Route path="/flows/:flowId" element={<FlowPage />} />
+          <Route path="/workers" element={<WorkersPage />} />
+          <Route path="/workers/:workerId" element={<WorkerPage />} />
+          <Route path="/usage" element={<UsagePage />} />
           <Route path="/inbox" element={<InboxPage />} />
           <Route path="/triggers" element={<TriggersPage />} />
           <Route path="/triggers/rules/:ruleId" element={<RulePage />} />

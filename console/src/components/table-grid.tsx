@@ -3,7 +3,8 @@
  * (`GET /v1/tables/{id}/grid`, {@link PAGE} rows per page, Previous / Next by cursor). Run
  * columns come first, then the row's fields. Rows have a fixed height and cells a fixed width,
  * so live updates (`version` changes) redraw in place without moving anything. A cell that has
- * run is a button that opens it in the cell drawer.
+ * run is a button that opens it in the cell drawer; with `onOpenRow`, a row's number is a button
+ * that opens the row (its fields and comments), and `selectedRow` marks the open one.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, must, type Schemas } from '../api/client';
@@ -26,11 +27,19 @@ export function TableGrid({
   fields,
   version,
   onColumns,
+  onOpenRow,
+  onRows,
+  selectedRow,
 }: {
   tableId: string;
   fields: string[];
   version: number;
   onColumns?(c: GridPage['columns']): void;
+  /** Opens a row (its number becomes a button). */
+  onOpenRow?(rowId: string): void;
+  /** The rows of the page in view, each time it loads. */
+  onRows?(rows: GridPage['data']): void;
+  selectedRow?: string | null;
 }) {
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   // The last page loaded and the pager position it was loaded for: until the page of the
@@ -46,6 +55,8 @@ export function TableGrid({
   const current = loaded && loaded.at === at ? loaded.page : null;
   const onColumnsRef = useRef(onColumns);
   onColumnsRef.current = onColumns;
+  const onRowsRef = useRef(onRows);
+  onRowsRef.current = onRows;
 
   const load = useCallback(async () => {
     const gen = ++generation.current;
@@ -57,6 +68,7 @@ export function TableGrid({
       setLoaded({ at, page: p });
       setError(null);
       onColumnsRef.current?.(p.columns);
+      onRowsRef.current?.(p.data);
     } catch (err) {
       if (gen === generation.current) setError(err);
     }
@@ -109,8 +121,16 @@ export function TableGrid({
             {page?.data.map((row) => {
               const rowLabel = `row ${row.ordinal + 1}`;
               return (
-                <tr key={row.id} data-row-id={row.id}>
-                  <td className="num mono">{row.ordinal + 1}</td>
+                <tr key={row.id} data-row-id={row.id} className={selectedRow === row.id ? 'selected' : undefined}>
+                  <td className="num mono">
+                    {onOpenRow ? (
+                      <button type="button" className="link" onClick={() => onOpenRow(row.id)} aria-label={`Open ${rowLabel}: fields and comments`}>
+                        {row.ordinal + 1}
+                      </button>
+                    ) : (
+                      row.ordinal + 1
+                    )}
+                  </td>
                   {columns.map((c) => {
                     const cell = row.cells[c.id];
                     return (

@@ -6,14 +6,17 @@
  *   /v1/tables/{id}/columns/{column}/runs`, trigger manual; the new run opens at once) and a
  *   link to the manual run form for a run with a prompt, profile or overrides; an add-column
  *   form; and the rows with per-cell status (components/table-grid.tsx), redrawn live from the
- *   workspace event stream.
+ *   workspace event stream. `?row=<id>` opens that row in a drawer with its comments
+ *   (components/row-drawer.tsx): an AI worker run's linked task (`subject.url`) points here;
+ *   a row's number opens it too.
  */
-import { useEffect, useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
-import { api, must, type Column, type Table } from '../api/client';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { api, must, type Column, type Schemas, type Table } from '../api/client';
 import { useFollow } from '../api/sse';
 import { useDebounced } from '../components/use-debounced';
 import { count, time } from '../components/format';
+import { RowDrawer } from '../components/row-drawer';
 import { AddColumnForm } from '../components/table-add-column';
 import { TableGrid } from '../components/table-grid';
 import { TableImport } from '../components/table-import';
@@ -100,6 +103,12 @@ export function TablePage() {
   const [starting, setStarting] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const [latestSeq, setLatestSeq] = useState<number | null>(null);
+  const [sp, setSp] = useSearchParams();
+  const openRow = sp.get('row');
+  const [rows, setRows] = useState<Schemas['GridRow'][]>([]);
+  const setSpRef = useRef(setSp);
+  setSpRef.current = setSp;
+  const closeRow = useCallback(() => setSpRef.current({}, { replace: true }), []);
 
   useEffect(() => {
     setTable(null);
@@ -202,7 +211,27 @@ export function TablePage() {
       <ErrorBox error={runError} title="Could not start the run" />
       {can('editor') ? <AddColumnForm tableId={tableId} onAdded={() => setVersion((v) => v + 1)} /> : null}
       <h2>Rows</h2>
-      {table ? <TableGrid tableId={tableId} fields={table.fields} version={version} onColumns={setColumns} /> : null}
+      {table ? (
+        <TableGrid
+          tableId={tableId}
+          fields={table.fields}
+          version={version}
+          onColumns={setColumns}
+          onRows={setRows}
+          onOpenRow={(row) => setSp({ row })}
+          selectedRow={openRow}
+        />
+      ) : null}
+      {openRow ? (
+        <RowDrawer
+          key={openRow}
+          tableId={tableId}
+          rowId={openRow}
+          data={rows.find((r) => r.id === openRow)?.data ?? null}
+          version={version}
+          onClose={closeRow}
+        />
+      ) : null}
     </section>
   );
 }

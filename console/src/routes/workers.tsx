@@ -1,0 +1,332 @@
+/**
+ * AI workers (issue 14 item 7):
+ * - `/workers`: every worker at its newest version (`GET /v1/workers`): name, status, output
+ *   mode, template key and the status of its newest run (`GET /v1/workers/{id}/runs?limit=1`).
+ * - `/workers/:workerId`: the overview — status with Pause / Resume (operator), output mode and
+ *   policy, template key, model, context sources, tool categories, limits, the read-only
+ *   instructions — a **Run** form taking a subject row (`POST /v1/workers/{id}/runs`; the answer's
+ *   output notice says what happens to an earlier output), and run cards of the recent runs
+ *   (components/worker-run-card.tsx), redrawn live from the workspace event stream while any of
+ *   them is queued or running. Two picked cards open the comparison (`/runs/compare?a=&b=`).
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { api, isTerminal, must, type Run, type Schemas } from '../api/client';
+import { useFollow } from '../api/sse';
+import { jsonText, time } from '../components/format';
+import { Clip, ErrorBox, PageHeader, StatusChip } from '../components/ui';
+import { useDebounced } from '../components/use-debounced';
+import { WorkerRunCard } from '../components/worker-run-card';
+import { WorkerRunForm } from '../components/worker-run-form';
+import { useCan } from '../session';
+
+type Worker = Schemas['Worker'];
+interface Def {
+  model?: { provider?: string; model?: string; base_url?: string };
+  output?: { mode?: string; slot?: string; policy?: string; field?: string; table_id?: string };
+  limits?: Record<string, unknown>;
+}
+
+/** Run cards shown on a worker page. */
+const RECENT = 20;
+/** Coalescing window for live re-reads, ms. */
+const LIVE_DEBOUNCE_MS = 400;
+
+export function WorkersPage() {
+  const [workers, setWorkers] = useState<Worker[] | null>(null);
+  const [latest, setLatest] = useState<Record<string, Run | null>>({});
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let stop = false;
+    must(api.GET('/v1/workers')).then((r) => {
+      if (stop) return;
+      setWorkers(r.data);
+      for (const w of r.data.slice(0, 100)) {
+        void must(api.GET('/v1/workers/{worker_id}/runs', { params: { path: { worker_id: w.id }, query: { limit: 1 } } })).then(
+          (p) => !stop && setLatest((m) => ({ ...m, [w.id]: p.data[0] ?? null })),
+          () => undefined,
+        );
+      }
+    }, setError);
+    return () => {
+      stop = true;
+    };
+  }, []);
+  return (
+    <section className="workers-page">
+      <PageHeader title="Workers" />
+      <p className="muted">
+        An AI worker acts on one row of a table through an LLM that may call tools, and writes its output as a comment, a field or a new row. Create one with{' '}
+        <code>runyard workers create worker.json</code> or <code>POST /v1/workers</code>.
+      </p>
+      <ErrorBox error={error} title="Could not load workers" />
+      {workers === null ? (
+        error ? null : (
+          <p className="muted">Loading workers…</p>
+        )
+      ) : workers.length === 0 ? (
+        <div className="notice" data-testid="no-workers">
+          No workers yet.
+        </div>
+      ) : (
+        <div className="table-wrap">
+          <table className="grid workers-list" data-testid="workers">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th style={{ width: 90 }}>Status</th>
+                <th className="wide" style={{ width: 130 }}>
+                  Output
+                </th>
+                <th className="wide" style={{ width: 140 }}>
+                  Template
+                </th>
+                <th style={{ width: 110 }}>Last run</th>
+              </tr>
+            </thead>
+            <tbody>
+              {workers.map((w) => {
+                const last = latest[w.id];
+                return (
+                  <tr key={w.id} data-worker-id={w.id}>
+                    <td>
+                      <Link to={`/workers/${w.id}`} className="clip">
+                        {w.name}
+                      </Link>
+                    </td>
+                    <td>
+                      <StatusChip status={w.status} />
+                    </td>
+                    <td className="wide">{w.output_mode.replace(/_/g, ' ')}</td>
+                    <td className="wide">
+                      <Clip text={w.template_key ?? '—'} />
+                    </td>
+                    <td data-testid="last-run">
+                      {last === undefined ? '…' : last ? <StatusChip status={last.status} /> : <span className="muted small">none</span>}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** A context source in one line: its name, type and what it reads. */
+function sourceText(s: Record<string, unknown>): string {
+  const parts: string[] = [];
+  if (s.table_id) parts.push(`table ${String(s.table_id)}`);
+  if (Array.isArray(s.fields)) parts.push(`fields ${s.fields.join(', ')}`);
+  if (s.match_field) parts.push(`${String(s.match_field)} = subject.${String(s.subject_field ?? s.match_field)}`);
+  if (s.filter) parts.push(`filter ${jsonText(s.filter)}`);
+  if (typeof s.text === 'string') parts.push(`“${s.text.length > 80 ? `${s.text.slice(0, 80)}…` : s.text}”`);
+  if (s.max_chars) parts.push(`≤ ${String(s.max_chars)} chars`);
+  return parts.join(' · ');
+}
+
+export function WorkerPage() {
+  const { workerId = '' } = useParams();
+  const operator = useCan()('operator');
+  const [worker, setWorker] = useState<Worker | null>(null);
+  const [runs, setRuns] = useState<Run[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [picked, setPicked] = useState<string[]>([]);
+  const [latestSeq, setLatestSeq] = useState<number | null>(null);
+
+  // Only the newest read lands: an older answer arriving late never overwrites a newer one.
+  const generation = useRef(0);
+  const loadRuns = useCallback(async () => {
+    const gen = ++generation.current;
+    try {
+      const p = await must(api.GET('/v1/workers/{worker_id}/runs', { params: { path: { worker_id: workerId }, query: { limit: RECENT } } }));
+      if (gen !== generation.current) return;
+      setRuns(p.data);
+      setError(null);
+    } catch (err) {
+      if (gen === generation.current) setError(err);
+    }
+  }, [workerId]);
+
+  useEffect(() => {
+    setWorker(null);
+    setRuns(null);
+    setPicked([]);
+    must(api.GET('/v1/workers/{worker_id}', { params: { path: { worker_id: workerId } } })).then((w) => (setWorker(w), setError(null)), setError);
+    void loadRuns();
+    void must(api.GET('/v1/events/latest')).then(
+      (r) => setLatestSeq(r.seq),
+      () => setLatestSeq(0),
+    );
+  }, [workerId, loadRuns]);
+
+  // Live while a run is pending: each burst of workspace events re-reads the cards.
+  const pending = (runs ?? []).some((r) => !isTerminal(r.status));
+  const bump = useDebounced(() => void loadRuns(), LIVE_DEBOUNCE_MS);
+  useFollow(
+    `worker:${workerId}`,
+    async (after, signal) => (await api.GET('/v1/events', { params: { query: { follow: 'true', after } }, parseAs: 'stream', signal })).data,
+    latestSeq,
+    { onEvent: bump },
+    pending,
+  );
+
+  async function setStatus(action: 'pause' | 'resume') {
+    setBusy(true);
+    setActionError(null);
+    try {
+      const path = { worker_id: workerId };
+      const w = await must(
+        action === 'pause' ? api.POST('/v1/workers/{worker_id}/pause', { params: { path } }) : api.POST('/v1/workers/{worker_id}/resume', { params: { path } }),
+      );
+      setWorker(w);
+      void loadRuns();
+    } catch (err) {
+      setActionError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!worker) {
+    return (
+      <section>
+        <PageHeader title="Worker" />
+        {error ? <ErrorBox error={error} title="Could not load the worker" /> : <p className="muted">Loading worker…</p>}
+        <p>
+          <Link to="/workers">Back to Workers</Link>
+        </p>
+      </section>
+    );
+  }
+  const def = worker.definition as Def;
+  const pick = (id: string, on: boolean) => setPicked((p) => (on ? [...p.filter((x) => x !== id), id].slice(-2) : p.filter((x) => x !== id)));
+  return (
+    <section className="worker-page" aria-labelledby="worker-title">
+      <nav className="small" aria-label="Breadcrumb">
+        <Link to="/workers">Workers</Link> /
+      </nav>
+      <PageHeader
+        title={
+          <span id="worker-title" className="clip">
+            {worker.name}
+          </span>
+        }
+      >
+        <StatusChip status={worker.status} />
+        {operator ? (
+          worker.status === 'active' ? (
+            <button type="button" onClick={() => void setStatus('pause')} disabled={busy}>
+              Pause
+            </button>
+          ) : (
+            <button type="button" className="primary" onClick={() => void setStatus('resume')} disabled={busy}>
+              Resume
+            </button>
+          )
+        ) : null}
+      </PageHeader>
+      <ErrorBox error={actionError} title="Could not change the worker" />
+      {worker.status === 'paused' ? (
+        <p className="waiting" data-testid="paused-note">
+          Paused: new runs wait queued (worker paused) until it is resumed; runs in flight finish.
+        </p>
+      ) : null}
+      <p className="small muted">
+        <span className="mono">{worker.id}</span> · v{worker.version} saved {time(worker.updated_at)}
+      </p>
+      <dl className="facts" data-testid="worker-overview">
+        <div>
+          <dt>Output</dt>
+          <dd>
+            {worker.output_mode.replace(/_/g, ' ')}
+            {def.output?.policy ? ` · ${def.output.policy}` : ''}
+            {def.output?.field ? ` · field ${def.output.field}` : ''}
+          </dd>
+        </div>
+        <div>
+          <dt>Template</dt>
+          <dd>{worker.template_key ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Model</dt>
+          <dd>
+            <Clip text={def.model?.model ?? '—'} />
+          </dd>
+        </div>
+        <div>
+          <dt>Tool categories</dt>
+          <dd data-testid="tool-categories">{worker.tool_categories.length ? worker.tool_categories.map((c) => c.replace(/_/g, ' ')).join(', ') : 'none'}</dd>
+        </div>
+        <div>
+          <dt>Limits</dt>
+          <dd className="small">
+            {Object.entries(def.limits ?? {})
+              .map(([k, v]) => `${k.replace(/^max_/, '').replace(/_/g, ' ')} ${String(v)}`)
+              .join(' · ') || '—'}
+          </dd>
+        </div>
+      </dl>
+      <h2>Context sources</h2>
+      <ul className="context-sources" data-testid="context-sources">
+        {worker.context_sources.map((s, i) => (
+          <li key={i}>
+            <strong>{String(s.name ?? s.type)}</strong> <span className="badge">{String(s.type).replace(/_/g, ' ')}</span>{' '}
+            <span className="small muted wrap">{sourceText(s)}</span>
+          </li>
+        ))}
+      </ul>
+      <h2>Instructions</h2>
+      <p className="small muted">Read-only: editing a worker saves a new version.</p>
+      <pre className="definition small" data-testid="instructions">
+        {worker.instructions}
+      </pre>
+
+      {operator ? (
+        <WorkerRunForm
+          workerId={worker.id}
+          onStarted={(r) => {
+            setRuns((rs) => [r, ...(rs ?? []).filter((x) => x.id !== r.id)]);
+            void loadRuns();
+          }}
+        />
+      ) : null}
+
+      <div className="page-header">
+        <h2>Recent runs</h2>
+        <div className="actions">
+          <span className="small muted" aria-live="polite" data-testid="live-state">
+            {pending ? 'live' : ''}
+          </span>
+          {picked.length === 2 ? (
+            <Link className="button" to={`/runs/compare?a=${encodeURIComponent(picked[0]!)}&b=${encodeURIComponent(picked[1]!)}`}>
+              Compare the two picked runs
+            </Link>
+          ) : (
+            <span className="small muted">Pick two runs to compare</span>
+          )}
+        </div>
+      </div>
+      <ErrorBox error={error} title="Could not load the runs" />
+      {runs === null ? (
+        error ? null : (
+          <p className="muted">Loading runs…</p>
+        )
+      ) : runs.length === 0 ? (
+        <div className="notice" data-testid="no-runs">
+          No runs yet.
+        </div>
+      ) : (
+        <ul className="run-cards" data-testid="run-cards">
+          {runs.map((r) => (
+            <WorkerRunCard key={r.id} run={r} picked={picked.includes(r.id)} onPick={(on) => pick(r.id, on)} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
