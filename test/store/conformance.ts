@@ -1111,6 +1111,26 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.equal((await store.getItem(WS, expired[0]!.item_id!))?.lease_lost_count, 0, 'retrying failed items starts a fresh budget of losses');
       });
 
+      test("a node's own sweep extends the leases it holds and those of a claim of its own still under way; an older unheld one is recovered", async () => {
+        await startedRun({ items: 3 });
+        // The claims took longer than a lease: their leases were committed already expired.
+        const [held] = await store.claimItems(NODE, T0, LEASE_MS, 1);
+        const [old] = await store.claimItems(NODE, T0 + 1, LEASE_MS, 1);
+        const [fresh] = await store.claimItems(NODE, T0 + 2, LEASE_MS, 1);
+        assert.ok(held && old && fresh);
+        await store.upsertNode(nodeRow(NODE, T0));
+        const at = T0 + LEASE_MS + 10;
+        const sweep = { node_id: NODE, held: new Map([[held.item.id, held.lease_token]]), lease_ms: LEASE_MS, claiming_since: T0 + 2 };
+        assert.equal(await store.recoverExpiredLeases(at, 100, sweep), 1, 'only the lease of no claim under way is recovered');
+        assert.equal((await store.getItem(WS, held.item.id))?.status, 'running');
+        assert.equal((await store.getItem(WS, fresh.item.id))?.status, 'running', 'the claim under way keeps its lease');
+        assert.equal((await store.getItem(WS, old.item.id))?.status, 'pending');
+        // Extended: a later sweep with the claim settled (held now) recovers nothing.
+        const later = { node_id: NODE, held: new Map([held, fresh].map((c) => [c.item.id, c.lease_token])), lease_ms: LEASE_MS };
+        assert.equal(await store.recoverExpiredLeases(at + LEASE_MS - 1, 100, later), 0);
+        assert.equal((await store.completeItems([succeeded(fresh)], at + 1)).lease_lost.length, 0, 'the claim under way still holds its lease');
+      });
+
       test('a lease whose owner stopped, or last heartbeated a lease length ago, is a crash: the attempt is spent', async () => {
         const { run } = await startedRun({ items: 2, spec: { max_attempts: 1 } });
         const [a] = await store.claimItems(NODE, T0, LEASE_MS, 1);

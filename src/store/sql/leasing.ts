@@ -303,14 +303,19 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
       ctx,
       db
         .selectFrom('items')
-        .select(['id', 'run_id', 'workspace_id', 'key', 'attempt_count', 'max_attempts', 'lease_lost_count', 'lease_owner', 'lease_token'])
+        .select(['id', 'run_id', 'workspace_id', 'key', 'attempt_count', 'max_attempts', 'lease_lost_count', 'lease_owner', 'lease_token', 'lease_expires_at'])
         .where('status', '=', 'running')
         .where('lease_expires_at', '<', now)
         .orderBy('lease_expires_at')
         .limit(limit),
     ).execute();
+    // Its own: held, or perhaps taken by a claim of its own still under way (not yet held).
     const mine = (r: (typeof expired)[number]) =>
-      sweep !== undefined && r.lease_owner === sweep.node_id && r.lease_token !== null && sweep.held.get(r.id) === r.lease_token;
+      sweep !== undefined &&
+      r.lease_owner === sweep.node_id &&
+      r.lease_token !== null &&
+      (sweep.held.get(r.id) === r.lease_token ||
+        (sweep.claiming_since !== undefined && !sweep.held.has(r.id) && Number(r.lease_expires_at) >= sweep.claiming_since + sweep.lease_ms));
     const keep = expired.filter(mine).map((r) => r.id);
     if (keep.length > 0 && sweep) {
       // Still executing here: extend, never recover (the rows are this transaction's to change).
