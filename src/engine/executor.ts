@@ -776,6 +776,10 @@ export class Executor {
       held: this.held,
       lease_ms: options.leaseMs,
       ...(since === undefined ? {} : { claiming_since: since }),
+      planAfterFailure: (run, outcome, items) => {
+        const mod = this.deps.kinds?.has(run.kind) ? this.deps.kinds.get(run.kind, 'kind') : undefined;
+        return mod?.plansWithItems ? mod.next(run, { kind: 'failed', ...outcome }, items) : undefined;
+      },
     });
     if (n > 0) {
       this.deps.logger.info('recovered expired leases', { items: n });

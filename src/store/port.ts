@@ -213,6 +213,12 @@ export interface LeaseSweep {
    * extended like held ones, never recovered.
    */
   claiming_since?: number;
+  /**
+   * What follows an item the sweep failed (its attempts spent by crashes) in a run whose kind
+   * plans with its items (`RunKindModule.plansWithItems`); `undefined` for other kinds. Called
+   * inside the sweep's transaction, like a completion's `plan`.
+   */
+  planAfterFailure?: (run: RunRecord, outcome: { item: ItemRecord; error: ItemError }, items: readonly ItemView[]) => FollowUp | undefined;
 }
 
 /** Result of {@link Store.completeItems}. */
