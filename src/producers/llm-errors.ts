@@ -53,6 +53,7 @@ export function classifyLlmError(err: unknown, target: string): PermanentError |
     // No status: the connection failed; a 2xx: the stream broke after the headers.
     if (status === undefined || (status >= 200 && status < 300))
       return new RetryableError('llm_network', `${target} failed: ${causeOf(err)}`, undefined, detail);
+    if (wrapsMalformed(err.responseBody)) return malformed(target, body);
     const msg = `${target} answered ${status}${body ? `: ${body}` : ''}`;
     const retryAfter = parseRetryAfter(headerOf(err.responseHeaders, 'retry-after'));
     if ((status === 400 || status === 413 || status === 422) && OVERFLOW.test(`${body} ${err.message}`)) {
@@ -63,9 +64,7 @@ export function classifyLlmError(err: unknown, target: string): PermanentError |
     if (status === 401 || status === 403) return new PermanentError('llm_auth_failed', msg, detail);
     return new PermanentError(`llm_http_${status}`, msg, detail);
   }
-  if (JSONParseError.isInstance(err) || TypeValidationError.isInstance(err) || InvalidResponseDataError.isInstance(err)) {
-    return new PermanentError('llm_malformed_response', `${target}: the answer is not the provider's wire format: ${head(err.message, 300)}`);
-  }
+  if (JSONParseError.isInstance(err) || TypeValidationError.isInstance(err) || InvalidResponseDataError.isInstance(err)) return malformed(target, err.message);
   const event = streamErrorOf(err);
   if (event) {
     const code = event.type === 'rate_limit_error' ? 'llm_rate_limited' : 'llm_provider_error';
@@ -74,6 +73,26 @@ export function classifyLlmError(err: unknown, target: string): PermanentError |
     });
   }
   return new RetryableError('llm_network', `${target} failed: ${causeOf(err)}`);
+}
+
+const MALFORMED_NAMES = new Set(['AI_JSONParseError', 'AI_TypeValidationError', 'AI_InvalidResponseDataError']);
+
+function malformed(target: string, what: string): PermanentError {
+  return new PermanentError('llm_malformed_response', `${target}: the answer is not the provider's wire format: ${head(what, 300)}`);
+}
+
+/**
+ * `@ai-sdk/anthropic` turns an error in the first event of a 200 stream into an APICallError
+ * with a made-up status 500 whose body is that error as JSON; a parse error there is a
+ * malformed answer, not a provider failure.
+ */
+function wrapsMalformed(responseBody: string | undefined): boolean {
+  if (!responseBody?.startsWith('{"name":"AI_')) return false;
+  try {
+    return MALFORMED_NAMES.has(String((JSON.parse(responseBody) as { name?: unknown }).name));
+  } catch {
+    return false;
+  }
 }
 
 /** An error event of a provider's stream as the SDK passes it on (Anthropic: `{type: 'overloaded_error', message}`). */
