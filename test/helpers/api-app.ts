@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Role } from '../../src/core/access.js';
 import { createEngine, type Engine, type EngineConfig } from '../../src/engine/engine.js';
+import { SecretBox } from '../../src/engine/secrets.js';
 import { createProducerRegistry } from '../../src/producers/index.js';
 import { createApp } from '../../src/server/app.js';
 import { tokenFor } from './auth.js';
@@ -37,6 +38,8 @@ export interface ApiAppOptions {
   options?: EngineConfig['options'];
   /** Start the trigger loops with these timings. */
   triggers?: EngineConfig['triggers'];
+  /** Seal run secrets with a fresh key (`secrets` overrides of runs). */
+  secrets?: boolean;
 }
 
 /** Starts the engine on a fresh store of `backend` and its API on a free loopback port. */
@@ -47,6 +50,7 @@ export async function startApiApp(backend: Backend, opts: ApiAppOptions = {}): P
     producers: createProducerRegistry(opts.dir === undefined ? {} : { baseDir: opts.dir }),
     options: { ...FAST, ...opts.options },
     ...(opts.triggers === undefined ? {} : { triggers: opts.triggers }),
+    ...(opts.secrets ? { secrets: SecretBox.random() } : {}),
   });
   const admin = await tokenFor(engine, 'admin');
   let base = '';

@@ -8,18 +8,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
-import { SecretBox } from '../../src/engine/secrets.js';
-import { createProducerRegistry } from '../../src/producers/index.js';
-import { createApp } from '../../src/server/app.js';
-import { tokenFor } from '../helpers/auth.js';
+import { startApiApp, type ApiApp, type Json } from '../helpers/api-app.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { startFakeLlm, type ChatRequest, type FakeLlm, type Reply } from '../helpers/fake-llm.js';
-import { FAST, until } from '../helpers/fixtures.js';
-
-type Json = Record<string, unknown>;
 
 const KEY = 'sk-ant-api-3f90c2';
 const MODEL = 'claude-test-2';
@@ -28,26 +19,14 @@ const PRICE_OUT = 15_000; // µ per 1,000 output tokens
 const ROWS = 5;
 
 describeEachBackend('provider anthropic through the API', (backend) => {
-  let engine: Engine;
-  let server: ServerType;
-  let base: string;
-  let token: string;
+  let app: ApiApp;
   let fake: FakeLlm;
+  const call: ApiApp['call'] = (...args) => app.call(...args);
   /** Replies per ticket id (column runs) served before the default; request times per ticket. */
   const script = new Map<string, Reply[]>();
   const seen = new Map<string, number[]>();
   /** The worker's conversation, when the request is a worker's. */
   let workerScript: (req: ChatRequest) => Reply = () => ({ text: 'ok' });
-
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json; text: string }> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as Json) : {}, text };
-  }
 
   const llmConfig = (over: Json = {}) => ({
     provider: 'anthropic',
@@ -69,17 +48,10 @@ describeEachBackend('provider anthropic through the API', (backend) => {
     return t.json.id as string;
   }
 
-  async function finished(runId: string): Promise<Json> {
-    return until(`run ${runId} to finish`, 60_000, async () => {
-      const r = (await call('GET', `/v1/runs/${runId}`)).json;
-      return ['succeeded', 'partial', 'failed', 'canceled'].includes(String(r.status)) ? r : undefined;
-    });
-  }
-
   async function runColumn(tableId: string): Promise<Json> {
     const started = await call('POST', `/v1/tables/${tableId}/columns/summary/runs`, secrets);
     assert.equal(started.status, 201, started.text);
-    return finished(String(started.json.id));
+    return app.finished(String(started.json.id), 60_000);
   }
 
   async function items(runId: string): Promise<Json[]> {
@@ -99,22 +71,14 @@ describeEachBackend('provider anthropic through the API', (backend) => {
         return script.get(id)?.shift() ?? { text: `summary of ${id}`, usage: { prompt_tokens: 30, completion_tokens: 6, cached_tokens: 10 } };
       },
     });
-    const { store } = await backend.open();
-    engine = createEngine({ store, producers: createProducerRegistry(), options: FAST, secrets: SecretBox.random() });
-    token = await tokenFor(engine, 'admin');
-    server = serve({ fetch: createApp(engine, { baseUrl: () => base }).fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise<void>((r) => server.once('listening', () => r()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await engine.startExecutor();
+    app = await startApiApp(backend, { secrets: true });
     assert.equal((await call('POST', '/v1/credits/grants', { amount_micro: 1_000_000_000, reason: 'anthropic tests' })).status, 201);
     const prices = await call('PUT', '/v1/prices', { prices: { [`tokens:${MODEL}:input`]: PRICE_IN, [`tokens:${MODEL}:output`]: PRICE_OUT } });
     assert.equal(prices.status, 200, prices.text);
   });
 
   after(async () => {
-    await engine.stopExecutor();
-    await new Promise<void>((r) => server.close(() => r()));
-    await engine.store.close();
+    await app.close();
     await fake.close();
   });
 
@@ -202,7 +166,7 @@ describeEachBackend('provider anthropic through the API', (backend) => {
     assert.equal(((created.json.definition as Json).model as Json).provider, 'anthropic');
     const started = await call('POST', `/v1/workers/${String(created.json.id)}/runs`, { subject: { table_id: tableId, row_id: rowId }, ...secrets });
     assert.equal(started.status, 201, started.text);
-    const run = await finished(String((started.json.run as Json).id));
+    const run = await app.finished(String((started.json.run as Json).id), 60_000);
     assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
 
     const its = await items(String(run.id));
