@@ -20,7 +20,7 @@ import type { ServerContext } from '../context.js';
 import { iso, presentItem, presentItems, presentOne } from '../present.js';
 import { ErrorSchema, ItemSchema, NodeSchema, RerunBody, RunSchema, json } from '../schemas.js';
 import { principalOf, wsOf } from '../auth/principal.js';
-import { NoticeSchema } from './workers.js';
+import { NoticeFields } from './workers.js';
 
 const errors = {
   404: json(ErrorSchema, 'Not found'),
@@ -70,7 +70,7 @@ export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
           z.object({
             run: RunSchema,
             retried: z.number().int(),
-            output_notice: NoticeSchema.nullable().optional().openapi({
+            output_notice: NoticeFields.nullable().optional().openapi({
               description: 'For a worker run: what the retry does to the output its worker left on the subject (as it was before the retry); null otherwise',
             }),
           }),
@@ -98,7 +98,7 @@ export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
           z
             .object({
               applies: z.boolean().openapi({ description: 'true for a worker run; false for other kinds (output_notice is then null)' }),
-              output_notice: NoticeSchema.nullable(),
+              output_notice: NoticeFields.nullable(),
             })
             .openapi('RunOutputNotice'),
           'The notice',
