@@ -6788,14 +6788,13 @@ export interface components {
         RunOutputNotice: {
             /** @description true for a worker run; false for other kinds (output_notice is then null) */
             applies: boolean;
-            output_notice: components["schemas"]["OutputNotice"];
+            output_notice: {
+                exists: boolean;
+                /** @enum {string} */
+                policy: "replace" | "append" | "once";
+                message: string;
+            } | null;
         };
-        OutputNotice: {
-            exists: boolean;
-            /** @enum {string} */
-            policy: "replace" | "append" | "once";
-            message: string;
-        } | null;
         RespondResult: {
             run: components["schemas"]["Run"];
             item: components["schemas"]["Item"];
@@ -7478,6 +7477,12 @@ export interface components {
          */
         WorkerDefinition: {
             [key: string]: unknown;
+        };
+        OutputNotice: {
+            exists: boolean;
+            /** @enum {string} */
+            policy: "replace" | "append" | "once";
+            message: string;
         };
         RunWorker: {
             /** @description {table_id, row_id} (or {type: "row", table_id, id}) */
