@@ -271,6 +271,8 @@ export interface UsageReport {
   credits_used: number;
   by_target: Record<string, { runs: number; items: number; credits_used: number }>;
   by_provider: Record<string, { items: number; input_tokens: number; output_tokens: number; credits_used: number }>;
+  /** By the model an item's usage names (`items.usage.model`); items without a model are not counted here. */
+  by_model: Record<string, { items: number; input_tokens: number; output_tokens: number; credits_used: number }>;
 }
 
 /** One provider's figures in a run. Latencies in ms (null without finished items). */
@@ -397,6 +399,17 @@ export interface Store {
   /** Every row of a table, in ordinal order (used when a run is created). */
   allRows(ws: string, tableId: string): Promise<RowRecord[]>;
   getRow(ws: string, tableId: string, rowId: string): Promise<RowRecord | undefined>;
+  /**
+   * Sets (or clears, with null) the field that labels the table's rows; the caller checks it is
+   * a field of the table. @returns the table, undefined when there is no such ready table
+   */
+  setTableLabelColumn(ws: string, tableId: string, column: string | null): Promise<TableRecord | undefined>;
+  /**
+   * The labels of rows `rowIds` of a table (core/row-label.ts: the label field, else the first
+   * non-empty text field; at most 80 characters), read in one batch. Missing rows are absent
+   * from the map; a row without text maps to null.
+   */
+  rowLabels(ws: string, tableId: string, rowIds: readonly string[]): Promise<Map<string, string | null>>;
   /** Adds a column. @throws RunyardError `conflict` when the name is taken in that table. */
   createColumn(ws: string, column: ColumnRecord): Promise<ColumnRecord>;
   /** By id or by name within the table. */
@@ -558,7 +571,7 @@ export interface Store {
   listLedger(ws: string, filter: { run_id?: string; kind?: LedgerKind[] }, opts: { limit: number; cursor?: string }): Promise<Page<LedgerEntry>>;
   /** The balance recomputed from every ledger entry (must equal {@link getBalance}). */
   replayLedger(ws: string): Promise<Balance>;
-  /** Usage since `since` (ms): runs, items, tokens and µ by target and provider. */
+  /** Usage since `since` (ms): runs, items, tokens and µ by target, provider and model. */
   usageSince(ws: string, since: number): Promise<UsageReport>;
   /** Per-provider calls, successes, failures, p50/p95 latency and µ of one run. */
   providerSummary(ws: string, runId: string, producer: string): Promise<ProviderStats[]>;

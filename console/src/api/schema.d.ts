@@ -1123,7 +1123,51 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Choose the field that labels the table's rows in item lists and run cards (null: the first non-empty text field) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    table_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PatchTable"];
+                };
+            };
+            responses: {
+                /** @description The table */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Table"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid input */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/tables/{table_id}/rows": {
@@ -2869,6 +2913,13 @@ export interface paths {
                         "application/json": {
                             run: components["schemas"]["Run"];
                             retried: number;
+                            /** @description For a worker run: what the retry does to the output its worker left on the subject (as it was before the retry); null otherwise */
+                            output_notice?: {
+                                exists: boolean;
+                                /** @enum {string} */
+                                policy: "replace" | "append" | "once";
+                                message: string;
+                            } | null;
                         };
                     };
                 };
@@ -2901,6 +2952,53 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{run_id}/output-notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a rerun or retry of a worker run would do to the output its worker left on the subject (ask before starting one) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    run_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The notice */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RunOutputNotice"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3356,7 +3454,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Usage in a rolling window: runs, items, tokens and credits by target and provider */
+        /** Usage in a rolling window: runs, items, tokens and credits by target, provider and model */
         get: {
             parameters: {
                 query?: {
@@ -6251,6 +6349,8 @@ export interface components {
             row_count: number;
             /** @example 2026-11-21T07:00:00.000Z */
             created_at: string;
+            /** @description The field that labels the table's rows in item lists and run cards; null: the row's first non-empty text field */
+            label_column: string | null;
         };
         ImportTable: {
             /** @example iris */
@@ -6259,6 +6359,10 @@ export interface components {
             format: "csv" | "json" | "ndjson";
             /** @description The file content (CSV text, a JSON array of objects, or NDJSON). */
             data: string;
+        };
+        PatchTable: {
+            /** @description A field of the table, or null for the first non-empty text field */
+            label_column: string | null;
         };
         RowPage: {
             data: components["schemas"]["Row"][];
@@ -6312,7 +6416,7 @@ export interface components {
             status: "queued" | "claimed" | "running" | "waiting_for_input" | "paused" | "succeeded" | "partial" | "failed" | "canceled";
             /** @description What the run is doing now, as its kind plans it (refines running, e.g. triage, step_2); each change is a run.phase event {from, to}; null: none */
             phase: string | null;
-            /** @description What the run acts on (a linked record, free JSON), or null */
+            /** @description What the run acts on (a linked record, free JSON), or null; a row subject {type: 'row', id, table_id, url} also carries label (the row's label, or null) */
             subject?: unknown;
             /** @description What the run produced, as its kind reports it (free JSON), or null */
             output?: unknown;
@@ -6569,9 +6673,10 @@ export interface components {
                     };
                     same: boolean;
                 };
-                /** @description Keys whose outcome differs (at most 200) */
+                /** @description Keys whose outcome differs (at most 200), each with the label of the record it stands for (null: none) */
                 differing: {
                     key: string;
+                    label: string | null;
                     a?: unknown;
                     b?: unknown;
                 }[];
@@ -6719,6 +6824,8 @@ export interface components {
             run_id: string;
             ordinal: number;
             key: string;
+            /** @description The record the item stands for (a column run's row, a worker run's subject row, a row named by the inputs' {table_id, row_id}): the table's label field, else the row's first non-empty text field, at most 80 characters; null when it stands for none */
+            label: string | null;
             /** @enum {string} */
             status: "pending" | "running" | "retrying" | "waiting_for_input" | "succeeded" | "failed" | "skipped" | "canceled";
             /** @description Attempts counted so far (a lease lost by a live node is not counted) */
@@ -6873,6 +6980,16 @@ export interface components {
             /** @description false when the run has more than 20000 events: the split covers the first ones, the rest counts in the status last seen */
             complete: boolean;
         };
+        RunOutputNotice: {
+            /** @description true for a worker run; false for other kinds (output_notice is then null) */
+            applies: boolean;
+            output_notice: {
+                exists: boolean;
+                /** @enum {string} */
+                policy: "replace" | "append" | "once";
+                message: string;
+            } | null;
+        };
         RespondResult: {
             run: components["schemas"]["Run"];
             item: components["schemas"]["Item"];
@@ -6945,6 +7062,7 @@ export interface components {
             reason: string;
             workspace_id?: string;
         };
+        /** @description {window, since, runs, items, input_tokens, output_tokens, credits_used (credits), credits_used_micro, by_target: {target_id: {runs, items, credits_used µ}}, by_provider: {provider: {items, input_tokens, output_tokens, credits_used µ}}, by_model: {model: {items, input_tokens, output_tokens, credits_used µ}} (items whose usage names a model)} */
         Usage: {
             [key: string]: unknown;
         };

@@ -38,6 +38,7 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'GET /v1/runs/{run_id}/timeline': 'viewer',
   'GET /v1/runs/{run_id}/export': 'viewer',
   'GET /v1/runs/{run_id}/provider-summary': 'viewer',
+  'GET /v1/runs/{run_id}/output-notice': 'viewer',
   'GET /v1/events': 'viewer',
   'GET /v1/events/latest': 'viewer',
   'GET /v1/nodes': 'viewer',
@@ -96,6 +97,7 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'POST /v1/tables': 'editor',
   'POST /v1/tables/import': 'editor',
   'POST /v1/tables/{table_id}/columns': 'editor',
+  'PATCH /v1/tables/{table_id}': 'editor',
   'POST /v1/ingestions': 'editor',
   'POST /v1/ingestions/{source_id}/versions': 'editor',
 

@@ -1,7 +1,7 @@
 /**
  * `GET /v1/runs/compare?a=<run id>&b=<run id>` (issue 14): two runs of any kind side by side:
  * status, duration, tokens, credits, error; item counts, error codes and the items whose outcome
- * differs; for worker runs also the definition version, model, instructions (a line diff), the
+ * differs (each with the label of its record); for worker runs also the definition version, model, instructions (a line diff), the
  * subject (its version then, does it still exist), the context per source (present or missing,
  * size, hash, diff), tool calls aligned by order and name, and the output. 404 naming the run
  * that does not exist.
@@ -62,7 +62,9 @@ const CompareSchema = z
     items: z.object({
       counts: pairOf(z.record(z.string(), z.number().int())),
       error_codes: pairOf(z.record(z.string(), z.number().int())),
-      differing: z.array(z.object({ key: z.string(), a: z.unknown(), b: z.unknown() })).openapi({ description: 'Keys whose outcome differs (at most 200)' }),
+      differing: z
+        .array(z.object({ key: z.string(), label: z.string().nullable(), a: z.unknown(), b: z.unknown() }))
+        .openapi({ description: 'Keys whose outcome differs (at most 200), each with the label of the record it stands for (null: none)' }),
     }),
     worker: z
       .object({
