@@ -31,6 +31,7 @@ import type {
   PageOptions,
   PriceVersion,
   Row,
+  RowComment,
   Run,
   RunEvent,
   RunFilters,
@@ -158,6 +159,11 @@ export class RunyardClient {
   /** Lists a table's rows in order. */
   listRows(tableId: string, page: PageOptions = {}): Promise<Page<Row>> {
     return this.#json('GET', `/v1/tables/${seg(tableId)}/rows`, { query: { ...page } });
+  }
+
+  /** A row's comments, oldest first (a worker's output comment names its run). @throws ApiError 404 */
+  listRowComments(tableId: string, rowId: string, page: PageOptions = {}): Promise<Page<RowComment>> {
+    return this.#json('GET', `/v1/tables/${seg(tableId)}/rows/${seg(rowId)}/comments`, { query: { ...page } });
   }
 
   /** Adds a column (a producer plus input templates) to a table. */

@@ -20,6 +20,7 @@ import type { ManualRunBody } from '../server/manual-run-schemas.js';
 import type { CreateOperationBody, OperationSchema } from '../server/operation-schemas.js';
 import type { PriceVersionSchema } from '../server/price-schemas.js';
 import type { AuditSchema, SessionSchema, TokenSchema, WorkspaceSchema } from '../server/access-schemas.js';
+import type { CommentSchema } from '../server/routes/comments.js';
 
 /** An API token (never its secret). */
 export type Token = z.infer<typeof TokenSchema>;
@@ -40,6 +41,8 @@ export type RunEvent = z.infer<typeof EventSchema>;
 export type Table = z.infer<typeof TableSchema>;
 /** One row of a table. */
 export type Row = z.infer<typeof RowSchema>;
+/** A comment on a row (`slot` and `created_by_run`/`updated_by_run` when a worker run wrote it). */
+export type RowComment = z.infer<typeof CommentSchema>;
 /** A column: a producer plus input templates over row fields. */
 export type Column = z.infer<typeof ColumnSchema>;
 /** A cell: value, status, inputs, error, attempts and provenance of one row × column. */

@@ -1,10 +1,10 @@
-/** `runyard tables import|list|get|rows`. */
+/** `runyard tables import|list|get|rows|comments`. */
 import { basename, extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { detectFormat } from '../../core/table-format.js';
 import type { TableFormat } from '../../sdk/client.js';
 import { clientCommand, clientOf, openFile, parseLimit, UsageError, type ClientOptions } from '../common.js';
-import { printJson } from '../output.js';
+import { nextPage, print, printJson, text, time } from '../output.js';
 import { printRows, printTable, printTables } from '../render.js';
 
 interface ImportOptions extends ClientOptions {
@@ -71,5 +71,27 @@ export function registerTables(program: Command): void {
     });
     if (opts.json) printJson(page);
     else printRows(page);
+  });
+
+  clientCommand(
+    tables
+      .command('comments')
+      .description("a row's comments, oldest first (a worker's output comment names the run that wrote it)")
+      .argument('<table>', 'table id')
+      .argument('<row>', 'row id')
+      .option('--limit <n>', 'comments per page, 1 to 1000 (default 50)', parseLimit)
+      .option('--cursor <cursor>', 'next_cursor of the previous page'),
+  ).action(async (tableId: string, rowId: string, opts: RowsOptions) => {
+    const page = await clientOf(opts).listRowComments(tableId, rowId, {
+      ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+      ...(opts.cursor === undefined ? {} : { cursor: opts.cursor }),
+    });
+    if (opts.json) return printJson(page);
+    if (page.data.length === 0) return print('No comments.');
+    for (const c of page.data) {
+      print(`${c.id} by ${text(c.author, 40)}, ${time(c.updated_at)}`);
+      print(`  ${text(c.body, 2000)}`);
+    }
+    nextPage(page.next_cursor);
   });
 }
