@@ -162,13 +162,23 @@ test(
     assert.match((await failed.getByTestId('run-error').textContent()) ?? '', new RegExp(code));
     assert.match((await failed.getByTestId('run-hint').textContent()) ?? '', /provider is unavailable/);
 
-    // Usage: the worker's three runs in the last hour.
+    // Usage: the worker's three runs in every window, drawn by recharts, then by target in the last hour.
     await page.getByRole('link', { name: 'Usage' }).click();
+    const windowBars = page.getByTestId('usage-window-runs').locator('.recharts-bar-rectangle');
+    await windowBars.nth(3).waitFor();
+    assert.deepEqual(await page.getByTestId('usage-window-runs').locator('.recharts-label-list text').allTextContents(), ['3', '3', '3', '3']);
     await page.getByRole('button', { name: '1h' }).click();
     await page.waitForURL(/window=1h/);
-    const bar = page.getByTestId('usage-target-runs').locator('li', { hasText: wid });
-    await bar.waitFor();
-    assert.equal((await bar.locator('.bar-value').textContent())?.trim(), '3');
+    const target = page.getByTestId('usage-targets').locator(`tr[data-target-id="${wid}"]`);
+    await target.getByText('ticket triage').waitFor();
+    assert.equal(await target.getByTestId('target-runs').textContent(), '3');
+    const targetChart = page.getByTestId('usage-target-runs');
+    await targetChart.locator('.recharts-bar-rectangle').first().waitFor();
+    assert.equal(await targetChart.locator('.recharts-bar-rectangle').count(), 1);
+    assert.deepEqual(await targetChart.locator('.recharts-label-list text').allTextContents(), ['3']);
+    assert.match((await targetChart.locator('.recharts-yAxis-tick-labels').textContent()) ?? '', /ticket triage/);
+    assert.ok((await page.getByTestId('usage-provider-tokens').locator('.recharts-bar-rectangle').count()) > 0, 'provider tokens drawn');
+    await screenshot(page, 'usage-1280');
     await noOverflowAt390(page, 'usage', 'usage-390');
 
     traps.assertClean();
