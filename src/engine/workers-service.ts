@@ -9,6 +9,7 @@ import type { RunRecord } from '../core/model.js';
 import { OUTPUT_CATEGORY, parseWorkerDefinition, WORKER_TEMPLATES, type WorkerDefinition } from '../core/worker.js';
 import type { Page, Store } from '../store/port.js';
 import type { WorkerRecord } from '../store/workers-port.js';
+import type { SubjectRow, WorkerRunConfig } from '../kinds/worker/loop.js';
 import type { PriceBook } from './prices.js';
 import type { RunsService, StartColumnRun } from './runs-service.js';
 
@@ -134,19 +135,34 @@ export class WorkersService {
       { type: 'worker', worker_id: id, version: w.version, subject: req.subject, ...(req.prompt === undefined ? {} : { prompt: req.prompt }) },
       { ...(budget === undefined ? {} : { budget_micro: budget }), ...(req.prompt === undefined ? {} : { prompt: req.prompt }), ...opts },
     );
-    return { ...res, notice: await this.notice(ws, w, def, res.run) };
+    const subject = res.run.subject as { table_id: string; id: string };
+    return { ...res, notice: await this.notice(ws, w.id, def, { table_id: subject.table_id, row_id: subject.id }, res.run.id) };
   }
 
-  /** What a run of `w` on the run's subject does to an output an earlier run left. */
-  private async notice(ws: string, w: WorkerRecord, def: WorkerDefinition, run: RunRecord): Promise<OutputNotice> {
-    const subject = run.subject as { table_id: string; id: string };
+  /**
+   * What a rerun or retry of `run` would do to the output its worker left on the run's subject,
+   * told before it starts: the run's pinned definition (output mode, slot, policy) against the
+   * subject as it is now. Every existing output counts (the new run does not exist yet).
+   * @returns null when `run` is not a worker run
+   */
+  async noticeForRun(ws: string, run: RunRecord): Promise<OutputNotice | null> {
+    if (run.kind !== 'worker') return null;
+    const cfg = run.spec.config as unknown as WorkerRunConfig;
+    return this.notice(ws, run.target_id, parseWorkerDefinition(cfg.definition), cfg.subject);
+  }
+
+  /**
+   * What a run of worker `workerId` on `subject` does to an output an earlier run left;
+   * `newRunId` (the run being started) is not an earlier run.
+   */
+  private async notice(ws: string, workerId: string, def: WorkerDefinition, subject: SubjectRow, newRunId?: string): Promise<OutputNotice> {
     const policy = def.output.policy;
     let exists = false;
     if (def.output.mode === 'task_comment') {
-      const page = await this.deps.store.comments.listRowComments(ws, subject.table_id, subject.id, { limit: 200 });
-      exists = page.data.some((c) => c.slot === `${w.id}:${def.output.slot}` && c.created_by_run !== run.id);
+      const page = await this.deps.store.comments.listRowComments(ws, subject.table_id, subject.row_id, { limit: 200 });
+      exists = page.data.some((c) => c.slot === `${workerId}:${def.output.slot}` && c.created_by_run !== newRunId);
     } else if (def.output.mode === 'record_field') {
-      const row = await this.deps.store.getRow(ws, subject.table_id, subject.id);
+      const row = await this.deps.store.getRow(ws, subject.table_id, subject.row_id);
       const v = row?.data[def.output.field!];
       exists = v !== undefined && v !== null && v !== '';
     }

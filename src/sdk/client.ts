@@ -16,6 +16,8 @@ import type {
   ExportDownload,
   ExportFormat,
   Operation,
+  OutputNotice,
+  RunOutputNotice,
   OperationAction,
   CreateOperationRequest,
   RunSelection,
@@ -214,9 +216,21 @@ export class RunyardClient {
     return this.#json('POST', `/v1/runs/${seg(id)}/cancel`);
   }
 
-  /** Re-executes only the failed items of a run. */
-  retryFailed(id: string): Promise<{ run: Run; retried: number }> {
+  /**
+   * Re-executes only the failed items of a run; `output_notice` (worker runs, else null) says what
+   * the retry does to the output the worker left, as it was before the retry.
+   */
+  retryFailed(id: string): Promise<{ run: Run; retried: number; output_notice?: OutputNotice | null }> {
     return this.#json('POST', `/v1/runs/${seg(id)}/retry-failed`);
+  }
+
+  /**
+   * What a rerun or retry of run `runId` would do to the output its worker left on the subject
+   * (ask before starting one); `{applies: false, output_notice: null}` for a run that is not a
+   * worker run. @throws ApiError 404
+   */
+  outputNotice(runId: string): Promise<RunOutputNotice> {
+    return this.#json('GET', `/v1/runs/${seg(runId)}/output-notice`);
   }
 
   /**
@@ -474,7 +488,7 @@ export class RunyardClient {
     id: string,
     body: { subject: { table_id: string; row_id: string }; prompt?: string; mode?: 'live' | 'dry_run'; version?: number; overrides?: Record<string, unknown> },
     opts: { idempotencyKey?: string } = {},
-  ): Promise<{ run: Run; output_notice: Record<string, unknown> }> {
+  ): Promise<{ run: Run; output_notice: OutputNotice }> {
     const headers: Record<string, string> = opts.idempotencyKey === undefined ? {} : { 'idempotency-key': opts.idempotencyKey };
     return this.#json('POST', `/v1/workers/${seg(id)}/runs`, { body, headers });
   }

@@ -133,3 +133,20 @@ export interface ExportDownload {
 }
 /** A version of the workspace's prices (`GET`/`PUT /v1/prices`): price key → µ per unit. */
 export type PriceVersion = z.infer<typeof PriceVersionSchema>;
+
+/**
+ * What a new run of an AI worker (a run, rerun or retry) does to the output an earlier run left
+ * on the subject: `replace` updates it, `once` keeps it, `append` adds another.
+ */
+export interface OutputNotice {
+  /** Whether the worker's output slot on the subject already holds an output. */
+  exists: boolean;
+  policy: 'replace' | 'append' | 'once';
+  message: string;
+}
+
+/** `GET /v1/runs/{run_id}/output-notice`: `applies` is false (and the notice null) for a run that is not a worker run. */
+export interface RunOutputNotice {
+  applies: boolean;
+  output_notice: OutputNotice | null;
+}

@@ -256,6 +256,8 @@ export interface UsageReport {
   credits_used: number;
   by_target: Record<string, { runs: number; items: number; credits_used: number }>;
   by_provider: Record<string, { items: number; input_tokens: number; output_tokens: number; credits_used: number }>;
+  /** By the model an item's usage names (`items.usage.model`); items without a model are not counted here. */
+  by_model: Record<string, { items: number; input_tokens: number; output_tokens: number; credits_used: number }>;
 }
 
 /** One provider's figures in a run. Latencies in ms (null without finished items). */
@@ -543,7 +545,7 @@ export interface Store {
   listLedger(ws: string, filter: { run_id?: string; kind?: LedgerKind[] }, opts: { limit: number; cursor?: string }): Promise<Page<LedgerEntry>>;
   /** The balance recomputed from every ledger entry (must equal {@link getBalance}). */
   replayLedger(ws: string): Promise<Balance>;
-  /** Usage since `since` (ms): runs, items, tokens and µ by target and provider. */
+  /** Usage since `since` (ms): runs, items, tokens and µ by target, provider and model. */
   usageSince(ws: string, since: number): Promise<UsageReport>;
   /** Per-provider calls, successes, failures, p50/p95 latency and µ of one run. */
   providerSummary(ws: string, runId: string, producer: string): Promise<ProviderStats[]>;

@@ -2869,6 +2869,13 @@ export interface paths {
                         "application/json": {
                             run: components["schemas"]["Run"];
                             retried: number;
+                            /** @description For a worker run: what the retry does to the output its worker left on the subject (as it was before the retry); null otherwise */
+                            output_notice?: {
+                                exists: boolean;
+                                /** @enum {string} */
+                                policy: "replace" | "append" | "once";
+                                message: string;
+                            } | null;
                         };
                     };
                 };
@@ -2901,6 +2908,53 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{run_id}/output-notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a rerun or retry of a worker run would do to the output its worker left on the subject (ask before starting one) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    run_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The notice */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RunOutputNotice"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6679,6 +6733,17 @@ export interface components {
             /** @description false when the run has more than 20000 events: the split covers the first ones, the rest counts in the status last seen */
             complete: boolean;
         };
+        RunOutputNotice: {
+            /** @description true for a worker run; false for other kinds (output_notice is then null) */
+            applies: boolean;
+            output_notice: components["schemas"]["OutputNotice"];
+        };
+        OutputNotice: {
+            exists: boolean;
+            /** @enum {string} */
+            policy: "replace" | "append" | "once";
+            message: string;
+        } | null;
         RespondResult: {
             run: components["schemas"]["Run"];
             item: components["schemas"]["Item"];
@@ -7360,12 +7425,6 @@ export interface components {
          */
         WorkerDefinition: {
             [key: string]: unknown;
-        };
-        OutputNotice: {
-            exists: boolean;
-            /** @enum {string} */
-            policy: "replace" | "append" | "once";
-            message: string;
         };
         RunWorker: {
             /** @description {table_id, row_id} (or {type: "row", table_id, id}) */

@@ -94,14 +94,19 @@ export function registerCredits(program: Command): void {
         ['credits', credits(u.credits_used_micro)],
       ]),
     );
-    const providers = Object.entries((u.by_provider ?? {}) as Record<string, { items: number; credits_used: number }>);
-    if (providers.length)
-      print(
-        table(
-          ['provider', 'items', 'credits'],
-          providers.map(([p, v]) => [text(p), String(v.items), credits(v.credits_used)]),
-        ),
-      );
+    for (const [group, label] of [
+      ['by_provider', 'provider'],
+      ['by_model', 'model'],
+    ] as const) {
+      const rows = Object.entries((u[group] ?? {}) as Record<string, { items: number; input_tokens: number; output_tokens: number; credits_used: number }>);
+      if (rows.length)
+        print(
+          table(
+            [label, 'items', 'tokens in', 'tokens out', 'credits'],
+            rows.map(([p, v]) => [text(p), String(v.items), String(v.input_tokens), String(v.output_tokens), credits(v.credits_used)]),
+          ),
+        );
+    }
   });
 
   const runs = program.commands.find((c) => c.name() === 'runs');

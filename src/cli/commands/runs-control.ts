@@ -1,9 +1,12 @@
 /**
  * `runyard runs cancel|pause|resume|retry-failed|rerun`, `runyard nodes list` and
- * `runyard observability events [--run ID] [--follow]`.
+ * `runyard observability events [--run ID] [--follow]`. `retry-failed` and `rerun` of a worker
+ * run first print what they will do to the output its worker left (`output: …`); with `--json`
+ * it is the `output_notice` field (null for other kinds).
  */
 import type { Command } from 'commander';
 import { clientCommand, clientOf, intOption, type ClientOptions } from '../common.js';
+import type { OutputNotice, RunyardClient } from '../../sdk/client.js';
 import { print, printJson } from '../output.js';
 import { printNodes, printRun } from '../render.js';
 
@@ -17,6 +20,16 @@ interface EventsOptions extends ClientOptions {
   follow?: boolean;
   after?: number;
   limit?: number;
+}
+
+/**
+ * Prints `output: <message>` for a worker run (what a rerun or retry does to the output its
+ * worker left), nothing for other kinds; returns the notice (null for other kinds).
+ */
+async function printNotice(client: RunyardClient, runId: string): Promise<OutputNotice | null> {
+  const { output_notice: notice } = await client.outputNotice(runId);
+  if (notice) print(`output: ${notice.message}`);
+  return notice;
 }
 
 /** Registers the control subcommands on `runs`, plus `nodes` and `observability`. */
@@ -36,16 +49,21 @@ export function registerRunControl(program: Command): void {
     });
   }
 
-  clientCommand(runs.command('retry-failed').description('re-execute only the failed items of a run').argument('<run>', 'run id')).action(
-    async (id: string, opts: ClientOptions) => {
-      const res = await clientOf(opts).retryFailed(id);
-      if (opts.json) printJson(res);
-      else {
-        print(`Retrying ${res.retried} failed item(s).`);
-        printRun(res.run);
-      }
-    },
-  );
+  clientCommand(
+    runs
+      .command('retry-failed')
+      .description('re-execute only the failed items of a run (for a worker run, first says what happens to its output)')
+      .argument('<run>', 'run id'),
+  ).action(async (id: string, opts: ClientOptions) => {
+    const client = clientOf(opts);
+    if (!opts.json) await printNotice(client, id);
+    const res = await client.retryFailed(id);
+    if (opts.json) printJson({ ...res, output_notice: res.output_notice ?? null });
+    else {
+      print(`Retrying ${res.retried} failed item(s).`);
+      printRun(res.run);
+    }
+  });
 
   clientCommand(
     runs
@@ -55,12 +73,11 @@ export function registerRunControl(program: Command): void {
       .option('--current', 'use the current definition and rows instead of the version the run used')
       .option('--idempotency-key <key>', 'a repeated call with the same key answers the same run'),
   ).action(async (id: string, opts: RerunOptions) => {
-    const run = await clientOf(opts).rerun(
-      id,
-      opts.current ? 'current' : 'version',
-      opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey },
-    );
-    if (opts.json) printJson(run);
+    const client = clientOf(opts);
+    // Told before the new run starts: what it will do to the output the worker left.
+    const notice = opts.json ? (await client.outputNotice(id)).output_notice : await printNotice(client, id);
+    const run = await client.rerun(id, opts.current ? 'current' : 'version', opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey });
+    if (opts.json) printJson({ ...run, output_notice: notice });
     else printRun(run);
   });
 

@@ -38,6 +38,7 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'GET /v1/runs/{run_id}/timeline': 'viewer',
   'GET /v1/runs/{run_id}/export': 'viewer',
   'GET /v1/runs/{run_id}/provider-summary': 'viewer',
+  'GET /v1/runs/{run_id}/output-notice': 'viewer',
   'GET /v1/events': 'viewer',
   'GET /v1/events/latest': 'viewer',
   'GET /v1/nodes': 'viewer',

@@ -2,7 +2,11 @@
  * Run control and nodes.
  * - `POST /v1/runs/{run_id}/pause` · `/resume` · `/cancel` → Run (409 `illegal_transition`
  *   naming the current status); cancelling a canceled run returns it unchanged
- * - `POST /v1/runs/{run_id}/retry-failed` → `{ run, retried }` (422 `nothing_to_retry`)
+ * - `GET /v1/runs/{run_id}/output-notice` → `{ applies, output_notice }`: for a worker run, what
+ *   a rerun or retry of it would do to the output its worker left on the subject (`applies:
+ *   false, output_notice: null` for other kinds); 404 unknown run
+ * - `POST /v1/runs/{run_id}/retry-failed` → `{ run, retried, output_notice }` (the notice as
+ *   told before the retry, null for non-worker runs; 422 `nothing_to_retry`)
  * - `POST /v1/runs/{run_id}/rerun` `{ pin: version | current }` → 201 Run with `retry_of`
  * - `POST /v1/runs/{run_id}/items/{item_id}/respond` `{ answer: {...} }` → `{ run, item }`: answers
  *   a waiting item (404 unknown run or item; 409 `item_not_waiting` when it is not waiting, was
@@ -16,6 +20,7 @@ import type { ServerContext } from '../context.js';
 import { iso, presentItem, presentOne } from '../present.js';
 import { ErrorSchema, ItemSchema, NodeSchema, RerunBody, RunSchema, json } from '../schemas.js';
 import { principalOf, wsOf } from '../auth/principal.js';
+import { NoticeSchema } from './workers.js';
 
 const errors = {
   404: json(ErrorSchema, 'Not found'),
@@ -60,11 +65,51 @@ export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
       path: '/v1/runs/{run_id}/retry-failed',
       summary: 'Re-execute only the failed items (succeeded items never run again)',
       request: { params: RunId },
-      responses: { 200: json(z.object({ run: RunSchema, retried: z.number().int() }), 'The run and how many items were retried'), ...errors },
+      responses: {
+        200: json(
+          z.object({
+            run: RunSchema,
+            retried: z.number().int(),
+            output_notice: NoticeSchema.nullable().optional().openapi({
+              description: 'For a worker run: what the retry does to the output its worker left on the subject (as it was before the retry); null otherwise',
+            }),
+          }),
+          'The run and how many items were retried',
+        ),
+        ...errors,
+      },
     }),
     async (c) => {
-      const res = await engine.control.retryFailed(wsOf(c), c.req.valid('param').run_id);
-      return c.json({ run: await presentOne(engine, sc.baseUrl(), res.run), retried: res.retried }, 200);
+      const ws = wsOf(c);
+      const notice = await engine.workers.noticeForRun(ws, await engine.runs.getRun(ws, c.req.valid('param').run_id));
+      const res = await engine.control.retryFailed(ws, c.req.valid('param').run_id);
+      return c.json({ run: await presentOne(engine, sc.baseUrl(), res.run), retried: res.retried, output_notice: notice }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/runs/{run_id}/output-notice',
+      summary: 'What a rerun or retry of a worker run would do to the output its worker left on the subject (ask before starting one)',
+      request: { params: RunId },
+      responses: {
+        200: json(
+          z
+            .object({
+              applies: z.boolean().openapi({ description: 'true for a worker run; false for other kinds (output_notice is then null)' }),
+              output_notice: NoticeSchema.nullable(),
+            })
+            .openapi('RunOutputNotice'),
+          'The notice',
+        ),
+        404: errors[404],
+      },
+    }),
+    async (c) => {
+      const ws = wsOf(c);
+      const notice = await engine.workers.noticeForRun(ws, await engine.runs.getRun(ws, c.req.valid('param').run_id));
+      return c.json({ applies: notice !== null, output_notice: notice }, 200);
     },
   );
 

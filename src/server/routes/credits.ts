@@ -4,7 +4,11 @@
  * - `GET /v1/credits/ledger?run_id&kind&limit&cursor` → ledger entries, oldest first
  * - `POST /v1/credits/grants` `{ amount_micro, reason?, workspace_id? }` (Idempotency-Key honoured)
  * - `POST /v1/credits/adjustments` `{ amount_micro (±), reason }`
- * - `GET /v1/usage?window=1h|24h|7d|30d` → runs, items, tokens, credits by target and provider
+ * - `GET /v1/usage?window=1h|24h|7d|30d` → runs, items, tokens, credits by target, provider and
+ *   model: `{window, since, runs, items, input_tokens, output_tokens, credits_used,
+ *   credits_used_micro, by_target: {id: {runs, items, credits_used}}, by_provider / by_model:
+ *   {name: {items, input_tokens, output_tokens, credits_used}}}` (credits in the groups are µ;
+ *   `by_model` counts only items whose usage names a model)
  * - `GET /v1/runs/{run_id}/provider-summary` → calls, successes, failures, p50/p95, credits per provider
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
@@ -149,9 +153,20 @@ export function creditRoutes(app: OpenAPIHono, engine: Engine): void {
     createRoute({
       method: 'get',
       path: '/v1/usage',
-      summary: 'Usage in a rolling window: runs, items, tokens and credits by target and provider',
+      summary: 'Usage in a rolling window: runs, items, tokens and credits by target, provider and model',
       request: { query: z.object({ window: z.enum(Object.keys(USAGE_WINDOWS) as [UsageWindow, ...UsageWindow[]]).default('24h') }) },
-      responses: { 200: json(z.record(z.string(), z.unknown()).openapi('Usage'), 'Usage'), 422: errors[422] },
+      responses: {
+        200: json(
+          z.record(z.string(), z.unknown()).openapi('Usage', {
+            description:
+              '{window, since, runs, items, input_tokens, output_tokens, credits_used (credits), credits_used_micro, by_target: {target_id: {runs, items, ' +
+              'credits_used µ}}, by_provider: {provider: {items, input_tokens, output_tokens, credits_used µ}}, by_model: {model: {items, input_tokens, ' +
+              'output_tokens, credits_used µ}} (items whose usage names a model)}',
+          }),
+          'Usage',
+        ),
+        422: errors[422],
+      },
     }),
     async (c) => {
       const u = await engine.credits.usage(wsOf(c), c.req.valid('query').window);

@@ -71,7 +71,8 @@ const RunWorkerBody = z
   .strict()
   .openapi('RunWorker');
 
-const NoticeSchema = z.object({ exists: z.boolean(), policy: z.enum(['replace', 'append', 'once']), message: z.string() }).openapi('OutputNotice');
+/** What a new run (a run, rerun or retry) does to the output an earlier run of the worker left on the subject. */
+export const NoticeSchema = z.object({ exists: z.boolean(), policy: z.enum(['replace', 'append', 'once']), message: z.string() }).openapi('OutputNotice');
 
 function presentWorker(w: WorkerRecord) {
   const d = w.definition as { instructions?: string; output?: { mode?: string }; tool_categories?: string[]; context_sources?: Record<string, unknown>[] };

@@ -100,11 +100,12 @@ export async function replayLedger(ctx: SqlContext, ws: string): Promise<Balance
 }
 
 /**
- * Usage since `since` (ms): runs created, items finished, tokens and µ captured, by target and
- * by provider. Items are read in pages, so memory stays bounded by the number of groups.
+ * Usage since `since` (ms): runs created, items finished, tokens and µ captured, by target, by
+ * provider and by model (`items.usage.model`; items without one are left out of `by_model`).
+ * Items are read in pages, so memory stays bounded by the number of groups.
  */
 export async function usageSince(ctx: SqlContext, ws: string, since: number): Promise<UsageReport> {
-  const report: UsageReport = { runs: 0, items: 0, input_tokens: 0, output_tokens: 0, credits_used: 0, by_target: {}, by_provider: {} };
+  const report: UsageReport = { runs: 0, items: 0, input_tokens: 0, output_tokens: 0, credits_used: 0, by_target: {}, by_provider: {}, by_model: {} };
   const runs = await ctx.db
     .selectFrom('runs')
     .select(['target_id', (eb) => eb.fn.countAll().as('n')])
@@ -138,11 +139,16 @@ export async function usageSince(ctx: SqlContext, ws: string, since: number): Pr
       const t = (report.by_target[r.target_id] ??= { runs: 0, items: 0, credits_used: 0 });
       t.items += 1;
       t.credits_used += used;
-      const p = (report.by_provider[r.provider ?? 'unknown'] ??= { items: 0, input_tokens: 0, output_tokens: 0, credits_used: 0 });
-      p.items += 1;
-      p.input_tokens += usage?.input_tokens ?? 0;
-      p.output_tokens += usage?.output_tokens ?? 0;
-      p.credits_used += used;
+      const groups = [(report.by_provider[r.provider ?? 'unknown'] ??= { items: 0, input_tokens: 0, output_tokens: 0, credits_used: 0 })];
+      if (typeof usage?.model === 'string' && usage.model !== '') {
+        groups.push((report.by_model[usage.model] ??= { items: 0, input_tokens: 0, output_tokens: 0, credits_used: 0 }));
+      }
+      for (const g of groups) {
+        g.items += 1;
+        g.input_tokens += usage?.input_tokens ?? 0;
+        g.output_tokens += usage?.output_tokens ?? 0;
+        g.credits_used += used;
+      }
     }
     if (rows.length < 5000) break;
     after = rows.at(-1)?.id ?? '';
