@@ -178,6 +178,10 @@ test(
     assert.deepEqual(await targetChart.locator('.recharts-label-list text').allTextContents(), ['3']);
     assert.match((await targetChart.locator('.recharts-yAxis-tick-labels').textContent()) ?? '', /ticket triage/);
     assert.ok((await page.getByTestId('usage-provider-tokens').locator('.recharts-bar-rectangle').count()) > 0, 'provider tokens drawn');
+    const modelChart = page.getByTestId('usage-model-tokens');
+    assert.match((await modelChart.locator('.recharts-yAxis-tick-labels').textContent()) ?? '', /^fake-model$/);
+    assert.equal(await modelChart.locator('.recharts-bar-rectangle').count(), 2, 'input and output stacked');
+    assert.match((await page.getByTestId('usage-model').locator('tbody tr').first().textContent()) ?? '', /^fake-model\d/);
     await screenshot(page, 'usage-1280');
     await noOverflowAt390(page, 'usage', 'usage-390');
 
