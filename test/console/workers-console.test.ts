@@ -129,7 +129,36 @@ test(
     await drawer.getByRole('button', { name: 'Close' }).click();
     await page.waitForURL(new RegExp(`/tables/${table.id}$`));
 
-    // Edit: drop the policy source (version 2), run again, and compare the two runs.
+    // Edit in the console: a refused limit is shown at its field and nothing is saved; fixed, the edit saves version 2.
+    await page.goto(`${server.url}/workers/${wid}`);
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('form', { name: 'Edit this worker' });
+    await edit.getByLabel('Instructions').fill('Triage the ticket into a comment.');
+    await edit.getByLabel('Max LLM calls').fill('0');
+    await edit.getByRole('button', { name: 'Save as v2' }).click();
+    const limitError = edit.locator('[data-field="limits.max_steps"]').getByTestId('field-error');
+    await limitError.waitFor();
+    assert.match((await limitError.textContent()) ?? '', /limits\.max_steps: expected an integer from 1 to 100/);
+    assert.equal(await edit.getByTestId('field-error').count(), 1, 'only the named field is marked');
+    assert.equal((await client.getWorker(wid)).version, 1, 'a refused edit saves nothing');
+    await screenshot(page, 'worker-edit-1280');
+    await noOverflowAt390(page, 'worker edit form', 'worker-edit-390');
+    await edit.getByLabel('Max LLM calls').fill('6');
+    await edit.getByRole('button', { name: 'Save as v2' }).click();
+    await page.getByTestId('saved-version').getByText('Saved as version 2').waitFor();
+    assert.equal(await page.getByTestId('worker-version').textContent(), 'v2');
+    assert.equal(await page.getByTestId('instructions').textContent(), 'Triage the ticket into a comment.');
+    assert.match((await page.getByTestId('worker-overview').textContent()) ?? '', /steps 6/);
+    const v2 = await client.getWorker(wid);
+    assert.equal(v2.version, 2);
+    assert.deepEqual((v2.definition as { context_sources: unknown }).context_sources, (worker.definition as { context_sources: unknown }).context_sources);
+    // Each version keeps its own read-only instructions.
+    await page.getByLabel('Version').selectOption('1');
+    await page.waitForURL(/\?version=1$/);
+    await page.getByTestId('worker-version').getByText('v1').waitFor();
+    assert.equal(await page.getByTestId('instructions').textContent(), def.instructions);
+
+    // Drop the policy source (version 3, through the API), run again, and compare the two runs.
     await client.editWorker(wid, { ...def, instructions: 'Triage the ticket into a comment.', context_sources: [{ type: 'subject_record', max_chars: 4000 }] });
     const runB = (await client.runWorker(wid, { subject: { table_id: table.id, row_id: row1 } })).run.id;
     assert.equal((await waitForRun(client, runB)).status, 'succeeded');
@@ -145,7 +174,7 @@ test(
     assert.match(pa ?? '', /^present · \d+ chars/);
     assert.match(pb ?? '', /^missing/);
     assert.match((await policy.textContent()) ?? '', /differs/);
-    assert.deepEqual(await page.getByTestId('cmp-version').locator('td').allTextContents(), ['v1', 'v2']);
+    assert.deepEqual(await page.getByTestId('cmp-version').locator('td').allTextContents(), ['v1', 'v3']);
     assert.match((await page.getByTestId('cmp-instructions').textContent()) ?? '', /- Quote the refund policy when it applies\./);
     assert.deepEqual(await page.getByTestId('cmp-status').locator('td').allTextContents(), ['succeeded', 'succeeded']);
     assert.match((await page.getByTestId('cmp-output').textContent()) ?? '', /refunds within 30 days.*Triage: P2 · owner identity team/s);

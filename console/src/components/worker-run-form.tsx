@@ -68,7 +68,7 @@ export function WorkerRunForm({ workerId, onStarted }: { workerId: string; onSta
           body: { subject: { table_id: tableId, row_id: rowId }, ...(prompt.trim() ? { prompt } : {}), mode: dryRun ? 'dry_run' : 'live' },
         }),
       );
-      setNotice(res.output_notice.message);
+      setNotice(res.output_notice?.message ?? null);
       onStarted(res.run);
     } catch (err) {
       setError(err);

@@ -4,18 +4,21 @@
  *   mode, template key and the status of its newest run (`GET /v1/workers/{id}/runs?limit=1`).
  * - `/workers/:workerId`: the overview — status with Pause / Resume (operator), output mode and
  *   policy, template key, model, context sources, tool categories, limits, the read-only
- *   instructions — a **Run** form taking a subject row (`POST /v1/workers/{id}/runs`; the answer's
- *   output notice says what happens to an earlier output), and run cards of the recent runs
+ *   instructions — of any version (`?version=N`, default the newest); **Edit** (editor;
+ *   components/worker-edit-form.tsx) saves a new version and shows its number; a **Run** form
+ *   taking a subject row (`POST /v1/workers/{id}/runs`; the answer's output notice says what
+ *   happens to an earlier output), and run cards of the recent runs
  *   (components/worker-run-card.tsx), redrawn live from the workspace event stream while any of
  *   them is queued or running. Two picked cards open the comparison (`/runs/compare?a=&b=`).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { api, isTerminal, must, type Run, type Schemas } from '../api/client';
 import { useFollow } from '../api/sse';
 import { jsonText, time } from '../components/format';
 import { Clip, ErrorBox, PageHeader, StatusChip } from '../components/ui';
 import { useDebounced } from '../components/use-debounced';
+import { WorkerEditForm } from '../components/worker-edit-form';
 import { WorkerRunCard } from '../components/worker-run-card';
 import { WorkerRunForm } from '../components/worker-run-form';
 import { useCan } from '../session';
@@ -129,8 +132,13 @@ function sourceText(s: Record<string, unknown>): string {
 
 export function WorkerPage() {
   const { workerId = '' } = useParams();
-  const operator = useCan()('operator');
+  const [sp, setSp] = useSearchParams();
+  const asked = Number(sp.get('version')) || undefined;
+  const can = useCan();
+  const operator = can('operator');
   const [worker, setWorker] = useState<Worker | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState<number | null>(null);
   const [runs, setRuns] = useState<Run[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -153,10 +161,22 @@ export function WorkerPage() {
   }, [workerId]);
 
   useEffect(() => {
+    let stop = false;
+    must(api.GET('/v1/workers/{worker_id}', { params: { path: { worker_id: workerId }, query: asked ? { version: asked } : {} } })).then(
+      (w) => !stop && (setWorker(w), setError(null)),
+      (err: unknown) => !stop && setError(err),
+    );
+    return () => {
+      stop = true;
+    };
+  }, [workerId, asked]);
+
+  useEffect(() => {
     setWorker(null);
     setRuns(null);
     setPicked([]);
-    must(api.GET('/v1/workers/{worker_id}', { params: { path: { worker_id: workerId } } })).then((w) => (setWorker(w), setError(null)), setError);
+    setEditing(false);
+    setSaved(null);
     void loadRuns();
     void must(api.GET('/v1/events/latest')).then(
       (r) => setLatestSeq(r.seq),
@@ -218,6 +238,25 @@ export function WorkerPage() {
         }
       >
         <StatusChip status={worker.status} />
+        <label className="inline">
+          Version
+          <select
+            value={worker.version}
+            onChange={(e) => setSp(Number(e.target.value) === worker.latest_version ? {} : { version: e.target.value }, { replace: true })}
+          >
+            {Array.from({ length: worker.latest_version }, (_, i) => worker.latest_version - i).map((v) => (
+              <option key={v} value={v}>
+                v{v}
+                {v === worker.latest_version ? ' (newest)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        {can('editor') && !editing ? (
+          <button type="button" onClick={() => (setEditing(true), setSaved(null))}>
+            Edit
+          </button>
+        ) : null}
         {operator ? (
           worker.status === 'active' ? (
             <button type="button" onClick={() => void setStatus('pause')} disabled={busy}>
@@ -231,13 +270,31 @@ export function WorkerPage() {
         ) : null}
       </PageHeader>
       <ErrorBox error={actionError} title="Could not change the worker" />
+      {saved !== null ? (
+        <p className="notice small" role="status" data-testid="saved-version">
+          Saved as version {saved}. Runs started from now on use it; runs already started keep theirs.
+        </p>
+      ) : null}
+      {editing ? (
+        <WorkerEditForm
+          worker={worker}
+          onCancel={() => setEditing(false)}
+          onSaved={(w) => {
+            setEditing(false);
+            setSaved(w.version);
+            setWorker(w);
+            setSp({}, { replace: true });
+          }}
+        />
+      ) : null}
       {worker.status === 'paused' ? (
         <p className="waiting" data-testid="paused-note">
           Paused: new runs wait queued (worker paused) until it is resumed; runs in flight finish.
         </p>
       ) : null}
       <p className="small muted">
-        <span className="mono">{worker.id}</span> · v{worker.version} saved {time(worker.updated_at)}
+        <span className="mono">{worker.id}</span> · <span data-testid="worker-version">v{worker.version}</span>
+        {worker.version === worker.latest_version ? ' (newest)' : ` of ${worker.latest_version}`} saved {time(worker.updated_at)}
       </p>
       <dl className="facts" data-testid="worker-overview">
         <div>
@@ -281,7 +338,7 @@ export function WorkerPage() {
         ))}
       </ul>
       <h2>Instructions</h2>
-      <p className="small muted">Read-only: editing a worker saves a new version.</p>
+      <p className="small muted">Read-only: the instructions of v{worker.version}. Editing saves a new version; pick a version above to read its own.</p>
       <pre className="definition small" data-testid="instructions">
         {worker.instructions}
       </pre>
