@@ -3410,7 +3410,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Usage in a rolling window: runs, items, tokens and credits by target and provider */
+        /** Usage in a rolling window: runs, items, tokens and credits by target, provider and model */
         get: {
             parameters: {
                 query?: {
@@ -6816,6 +6816,7 @@ export interface components {
             reason: string;
             workspace_id?: string;
         };
+        /** @description {window, since, runs, items, input_tokens, output_tokens, credits_used (credits), credits_used_micro, by_target: {target_id: {runs, items, credits_used µ}}, by_provider: {provider: {items, input_tokens, output_tokens, credits_used µ}}, by_model: {model: {items, input_tokens, output_tokens, credits_used µ}} (items whose usage names a model)} */
         Usage: {
             [key: string]: unknown;
         };
