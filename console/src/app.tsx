@@ -6,7 +6,7 @@
  * - `/ingestions`, `/ingestions/:sourceId`, `/ingestions/:sourceId/runs/:runId` Ingestions (routes/ingestions.tsx)
  * - `/flows`, `/flows/:flowId` Flows (routes/flows.tsx); `/inbox` open waits across runs (routes/inbox.tsx)
  * - `/triggers`, `/triggers/{rules,schedules,hooks,events}/:id` Triggers (routes/triggers.tsx, routes/trigger-detail.tsx)
- * - `/workers`, `/workers/:workerId` AI workers (routes/workers.tsx); `/runs/compare?a=&b=` two runs
+ * - `/workers`, `/workers/:workerId` AI workers (routes/workers.tsx, routes/worker-page.tsx); `/runs/compare?a=&b=` two runs
  *   side by side (routes/run-compare.tsx); `/usage` rolling usage windows (routes/usage.tsx, loaded lazily)
  */
 import { lazy, Suspense } from 'react';
@@ -22,7 +22,8 @@ import { RunsPage } from './routes/runs';
 import { TablePage, TablesPage } from './routes/tables';
 import { HookPage, RulePage, SchedulePage, TriggerEventPage } from './routes/trigger-detail';
 import { TriggersPage } from './routes/triggers';
-import { WorkerPage, WorkersPage } from './routes/workers';
+import { WorkerPage } from './routes/worker-page';
+import { WorkersPage } from './routes/workers';
 import { SessionGate, useCan, useSession } from './session';
 
 /** The Usage page and its chart library (recharts) are a chunk of their own, loaded when the page opens. */

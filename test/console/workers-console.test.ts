@@ -191,6 +191,32 @@ test(
     assert.match((await failed.getByTestId('run-error').textContent()) ?? '', new RegExp(code));
     assert.match((await failed.getByTestId('run-hint').textContent()) ?? '', /provider is unavailable/);
 
+    // Rerun asks first and says what happens to the comment the earlier runs left; Cancel starts nothing.
+    assert.equal((await client.outputNotice(runA)).output_notice?.exists, true);
+    await page.locator(`li.run-card[data-run-id="${runA}"]`).getByRole('button', { name: 'Rerun' }).click();
+    const ask = page.locator('dialog.confirm[open]');
+    await ask.getByTestId('confirm-output-notice').getByText('An earlier output exists: it will be replaced.').waitFor();
+    assert.match((await ask.textContent()) ?? '', /Rerun this run\?.*starts on the same row/s);
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await ask.waitFor({ state: 'detached' });
+    assert.equal((await client.listWorkerRuns(wid)).data.length, 3, 'a canceled rerun starts nothing');
+    // Retry failed on the refused run: the same notice first, then the card goes to succeeded live and its output updated the comment.
+    await failed.getByRole('button', { name: 'Retry failed' }).click();
+    await ask.getByTestId('confirm-output-notice').getByText('An earlier output exists: it will be replaced.').waitFor();
+    await ask.getByRole('button', { name: 'Retry failed' }).click();
+    await page.getByTestId('rerun-started').getByText(`1 failed item of ${runC} queued again.`).waitFor();
+    const retried = page.locator(`li.run-card[data-run-id="${runC}"][data-status="succeeded"]`);
+    await retried.waitFor({ timeout: 60_000 });
+    assert.match((await retried.getByTestId('output-preview').textContent()) ?? '', /^Output \(updated\): Triage: P2/);
+    assert.equal((await client.listWorkerRuns(wid)).data.length, 3);
+    // The run page's Rerun of a worker run asks the same way.
+    await page.goto(`${server.url}/runs/${runA}`);
+    await page.locator('.run-actions').getByRole('button', { name: 'Rerun' }).click();
+    await ask.getByTestId('confirm-output-notice').getByText('An earlier output exists: it will be replaced.').waitFor();
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('dialog.confirm[open]').waitFor({ state: 'detached' });
+    assert.equal((await client.listWorkerRuns(wid)).data.length, 3);
+
     // Usage: the worker's three runs in every window, drawn by recharts, then by target in the last hour.
     await page.getByRole('link', { name: 'Usage' }).click();
     const windowBars = page.getByTestId('usage-window-runs').locator('.recharts-bar-rectangle');

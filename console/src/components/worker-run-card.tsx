@@ -3,7 +3,9 @@
  * subject row, a link that opens the row and its comments on the table page), the output
  * preview and what happened to it, tokens, cost, and the error with a hint drawn from the
  * seed's troubleshooting order (record gone, context source missing, category not allowed,
- * provider unavailable). A checkbox picks the card for a side-by-side comparison.
+ * provider unavailable). A checkbox picks the card for a side-by-side comparison. **Rerun** and
+ * (a finished run with failed items) **Retry failed** ask the page to confirm first: the page's
+ * confirmation (components/output-notice-confirm.tsx) says what happens to the output.
  */
 import { Link } from 'react-router';
 import type { Run } from '../api/client';
@@ -63,7 +65,18 @@ export function troubleshootingHint(run: Run): string | null {
 
 const TERMINAL = ['succeeded', 'partial', 'failed', 'canceled'];
 
-export function WorkerRunCard({ run, picked, onPick }: { run: Run; picked: boolean; onPick(on: boolean): void }) {
+export function WorkerRunCard({
+  run,
+  picked,
+  onPick,
+  onAction,
+}: {
+  run: Run;
+  picked: boolean;
+  onPick(on: boolean): void;
+  /** Rerun or retry asked for (operator); absent: no buttons. */
+  onAction?: (action: 'rerun' | 'retry') => void;
+}) {
   const s = subjectOf(run);
   const o = outputOf(run);
   const hint = TERMINAL.includes(run.status) || run.error ? troubleshootingHint(run) : null;
@@ -126,6 +139,18 @@ export function WorkerRunCard({ run, picked, onPick }: { run: Run; picked: boole
         <p className="hint small" data-testid="run-hint">
           {hint}
         </p>
+      ) : null}
+      {onAction && TERMINAL.includes(run.status) ? (
+        <div className="actions small">
+          <button type="button" onClick={() => onAction('rerun')}>
+            Rerun
+          </button>
+          {run.items_failed > 0 ? (
+            <button type="button" onClick={() => onAction('retry')}>
+              Retry failed
+            </button>
+          ) : null}
+        </div>
       ) : null}
     </li>
   );
