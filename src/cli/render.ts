@@ -158,11 +158,12 @@ export function printItems(page: Page<Item>): void {
   if (page.data.length === 0) return print('No items.');
   print(
     table(
-      ['#', 'id', 'key', 'status', 'attempts', 'error', 'duration'],
+      ['#', 'id', 'key', 'record', 'status', 'attempts', 'error', 'duration'],
       page.data.map((i) => [
         String(i.ordinal),
         text(i.id),
         text(i.key),
+        text(i.label, 40),
         status(i.status),
         `${i.attempt_count}/${i.max_attempts}${i.lease_lost_count > 0 ? ` (+${i.lease_lost_count} lease lost)` : ''}`,
         i.error ? `${text(i.error.code)}: ${text(i.error.message, 60)}` : '-',

@@ -212,6 +212,8 @@ export interface TableRecord {
   fields: string[];
   row_count: number;
   created_at: number;
+  /** The field that labels the table's rows (core/row-label.ts); null: the first non-empty text field. */
+  label_column: string | null;
 }
 
 export interface RowRecord {

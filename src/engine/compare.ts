@@ -8,6 +8,7 @@
 import { NotFoundError } from '../core/errors.js';
 import type { ItemRecord, RunRecord } from '../core/model.js';
 import { compareItems, lineDiff, pair, sideOf } from '../core/run-compare.js';
+import { itemLabels } from './item-labels.js';
 import { shortHash, type SnapshotSource, type WorkerRunConfig } from '../kinds/worker/index.js';
 import type { Store } from '../store/port.js';
 
@@ -94,6 +95,24 @@ function workerPart(store: Store, ws: string, a: { run: RunRecord; items: ItemRe
   }));
 }
 
+/** The differing items with the label of the record each stands for (engine/item-labels.ts), from run `a`'s item, else `b`'s. */
+async function labelled(
+  store: Store,
+  a: { run: RunRecord; items: ItemRecord[] },
+  b: { run: RunRecord; items: ItemRecord[] },
+  differing: ReturnType<typeof compareItems>['differing'],
+) {
+  const keys = new Set(differing.map((d) => d.key));
+  const [la, lb] = await Promise.all(
+    [a, b].map(async (side) => {
+      const items = side.items.filter((i) => keys.has(i.key));
+      const byId = await itemLabels(store, side.run, items);
+      return new Map(items.map((i) => [i.key, byId.get(i.id) ?? null]));
+    }),
+  );
+  return differing.map((d) => ({ key: d.key, label: la?.get(d.key) ?? lb?.get(d.key) ?? null, a: d.a, b: d.b }));
+}
+
 /**
  * Compares runs `a` and `b` of the workspace.
  * @throws NotFoundError naming the run that does not exist
@@ -102,6 +121,7 @@ export async function compareRuns(store: Store, ws: string, aId: string, bId: st
   const [a, b] = await Promise.all([load(store, ws, aId), load(store, ws, bId)]);
   const sa = sideOf(a.run, a.items);
   const sb = sideOf(b.run, b.items);
+  const items = compareItems(a.items, b.items);
   const base = {
     a: sa,
     b: sb,
@@ -111,7 +131,7 @@ export async function compareRuns(store: Store, ws: string, aId: string, bId: st
     tokens: pair(sa.tokens, sb.tokens),
     credits_used: pair(sa.credits_used, sb.credits_used),
     error: pair(sa.error, sb.error),
-    items: compareItems(a.items, b.items),
+    items: { ...items, differing: await labelled(store, a, b, items.differing) },
   };
   if (a.run.kind !== 'worker' || b.run.kind !== 'worker') return { ...base, worker: null };
   return { ...base, worker: await workerPart(store, ws, a, b) };

@@ -157,6 +157,25 @@ export class TablesService {
   }
 
   /**
+   * Chooses the field that labels the table's rows in item lists and run cards (null: the
+   * row's first non-empty text field, core/row-label.ts).
+   * @throws NotFoundError (404) for an unknown table; ValidationError (422) naming
+   *   `label_column` when it is not a field of the table
+   */
+  async setLabelColumn(ws: string, tableId: string, column: string | null): Promise<TableRecord> {
+    const table = await this.getTable(ws, tableId);
+    if (column !== null && !table.fields.includes(column)) {
+      throw new ValidationError(
+        `label_column: table ${tableId} has no field ${JSON.stringify(column)} (fields: ${table.fields.map((f) => JSON.stringify(f)).join(', ') || 'none'})`,
+        { field: 'label_column' },
+      );
+    }
+    const updated = await this.deps.store.setTableLabelColumn(ws, tableId, column);
+    if (!updated) throw new NotFoundError('table', tableId);
+    return updated;
+  }
+
+  /**
    * Validates and adds a column. Checks, in order: the name, the producer, the producer's
    * config shape, every template's syntax and that each field it names exists in the table,
    * that each saved credential it names exists in the workspace (and that placeholders stand

@@ -2,6 +2,7 @@
 import { DEFAULT_MAX_LEASE_LOSSES } from '../core/lease-recovery.js';
 import type { WaitingReason } from '../core/waiting.js';
 import type { Engine } from '../engine/engine.js';
+import { itemLabels, subjectLabels } from '../engine/item-labels.js';
 import type { CellRecord, ColumnRecord, EventRecord, ItemRecord, RowRecord, RunRecord, TableRecord } from '../core/model.js';
 
 const MICRO = 1_000_000;
@@ -13,8 +14,11 @@ export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-/** A run in API shape; `waiting` is its computed waiting reason (null when progressing or done). */
-export function presentRun(r: RunRecord, baseUrl: string, waiting: WaitingReason | null = null) {
+/**
+ * A run in API shape; `waiting` is its computed waiting reason (null when progressing or done);
+ * `subjectLabel`, when given, is the label of the row its subject names (`subject.label`).
+ */
+export function presentRun(r: RunRecord, baseUrl: string, waiting: WaitingReason | null = null, subjectLabel?: string | null) {
   return {
     id: r.id,
     workspace_id: r.workspace_id,
@@ -24,7 +28,7 @@ export function presentRun(r: RunRecord, baseUrl: string, waiting: WaitingReason
     name: r.name,
     status: r.status,
     phase: r.phase,
-    subject: r.subject ?? null,
+    subject: subjectLabel === undefined || r.subject === null || typeof r.subject !== 'object' ? (r.subject ?? null) : { ...r.subject, label: subjectLabel },
     output: r.output ?? null,
     mode: r.mode,
     trigger: r.trigger,
@@ -65,10 +69,13 @@ export function presentRun(r: RunRecord, baseUrl: string, waiting: WaitingReason
   };
 }
 
-/** Runs in API shape with their waiting reasons computed (see engine/waiting.ts). */
+/**
+ * Runs in API shape with their waiting reasons computed (see engine/waiting.ts) and the label of
+ * a subject row (`subject.label`, engine/item-labels.ts; one query per table of subjects).
+ */
 export async function presentRuns(engine: Engine, baseUrl: string, runs: RunRecord[]) {
-  const reasons = await engine.waiting.explain(runs[0]?.workspace_id ?? engine.workspaceId, runs);
-  return runs.map((r) => presentRun(r, baseUrl, reasons.get(r.id) ?? null));
+  const [reasons, labels] = await Promise.all([engine.waiting.explain(runs[0]?.workspace_id ?? engine.workspaceId, runs), subjectLabels(engine.store, runs)]);
+  return runs.map((r) => presentRun(r, baseUrl, reasons.get(r.id) ?? null, labels.get(r.id)));
 }
 
 /** One run in API shape with its waiting reason. */
@@ -77,12 +84,17 @@ export async function presentOne(engine: Engine, baseUrl: string, run: RunRecord
   return view as ReturnType<typeof presentRun>;
 }
 
-export function presentItem(i: ItemRecord) {
+/**
+ * An item in API shape; `label` names the record it stands for (engine/item-labels.ts), null
+ * when it stands for none or was not looked up.
+ */
+export function presentItem(i: ItemRecord, label: string | null = null) {
   return {
     id: i.id,
     run_id: i.run_id,
     ordinal: i.ordinal,
     key: i.key,
+    label,
     status: i.status,
     attempt_count: i.attempt_count,
     max_attempts: i.max_attempts,
@@ -103,12 +115,18 @@ export function presentItem(i: ItemRecord) {
   };
 }
 
+/** A page of `run`'s items in API shape, labelled by their records in one batch per table. */
+export async function presentItems(engine: Engine, run: RunRecord, items: readonly ItemRecord[]) {
+  const labels = await itemLabels(engine.store, run, items);
+  return items.map((i) => presentItem(i, labels.get(i.id) ?? null));
+}
+
 export function presentEvent(e: EventRecord & { seq: number }) {
   return { seq: e.seq, id: e.id, run_id: e.run_id, item_id: e.item_id, type: e.type, data: e.data, created_at: iso(e.created_at) };
 }
 
 export function presentTable(t: TableRecord) {
-  return { id: t.id, name: t.name, fields: t.fields, row_count: t.row_count, created_at: iso(t.created_at) };
+  return { id: t.id, name: t.name, fields: t.fields, row_count: t.row_count, created_at: iso(t.created_at), label_column: t.label_column };
 }
 
 export function presentRow(r: RowRecord) {

@@ -26,7 +26,10 @@ export const RunSchema = z
       description:
         'What the run is doing now, as its kind plans it (refines running, e.g. triage, step_2); each change is a run.phase event {from, to}; null: none',
     }),
-    subject: z.unknown().openapi({ description: 'What the run acts on (a linked record, free JSON), or null' }),
+    subject: z.unknown().openapi({
+      description:
+        "What the run acts on (a linked record, free JSON), or null; a row subject {type: 'row', id, table_id, url} also carries label (the row's label, or null)",
+    }),
     output: z.unknown().openapi({ description: 'What the run produced, as its kind reports it (free JSON), or null' }),
     mode: z.enum(['live', 'dry_run', 'smoke_test']),
     trigger: z.object({ type: z.string(), source_id: z.string().nullable(), actor: z.string().nullable() }),
@@ -85,6 +88,14 @@ export const ItemSchema = z
     run_id: z.string(),
     ordinal: z.number().int(),
     key: z.string(),
+    label: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The record the item stands for (a column run's row, a worker run's subject row, a row named by the inputs' {table_id, row_id}): " +
+          "the table's label field, else the row's first non-empty text field, at most 80 characters; null when it stands for none",
+      }),
     status: z.enum(ITEM_STATUSES as [string, ...string[]]),
     attempt_count: z.number().int().openapi({ description: 'Attempts counted so far (a lease lost by a live node is not counted)' }),
     max_attempts: z.number().int(),
@@ -123,8 +134,25 @@ export const EventSchema = z
   .openapi('Event');
 
 export const TableSchema = z
-  .object({ id: z.string(), name: z.string(), fields: z.array(z.string()), row_count: z.number().int(), created_at: iso })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    fields: z.array(z.string()),
+    row_count: z.number().int(),
+    created_at: iso,
+    label_column: z.string().nullable().openapi({
+      description: "The field that labels the table's rows in item lists and run cards; null: the row's first non-empty text field",
+    }),
+  })
   .openapi('Table');
+
+/** `PATCH /v1/tables/{table_id}`: the field that labels the table's rows (null: the first non-empty text field). */
+export const PatchTableBody = z
+  .object({
+    label_column: z.string().min(1).max(200).nullable().openapi({ description: 'A field of the table, or null for the first non-empty text field' }),
+  })
+  .strict()
+  .openapi('PatchTable');
 
 export const RowSchema = z.object({ id: z.string(), ordinal: z.number().int(), data: z.record(z.string(), z.unknown()) }).openapi('Row');
 

@@ -384,6 +384,17 @@ export interface Store {
   /** Every row of a table, in ordinal order (used when a run is created). */
   allRows(ws: string, tableId: string): Promise<RowRecord[]>;
   getRow(ws: string, tableId: string, rowId: string): Promise<RowRecord | undefined>;
+  /**
+   * Sets (or clears, with null) the field that labels the table's rows; the caller checks it is
+   * a field of the table. @returns the table, undefined when there is no such ready table
+   */
+  setTableLabelColumn(ws: string, tableId: string, column: string | null): Promise<TableRecord | undefined>;
+  /**
+   * The labels of rows `rowIds` of a table (core/row-label.ts: the label field, else the first
+   * non-empty text field; at most 80 characters), read in one batch. Missing rows are absent
+   * from the map; a row without text maps to null.
+   */
+  rowLabels(ws: string, tableId: string, rowIds: readonly string[]): Promise<Map<string, string | null>>;
   /** Adds a column. @throws RunyardError `conflict` when the name is taken in that table. */
   createColumn(ws: string, column: ColumnRecord): Promise<ColumnRecord>;
   /** By id or by name within the table. */

@@ -304,7 +304,7 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
       test('createTable writes the table and its rows; listRows pages cover every row once, in order', async () => {
         const input = newTable(23);
         const t = await store.createTable(WS, input, T0);
-        assert.deepEqual(t, { id: input.id, workspace_id: WS, name: 'people', fields: ['name', 'n'], row_count: 23, created_at: T0 });
+        assert.deepEqual(t, { id: input.id, workspace_id: WS, name: 'people', fields: ['name', 'n'], row_count: 23, created_at: T0, label_column: null });
         assert.deepEqual(await store.getTable(WS, t.id), t);
         assert.deepEqual(
           (await store.listTables(WS)).map((x) => x.id),
@@ -342,6 +342,38 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         const exact = await store.listRows(WS, t.id, { limit: 23 });
         assert.equal(exact.data.length, 23);
         assert.equal(exact.next_cursor, null);
+      });
+
+      test('rowLabels: the first non-empty text field, or the chosen label column, in one batch; setTableLabelColumn stores the choice', async () => {
+        const long = 'x'.repeat(100);
+        const input = newTable(0, {
+          fields: ['n', 'blank', 'title', 'code'],
+          rows: [
+            { id: testId('row'), data: { n: 1, blank: '  ', title: 'Login fails', code: 'T-1' } },
+            { id: testId('row'), data: { n: 2, blank: '', title: long, code: '' } },
+            { id: testId('row'), data: { n: 3 } },
+          ],
+        });
+        const t = await store.createTable(WS, input, T0);
+        const ids = input.rows.map((r) => r.id);
+        const first = await store.rowLabels(WS, t.id, [...ids, 'row_missing']);
+        assert.deepEqual(
+          [...first.entries()].sort(),
+          [
+            [ids[0], 'Login fails'],
+            [ids[1], `${'x'.repeat(79)}…`],
+            [ids[2], null],
+          ].sort(),
+        );
+        const chosen = await store.setTableLabelColumn(WS, t.id, 'code');
+        assert.equal(chosen?.label_column, 'code');
+        assert.equal((await store.getTable(WS, t.id))?.label_column, 'code');
+        const byCode = await store.rowLabels(WS, t.id, ids);
+        assert.equal(byCode.get(ids[0]!), 'T-1');
+        assert.equal(byCode.get(ids[1]!), `${'x'.repeat(79)}…`, 'a blank label field falls back to the first text field');
+        assert.equal((await store.setTableLabelColumn(WS, t.id, null))?.label_column, null);
+        assert.equal(await store.setTableLabelColumn(WS, 'tbl_missing', 'code'), undefined);
+        assert.equal((await store.rowLabels(WS, 'tbl_missing', ids)).size, 0);
       });
 
       test('createTable is atomic: a duplicate row id (even past the first insert chunk) leaves nothing behind', async () => {

@@ -1123,7 +1123,51 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Choose the field that labels the table's rows in item lists and run cards (null: the first non-empty text field) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    table_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PatchTable"];
+                };
+            };
+            responses: {
+                /** @description The table */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Table"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid input */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/tables/{table_id}/rows": {
@@ -6305,6 +6349,8 @@ export interface components {
             row_count: number;
             /** @example 2026-11-21T07:00:00.000Z */
             created_at: string;
+            /** @description The field that labels the table's rows in item lists and run cards; null: the row's first non-empty text field */
+            label_column: string | null;
         };
         ImportTable: {
             /** @example iris */
@@ -6313,6 +6359,10 @@ export interface components {
             format: "csv" | "json" | "ndjson";
             /** @description The file content (CSV text, a JSON array of objects, or NDJSON). */
             data: string;
+        };
+        PatchTable: {
+            /** @description A field of the table, or null for the first non-empty text field */
+            label_column: string | null;
         };
         RowPage: {
             data: components["schemas"]["Row"][];
@@ -6366,7 +6416,7 @@ export interface components {
             status: "queued" | "claimed" | "running" | "waiting_for_input" | "paused" | "succeeded" | "partial" | "failed" | "canceled";
             /** @description What the run is doing now, as its kind plans it (refines running, e.g. triage, step_2); each change is a run.phase event {from, to}; null: none */
             phase: string | null;
-            /** @description What the run acts on (a linked record, free JSON), or null */
+            /** @description What the run acts on (a linked record, free JSON), or null; a row subject {type: 'row', id, table_id, url} also carries label (the row's label, or null) */
             subject?: unknown;
             /** @description What the run produced, as its kind reports it (free JSON), or null */
             output?: unknown;
@@ -6559,7 +6609,7 @@ export interface components {
             attempts: number;
             run_id: string;
         } | null;
-        /** @description {a, b (each: id, kind, target_id, target_version, status, duration_ms, tokens, credits_used, error), same_target, status, duration_ms, tokens, credits_used, error (each {a, b, same}), items {counts, error_codes, differing[{key, a, b}]}, worker: null | {definition {version, model, tool_categories, instructions {a, b, same, diff}}, subject, context[{name, a, b, same, diff}], tool_calls[{index, a, b, same_name, same_arguments}], output}} */
+        /** @description {a, b (each: id, kind, target_id, target_version, status, duration_ms, tokens, credits_used, error), same_target, status, duration_ms, tokens, credits_used, error (each {a, b, same}), items {counts, error_codes, differing[{key, label, a, b}]}, worker: null | {definition {version, model, tool_categories, instructions {a, b, same, diff}}, subject, context[{name, a, b, same, diff}], tool_calls[{index, a, b, same_name, same_arguments}], output}} */
         RunComparison: {
             [key: string]: unknown;
         };
@@ -6579,6 +6629,8 @@ export interface components {
             run_id: string;
             ordinal: number;
             key: string;
+            /** @description The record the item stands for (a column run's row, a worker run's subject row, a row named by the inputs' {table_id, row_id}): the table's label field, else the row's first non-empty text field, at most 80 characters; null when it stands for none */
+            label: string | null;
             /** @enum {string} */
             status: "pending" | "running" | "retrying" | "waiting_for_input" | "succeeded" | "failed" | "skipped" | "canceled";
             /** @description Attempts counted so far (a lease lost by a live node is not counted) */
@@ -6736,14 +6788,13 @@ export interface components {
         RunOutputNotice: {
             /** @description true for a worker run; false for other kinds (output_notice is then null) */
             applies: boolean;
-            output_notice: components["schemas"]["OutputNotice"];
+            output_notice: {
+                exists: boolean;
+                /** @enum {string} */
+                policy: "replace" | "append" | "once";
+                message: string;
+            } | null;
         };
-        OutputNotice: {
-            exists: boolean;
-            /** @enum {string} */
-            policy: "replace" | "append" | "once";
-            message: string;
-        } | null;
         RespondResult: {
             run: components["schemas"]["Run"];
             item: components["schemas"]["Item"];
@@ -7426,6 +7477,12 @@ export interface components {
          */
         WorkerDefinition: {
             [key: string]: unknown;
+        };
+        OutputNotice: {
+            exists: boolean;
+            /** @enum {string} */
+            policy: "replace" | "append" | "once";
+            message: string;
         };
         RunWorker: {
             /** @description {table_id, row_id} (or {type: "row", table_id, id}) */

@@ -97,6 +97,7 @@ export const ROUTE_POLICY: Readonly<Record<string, RouteNeed>> = {
   'POST /v1/tables': 'editor',
   'POST /v1/tables/import': 'editor',
   'POST /v1/tables/{table_id}/columns': 'editor',
+  'PATCH /v1/tables/{table_id}': 'editor',
   'POST /v1/ingestions': 'editor',
   'POST /v1/ingestions/{source_id}/versions': 'editor',
 

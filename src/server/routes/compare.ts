@@ -1,7 +1,7 @@
 /**
  * `GET /v1/runs/compare?a=<run id>&b=<run id>` (issue 14): two runs of any kind side by side:
  * status, duration, tokens, credits, error; item counts, error codes and the items whose outcome
- * differs; for worker runs also the definition version, model, instructions (a line diff), the
+ * differs (each with the label of its record); for worker runs also the definition version, model, instructions (a line diff), the
  * subject (its version then, does it still exist), the context per source (present or missing,
  * size, hash, diff), tool calls aligned by order and name, and the output. 404 naming the run
  * that does not exist.
@@ -15,7 +15,7 @@ import { ErrorSchema, json } from '../schemas.js';
 const CompareSchema = z.record(z.string(), z.unknown()).openapi('RunComparison', {
   description:
     '{a, b (each: id, kind, target_id, target_version, status, duration_ms, tokens, credits_used, error), same_target, status, duration_ms, tokens, ' +
-    'credits_used, error (each {a, b, same}), items {counts, error_codes, differing[{key, a, b}]}, worker: null | {definition {version, model, ' +
+    'credits_used, error (each {a, b, same}), items {counts, error_codes, differing[{key, label, a, b}]}, worker: null | {definition {version, model, ' +
     'tool_categories, instructions {a, b, same, diff}}, subject, context[{name, a, b, same, diff}], tool_calls[{index, a, b, same_name, ' +
     'same_arguments}], output}}',
 });

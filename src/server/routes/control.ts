@@ -17,10 +17,10 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Engine } from '../../engine/engine.js';
 import { isNodeAlive } from '../../engine/waiting.js';
 import type { ServerContext } from '../context.js';
-import { iso, presentItem, presentOne } from '../present.js';
+import { iso, presentItem, presentItems, presentOne } from '../present.js';
 import { ErrorSchema, ItemSchema, NodeSchema, RerunBody, RunSchema, json } from '../schemas.js';
 import { principalOf, wsOf } from '../auth/principal.js';
-import { NoticeSchema } from './workers.js';
+import { NoticeFields } from './workers.js';
 
 const errors = {
   404: json(ErrorSchema, 'Not found'),
@@ -70,7 +70,7 @@ export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
           z.object({
             run: RunSchema,
             retried: z.number().int(),
-            output_notice: NoticeSchema.nullable().optional().openapi({
+            output_notice: NoticeFields.nullable().optional().openapi({
               description: 'For a worker run: what the retry does to the output its worker left on the subject (as it was before the retry); null otherwise',
             }),
           }),
@@ -98,7 +98,7 @@ export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
           z
             .object({
               applies: z.boolean().openapi({ description: 'true for a worker run; false for other kinds (output_notice is then null)' }),
-              output_notice: NoticeSchema.nullable(),
+              output_notice: NoticeFields.nullable(),
             })
             .openapi('RunOutputNotice'),
           'The notice',
@@ -132,7 +132,8 @@ export function controlRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContex
       // A flow's wait may name who answers it: the same check as POST /v1/waits/{id}/responses.
       await engine.flows.checkItemAssignee(wsOf(c), run_id, item_id, principalOf(c));
       const res = await engine.control.respond(wsOf(c), run_id, item_id, c.req.valid('json').answer);
-      return c.json({ run: await presentOne(engine, sc.baseUrl(), res.run), item: presentItem(res.item) }, 200);
+      const item = (await presentItems(engine, res.run, [res.item]))[0] ?? presentItem(res.item);
+      return c.json({ run: await presentOne(engine, sc.baseUrl(), res.run), item }, 200);
     },
   );
 

@@ -14,7 +14,8 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { attachmentFilename, EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportStream, type CsvColumn, type ExportFormat } from '../../engine/export.js';
 import type { Engine } from '../../engine/engine.js';
 import type { ServerContext } from '../context.js';
-import { presentItem, presentRun } from '../present.js';
+import type { ItemRecord, RunRecord } from '../../core/model.js';
+import { presentItem, presentItems, presentRun } from '../present.js';
 import { parseRunFilter, RunFilterQuery } from '../run-filter.js';
 import { ErrorSchema } from '../schemas.js';
 import { wsOf } from '../auth/principal.js';
@@ -100,6 +101,11 @@ const errors = {
 };
 
 /** Mapped pages: each store page becomes a page of API records. */
+/** Pages of `run`'s items in API shape, each page labelled by its records in one batch (engine/item-labels.ts). */
+async function* labelledPages(engine: Engine, run: RunRecord, pages: AsyncIterable<ItemRecord[]>): AsyncGenerator<ApiItem[]> {
+  for await (const page of pages) yield await presentItems(engine, run, page);
+}
+
 async function* mapPages<A, B>(pages: AsyncIterable<A[]>, fn: (a: A) => B): AsyncGenerator<B[]> {
   for await (const page of pages) yield page.map(fn);
 }
@@ -166,7 +172,7 @@ export function exportRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext
         format,
         head: { key: 'run', value: presentRun(run, sc.baseUrl()) },
         listKey: 'items',
-        pages: mapPages(engine.store.streamItems(wsOf(c), run.id, ITEM_PAGE), presentItem),
+        pages: labelledPages(engine, run, engine.store.streamItems(wsOf(c), run.id, ITEM_PAGE)),
         csvColumns: ITEM_CSV_COLUMNS,
         onError,
       });

@@ -18,7 +18,7 @@ import { runBreakdown, type BreakdownEvent } from '../../core/run-breakdown.js';
 import { parseItemStatus, type ItemStatus } from '../../core/status.js';
 import type { Engine } from '../../engine/engine.js';
 import type { ServerContext } from '../context.js';
-import { iso, presentEvent, presentItem } from '../present.js';
+import { iso, presentEvent, presentItem, presentItems } from '../present.js';
 import { listOf } from '../run-filter.js';
 import { ErrorSchema, EventSchema, ItemSchema, json, limitParam } from '../schemas.js';
 import { wsOf } from '../auth/principal.js';
@@ -225,10 +225,10 @@ export function runInsightRoutes(app: OpenAPIHono, engine: Engine, _sc: ServerCo
     async (c) => {
       const { run_id } = c.req.valid('param');
       const q = c.req.valid('query');
-      await engine.runs.getRun(wsOf(c), run_id);
+      const run = await engine.runs.getRun(wsOf(c), run_id);
       const status = listOf<ItemStatus>(q.status, 'status', parseItemStatus);
       const { items, total } = await engine.store.itemSlice(wsOf(c), run_id, status, q.offset, q.limit);
-      return c.json({ data: items.map(presentItem), offset: q.offset, total }, 200);
+      return c.json({ data: await presentItems(engine, run, items), offset: q.offset, total }, 200);
     },
   );
 
@@ -242,11 +242,12 @@ export function runInsightRoutes(app: OpenAPIHono, engine: Engine, _sc: ServerCo
     }),
     async (c) => {
       const { run_id, item_id } = c.req.valid('param');
-      await engine.runs.getRun(wsOf(c), run_id);
+      const run = await engine.runs.getRun(wsOf(c), run_id);
       const item = await engine.store.getItem(wsOf(c), item_id);
       if (!item || item.run_id !== run_id) throw new NotFoundError('item', item_id);
       const events = await engine.store.listItemEvents(wsOf(c), run_id, item_id, ITEM_EVENTS);
-      return c.json({ item: presentItem(item), attempts: attemptsOf(events), events: events.map(presentEvent) }, 200);
+      const view = (await presentItems(engine, run, [item]))[0] ?? presentItem(item);
+      return c.json({ item: view, attempts: attemptsOf(events), events: events.map(presentEvent) }, 200);
     },
   );
 

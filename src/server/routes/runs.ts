@@ -2,7 +2,8 @@
  * Runs, items and events.
  * - `GET /v1/runs` filters: status, kind, mode, trigger (comma-separated), target_id, name
  *   (substring), created_after / created_before (ISO-8601); cursor pagination, newest first
- * - `GET /v1/runs/{run_id}`, `GET /v1/runs/{run_id}/items?status=failed`
+ * - `GET /v1/runs/{run_id}`, `GET /v1/runs/{run_id}/items?status=failed` (each item with `label`:
+ *   the record it stands for, engine/item-labels.ts)
  * - `GET /v1/runs/{run_id}/events` JSON; with `?follow=true` (or `Accept: text/event-stream`)
  *   a Server-Sent Events stream that ends with an `end` event once the run is terminal.
  */
@@ -11,7 +12,7 @@ import { parseItemStatus, type ItemStatus } from '../../core/status.js';
 import { listOf, parseRunFilter, RunFilterQuery } from '../run-filter.js';
 import type { Engine } from '../../engine/engine.js';
 import type { ServerContext } from '../context.js';
-import { presentItem, presentOne, presentRuns } from '../present.js';
+import { presentItems, presentOne, presentRuns } from '../present.js';
 import { eventsResponse } from '../sse.js';
 import { ErrorSchema, EventSchema, ItemSchema, limitParam, pageOf, RunSchema, json } from '../schemas.js';
 import { wsOf } from '../auth/principal.js';
@@ -60,10 +61,10 @@ export function runRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext): 
     async (c) => {
       const { run_id } = c.req.valid('param');
       const q = c.req.valid('query');
-      await engine.runs.getRun(wsOf(c), run_id);
+      const run = await engine.runs.getRun(wsOf(c), run_id);
       const status = listOf<ItemStatus>(q.status, 'status', parseItemStatus);
       const page = await engine.store.listItems(wsOf(c), run_id, status ? { status } : {}, { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
-      return c.json({ data: page.data.map(presentItem), next_cursor: page.next_cursor }, 200);
+      return c.json({ data: await presentItems(engine, run, page.data), next_cursor: page.next_cursor }, 200);
     },
   );
 

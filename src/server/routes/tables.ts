@@ -3,6 +3,8 @@
  * - `POST /v1/tables` import (CSV, JSON array, NDJSON) atomically → 201 Table
  * - `POST /v1/tables/import?name=&format=` the raw file, streamed in batches → 201 Table
  * - `GET /v1/tables`, `GET /v1/tables/{table_id}`, `GET /v1/tables/{table_id}/rows`
+ * - `PATCH /v1/tables/{table_id}` `{label_column: string | null}` → Table: the field that labels
+ *   its rows in item lists (422 naming `label_column` when the table has no such field)
  * - `POST /v1/tables/{table_id}/columns` → 201 Column; `GET /v1/tables/{table_id}/columns`
  * - `POST /v1/tables/{table_id}/columns/{column}/runs` → 201 Run (200 on an idempotent replay)
  * - `GET /v1/tables/{table_id}/cells/{row_id}/{column}` → Cell
@@ -19,6 +21,7 @@ import {
   ImportTableBody,
   limitParam,
   pageOf,
+  PatchTableBody,
   RowSchema,
   RunSchema,
   StartRunBody,
@@ -135,6 +138,17 @@ export function tableRoutes(app: OpenAPIHono, engine: Engine, sc: ServerContext)
       responses: { 200: json(TableSchema, 'The table'), ...errors },
     }),
     async (c) => c.json(presentTable(await engine.tables.getTable(wsOf(c), c.req.valid('param').table_id)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/tables/{table_id}',
+      summary: "Choose the field that labels the table's rows in item lists and run cards (null: the first non-empty text field)",
+      request: { params: TableId, body: { content: { 'application/json': { schema: PatchTableBody } }, required: true } },
+      responses: { 200: json(TableSchema, 'The table'), ...errors },
+    }),
+    async (c) => c.json(presentTable(await engine.tables.setLabelColumn(wsOf(c), c.req.valid('param').table_id, c.req.valid('json').label_column)), 200),
   );
 
   app.openapi(

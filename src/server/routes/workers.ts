@@ -71,8 +71,13 @@ const RunWorkerBody = z
   .strict()
   .openapi('RunWorker');
 
-/** What a new run (a run, rerun or retry) does to the output an earlier run of the worker left on the subject. */
-export const NoticeSchema = z.object({ exists: z.boolean(), policy: z.enum(['replace', 'append', 'once']), message: z.string() }).openapi('OutputNotice');
+/**
+ * What a new run (a run, rerun or retry) does to the output an earlier run of the worker left on
+ * the subject. Unregistered: `.nullable()` of a registered schema would make the shared
+ * `OutputNotice` component nullable everywhere.
+ */
+export const NoticeFields = z.object({ exists: z.boolean(), policy: z.enum(['replace', 'append', 'once']), message: z.string() });
+const NoticeSchema = NoticeFields.openapi('OutputNotice');
 
 function presentWorker(w: WorkerRecord) {
   const d = w.definition as { instructions?: string; output?: { mode?: string }; tool_categories?: string[]; context_sources?: Record<string, unknown>[] };

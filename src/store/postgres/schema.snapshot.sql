@@ -331,7 +331,8 @@ CREATE TABLE tables (
   fields text NOT NULL,
   row_count integer NOT NULL,
   created_at bigint NOT NULL,
-  status text NOT NULL DEFAULT 'ready'::text
+  status text NOT NULL DEFAULT 'ready'::text,
+  label_column text
 );
 
 CREATE TABLE trigger_concurrency_slots (

@@ -112,7 +112,7 @@ export function toEvent(r: Selected<EventsTable>): EventRecord & { seq: number }
   };
 }
 
-export function toTable(r: Omit<TablesTable, 'status'>): TableRecord {
+export function toTable(r: Omit<TablesTable, 'status' | 'label_column'> & { label_column?: string | null }): TableRecord {
   return {
     id: r.id,
     workspace_id: r.workspace_id,
@@ -120,6 +120,7 @@ export function toTable(r: Omit<TablesTable, 'status'>): TableRecord {
     fields: fromJson<string[]>(r.fields) ?? [],
     row_count: Number(r.row_count),
     created_at: Number(r.created_at),
+    label_column: r.label_column ?? null,
   };
 }
 

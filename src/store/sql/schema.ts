@@ -69,6 +69,8 @@ export interface TablesTable {
   created_at: number;
   /** `importing` while a batched import is under way (invisible to reads), then `ready`. */
   status: Generated<string>;
+  /** The field that labels the table's rows (0019); null: the first non-empty text field. */
+  label_column: Generated<string | null>;
 }
 
 export interface TableRowsTable {

@@ -124,6 +124,12 @@ export abstract class SqlStore implements Store {
   getRow(ws: string, tableId: string, rowId: string) {
     return tables.getRow(this.ctx, ws, tableId, rowId);
   }
+  setTableLabelColumn(ws: string, tableId: string, column: string | null) {
+    return tables.setTableLabelColumn(this.ctx, ws, tableId, column);
+  }
+  rowLabels(ws: string, tableId: string, rowIds: readonly string[]) {
+    return tables.rowLabels(this.ctx, ws, tableId, rowIds);
+  }
   createColumn(ws: string, c: ColumnRecord) {
     return tables.createColumn(this.ctx, ws, c);
   }

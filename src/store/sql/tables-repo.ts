@@ -2,8 +2,9 @@
 import { RunyardError } from '../../core/errors.js';
 import type { CellRecord, ColumnRecord, RowRecord, TableRecord } from '../../core/model.js';
 import type { NewTable, Page } from '../port.js';
-import { cursorAfter, keysetPage, type SqlContext } from './context.js';
+import { cursorAfter, fromJson, keysetPage, type SqlContext } from './context.js';
 import { toCell, toColumn, toRow, toTable } from './mapping.js';
+import { rowLabel } from '../../core/row-label.js';
 
 /** Rows per multi-row INSERT (5 parameters each; well under both databases' limits). */
 const ROW_CHUNK = 500;
@@ -27,7 +28,7 @@ export async function createTable(ctx: SqlContext, ws: string, t: NewTable, now:
 }
 
 /** The columns of a table row that make a TableRecord. */
-const TABLE_COLUMNS = ['id', 'workspace_id', 'name', 'fields', 'row_count', 'created_at'] as const;
+const TABLE_COLUMNS = ['id', 'workspace_id', 'name', 'fields', 'row_count', 'created_at', 'label_column'] as const;
 
 /** Starts a batched import: the table row, `importing` (invisible to every read). */
 export async function beginTableImport(ctx: SqlContext, ws: string, t: { id: string; name: string }, now: number): Promise<void> {
@@ -107,6 +108,48 @@ export async function listTables(ctx: SqlContext, ws: string): Promise<TableReco
     .orderBy('id', 'desc')
     .execute();
   return rows.map(toTable);
+}
+
+/**
+ * Sets (or clears, with null) the field that labels a table's rows.
+ * @returns the table, or undefined when there is no such ready table
+ */
+export async function setTableLabelColumn(ctx: SqlContext, ws: string, tableId: string, column: string | null): Promise<TableRecord | undefined> {
+  const res = await ctx.db
+    .updateTable('tables')
+    .set({ label_column: column })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', tableId)
+    .where('status', '=', 'ready')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1 ? getTable(ctx, ws, tableId) : undefined;
+}
+
+/** Row ids per query of {@link rowLabels} (well under both databases' parameter limits). */
+const LABEL_CHUNK = 500;
+
+/**
+ * The labels of rows `rowIds` of a table (core/row-label.ts): one query for the table and one
+ * per {@link LABEL_CHUNK} rows. Rows that do not exist (or an unknown table) are absent from
+ * the map; a row without text maps to null.
+ */
+export async function rowLabels(ctx: SqlContext, ws: string, tableId: string, rowIds: readonly string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  const ids = [...new Set(rowIds)];
+  if (ids.length === 0) return out;
+  const table = await getTable(ctx, ws, tableId);
+  if (!table) return out;
+  for (let i = 0; i < ids.length; i += LABEL_CHUNK) {
+    const rows = await ctx.db
+      .selectFrom('table_rows')
+      .select(['id', 'data'])
+      .where('workspace_id', '=', ws)
+      .where('table_id', '=', tableId)
+      .where('id', 'in', ids.slice(i, i + LABEL_CHUNK))
+      .execute();
+    for (const r of rows) out.set(r.id, rowLabel(table, fromJson<Record<string, unknown>>(r.data) ?? {}));
+  }
+  return out;
 }
 
 export async function listRows(ctx: SqlContext, ws: string, tableId: string, opts: { limit: number; cursor?: string }): Promise<Page<RowRecord>> {

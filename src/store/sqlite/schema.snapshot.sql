@@ -339,7 +339,7 @@ CREATE TABLE tables (
   fields TEXT NOT NULL,
   row_count INTEGER NOT NULL,
   created_at INTEGER NOT NULL
-, status TEXT NOT NULL DEFAULT 'ready');
+, status TEXT NOT NULL DEFAULT 'ready', label_column TEXT);
 
 CREATE TABLE trigger_concurrency_slots (
   source_id TEXT NOT NULL,
