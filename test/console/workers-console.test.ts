@@ -115,7 +115,8 @@ test(
     assert.match((await done.textContent()) ?? '', /Cost0 credits/);
     await noOverflowAt390(page, 'worker page', 'worker-390');
 
-    // The linked row opens on the table page with the worker's comment.
+    // The linked row, labelled by its first text field, opens on the table page with the worker's comment.
+    assert.equal(await done.getByTestId('linked-row').textContent(), 'T1');
     await done.getByTestId('linked-row').click();
     await page.waitForURL(new RegExp(`/tables/${table.id}\\?row=${row1}$`));
     const drawer = page.getByTestId('row-drawer');
@@ -128,9 +129,14 @@ test(
     await noOverflowAt390(page, 'table row with comments', 'row-comments-390');
     await drawer.getByRole('button', { name: 'Close' }).click();
     await page.waitForURL(new RegExp(`/tables/${table.id}$`));
+    // Label the rows by their title instead (PATCH /v1/tables/{id}): run cards and item lists follow.
+    await page.getByLabel('Label field').selectOption('title');
+    await page.getByTestId('label-field').getByText('Saved', { exact: false }).waitFor();
+    assert.equal((await client.getTable(table.id)).label_column, 'title');
 
     // Edit in the console: a refused limit is shown at its field and nothing is saved; fixed, the edit saves version 2.
     await page.goto(`${server.url}/workers/${wid}`);
+    assert.equal(await page.locator(`li.run-card[data-run-id="${runA}"]`).getByTestId('linked-row').textContent(), 'Login fails for Ada');
     await page.getByRole('button', { name: 'Edit' }).click();
     const edit = page.getByRole('form', { name: 'Edit this worker' });
     await edit.getByLabel('Instructions').fill('Triage the ticket into a comment.');
@@ -209,8 +215,14 @@ test(
     await retried.waitFor({ timeout: 60_000 });
     assert.match((await retried.getByTestId('output-preview').textContent()) ?? '', /^Output \(updated\): Triage: P2/);
     assert.equal((await client.listWorkerRuns(wid)).data.length, 3);
-    // The run page's Rerun of a worker run asks the same way.
+    // The run page names its items by their record; its Rerun of a worker run asks the same way.
     await page.goto(`${server.url}/runs/${runA}`);
+    const names = page.getByTestId('items-list').getByTestId('item-name');
+    await names.first().waitFor();
+    const named = await names.allTextContents();
+    assert.ok(named.length >= 3, `the run's items: ${named.join(' | ')}`);
+    for (const n of named) assert.match(n, /^Login fails for Ada \S+$/, 'every item of the run stands for its subject row');
+    await screenshot(page, 'worker-run-items-1280');
     await page.locator('.run-actions').getByRole('button', { name: 'Rerun' }).click();
     await ask.getByTestId('confirm-output-notice').getByText('An earlier output exists: it will be replaced.').waitFor();
     await ask.getByRole('button', { name: 'Cancel' }).click();

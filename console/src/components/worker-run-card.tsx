@@ -18,6 +18,8 @@ export interface RowSubject {
   id: string;
   table_id: string;
   url: string;
+  /** The row's label (its table's label field, else its first text field); null: none. */
+  label: string | null;
 }
 
 /** The parts of a worker run's `output` a card shows (docs/workers.md). */
@@ -32,7 +34,9 @@ interface WorkerOutput {
 /** The run's subject row, or null when the run has none. */
 export function subjectOf(run: Run): RowSubject | null {
   const s = run.subject as Partial<RowSubject> | null | undefined;
-  return s && typeof s.id === 'string' && typeof s.table_id === 'string' ? { type: s.type ?? 'row', id: s.id, table_id: s.table_id, url: s.url ?? '' } : null;
+  return s && typeof s.id === 'string' && typeof s.table_id === 'string'
+    ? { type: s.type ?? 'row', id: s.id, table_id: s.table_id, url: s.url ?? '', label: typeof s.label === 'string' ? s.label : null }
+    : null;
 }
 
 /** The subject row's page: the table with the row (and its comments) open. */
@@ -103,8 +107,8 @@ export function WorkerRunCard({
           <dt>Linked task</dt>
           <dd>
             {s ? (
-              <Link to={rowLink(s)} className="clip" data-testid="linked-row">
-                row {s.id}
+              <Link to={rowLink(s)} className="clip" data-testid="linked-row" title={`row ${s.id}`}>
+                {s.label ?? `row ${s.id}`}
               </Link>
             ) : (
               '—'

@@ -71,7 +71,11 @@ interface Comparison {
   tokens: Pair<{ input: number; output: number }>;
   credits_used: Pair<number>;
   error: Pair<Side['error']>;
-  items: { counts: Pair<Record<string, number>>; error_codes: Pair<Record<string, number>>; differing: { key: string; a: unknown; b: unknown }[] };
+  items: {
+    counts: Pair<Record<string, number>>;
+    error_codes: Pair<Record<string, number>>;
+    differing: { key: string; label?: string | null; a: unknown; b: unknown }[];
+  };
   worker: {
     definition: { version: Pair<number>; model: Pair<string>; tool_categories: Pair<string[]>; instructions: Pair<string> & { diff: DiffLine[] } };
     subject: Pair<SubjectSide>;
@@ -334,7 +338,13 @@ export function RunComparePage() {
                     <Row label="Counts" a={counts(cmp.items.counts.a)} b={counts(cmp.items.counts.b)} same={cmp.items.counts.same} />
                     <Row label="Error codes" a={counts(cmp.items.error_codes.a)} b={counts(cmp.items.error_codes.b)} same={cmp.items.error_codes.same} />
                     {cmp.items.differing.map((d) => (
-                      <Row key={d.key} label={d.key} a={<Clip text={jsonText(d.a) || '—'} />} b={<Clip text={jsonText(d.b) || '—'} />} same={false} />
+                      <Row
+                        key={d.key}
+                        label={d.label ? `${d.label} (${d.key})` : d.key}
+                        a={<Clip text={jsonText(d.a) || '—'} />}
+                        b={<Clip text={jsonText(d.b) || '—'} />}
+                        same={false}
+                      />
                     ))}
                   </tbody>
                 </table>
