@@ -1,18 +1,25 @@
 /**
- * AI workers in the console end to end (issue 14 items 7 and 8), in a real Chromium against a
- * real `runyard up` (fresh SQLite file, its own executor) and the local OpenAI-compatible
- * server (test/helpers/fake-llm.ts): a triage worker created through the API is listed on the
- * Workers page and opens its overview (status, output mode and policy, template, context
- * sources, tool categories, read-only instructions). Paused from its page, a run started from
- * the Run form waits queued (worker paused) on its card; Resume releases it and the card goes
- * running → succeeded live, in the same document (the model's first answer is held 3 s by the
- * provider, so the end can only arrive through the live stream), with its linked row, output
- * preview, tokens and cost. The linked row opens on the table page with the worker's comment.
- * The worker is edited to drop its `policy` context source; a second run's card and the first
- * are picked and compared side by side: definition v1 / v2, the instructions diff, `policy`
- * present in A and missing in B. A run the provider refuses (401) shows the provider hint.
- * The Usage page shows the worker's runs. Screenshots at 1280 and 390 px without sideways
- * overflow; dialog, page-error and CSP traps armed.
+ * AI workers in the console end to end (issue 14 items 2, 6, 7 and 8), in a real Chromium
+ * against a real `runyard up` (fresh SQLite file, its own executor) and the local
+ * OpenAI-compatible server (test/helpers/fake-llm.ts): a triage worker created through the API
+ * is listed on the Workers page and opens its overview (status, output mode and policy,
+ * template, context sources, tool categories, read-only instructions). Paused from its page, a
+ * run started from the Run form waits queued (worker paused) on its card; Resume releases it and
+ * the card goes running → succeeded live, in the same document (the model's first answer is
+ * held 3 s by the provider, so the end can only arrive through the live stream), with its linked
+ * row (labelled by its first text field), output preview, tokens and cost. The linked row opens
+ * on the table page with the worker's comment; the table's label field is set to `title` there,
+ * and run cards, the run form and the run page's item list then name the row by its title.
+ * **Edit** in the console: a refused limit is shown at its field and saves nothing; fixed, it
+ * saves version 2 (shown), and version 1 still reads its own instructions. An API edit drops the
+ * `policy` context source (v3); a second run's card and the first are compared side by side:
+ * definition v1 / v3, the instructions diff, `policy` present in A and missing in B. A run the
+ * provider refuses (401) shows the provider hint. Rerun and Retry failed ask first with the
+ * output notice ("An earlier output exists: it will be replaced."): a canceled rerun starts
+ * nothing, a confirmed retry turns the failed card succeeded live with its comment updated; the
+ * run page's Rerun asks the same way. The Usage page draws recharts bars: the three runs in each
+ * of the four windows, by target (named), by model and by provider. Screenshots at 1280 and 390
+ * px without sideways overflow; dialog, page-error and CSP traps armed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -137,6 +144,10 @@ test(
     // Edit in the console: a refused limit is shown at its field and nothing is saved; fixed, the edit saves version 2.
     await page.goto(`${server.url}/workers/${wid}`);
     assert.equal(await page.locator(`li.run-card[data-run-id="${runA}"]`).getByTestId('linked-row').textContent(), 'Login fails for Ada');
+    await form
+      .getByLabel('Subject row')
+      .locator('option', { hasText: /^Login fails for Ada \(/ })
+      .waitFor({ state: 'attached' });
     await page.getByRole('button', { name: 'Edit' }).click();
     const edit = page.getByRole('form', { name: 'Edit this worker' });
     await edit.getByLabel('Instructions').fill('Triage the ticket into a comment.');
