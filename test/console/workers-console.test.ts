@@ -74,6 +74,12 @@ test(
     const worker = await client.createWorker(def);
     const wid = worker.id as string;
 
+    // Usage before any run: the empty states, no chart.
+    await page.goto(`${server.url}/usage`);
+    await page.getByTestId('usage-empty').getByText('No runs in the last 30 days.', { exact: false }).waitFor();
+    await page.getByTestId('usage-window-empty').waitFor();
+    assert.equal(await page.locator('.recharts-surface').count(), 0);
+
     // Workers page → the worker's overview.
     await page.goto(`${server.url}/workers`);
     const listed = page.locator(`tr[data-worker-id="${wid}"]`);

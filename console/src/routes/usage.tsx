@@ -41,8 +41,8 @@ interface Usage {
   credits_used: number;
   by_target: Record<string, { runs: number; items: number; credits_used: number }>;
   by_provider: Record<string, LlmUsage>;
-  /** Absent from servers before by-model usage. */
-  by_model?: Record<string, LlmUsage>;
+  /** By the model an item's usage names. */
+  by_model: Record<string, LlmUsage>;
 }
 
 /** Where a target id leads in the console, by its prefix. */
@@ -260,15 +260,7 @@ function WindowDetail({ usage, names }: { usage: Usage; names: Record<string, st
 }
 
 /** Tokens (in and out, stacked) and credits per model or provider, and their table. */
-function LlmBreakdown({ title, what, rows, testId }: { title: string; what: string; rows: Record<string, LlmUsage> | undefined; testId: string }) {
-  if (rows === undefined) {
-    return (
-      <>
-        <h3>{title}</h3>
-        <p className="muted small">This server does not report usage by {what}.</p>
-      </>
-    );
-  }
+function LlmBreakdown({ title, what, rows, testId }: { title: string; what: string; rows: Record<string, LlmUsage>; testId: string }) {
   const list = Object.entries(rows).sort((x, y) => y[1].input_tokens + y[1].output_tokens - (x[1].input_tokens + x[1].output_tokens));
   // Items of non-LLM producers (tools, outputs) are grouped here too: the charts draw only what used tokens or credits.
   const drawn = list.filter(([, v]) => v.input_tokens + v.output_tokens + v.credits_used > 0).slice(0, MAX_BARS);
