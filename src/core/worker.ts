@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
+import { LLM_PROVIDERS } from './llm-providers.js';
 import { TOOL_CATEGORIES, type ToolCategory } from './worker-tools.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -20,9 +21,9 @@ const maxChars = int(1, 200_000).default(4000);
 const fields = z.array(z.string().min(1).max(200), { error: 'expected a list of field names' }).max(200).optional();
 const name = z.string().min(1, { error: 'expected a name' }).max(100);
 
-/** The model a worker calls. Prices are `tokens:<model>:input|output` (µ per 1,000 tokens). */
+/** The model a worker calls (`provider`: see llm-providers.ts). Prices are `tokens:<model>:input|output` (µ per 1,000 tokens). */
 const ModelSchema = z.strictObject({
-  provider: z.enum(['openai-compatible'], { error: 'expected one of openai-compatible' }).default('openai-compatible'),
+  provider: z.enum(LLM_PROVIDERS, { error: `expected one of ${LLM_PROVIDERS.join(', ')}` }).default('openai-compatible'),
   model: z
     .string({ error: 'expected a model name' })
     .min(1, { error: 'expected a model name' })

@@ -91,6 +91,13 @@ export class Executor {
   private reservedSlots = 0;
   /** Slots asked for by claims under way (the claim loop's and a write's): not free meanwhile. */
   private claimingSlots = 0;
+  /**
+   * The `now` (ms) of each claim under way (the claim loop's, a write's, a run creation's). The
+   * leases such a claim takes are this node's before {@link hold} knows them; a claim slower
+   * than a lease commits them already expired, and this node's own sweep must not take them
+   * back in between (`LeaseSweep.claiming_since`).
+   */
+  private readonly claimsUnderWay: number[] = [];
   /** The claim loop is running (one at a time). */
   private claiming = false;
   private rerun = false;
@@ -272,12 +279,24 @@ export class Executor {
    * items to this node in its creation transaction (`Store.createRun` with `StartOnCreate`).
    * Every promise must be settled with {@link adopt}. None while stopping or full.
    */
-  reserveForCreate(): StartOnCreate | undefined {
+  reserveForCreate(now: number): StartOnCreate | undefined {
     const { claimBatch, leaseMs } = this.deps.options;
     const free = Math.min(this.freeSlots(), claimBatch);
     if (!this.running || free <= 0) return undefined;
     this.reservedSlots += free;
-    return { node_id: this.nodeId, lease_ms: leaseMs, limit: free };
+    this.claimsUnderWay.push(now);
+    return { node_id: this.nodeId, lease_ms: leaseMs, limit: free, now };
+  }
+
+  /** Marks a claim taken at `now` under way; the returned function marks it settled. */
+  private claimBegins(now: number): () => void {
+    this.claimsUnderWay.push(now);
+    return () => this.claimSettled(now);
+  }
+
+  private claimSettled(now: number): void {
+    const i = this.claimsUnderWay.indexOf(now);
+    if (i >= 0) this.claimsUnderWay.splice(i, 1);
   }
 
   /**
@@ -287,6 +306,7 @@ export class Executor {
    */
   adopt(start: StartOnCreate, claims: ClaimedItem[]): void {
     this.reservedSlots -= start.limit;
+    this.claimSettled(start.now);
     if (claims.length === 0) return;
     if (!this.running) {
       const released = claims.map((c): Completion => ({ kind: 'released', item_id: c.item.id, lease_token: c.lease_token }));
@@ -391,11 +411,14 @@ export class Executor {
         const caps = this.fairCaps();
         let claimed: ClaimedItem[];
         this.claimingSlots += want;
+        const now = clock.now();
+        const settled = this.claimBegins(now);
         try {
-          claimed = await store.claimItems(this.nodeId, clock.now(), options.leaseMs, want, { full, ...(caps ? { caps } : {}) });
+          claimed = await store.claimItems(this.nodeId, now, options.leaseMs, want, { full, ...(caps ? { caps } : {}) });
           this.execute(claimed);
         } finally {
           this.claimingSlots -= want;
+          settled();
         }
         // Free slots left and runs at their concurrency: ask their nodes to share.
         if (claimed.length < want && full.size > 0) this.signalDemand(full);
@@ -676,12 +699,14 @@ export class Executor {
       const completions = batch.map((b) => b.completion);
       let res: CompleteResult & { claimed?: ClaimedItem[] };
       this.claimingSlots += take;
+      const now = clock.now();
+      const settled = take > 0 ? this.claimBegins(now) : () => {};
       try {
         const caps = take > 0 ? this.fairCaps() : undefined;
         res =
           take > 0
-            ? await store.completeAndClaim(completions, clock.now(), { nodeId: this.nodeId, leaseMs: options.leaseMs, limit: take, ...(caps ? { caps } : {}) })
-            : await store.completeItems(completions, clock.now());
+            ? await store.completeAndClaim(completions, now, { nodeId: this.nodeId, leaseMs: options.leaseMs, limit: take, ...(caps ? { caps } : {}) })
+            : await store.completeItems(completions, now);
       } catch (err) {
         this.buffer.unshift(...batch);
         if (this.running && !this.flushRetryTimer) {
@@ -693,6 +718,7 @@ export class Executor {
         throw err;
       } finally {
         this.claimingSlots -= take;
+        settled();
       }
       this.unhold(completions);
       if (res.lease_lost.length > 0) this.deps.logger.warn('stale completions rejected', { items: res.lease_lost.length });
@@ -744,7 +770,17 @@ export class Executor {
    */
   private async sweep(): Promise<void> {
     const { store, clock, options } = this.deps;
-    const n = await store.recoverExpiredLeases(clock.now(), 1000, { node_id: this.nodeId, held: this.held, lease_ms: options.leaseMs });
+    const since = this.claimsUnderWay.length > 0 ? Math.min(...this.claimsUnderWay) : undefined;
+    const n = await store.recoverExpiredLeases(clock.now(), 1000, {
+      node_id: this.nodeId,
+      held: this.held,
+      lease_ms: options.leaseMs,
+      ...(since === undefined ? {} : { claiming_since: since }),
+      planAfterFailure: (run, outcome, items) => {
+        const mod = this.deps.kinds?.has(run.kind) ? this.deps.kinds.get(run.kind, 'kind') : undefined;
+        return mod?.plansWithItems ? mod.next(run, { kind: 'failed', ...outcome }, items) : undefined;
+      },
+    });
     if (n > 0) {
       this.deps.logger.info('recovered expired leases', { items: n });
       this.wake();

@@ -222,7 +222,7 @@ export class RunsService {
       sealed_secrets: manual.sealed_secrets,
     };
     const local = this.deps.localExecutor?.();
-    const start = local?.reserveForCreate();
+    const start = local?.reserveForCreate(now);
     let claimed: ClaimedItem[] = [];
     let result;
     try {

@@ -1,23 +1,24 @@
 /**
  * The `llm` producer: one chat completion per item through the AI SDK (`ai` 6,
- * `@ai-sdk/openai-compatible` 2), streamed so the time to first token is measured. Any
- * OpenAI-compatible endpoint works (OpenAI, vLLM, Ollama, LM Studio, the test fake). The key
+ * `@ai-sdk/openai-compatible` 2 or `@ai-sdk/anthropic` 3, see llm-model.ts), streamed so the
+ * time to first token is measured. Any OpenAI-compatible endpoint works (OpenAI, vLLM, Ollama,
+ * LM Studio, the test fake), and Anthropic's Messages API with `provider: anthropic`. The key
  * never sits in the definition: `api_key_env` names a variable of the run's env, filled from
  * a per-run secret (`overrides.secrets`) or a saved credential (`credentials`).
  */
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { jsonSchema, Output, streamText } from 'ai';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import { LLM_DEFAULT_MAX_OUTPUT_TOKENS } from '../core/credits.js';
 import { ENV_NAME } from '../core/env-policy.js';
+import { LLM_PROVIDERS as PROVIDERS } from '../core/llm-providers.js';
 import { PermanentError, RetryableError, ValidationError } from '../core/errors.js';
 import type { Producer, ProducerContext, ProducerResult } from '../core/producer.js';
 import { asText, credentialEnvMap, head, parseConfig, positiveInt } from './config.js';
 import type { EgressGuard } from './egress.js';
 import { classifyLlmError } from './llm-errors.js';
+import { apiKeyFrom, callTarget, guardedFetch, languageModelFor, readStream, usageOf, type StreamedCall } from './llm-model.js';
 
-const PROVIDERS = ['openai-compatible'] as const;
 const TEMPLATE = /\{\{/;
 
 const schema = (rendered: boolean) =>
@@ -52,10 +53,11 @@ const schema = (rendered: boolean) =>
 /**
  * Config of the `llm` producer (before rendering).
  * - `model` (required, fixed): the provider's model id; prices are `tokens:<model>:input|output`.
- * - `base_url` (required): the API prefix, e.g. `https://api.openai.com/v1`.
- * - `provider`: `openai-compatible` (default, the only one for now).
+ * - `base_url` (required): the API prefix, e.g. `https://api.openai.com/v1` or
+ *   `https://api.anthropic.com/v1`.
+ * - `provider`: `openai-compatible` (default) or `anthropic` (the Messages API).
  * - `api_key_env`: the run env variable holding the key (a run secret or, with
- *   `credentials: { VAR: "name" }`, a saved credential); unset: no `Authorization` header.
+ *   `credentials: { VAR: "name" }`, a saved credential); unset: no key is sent.
  * - `system`, `user` (required): templates over the row's fields.
  * - `temperature` (0–2), `max_output_tokens` (default 1024), `max_input_tokens` (reservation
  *   bound only, default 8192), `timeout_ms` (default: the item's budget).
@@ -102,13 +104,7 @@ export function createLlmProducer(opts: LlmProducerOptions = {}): Producer {
     }
     return fn;
   };
-  const guardedFetch: typeof fetch | undefined = opts.egress
-    ? async (input, init) => {
-        const url = new URL(input instanceof Request ? input.url : String(input));
-        await opts.egress?.check(url);
-        return fetch(input, { ...init, redirect: 'error' });
-      }
-    : undefined;
+  const fetchFn = guardedFetch(opts.egress);
   return {
     name: 'llm',
     validate(config: unknown): void {
@@ -123,27 +119,9 @@ export function createLlmProducer(opts: LlmProducerOptions = {}): Producer {
     },
     async execute(ctx: ProducerContext): Promise<ProducerResult> {
       const cfg = parseConfig(schema(true), ctx.inputs);
-      const url = new URL(cfg.base_url);
-      const target = `POST ${url.host}${url.pathname.replace(/\/$/, '')}/chat/completions model ${cfg.model}`;
-      let apiKey: string | undefined;
-      if (cfg.api_key_env !== undefined) {
-        apiKey = ctx.env[cfg.api_key_env];
-        if (apiKey === undefined || apiKey === '') {
-          throw new PermanentError(
-            'llm_api_key_missing',
-            `config.api_key_env: the run has no ${cfg.api_key_env}; pass it as a run secret (overrides.secrets.${cfg.api_key_env}) or name a saved credential in config.credentials`,
-            { field: 'config.api_key_env' },
-          );
-        }
-      }
-      const provider = createOpenAICompatible({
-        name: 'runyard',
-        baseURL: cfg.base_url.replace(/\/$/, ''),
-        includeUsage: true,
-        supportsStructuredOutputs: cfg.json_schema !== undefined,
-        ...(apiKey === undefined ? {} : { apiKey }),
-        ...(guardedFetch ? { fetch: guardedFetch } : {}),
-      });
+      const target = callTarget(cfg);
+      const apiKey = apiKeyFrom(ctx.env, cfg.api_key_env, 'config.api_key_env');
+      const model = languageModelFor(cfg, apiKey, { fetch: fetchFn, structuredOutputs: cfg.json_schema !== undefined });
       const maxOutputTokens = cfg.max_output_tokens ?? LLM_DEFAULT_MAX_OUTPUT_TOKENS;
       const timeoutMs = cfg.timeout_ms ?? ctx.timeoutMs;
       const ctl = new AbortController();
@@ -159,13 +137,10 @@ export function createLlmProducer(opts: LlmProducerOptions = {}): Producer {
         ctl.abort();
       }, timeoutMs);
       const started = performance.now();
-      let firstToken: number | undefined;
-      let text = '';
-      let finish: { reason: string; usage: { input: number | undefined; output: number | undefined; cached: number | undefined } } | undefined;
-      let responseModel: string | null = null;
+      let call: StreamedCall;
       try {
         const result = streamText({
-          model: provider.chatModel(cfg.model),
+          model,
           ...(cfg.system === undefined ? {} : { system: asText(cfg.system) }),
           prompt: asText(cfg.user),
           ...(cfg.temperature === undefined ? {} : { temperature: cfg.temperature }),
@@ -176,33 +151,7 @@ export function createLlmProducer(opts: LlmProducerOptions = {}): Producer {
           ...(cfg.json_schema === undefined ? {} : { output: Output.object({ schema: jsonSchema(cfg.json_schema) }) }),
           onError: () => undefined,
         });
-        for await (const part of result.fullStream) {
-          switch (part.type) {
-            case 'text-delta':
-              firstToken ??= performance.now();
-              text += part.text;
-              break;
-            case 'reasoning-delta':
-            case 'tool-input-delta':
-              firstToken ??= performance.now();
-              break;
-            case 'finish-step':
-              responseModel = part.response.modelId ?? null;
-              break;
-            case 'finish':
-              finish = {
-                reason: part.rawFinishReason ?? part.finishReason,
-                usage: { input: part.totalUsage.inputTokens, output: part.totalUsage.outputTokens, cached: part.totalUsage.inputTokenDetails.cacheReadTokens },
-              };
-              break;
-            case 'error':
-              throw part.error;
-            case 'abort':
-              throw new Error('aborted');
-            default:
-              break;
-          }
-        }
+        call = await readStream(result.fullStream, target);
       } catch (err) {
         if (why === 'timeout') throw new RetryableError('producer_timeout', `${target} timed out after ${timeoutMs} ms`);
         if (why === 'aborted') throw new PermanentError('aborted', `the attempt was aborted during ${target}`);
@@ -211,27 +160,21 @@ export function createLlmProducer(opts: LlmProducerOptions = {}): Producer {
         clearTimeout(timer);
         ctx.signal.removeEventListener('abort', onAbort);
       }
-      if (!finish) throw new RetryableError('llm_network', `${target}: the stream ended without a finish`);
       const duration_ms = Math.round(performance.now() - started);
-      const estimated = finish.usage.input === undefined || finish.usage.output === undefined;
-      const promptChars = asText(cfg.system).length + asText(cfg.user).length;
-      const usage = {
-        input_tokens: finish.usage.input ?? Math.ceil(promptChars / 4),
-        output_tokens: finish.usage.output ?? Math.ceil(text.length / 4),
-        cached_input_tokens: finish.usage.cached ?? 0,
-      };
-      const value = cfg.json_schema === undefined ? text : parseOutput(text, finish.reason, validatorFor(cfg.json_schema), target);
+      const { estimated, ...usage } = usageOf(call, asText(cfg.system).length + asText(cfg.user).length, call.text.length);
+      const value =
+        cfg.json_schema === undefined ? call.text : parseOutput(call.text, call.finishReason, call.unifiedFinishReason, validatorFor(cfg.json_schema), target);
       const record: LlmCallRecord = {
         value,
-        text,
+        text: call.text,
         model: cfg.model,
-        response_model: responseModel,
-        finish_reason: finish.reason,
+        response_model: call.responseModel,
+        finish_reason: call.finishReason,
         usage: { ...usage, estimated },
-        ttft_ms: firstToken === undefined ? null : Math.round(firstToken - started),
+        ttft_ms: call.firstTokenAt === undefined ? null : Math.round(call.firstTokenAt - started),
         duration_ms,
       };
-      return { value, outputs: { ...record }, provider: url.host, usage: { model: cfg.model, ...usage } };
+      return { value, outputs: { ...record }, provider: new URL(cfg.base_url).host, usage: { model: cfg.model, ...usage } };
     },
   };
 }
@@ -241,14 +184,14 @@ export function createLlmProducer(opts: LlmProducerOptions = {}): Producer {
  * hit its token cap mid-JSON), `llm_invalid_json`, `llm_schema_mismatch` (naming the first
  * failing path), `llm_no_output` (empty text)
  */
-function parseOutput(text: string, finishReason: string, validate: ValidateFunction, target: string): unknown {
+function parseOutput(text: string, finishReason: string, unified: string, validate: ValidateFunction, target: string): unknown {
   const trimmed = stripFence(text.trim());
   if (trimmed === '') throw new PermanentError('llm_no_output', `${target}: the model returned no text (finish reason ${finishReason})`);
   let value: unknown;
   try {
     value = JSON.parse(trimmed);
   } catch (err) {
-    if (finishReason === 'length') {
+    if (unified === 'length') {
       throw new PermanentError('llm_output_truncated', `${target}: the JSON output was cut at max_output_tokens: ${head(trimmed, 200)}`, {
         field: 'config.max_output_tokens',
       });

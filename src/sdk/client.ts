@@ -147,6 +147,14 @@ export class RunyardClient {
     return this.#json('GET', `/v1/tables/${seg(id)}`);
   }
 
+  /**
+   * Chooses the field that labels the table's rows in item lists (`null`: the row's first
+   * non-empty text field). @throws ApiError 404, 422 naming `label_column` for a field the table lacks
+   */
+  setTableLabelColumn(id: string, labelColumn: string | null): Promise<Table> {
+    return this.#json('PATCH', `/v1/tables/${seg(id)}`, { body: { label_column: labelColumn } });
+  }
+
   /** Lists a table's rows in order. */
   listRows(tableId: string, page: PageOptions = {}): Promise<Page<Row>> {
     return this.#json('GET', `/v1/tables/${seg(tableId)}/rows`, { query: { ...page } });

@@ -112,6 +112,8 @@ export interface StartOnCreate {
   lease_ms: number;
   /** Most items leased (the node's free slots); the run's concurrency also bounds it. */
   limit: number;
+  /** The creation's clock, ms (the `now` given to `createRun`): leases end at `now + lease_ms`. */
+  now: number;
 }
 
 /** A claimed item: its lease token must accompany every later write for it. */
@@ -204,6 +206,19 @@ export interface LeaseSweep {
    * (an owner whose node row was refreshed within it, and not stopped, is alive).
    */
   lease_ms: number;
+  /**
+   * The `now` (ms) of the oldest claim this node has under way, if any. Its unheld leases that
+   * end at or after `claiming_since + lease_ms` may be that claim's, committed but not yet
+   * known to the node (a claim slower than a lease commits them already expired): they are
+   * extended like held ones, never recovered.
+   */
+  claiming_since?: number;
+  /**
+   * What follows an item the sweep failed (its attempts spent by crashes) in a run whose kind
+   * plans with its items (`RunKindModule.plansWithItems`); `undefined` for other kinds. Called
+   * inside the sweep's transaction, like a completion's `plan`.
+   */
+  planAfterFailure?: (run: RunRecord, outcome: { item: ItemRecord; error: ItemError }, items: readonly ItemView[]) => FollowUp | undefined;
 }
 
 /** Result of {@link Store.completeItems}. */

@@ -1,7 +1,9 @@
 /**
  * A local OpenAI-compatible provider for tests, examples and the bench: real HTTP on
  * 127.0.0.1, `POST /v1/chat/completions` with and without streaming (SSE chunks, streamed
- * tool-call fragments, the final usage chunk when `stream_options.include_usage` is set).
+ * tool-call fragments, the final usage chunk when `stream_options.include_usage` is set). The
+ * same server speaks Anthropic's Messages API at `POST /v1/messages` (fake-anthropic.ts), from
+ * the same scripts.
  * Replies are scripted per test: a FIFO of replies (`enqueue`) taken first, then `respond`
  * (default: echo the last user message). A reply may instead inject a status (429 with
  * `Retry-After`, 500, a 400 `context_length_exceeded`) or drop the connection before the
@@ -9,9 +11,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { messagesAuthorized, messagesError, messagesJson, messagesRequest, writeMessagesStream, type Planned } from './fake-anthropic.js';
 
 /** A chat request as received (only the fields the tests look at). */
 export interface ChatRequest {
+  /** `chat`: `/chat/completions`; `messages`: Anthropic's `/messages` (read into this shape by fake-anthropic.ts). */
+  api: 'chat' | 'messages';
   model: string;
   messages: { role: string; content: unknown }[];
   stream: boolean;
@@ -45,6 +50,8 @@ export interface Reply {
   delayMs?: number;
   /** Wait between streamed chunks, ms (a slow stream). @default 0 */
   chunkDelayMs?: number;
+  /** Anthropic only: an `error` event after the text instead of the rest of the stream. */
+  streamError?: { type: string; message: string };
 }
 
 export type Responder = (req: ChatRequest, callNo: number) => Reply;
@@ -65,9 +72,9 @@ export interface FakeLlm {
 /** Options of {@link startFakeLlm}. */
 export interface FakeLlmOptions {
   respond?: Responder;
-  /** Prompts longer than this (tokens) get a 400 `context_length_exceeded`. @default Infinity */
+  /** Prompts longer than this (tokens) get a 400 `context_length_exceeded` (Anthropic: "prompt is too long"). @default Infinity */
   contextWindow?: number;
-  /** Required `Authorization: Bearer <apiKey>`; 401 otherwise. @default none */
+  /** Required `Authorization: Bearer <apiKey>` (Anthropic: `x-api-key`); 401 otherwise. @default none */
   apiKey?: string;
 }
 
@@ -91,22 +98,17 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
   });
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
-    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) return send(res, 404, { error: { message: 'not found' } });
-    if (opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
+    const anthropic = req.method === 'POST' && req.url?.endsWith('/messages') === true;
+    if (!anthropic && (req.method !== 'POST' || !req.url?.endsWith('/chat/completions'))) return send(res, 404, { error: { message: 'not found' } });
+    if (anthropic && opts.apiKey !== undefined && !messagesAuthorized(req.headers, opts.apiKey)) {
+      return send(res, 401, messagesError(401, 'invalid x-api-key'));
+    }
+    if (!anthropic && opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
       return send(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
     }
     const body = JSON.parse(raw) as Record<string, unknown>;
-    const messages = (body.messages ?? []) as ChatRequest['messages'];
-    const users = messages.filter((m) => m.role === 'user');
-    const chat: ChatRequest = {
-      model: String(body.model),
-      messages,
-      stream: body.stream === true,
-      include_usage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
-      body,
-      headers: req.headers,
-      user: textOf(users[users.length - 1]?.content),
-    };
+    const chat = anthropic ? messagesRequest(body, req.headers) : chatRequest(body, req.headers);
+    const messages = chat.messages;
     fake.requests.push(chat);
     const reply = queue.shift() ?? fake.respond(chat, fake.requests.length);
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
@@ -114,8 +116,12 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     const promptSize = tokensOf(messages.map((m) => textOf(m.content)).join('\n'));
     const promptTokens = reply.usage?.prompt_tokens ?? promptSize;
     if (reply.status === undefined && opts.contextWindow !== undefined && promptSize > opts.contextWindow) {
+      if (anthropic) return send(res, 400, messagesError(400, `prompt is too long: ${promptSize} tokens > ${opts.contextWindow} maximum`));
       const message = `This model's maximum context length is ${opts.contextWindow} tokens. However, your messages resulted in ${promptSize} tokens.`;
       return send(res, 400, { error: { message, type: 'invalid_request_error', code: 'context_length_exceeded' } });
+    }
+    if (reply.status !== undefined && anthropic) {
+      return send(res, reply.status, messagesError(reply.status, reply.error?.message ?? `injected ${reply.status}`, reply.error?.type), reply.headers);
     }
     if (reply.status !== undefined) {
       return send(res, reply.status, { error: reply.error ?? { message: `injected ${reply.status}`, type: 'server_error' } }, reply.headers);
@@ -133,6 +139,17 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
       prompt_tokens_details: { cached_tokens: reply.usage?.cached_tokens ?? 0 },
     };
     const finish = reply.finishReason ?? (reply.toolCalls?.length ? 'tool_calls' : 'stop');
+    if (anthropic) {
+      const planned: Planned = {
+        id: `msg_${fake.requests.length}`,
+        model: chat.model,
+        textPieces: split(text, reply.chunks ?? 3),
+        toolCalls: (reply.toolCalls ?? []).map((t, i) => ({ ...t, id: t.id ?? `toolu_${i + 1}`, pieces: split(t.arguments, 2) })),
+        finish,
+        usage: { prompt: promptTokens, completion: completionTokens, cached: reply.usage?.cached_tokens ?? 0 },
+      };
+      return chat.stream ? writeMessagesStream(res, planned, reply) : send(res, 200, messagesJson(planned), reply.headers);
+    }
     const toolCalls = (reply.toolCalls ?? []).map((t, i) => ({
       id: t.id ?? `call_${i + 1}`,
       type: 'function',
@@ -167,6 +184,21 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   return fake;
+}
+
+function chatRequest(body: Record<string, unknown>, headers: ChatRequest['headers']): ChatRequest {
+  const messages = (body.messages ?? []) as ChatRequest['messages'];
+  const users = messages.filter((m) => m.role === 'user');
+  return {
+    api: 'chat',
+    model: String(body.model),
+    messages,
+    stream: body.stream === true,
+    include_usage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
+    body,
+    headers,
+    user: textOf(users[users.length - 1]?.content),
+  };
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -9,14 +9,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WorkloadProfile } from '../../src/core/profile.js';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
-import { SecretBox } from '../../src/engine/secrets.js';
-import { createKindRegistry } from '../../src/kinds/index.js';
-import { createProducerRegistry } from '../../src/producers/index.js';
-import { authedApp, type TestApp } from '../helpers/auth.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { describeEachBackend, type OpenedStore } from '../helpers/backends.js';
-import { FAST, waitForRun } from '../helpers/fixtures.js';
-import { startPagedApi, type PagedApi } from '../helpers/paged-api.js';
+import { startIngestionApp, type IngestionApp } from '../helpers/ingestion-app.js';
+import type { PagedApi } from '../helpers/paged-api.js';
 
 type Json = Record<string, unknown>;
 
@@ -32,43 +28,15 @@ const SIZE = 5;
 const TOKEN = 'tok-ingest-secret-123';
 
 describeEachBackend('ingestion runs through the API', (backend) => {
+  let t: IngestionApp;
   let engine: Engine;
-  let app: TestApp;
   let db: OpenedStore;
   let api: PagedApi;
-
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json; text: string }> {
-    const init: RequestInit = { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) };
-    const res = await app.request(path, init);
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as Json) : {}, text };
-  }
-
-  async function newTable(name: string): Promise<string> {
-    const t = await call('POST', '/v1/tables', { name, format: 'csv', data: 'id\n' });
-    assert.equal(t.status, 201, t.text);
-    return t.json.id as string;
-  }
-
-  async function createSource(def: Json): Promise<string> {
-    const res = await call('POST', '/v1/ingestions', def);
-    assert.equal(res.status, 201, res.text);
-    assert.match(res.json.id as string, /^ing_/);
-    return res.json.id as string;
-  }
-
-  async function runSource(id: string, body: Json = {}): Promise<string> {
-    const res = await call('POST', `/v1/ingestions/${id}/runs`, { profile: PROFILE.name, overrides: { secrets: { API_TOKEN: TOKEN } }, ...body });
-    assert.equal(res.status, 201, res.text);
-    return (res.json.run as Json).id as string;
-  }
-
-  async function finished(sourceId: string, runId: string): Promise<{ run: Json; summary: Json }> {
-    await waitForRun(engine, runId, 120_000);
-    const res = await call('GET', `/v1/ingestions/${sourceId}/runs/${runId}`);
-    assert.equal(res.status, 200, res.text);
-    return res.json as { run: Json; summary: Json };
-  }
+  const call: IngestionApp['call'] = (...args) => t.call(...args);
+  const newTable = (name: string) => t.newTable(name);
+  const createSource = (def: Json) => t.createSource(def);
+  const runSource = (id: string, body?: Json) => t.runSource(id, body);
+  const finished = (sourceId: string, runId: string) => t.finished(sourceId, runId, 120_000);
 
   async function retryUntilDone(sourceId: string, runId: string): Promise<{ run: Json; summary: Json }> {
     let got = await finished(sourceId, runId);
@@ -102,26 +70,11 @@ describeEachBackend('ingestion runs through the API', (backend) => {
   }
 
   before(async () => {
-    api = await startPagedApi(PAGES * SIZE);
-    api.auth = TOKEN;
-    db = await backend.open();
-    engine = createEngine({
-      store: db.store,
-      producers: createProducerRegistry(),
-      options: FAST,
-      kinds: createKindRegistry(),
-      secrets: SecretBox.random(),
-      profiles: { [PROFILE.name]: PROFILE },
-    });
-    app = await authedApp(engine);
-    await engine.startExecutor();
+    t = await startIngestionApp(backend, { profile: PROFILE, records: PAGES * SIZE, runDefaults: { overrides: { secrets: { API_TOKEN: TOKEN } } } });
+    ({ engine, db, api } = t);
   });
 
-  after(async () => {
-    await engine.stopExecutor();
-    await engine.store.close();
-    await api.close();
-  });
+  after(() => t.close());
 
   const base = (tableId: string, path: string): Json => ({
     name: `src ${path}`,

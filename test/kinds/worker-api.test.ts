@@ -9,17 +9,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
-import { createProducerRegistry } from '../../src/producers/index.js';
-import { createApp } from '../../src/server/app.js';
-import { tokenFor } from '../helpers/auth.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { startApiApp, type ApiApp, type Json } from '../helpers/api-app.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { startFakeLlm, type ChatRequest, type FakeLlm, type Reply } from '../helpers/fake-llm.js';
-import { FAST, until } from '../helpers/fixtures.js';
-
-type Json = Record<string, unknown>;
 const ROWS = 50;
 
 /** The subject row id named in the first message of a conversation. */
@@ -32,25 +25,14 @@ const lastRole = (req: ChatRequest) => req.messages[req.messages.length - 1]?.ro
 const toolNames = (req: ChatRequest) => ((req.body.tools as { function: { name: string } }[] | undefined) ?? []).map((t) => t.function.name);
 
 describeEachBackend('AI workers through the HTTP API', (backend) => {
+  let app: ApiApp;
   let engine: Engine;
-  let server: ServerType;
-  let base: string;
-  let token: string;
   let fake: FakeLlm;
+  const call = (method: string, path: string, body?: unknown) => app.call(method, path, body);
   let tableId: string;
   let rowIds: string[];
   /** Per-test conversation script: (request) → reply. */
   let script: (req: ChatRequest) => Reply = () => ({ text: 'ok' });
-
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json; text: string }> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as Json) : {}, text };
-  }
 
   const model = () => ({ model: 'fake-model', base_url: fake.baseUrl, max_output_tokens: 256, max_input_tokens: 4000 });
 
@@ -66,12 +48,7 @@ describeEachBackend('AI workers through the HTTP API', (backend) => {
     return res.json;
   }
 
-  async function finished(runId: string, ms = 400_000): Promise<Json> {
-    return until(`run ${runId} to finish`, ms, async () => {
-      const r = await call('GET', `/v1/runs/${runId}`);
-      return ['succeeded', 'partial', 'failed', 'canceled'].includes(r.json.status as string) ? r.json : undefined;
-    });
-  }
+  const finished = (runId: string, ms = 400_000) => app.finished(runId, ms);
 
   async function items(runId: string): Promise<Json[]> {
     return (await call('GET', `/v1/runs/${runId}/items?limit=100`)).json.data as Json[];
@@ -83,14 +60,8 @@ describeEachBackend('AI workers through the HTTP API', (backend) => {
 
   before(async () => {
     fake = await startFakeLlm({ respond: (req) => script(req) });
-    const { store } = await backend.open();
-    engine = createEngine({ store, producers: createProducerRegistry(), options: { ...FAST } });
-    token = await tokenFor(engine, 'admin');
-    const app = createApp(engine, { baseUrl: () => base });
-    server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise<void>((r) => server.once('listening', () => r()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await engine.startExecutor();
+    app = await startApiApp(backend);
+    engine = app.engine;
     const csv = `ticket,title,customer\n${Array.from({ length: ROWS }, (_, i) => `T${i},Login fails for user ${i},acme`).join('\n')}\n`;
     const t = await call('POST', '/v1/tables', { name: 'tickets', format: 'csv', data: csv });
     assert.equal(t.status, 201, t.text);
@@ -101,9 +72,7 @@ describeEachBackend('AI workers through the HTTP API', (backend) => {
   });
 
   after(async () => {
-    await engine.stopExecutor();
-    await new Promise<void>((r) => server.close(() => r()));
-    await engine.store.close();
+    await app.close();
     await fake.close();
   });
 

@@ -7,6 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { RunyardClient } from '../../src/sdk/client.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
 import { startFlowApp, type FlowApp, type Json } from '../helpers/flow-app.js';
@@ -90,8 +91,11 @@ describeEachBackend('items labelled by their record', (backend) => {
     const shape = await app.call('PATCH', `/v1/tables/${tableId}`, { label_column: 7 });
     assert.equal(shape.status, 422, shape.text);
 
-    const cleared = await app.call('PATCH', `/v1/tables/${tableId}`, { label_column: null });
-    assert.equal(cleared.json.label_column, null);
+    // An editor clears it through the SDK; a viewer may not.
+    const viewer = await app.token('viewer', 'labels viewer');
+    assert.equal((await app.call('PATCH', `/v1/tables/${tableId}`, { label_column: null }, {}, viewer)).status, 403);
+    const client = new RunyardClient({ baseUrl: app.base, token: await app.token('editor', 'labels editor') });
+    assert.equal((await client.setTableLabelColumn(tableId, null)).label_column, null);
     assert.deepEqual((await labels(runId))[0], want);
   });
 

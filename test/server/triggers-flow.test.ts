@@ -10,16 +10,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
-import { createProducerRegistry } from '../../src/producers/index.js';
-import { createApp } from '../../src/server/app.js';
-import { tokenFor } from '../helpers/auth.js';
+import { startApiApp, type ApiApp, type Json } from '../helpers/api-app.js';
 import { describeEachBackend } from '../helpers/backends.js';
-import { FAST, tempDir, until, writeModule } from '../helpers/fixtures.js';
-
-type Json = Record<string, unknown> & { error?: { code: string; message: string; details: Record<string, unknown> } };
+import { tempDir, until, writeModule } from '../helpers/fixtures.js';
 
 const FLOW = `
 name: order check
@@ -40,46 +33,16 @@ steps:
 `;
 
 describeEachBackend('a rule starts a flow run', (backend) => {
-  let engine: Engine;
-  let server: ServerType;
-  let base = '';
-  let token = '';
-
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json; text: string }> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as Json) : {}, text };
-  }
+  let app: ApiApp;
+  const call: ApiApp['call'] = (...args) => app.call(...args);
 
   before(async () => {
     const dir = tempDir();
     writeModule(dir, 'check.mjs', 'export default (input) => ({ checked: input.order, amount: input.amount });');
-    const { store } = await backend.open();
-    engine = createEngine({
-      store,
-      producers: createProducerRegistry({ baseDir: dir }),
-      options: FAST,
-      triggers: { sweepMs: 100, fireLeaseMs: 2000 },
-    });
-    token = await tokenFor(engine, 'admin');
-    const app = createApp(engine, { baseUrl: () => base });
-    server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise<void>((r) => server.once('listening', () => r()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await engine.startExecutor();
-    engine.triggers.start();
+    app = await startApiApp(backend, { dir, triggers: { sweepMs: 100, fireLeaseMs: 2000 } });
   });
 
-  after(async () => {
-    await engine.triggers.stop();
-    await engine.stopExecutor();
-    await new Promise<void>((r) => server.close(() => r()));
-    await engine.store.close();
-  });
+  after(() => app.close());
 
   test('the run links back to the event, the event lists the run; bad events and targets refused', async () => {
     const flow = await call('POST', '/v1/flows', { definition: FLOW });

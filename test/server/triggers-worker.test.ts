@@ -8,53 +8,23 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
-import { createProducerRegistry } from '../../src/producers/index.js';
-import { createApp } from '../../src/server/app.js';
-import { tokenFor } from '../helpers/auth.js';
+import { startApiApp, type ApiApp, type Json } from '../helpers/api-app.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
-import { FAST, until } from '../helpers/fixtures.js';
-
-type Json = Record<string, unknown> & { error?: { code: string; message: string; details: Record<string, unknown> } };
+import { until } from '../helpers/fixtures.js';
 
 describeEachBackend('a rule starts a worker run', (backend) => {
-  let engine: Engine;
-  let server: ServerType;
+  let app: ApiApp;
   let fake: FakeLlm;
-  let base = '';
-  let token = '';
-
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json; text: string }> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as Json) : {}, text };
-  }
+  const call: ApiApp['call'] = (...args) => app.call(...args);
 
   before(async () => {
     fake = await startFakeLlm({ respond: () => ({ text: 'P1 · owner: billing team', usage: { prompt_tokens: 40, completion_tokens: 8 } }) });
-    const { store } = await backend.open();
-    engine = createEngine({ store, producers: createProducerRegistry(), options: FAST, triggers: { sweepMs: 100, fireLeaseMs: 2000 } });
-    token = await tokenFor(engine, 'admin');
-    const app = createApp(engine, { baseUrl: () => base });
-    server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise<void>((r) => server.once('listening', () => r()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await engine.startExecutor();
-    engine.triggers.start();
+    app = await startApiApp(backend, { triggers: { sweepMs: 100, fireLeaseMs: 2000 } });
   });
 
   after(async () => {
-    await engine.triggers.stop();
-    await engine.stopExecutor();
-    await new Promise<void>((r) => server.close(() => r()));
-    await engine.store.close();
+    await app.close();
     await fake.close();
   });
 

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countField, type CountField } from '../../src/core/counts.js';
 import { RunyardError, type ItemError } from '../../src/core/errors.js';
-import type { PlannedItem } from '../../src/core/kind.js';
+import type { ItemView, PlannedItem } from '../../src/core/kind.js';
 import type { ColumnRecord, ItemRecord, RunKind, RunMode, RunRecord, RunSpec, TableRecord, TriggerType } from '../../src/core/model.js';
 import type { RunStatus } from '../../src/core/status.js';
 import type { ClaimedItem, Completion, NewRun, NewTable, NodeRecord, OperationRecord, RunFilter, Store } from '../../src/store/port.js';
@@ -1141,6 +1141,50 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         assert.equal((await assertCounts(store, WS, run.id)).status, 'failed');
         await store.retryFailedItems(WS, run.id, t);
         assert.equal((await store.getItem(WS, expired[0]!.item_id!))?.lease_lost_count, 0, 'retrying failed items starts a fresh budget of losses');
+      });
+
+      test("a node's own sweep extends the leases it holds and those of a claim of its own still under way; an older unheld one is recovered", async () => {
+        await startedRun({ items: 3 });
+        // The claims took longer than a lease: their leases were committed already expired.
+        const [held] = await store.claimItems(NODE, T0, LEASE_MS, 1);
+        const [old] = await store.claimItems(NODE, T0 + 1, LEASE_MS, 1);
+        const [fresh] = await store.claimItems(NODE, T0 + 2, LEASE_MS, 1);
+        assert.ok(held && old && fresh);
+        await store.upsertNode(nodeRow(NODE, T0));
+        const at = T0 + LEASE_MS + 10;
+        const sweep = { node_id: NODE, held: new Map([[held.item.id, held.lease_token]]), lease_ms: LEASE_MS, claiming_since: T0 + 2 };
+        assert.equal(await store.recoverExpiredLeases(at, 100, sweep), 1, 'only the lease of no claim under way is recovered');
+        assert.equal((await store.getItem(WS, held.item.id))?.status, 'running');
+        assert.equal((await store.getItem(WS, fresh.item.id))?.status, 'running', 'the claim under way keeps its lease');
+        assert.equal((await store.getItem(WS, old.item.id))?.status, 'pending');
+        // Extended: a later sweep with the claim settled (held now) recovers nothing.
+        const later = { node_id: NODE, held: new Map([held, fresh].map((c) => [c.item.id, c.lease_token])), lease_ms: LEASE_MS };
+        assert.equal(await store.recoverExpiredLeases(at + LEASE_MS - 1, 100, later), 0);
+        assert.equal((await store.completeItems([succeeded(fresh)], at + 1)).lease_lost.length, 0, 'the claim under way still holds its lease');
+      });
+
+      test("an item the sweep fails is planned after by its run's kind, in the sweep's transaction (the run goes on instead of stopping short)", async () => {
+        const { run } = await startedRun({ items: 1, spec: { max_attempts: 1 } });
+        const [c] = await store.claimItems('nod_stopped', T0, LEASE_MS, 1);
+        assert.ok(c);
+        await store.upsertNode({ ...nodeRow('nod_stopped', T0), stopped_at: T0 + 1 });
+        const seen: string[] = [];
+        const sweep = {
+          node_id: 'nod_sweeper',
+          held: new Map<string, string>(),
+          lease_ms: LEASE_MS,
+          planAfterFailure: (r: RunRecord, o: { item: ItemRecord; error: ItemError }, items: readonly ItemView[]) => {
+            seen.push(`${r.id}:${o.item.key}:${o.error.code}:${items.length}`);
+            return { append: [{ key: 'after-crash', inputs: { n: 1 } }], result: { summary: 'went on after a crash' } };
+          },
+        };
+        assert.equal(await store.recoverExpiredLeases(T0 + LEASE_MS + 1, 100, sweep), 1);
+        assert.deepEqual(seen, [`${run.id}:${c.item.key}:worker_crashed:1`]);
+        const after = await assertCounts(store, WS, run.id);
+        assert.equal(after.status, 'running', 'the planned item keeps the run going');
+        assert.equal(after.result_summary, 'went on after a crash');
+        const [next] = await store.claimItems(NODE, T0 + LEASE_MS + 2, LEASE_MS, 1);
+        assert.equal(next?.item.key, 'after-crash');
       });
 
       test('a lease whose owner stopped, or last heartbeated a lease length ago, is a crash: the attempt is spent', async () => {

@@ -6609,9 +6609,204 @@ export interface components {
             attempts: number;
             run_id: string;
         } | null;
-        /** @description {a, b (each: id, kind, target_id, target_version, status, duration_ms, tokens, credits_used, error), same_target, status, duration_ms, tokens, credits_used, error (each {a, b, same}), items {counts, error_codes, differing[{key, label, a, b}]}, worker: null | {definition {version, model, tool_categories, instructions {a, b, same, diff}}, subject, context[{name, a, b, same, diff}], tool_calls[{index, a, b, same_name, same_arguments}], output}} */
         RunComparison: {
-            [key: string]: unknown;
+            a: components["schemas"]["RunSide"];
+            b: components["schemas"]["RunSide"];
+            same_target: boolean;
+            status: {
+                a: string;
+                b: string;
+                same: boolean;
+            };
+            duration_ms: {
+                a: number | null;
+                b: number | null;
+                same: boolean;
+            };
+            tokens: {
+                a: {
+                    input: number;
+                    output: number;
+                };
+                b: {
+                    input: number;
+                    output: number;
+                };
+                same: boolean;
+            };
+            credits_used: {
+                a: number;
+                b: number;
+                same: boolean;
+            };
+            error: {
+                a: ({
+                    code: string;
+                    message: string;
+                } & {
+                    [key: string]: unknown;
+                }) | null;
+                b: ({
+                    code: string;
+                    message: string;
+                } & {
+                    [key: string]: unknown;
+                }) | null;
+                same: boolean;
+            };
+            items: {
+                counts: {
+                    a: {
+                        [key: string]: number;
+                    };
+                    b: {
+                        [key: string]: number;
+                    };
+                    same: boolean;
+                };
+                error_codes: {
+                    a: {
+                        [key: string]: number;
+                    };
+                    b: {
+                        [key: string]: number;
+                    };
+                    same: boolean;
+                };
+                /** @description Keys whose outcome differs (at most 200), each with the label of the record it stands for (null: none) */
+                differing: {
+                    key: string;
+                    label: string | null;
+                    a?: unknown;
+                    b?: unknown;
+                }[];
+            };
+            /** @description Worker runs only: what their specs froze and what they did */
+            worker: {
+                definition: {
+                    version: {
+                        a: number;
+                        b: number;
+                        same: boolean;
+                    };
+                    model: {
+                        a: string;
+                        b: string;
+                        same: boolean;
+                    };
+                    tool_categories: {
+                        a: string[];
+                        b: string[];
+                        same: boolean;
+                    };
+                    instructions: {
+                        a: string;
+                        b: string;
+                        same: boolean;
+                        diff: components["schemas"]["DiffLine"][];
+                    };
+                };
+                subject: {
+                    a: {
+                        table_id: string;
+                        row_id: string;
+                        version_then: string | null;
+                        exists_now: boolean;
+                        version_now: string | null;
+                    };
+                    b: {
+                        table_id: string;
+                        row_id: string;
+                        version_then: string | null;
+                        exists_now: boolean;
+                        version_now: string | null;
+                    };
+                    same: boolean;
+                };
+                context: {
+                    name: string;
+                    a: {
+                        present: boolean;
+                        type?: string;
+                        chars?: number;
+                        hash?: string;
+                        truncated?: boolean;
+                        rows?: number | null;
+                        missing?: string | null;
+                    };
+                    b: {
+                        present: boolean;
+                        type?: string;
+                        chars?: number;
+                        hash?: string;
+                        truncated?: boolean;
+                        rows?: number | null;
+                        missing?: string | null;
+                    };
+                    same: boolean;
+                    diff: components["schemas"]["DiffLine"][];
+                }[];
+                tool_calls: {
+                    index: number;
+                    a: {
+                        key: string;
+                        name: string;
+                        arguments?: unknown;
+                        decision?: unknown;
+                        output?: unknown;
+                    } | null;
+                    b: {
+                        key: string;
+                        name: string;
+                        arguments?: unknown;
+                        decision?: unknown;
+                        output?: unknown;
+                    } | null;
+                    same_name: boolean;
+                    same_arguments: boolean;
+                }[];
+                output: {
+                    a: {
+                        location?: unknown;
+                        action: string | null;
+                        preview: string;
+                    } | null;
+                    b: {
+                        location?: unknown;
+                        action: string | null;
+                        preview: string;
+                    } | null;
+                    same: boolean;
+                    preview_diff: components["schemas"]["DiffLine"][];
+                };
+            } | null;
+        };
+        RunSide: {
+            id: string;
+            kind: string;
+            target_id: string;
+            target_version: number;
+            status: string;
+            /** @description started → finished, ms (null unfinished) */
+            duration_ms: number | null;
+            tokens: {
+                input: number;
+                output: number;
+            };
+            /** @description micro-credits */
+            credits_used: number;
+            error: ({
+                code: string;
+                message: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+        };
+        /** @description A line kept (` `), only in a (`-`), only in b (`+`) */
+        DiffLine: {
+            /** @enum {string} */
+            op: " " | "-" | "+";
+            text: string;
         };
         RunCount: {
             count: number;

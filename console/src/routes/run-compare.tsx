@@ -9,81 +9,17 @@
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { api, must } from '../api/client';
+import { api, must, type Schemas } from '../api/client';
 import { count, credits, duration, jsonText } from '../components/format';
 import { Clip, ErrorBox, PageHeader, StatusChip } from '../components/ui';
 
-interface Pair<T> {
-  a: T;
-  b: T;
-  same: boolean;
-}
-interface DiffLine {
-  op: ' ' | '-' | '+';
-  text: string;
-}
-interface Side {
-  id: string;
-  kind: string;
-  target_id: string;
-  target_version: number;
-  status: string;
-  duration_ms: number | null;
-  tokens: { input: number; output: number };
-  credits_used: number;
-  error: { code: string; message: string } | null;
-}
-interface SourceSide {
-  present: boolean;
-  type?: string;
-  chars?: number;
-  hash?: string;
-  truncated?: boolean;
-  rows?: number | null;
-  missing?: string | null;
-}
-interface ToolCall {
-  key: string;
-  name: string;
-  arguments: unknown;
-  decision: unknown;
-  output: unknown;
-}
-interface OutputSide {
-  location: unknown;
-  action: string | null;
-  preview: string;
-}
-interface SubjectSide {
-  table_id: string;
-  row_id: string;
-  version_then: string | null;
-  exists_now: boolean;
-  version_now: string | null;
-}
-/** The answer of `GET /v1/runs/compare` (src/engine/compare.ts). */
-interface Comparison {
-  a: Side;
-  b: Side;
-  same_target: boolean;
-  status: Pair<string>;
-  duration_ms: Pair<number | null>;
-  tokens: Pair<{ input: number; output: number }>;
-  credits_used: Pair<number>;
-  error: Pair<Side['error']>;
-  items: {
-    counts: Pair<Record<string, number>>;
-    error_codes: Pair<Record<string, number>>;
-    differing: { key: string; label?: string | null; a: unknown; b: unknown }[];
-  };
-  worker: {
-    definition: { version: Pair<number>; model: Pair<string>; tool_categories: Pair<string[]>; instructions: Pair<string> & { diff: DiffLine[] } };
-    subject: Pair<SubjectSide>;
-    context: { name: string; a: SourceSide; b: SourceSide; same: boolean; diff: DiffLine[] }[];
-    tool_calls: { index: number; a: ToolCall | null; b: ToolCall | null; same_name: boolean; same_arguments: boolean }[];
-    output: Pair<OutputSide | null> & { preview_diff: DiffLine[] };
-  } | null;
-}
+/** The answer of `GET /v1/runs/compare` (src/engine/compare.ts), as the API documents it. */
+type Comparison = Schemas['RunComparison'];
+type WorkerPart = NonNullable<Comparison['worker']>;
+type DiffLine = Schemas['DiffLine'];
+type SourceSide = WorkerPart['context'][number]['a'];
+type ToolCall = NonNullable<WorkerPart['tool_calls'][number]['a']>;
+type OutputSide = WorkerPart['output']['a'];
 
 /** Micro-credits per credit: the comparison reports `credits_used` in micro-credits. */
 const MICRO = 1_000_000;
@@ -108,6 +44,22 @@ function Row({ label, a, b, same, testId }: { label: string; a: ReactNode; b: Re
 }
 
 /** A line diff as text: `-` only in A, `+` only in B. */
+/** A side-by-side table: a label column, then run A and run B. */
+function CompareTable({ testId, children }: { testId: string; children: ReactNode }) {
+  return (
+    <div className="table-wrap">
+      <table className="grid compare" data-testid={testId}>
+        <colgroup>
+          <col style={{ width: 150 }} />
+          <col />
+          <col />
+        </colgroup>
+        {children}
+      </table>
+    </div>
+  );
+}
+
 function Diff({ lines, testId }: { lines: DiffLine[]; testId?: string }) {
   if (lines.length === 0) return <p className="small muted">No difference.</p>;
   return (
@@ -173,7 +125,7 @@ export function RunComparePage() {
     if (!a || !b) return;
     let stop = false;
     must(api.GET('/v1/runs/compare', { params: { query: { a, b } } })).then(
-      (r) => !stop && setCmp(r as unknown as Comparison),
+      (r) => !stop && setCmp(r),
       (err: unknown) => !stop && setError(err),
     );
     return () => {
@@ -197,91 +149,77 @@ export function RunComparePage() {
         )
       ) : (
         <>
-          <div className="table-wrap">
-            <table className="grid compare" data-testid="compare">
-              <colgroup>
-                <col style={{ width: 150 }} />
-                <col />
-                <col />
-              </colgroup>
-              <thead>
-                <tr>
-                  <th />
-                  <th>{runLink(cmp.a.id, 'A')}</th>
-                  <th>{runLink(cmp.b.id, 'B')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                <Row
-                  label="Status"
-                  a={<StatusChip status={cmp.a.status} />}
-                  b={<StatusChip status={cmp.b.status} />}
-                  same={cmp.status.same}
-                  testId="cmp-status"
-                />
-                <Row label="Duration" a={duration(cmp.a.duration_ms)} b={duration(cmp.b.duration_ms)} same={cmp.duration_ms.same} />
-                <Row label="Tokens" a={tokens(cmp.a.tokens)} b={tokens(cmp.b.tokens)} same={cmp.tokens.same} />
-                <Row label="Credits" a={credits(cmp.a.credits_used / MICRO)} b={credits(cmp.b.credits_used / MICRO)} same={cmp.credits_used.same} />
-                <Row label="Target" a={`${cmp.a.kind} ${cmp.a.target_id}`} b={`${cmp.b.kind} ${cmp.b.target_id}`} same={cmp.same_target} />
-                {cmp.worker ? (
-                  <>
-                    <Row
-                      label="Definition version"
-                      a={`v${cmp.worker.definition.version.a}`}
-                      b={`v${cmp.worker.definition.version.b}`}
-                      same={cmp.worker.definition.version.same}
-                      testId="cmp-version"
-                    />
-                    <Row label="Model" a={cmp.worker.definition.model.a} b={cmp.worker.definition.model.b} same={cmp.worker.definition.model.same} />
-                    <Row
-                      label="Tool categories"
-                      a={cmp.worker.definition.tool_categories.a.join(', ') || 'none'}
-                      b={cmp.worker.definition.tool_categories.b.join(', ') || 'none'}
-                      same={cmp.worker.definition.tool_categories.same}
-                    />
-                    <Row
-                      label="Subject"
-                      a={`row ${cmp.worker.subject.a.row_id}${cmp.worker.subject.a.exists_now ? '' : ' (gone now)'}`}
-                      b={`row ${cmp.worker.subject.b.row_id}${cmp.worker.subject.b.exists_now ? '' : ' (gone now)'}`}
-                      same={cmp.worker.subject.same}
-                    />
-                    <Row
-                      label="Record version then"
-                      a={<span className="mono">{cmp.worker.subject.a.version_then ?? '—'}</span>}
-                      b={<span className="mono">{cmp.worker.subject.b.version_then ?? '—'}</span>}
-                      same={cmp.worker.subject.a.version_then === cmp.worker.subject.b.version_then}
-                    />
-                  </>
-                ) : null}
-                <Row
-                  label="Error"
-                  a={cmp.a.error ? <Clip text={`${cmp.a.error.code}: ${cmp.a.error.message}`} /> : '—'}
-                  b={cmp.b.error ? <Clip text={`${cmp.b.error.code}: ${cmp.b.error.message}`} /> : '—'}
-                  same={cmp.error.same}
-                  testId="cmp-error"
-                />
-              </tbody>
-            </table>
-          </div>
+          <CompareTable testId="compare">
+            <thead>
+              <tr>
+                <th />
+                <th>{runLink(cmp.a.id, 'A')}</th>
+                <th>{runLink(cmp.b.id, 'B')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              <Row
+                label="Status"
+                a={<StatusChip status={cmp.a.status} />}
+                b={<StatusChip status={cmp.b.status} />}
+                same={cmp.status.same}
+                testId="cmp-status"
+              />
+              <Row label="Duration" a={duration(cmp.a.duration_ms)} b={duration(cmp.b.duration_ms)} same={cmp.duration_ms.same} />
+              <Row label="Tokens" a={tokens(cmp.a.tokens)} b={tokens(cmp.b.tokens)} same={cmp.tokens.same} />
+              <Row label="Credits" a={credits(cmp.a.credits_used / MICRO)} b={credits(cmp.b.credits_used / MICRO)} same={cmp.credits_used.same} />
+              <Row label="Target" a={`${cmp.a.kind} ${cmp.a.target_id}`} b={`${cmp.b.kind} ${cmp.b.target_id}`} same={cmp.same_target} />
+              {cmp.worker ? (
+                <>
+                  <Row
+                    label="Definition version"
+                    a={`v${cmp.worker.definition.version.a}`}
+                    b={`v${cmp.worker.definition.version.b}`}
+                    same={cmp.worker.definition.version.same}
+                    testId="cmp-version"
+                  />
+                  <Row label="Model" a={cmp.worker.definition.model.a} b={cmp.worker.definition.model.b} same={cmp.worker.definition.model.same} />
+                  <Row
+                    label="Tool categories"
+                    a={cmp.worker.definition.tool_categories.a.join(', ') || 'none'}
+                    b={cmp.worker.definition.tool_categories.b.join(', ') || 'none'}
+                    same={cmp.worker.definition.tool_categories.same}
+                  />
+                  <Row
+                    label="Subject"
+                    a={`row ${cmp.worker.subject.a.row_id}${cmp.worker.subject.a.exists_now ? '' : ' (gone now)'}`}
+                    b={`row ${cmp.worker.subject.b.row_id}${cmp.worker.subject.b.exists_now ? '' : ' (gone now)'}`}
+                    same={cmp.worker.subject.same}
+                  />
+                  <Row
+                    label="Record version then"
+                    a={<span className="mono">{cmp.worker.subject.a.version_then ?? '—'}</span>}
+                    b={<span className="mono">{cmp.worker.subject.b.version_then ?? '—'}</span>}
+                    same={cmp.worker.subject.a.version_then === cmp.worker.subject.b.version_then}
+                  />
+                </>
+              ) : null}
+              <Row
+                label="Error"
+                a={cmp.a.error ? <Clip text={`${cmp.a.error.code}: ${cmp.a.error.message}`} /> : '—'}
+                b={cmp.b.error ? <Clip text={`${cmp.b.error.code}: ${cmp.b.error.message}`} /> : '—'}
+                same={cmp.error.same}
+                testId="cmp-error"
+              />
+            </tbody>
+          </CompareTable>
           {cmp.worker ? (
             <>
               <h2>Instructions</h2>
               <Diff lines={cmp.worker.definition.instructions.same ? [] : cmp.worker.definition.instructions.diff} testId="cmp-instructions" />
               <h2>Context</h2>
-              <div className="table-wrap">
-                <table className="grid compare" data-testid="cmp-context">
-                  <colgroup>
-                    <col style={{ width: 150 }} />
-                    <col />
-                    <col />
-                  </colgroup>
-                  <tbody>
-                    {cmp.worker.context.map((c) => (
-                      <Row key={c.name} label={c.name} a={source(c.a)} b={source(c.b)} same={c.same} testId={`cmp-source-${c.name}`} />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <CompareTable testId="cmp-context">
+                <tbody>
+                  {cmp.worker.context.map((c) => (
+                    <Row key={c.name} label={c.name} a={source(c.a)} b={source(c.b)} same={c.same} testId={`cmp-source-${c.name}`} />
+                  ))}
+                </tbody>
+              </CompareTable>
               {cmp.worker.context
                 .filter((c) => c.diff.length)
                 .map((c) => (
@@ -294,61 +232,40 @@ export function RunComparePage() {
               {cmp.worker.tool_calls.length === 0 ? (
                 <p className="small muted">Neither run called a tool.</p>
               ) : (
-                <div className="table-wrap">
-                  <table className="grid compare" data-testid="cmp-tools">
-                    <colgroup>
-                      <col style={{ width: 150 }} />
-                      <col />
-                      <col />
-                    </colgroup>
-                    <tbody>
-                      {cmp.worker.tool_calls.map((t) => (
-                        <Row key={t.index} label={`#${t.index}`} a={call(t.a)} b={call(t.b)} same={t.same_name && t.same_arguments} />
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <CompareTable testId="cmp-tools">
+                  <tbody>
+                    {cmp.worker.tool_calls.map((t) => (
+                      <Row key={t.index} label={`#${t.index}`} a={call(t.a)} b={call(t.b)} same={t.same_name && t.same_arguments} />
+                    ))}
+                  </tbody>
+                </CompareTable>
               )}
               <h2>Output</h2>
-              <div className="table-wrap">
-                <table className="grid compare" data-testid="cmp-output">
-                  <colgroup>
-                    <col style={{ width: 150 }} />
-                    <col />
-                    <col />
-                  </colgroup>
-                  <tbody>
-                    <Row label="Output" a={output(cmp.worker.output.a)} b={output(cmp.worker.output.b)} same={cmp.worker.output.same} />
-                  </tbody>
-                </table>
-              </div>
+              <CompareTable testId="cmp-output">
+                <tbody>
+                  <Row label="Output" a={output(cmp.worker.output.a)} b={output(cmp.worker.output.b)} same={cmp.worker.output.same} />
+                </tbody>
+              </CompareTable>
               {cmp.worker.output.same ? null : <Diff lines={cmp.worker.output.preview_diff} />}
             </>
           ) : (
             <>
               <h2>Items</h2>
-              <div className="table-wrap">
-                <table className="grid compare" data-testid="cmp-items">
-                  <colgroup>
-                    <col style={{ width: 150 }} />
-                    <col />
-                    <col />
-                  </colgroup>
-                  <tbody>
-                    <Row label="Counts" a={counts(cmp.items.counts.a)} b={counts(cmp.items.counts.b)} same={cmp.items.counts.same} />
-                    <Row label="Error codes" a={counts(cmp.items.error_codes.a)} b={counts(cmp.items.error_codes.b)} same={cmp.items.error_codes.same} />
-                    {cmp.items.differing.map((d) => (
-                      <Row
-                        key={d.key}
-                        label={d.label ? `${d.label} (${d.key})` : d.key}
-                        a={<Clip text={jsonText(d.a) || '—'} />}
-                        b={<Clip text={jsonText(d.b) || '—'} />}
-                        same={false}
-                      />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <CompareTable testId="cmp-items">
+                <tbody>
+                  <Row label="Counts" a={counts(cmp.items.counts.a)} b={counts(cmp.items.counts.b)} same={cmp.items.counts.same} />
+                  <Row label="Error codes" a={counts(cmp.items.error_codes.a)} b={counts(cmp.items.error_codes.b)} same={cmp.items.error_codes.same} />
+                  {cmp.items.differing.map((d) => (
+                    <Row
+                      key={d.key}
+                      label={d.label ? `${d.label} (${d.key})` : d.key}
+                      a={<Clip text={jsonText(d.a) || '—'} />}
+                      b={<Clip text={jsonText(d.b) || '—'} />}
+                      same={false}
+                    />
+                  ))}
+                </tbody>
+              </CompareTable>
             </>
           )}
         </>

@@ -88,18 +88,34 @@ function StatusButton({ kind, id, status, onDone }: { kind: 'rules' | 'schedules
   );
 }
 
-export function RulePage() {
-  const { ruleId = '' } = useParams();
+/**
+ * A trigger source's page: its name, Pause/Resume (and Edit, when it has a form) for editors,
+ * errors of those actions, its facts, the form while editing, then the page's own sections.
+ */
+function TriggerShell({
+  kind,
+  source,
+  facts,
+  form,
+  reload,
+  children,
+}: {
+  kind: 'rules' | 'schedules' | 'hooks';
+  source: { id: string; name: string; status: string };
+  facts: [string, ReactNode][];
+  /** The edit form; `done` closes it and reloads. */
+  form?: (done: () => void) => ReactNode;
+  reload(): void;
+  children: ReactNode;
+}) {
   const can = useCan();
-  const [rule, error, reload] = useLoad(() => must(api.GET('/v1/rules/{rule_id}', { params: { path: { rule_id: ruleId } } })), [ruleId]);
   const [actionError, setActionError] = useState<unknown>(null);
   const [editing, setEditing] = useState(false);
-  if (!rule) return <Loading error={error} title="Rule" />;
   return (
     <section className="trigger-page">
-      <PageHeader title={<Clip text={rule.name} />}>
-        <StatusButton kind="rules" id={rule.id} status={rule.status} onDone={(e) => (setActionError(e), reload())} />
-        {can('editor') ? (
+      <PageHeader title={<Clip text={source.name} />}>
+        <StatusButton kind={kind} id={source.id} status={source.status} onDone={(e) => (setActionError(e), reload())} />
+        {form && can('editor') ? (
           <button type="button" onClick={() => setEditing(!editing)} aria-expanded={editing}>
             Edit
           </button>
@@ -109,22 +125,36 @@ export function RulePage() {
         </Link>
       </PageHeader>
       <ErrorBox error={actionError} title="Not changed" />
-      <Facts
-        rows={[
-          ['Status', <StatusChip key="s" status={rule.status} />],
-          ['Version', `v${rule.version}`],
-          ['On event', <code key="o">{rule.on}</code>],
-          ['If', rule.if ? <code key="i">{rule.if}</code> : '—'],
-          ['Target', <Clip key="t" text={targetText(rule.target)} />],
-          ['Prompt', rule.prompt ?? '—'],
-          ['Flow control', flowControl(rule)],
-        ]}
-      />
-      {editing ? <RuleForm rule={rule} onSaved={() => (setEditing(false), reload())} /> : null}
+      <Facts rows={[['Status', <StatusChip key="s" status={source.status} />], ...facts]} />
+      {editing && form ? form(() => (setEditing(false), reload())) : null}
+      {children}
+    </section>
+  );
+}
+
+export function RulePage() {
+  const { ruleId = '' } = useParams();
+  const [rule, error, reload] = useLoad(() => must(api.GET('/v1/rules/{rule_id}', { params: { path: { rule_id: ruleId } } })), [ruleId]);
+  if (!rule) return <Loading error={error} title="Rule" />;
+  return (
+    <TriggerShell
+      kind="rules"
+      source={rule}
+      reload={reload}
+      facts={[
+        ['Version', `v${rule.version}`],
+        ['On event', <code key="o">{rule.on}</code>],
+        ['If', rule.if ? <code key="i">{rule.if}</code> : '—'],
+        ['Target', <Clip key="t" text={targetText(rule.target)} />],
+        ['Prompt', rule.prompt ?? '—'],
+        ['Flow control', flowControl(rule)],
+      ]}
+      form={(done) => <RuleForm rule={rule} onSaved={done} />}
+    >
       <RuleTest rule={rule} />
       <h2>Last fires</h2>
       <FiresTable fires={rule.recent_fires ?? []} label="Last fires" />
-    </section>
+    </TriggerShell>
   );
 }
 
@@ -183,36 +213,22 @@ export function SchedulePage() {
     () => must(api.GET('/v1/schedules/{schedule_id}', { params: { path: { schedule_id: scheduleId } } })),
     [scheduleId],
   );
-  const can = useCan();
-  const [actionError, setActionError] = useState<unknown>(null);
-  const [editing, setEditing] = useState(false);
   if (!s) return <Loading error={error} title="Schedule" />;
   return (
-    <section className="trigger-page">
-      <PageHeader title={<Clip text={s.name} />}>
-        <StatusButton kind="schedules" id={s.id} status={s.status} onDone={(e) => (setActionError(e), reload())} />
-        {can('editor') ? (
-          <button type="button" onClick={() => setEditing(!editing)} aria-expanded={editing}>
-            Edit
-          </button>
-        ) : null}
-        <Link to="/triggers" className="button">
-          All triggers
-        </Link>
-      </PageHeader>
-      <ErrorBox error={actionError} title="Not changed" />
-      <Facts
-        rows={[
-          ['Status', <StatusChip key="s" status={s.status} />],
-          ['Version', `v${s.version}`],
-          ['Cron', <code key="c">{s.cron}</code>],
-          ['Time zone', s.timezone],
-          ['Catch up', s.catch_up],
-          ['Ends', s.end_at ?? '—'],
-          ['Target', <Clip key="t" text={targetText(s.target)} />],
-        ]}
-      />
-      {editing ? <ScheduleForm key={s.version} schedule={s} onSaved={() => (setEditing(false), reload())} /> : null}
+    <TriggerShell
+      kind="schedules"
+      source={s}
+      reload={reload}
+      facts={[
+        ['Version', `v${s.version}`],
+        ['Cron', <code key="c">{s.cron}</code>],
+        ['Time zone', s.timezone],
+        ['Catch up', s.catch_up],
+        ['Ends', s.end_at ?? '—'],
+        ['Target', <Clip key="t" text={targetText(s.target)} />],
+      ]}
+      form={(done) => <ScheduleForm key={s.version} schedule={s} onSaved={done} />}
+    >
       <h2>Next 5 fire times</h2>
       {s.next_fire_times.length === 0 ? (
         <p className="muted">None (paused, or past its end).</p>
@@ -225,7 +241,7 @@ export function SchedulePage() {
       )}
       <h2>Last fires</h2>
       <FiresTable fires={s.recent_fires ?? []} label="Last fires" />
-    </section>
+    </TriggerShell>
   );
 }
 
@@ -234,25 +250,18 @@ export function HookPage() {
   const [h, error, reload] = useLoad<Hook>(() => must(api.GET('/v1/hooks/{hook_id}', { params: { path: { hook_id: hookId } } })), [hookId]);
   const [rejections] = useLoad(() => must(api.GET('/v1/hooks/{hook_id}/rejections', { params: { path: { hook_id: hookId } } })), [hookId]);
   const [events] = useLoad(() => must(api.GET('/v1/trigger-events', { params: { query: { source_id: hookId, limit: 20 } } })), [hookId]);
-  const [actionError, setActionError] = useState<unknown>(null);
   if (!h) return <Loading error={error} title="Webhook" />;
   return (
-    <section className="trigger-page">
-      <PageHeader title={<Clip text={h.name} />}>
-        <StatusButton kind="hooks" id={h.id} status={h.status} onDone={(e) => (setActionError(e), reload())} />
-        <Link to="/triggers" className="button">
-          All triggers
-        </Link>
-      </PageHeader>
-      <ErrorBox error={actionError} title="Not changed" />
-      <Facts
-        rows={[
-          ['Status', <StatusChip key="s" status={h.status} />],
-          ['URL', <code key="u">{h.url}</code>],
-          ['Event name', <code key="e">{h.event_name}</code>],
-          ['Largest body', `${h.max_body_bytes} bytes`],
-        ]}
-      />
+    <TriggerShell
+      kind="hooks"
+      source={h}
+      reload={reload}
+      facts={[
+        ['URL', <code key="u">{h.url}</code>],
+        ['Event name', <code key="e">{h.event_name}</code>],
+        ['Largest body', `${h.max_body_bytes} bytes`],
+      ]}
+    >
       <h2>Events received</h2>
       <EventList events={events?.data ?? []} />
       <h2>Refused calls</h2>
@@ -267,7 +276,7 @@ export function HookPage() {
           ))}
         </ul>
       )}
-    </section>
+    </TriggerShell>
   );
 }
 

@@ -26,7 +26,8 @@ import type { Db, SqlContext } from './context.js';
 import { canReserve, startReservation } from '../../core/credits.js';
 import { outstandingOf, postEntries, readBalance } from './ledger.js';
 import { appendEvents } from './events.js';
-import { toRun } from './mapping.js';
+import { toItem, toRun } from './mapping.js';
+import { planInTx } from './plan-in-tx.js';
 import { finishIfDone } from './run-finish.js';
 import { leaseItems } from './lease.js';
 import { CLAIMABLE } from './statuses.js';
@@ -303,14 +304,19 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
       ctx,
       db
         .selectFrom('items')
-        .select(['id', 'run_id', 'workspace_id', 'key', 'attempt_count', 'max_attempts', 'lease_lost_count', 'lease_owner', 'lease_token'])
+        .select(['id', 'run_id', 'workspace_id', 'key', 'attempt_count', 'max_attempts', 'lease_lost_count', 'lease_owner', 'lease_token', 'lease_expires_at'])
         .where('status', '=', 'running')
         .where('lease_expires_at', '<', now)
         .orderBy('lease_expires_at')
         .limit(limit),
     ).execute();
+    // Its own: held, or perhaps taken by a claim of its own still under way (not yet held).
     const mine = (r: (typeof expired)[number]) =>
-      sweep !== undefined && r.lease_owner === sweep.node_id && r.lease_token !== null && sweep.held.get(r.id) === r.lease_token;
+      sweep !== undefined &&
+      r.lease_owner === sweep.node_id &&
+      r.lease_token !== null &&
+      (sweep.held.get(r.id) === r.lease_token ||
+        (sweep.claiming_since !== undefined && !sweep.held.has(r.id) && Number(r.lease_expires_at) >= sweep.claiming_since + sweep.lease_ms));
     const keep = expired.filter(mine).map((r) => r.id);
     if (keep.length > 0 && sweep) {
       // Still executing here: extend, never recover (the rows are this transaction's to change).
@@ -324,6 +330,7 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
     const rows = expired.filter((r) => !mine(r));
     const owners = await ownersOf(db, rows);
     const s = new Settlement();
+    const failed: { id: string; error: ItemError }[] = [];
     for (const r of rows) {
       const decision = decideLeaseRecovery({
         attempt_count: Number(r.attempt_count),
@@ -370,13 +377,56 @@ export async function recoverExpiredLeases(ctx: SqlContext, now: number, limit: 
       if (exhausted) {
         s.events.push({ ...base, type: 'item.failed', data: { code: decision.error.code } });
         s.settle({ ...base, key: r.key, attempt: Number(r.attempt_count), status: 'failed', value: null, outputs: null, error, credits_used: 0 });
+        failed.push({ id: r.id, error: decision.error });
       }
     }
+    if (sweep?.planAfterFailure && failed.length > 0) await planFailures(ctx, db, s, failed, sweep.planAfterFailure, now);
     await s.write(ctx, db, now);
     const recovered = s.events.filter((e) => e.type === 'item.lease_expired').length;
     if (recovered > 0) await ctx.notifyWork?.(db);
     return recovered;
   });
+}
+
+/**
+ * Asks the kinds that plan with a run's items what follows the items the sweep failed (their
+ * attempts spent by crashes), inside the sweep's transaction, as a completion would: a worker
+ * or flow run then ends `failed` with the item's error, or goes on, instead of stopping short.
+ */
+async function planFailures(
+  ctx: SqlContext,
+  db: Db,
+  s: Settlement,
+  failed: { id: string; error: ItemError }[],
+  planAfterFailure: NonNullable<LeaseSweep['planAfterFailure']>,
+  now: number,
+): Promise<void> {
+  const rows = await db
+    .selectFrom('items')
+    .selectAll()
+    .where(
+      'id',
+      'in',
+      failed.map((f) => f.id),
+    )
+    .execute();
+  if (ctx.dialect === 'postgres') {
+    // Run rows in id order, as every writer locks them.
+    const runIds = [...new Set(rows.map((r) => r.run_id))].sort();
+    await db.selectFrom('runs').select('id').where('id', 'in', runIds).orderBy('id').forNoKeyUpdate().execute();
+  }
+  for (const row of rows) {
+    const item = toItem(row);
+    const error = failed.find((f) => f.id === row.id)!.error;
+    await planInTx(
+      ctx,
+      db,
+      s,
+      { workspace_id: row.workspace_id, run_id: row.run_id, item_id: row.id },
+      (run, items) => planAfterFailure(run, { item, error }, items) ?? { append: [] },
+      now,
+    );
+  }
 }
 
 /** Liveness window when the sweeper names no lease length of its own: the default lease, ms. */
