@@ -232,6 +232,14 @@ test(
     await retried.waitFor({ timeout: 60_000 });
     assert.match((await retried.getByTestId('output-preview').textContent()) ?? '', /^Output \(updated\): Triage: P2/);
     assert.equal((await client.listWorkerRuns(wid)).data.length, 3);
+    // The Runs page's bulk Retry failed tells a worker run's output notice in its confirmation.
+    await page.goto(`${server.url}/runs`);
+    await page.locator(`tr[data-run-id="${runA}"] input[type="checkbox"]`).check();
+    await page.getByRole('button', { name: 'Retry failed', exact: true }).click();
+    await ask.getByTestId('confirm-output-notice').getByText('An earlier output exists: it will be replaced.').waitFor();
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await ask.waitFor({ state: 'detached' });
+
     // The run page names its items by their record; its Rerun of a worker run asks the same way.
     await page.goto(`${server.url}/runs/${runA}`);
     const names = page.getByTestId('items-list').getByTestId('item-name');

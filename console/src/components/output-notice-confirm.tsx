@@ -71,3 +71,28 @@ export function OutputNoticeConfirm({
     />
   );
 }
+
+/**
+ * One worker run's output notice as a line of a list (the Runs page's bulk retry confirmation):
+ * read when shown, `GET /v1/runs/{id}/output-notice`; nothing for a run it does not apply to.
+ */
+export function OutputNoticeLine({ runId }: { runId: string }) {
+  const [text, setText] = useState<string | null>(null);
+  useEffect(() => {
+    let stop = false;
+    must(api.GET('/v1/runs/{run_id}/output-notice', { params: { path: { run_id: runId } } })).then(
+      (r) => !stop && setText(r.output_notice ? `${sentence(r.output_notice.message)}.` : ''),
+      (err: unknown) => !stop && setText(`Could not tell what happens to an earlier output: ${errorMessage(err)}.`),
+    );
+    return () => {
+      stop = true;
+    };
+  }, [runId]);
+  if (text === '') return null;
+  return (
+    <span className="small" data-testid="confirm-output-notice">
+      {' '}
+      — {text ?? 'checking the output an earlier run left…'}
+    </span>
+  );
+}
