@@ -4,7 +4,7 @@
  * exactly one comment; rerunning all 50 with `replace` leaves one comment each, updated; a
  * worker allowed only `read_records` whose model asks to write a comment writes nothing and the
  * refusal is an item; unknown tools and bad arguments are refused too; an endless tool loop
- * ends `failed` with `worker_step_limit`; a paused worker's run waits queued
+ * ends `failed` with `worker_step_limit` (and each other limit with its code); a paused worker's run waits queued
  * (`worker_paused`) until resumed; bad definitions and subjects are 422s naming the field.
  */
 import { after, before, test } from 'node:test';
@@ -208,6 +208,40 @@ describeEachBackend('AI workers through the HTTP API', (backend) => {
     assert.equal(run.status, 'failed');
     assert.equal((run.error as Json).code, 'worker_step_limit');
     assert.equal((await items(run.id as string)).filter((i) => (i.key as string).startsWith('llm:')).length, 3);
+  });
+
+  test('each limit ends the run failed with its code: tool calls, tokens, time, and an answer with no output', async () => {
+    const system = (req: ChatRequest) => JSON.stringify(req.messages.find((m) => m.role === 'system')?.content ?? '');
+    script = (req) => {
+      const s = system(req);
+      if (s.includes('limit.tools')) return { toolCalls: ['a', 'b', 'c'].map((id) => ({ id, name: 'get_row', arguments: '{}' })) };
+      if (s.includes('limit.tokens')) return { text: 'long answer', usage: { prompt_tokens: 90, completion_tokens: 30 } };
+      if (s.includes('limit.time')) return { text: 'slow answer', delayMs: 1_300 };
+      return { text: '' };
+    };
+    const cases: [string, Json, string][] = [
+      ['limit.tools', { max_tool_calls: 2 }, 'worker_tool_call_limit'],
+      ['limit.tokens', { max_tokens: 100 }, 'worker_token_limit'],
+      ['limit.time', { timeout_s: 1 }, 'worker_time_limit'],
+      ['limit.none', {}, 'worker_no_output'],
+    ];
+    for (const [i, [tag, limits, code]] of cases.entries()) {
+      const wid = await createWorker({
+        name: tag,
+        instructions: `Triage. ${tag}`,
+        model: model(),
+        tool_categories: ['read_records', 'write_comments'],
+        output: { mode: 'task_comment', slot: tag },
+        limits,
+      });
+      const row = rowIds[20 + i]!;
+      const before = (await comments(row)).length;
+      const run = await finished(((await runOn(wid, row)).run as Json).id as string);
+      assert.equal(run.status, 'failed', tag);
+      assert.equal((run.error as Json).code, code, `${tag}: ${JSON.stringify(run.error)}`);
+      assert.equal((await comments(row)).length, before, `${tag}: no comment written`);
+      assert.ok(!(await items(run.id as string)).some((it) => it.key === 'output'), `${tag}: no output item`);
+    }
   });
 
   test('a provider answering malformed JSON ends the run failed with llm_malformed_response', async () => {
