@@ -6,9 +6,10 @@
  * - `/ingestions`, `/ingestions/:sourceId`, `/ingestions/:sourceId/runs/:runId` Ingestions (routes/ingestions.tsx)
  * - `/flows`, `/flows/:flowId` Flows (routes/flows.tsx); `/inbox` open waits across runs (routes/inbox.tsx)
  * - `/triggers`, `/triggers/{rules,schedules,hooks,events}/:id` Triggers (routes/triggers.tsx, routes/trigger-detail.tsx)
- * - `/workers`, `/workers/:workerId` AI workers (routes/workers.tsx); `/runs/compare?a=&b=` two runs
- *   side by side (routes/run-compare.tsx); `/usage` rolling usage windows (routes/usage.tsx)
+ * - `/workers`, `/workers/:workerId` AI workers (routes/workers.tsx, routes/worker-page.tsx); `/runs/compare?a=&b=` two runs
+ *   side by side (routes/run-compare.tsx); `/usage` rolling usage windows (routes/usage.tsx, loaded lazily)
  */
+import { lazy, Suspense } from 'react';
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { FlowPage, FlowsPage } from './routes/flows';
 import { InboxPage } from './routes/inbox';
@@ -21,9 +22,12 @@ import { RunsPage } from './routes/runs';
 import { TablePage, TablesPage } from './routes/tables';
 import { HookPage, RulePage, SchedulePage, TriggerEventPage } from './routes/trigger-detail';
 import { TriggersPage } from './routes/triggers';
-import { UsagePage } from './routes/usage';
-import { WorkerPage, WorkersPage } from './routes/workers';
+import { WorkerPage } from './routes/worker-page';
+import { WorkersPage } from './routes/workers';
 import { SessionGate, useCan, useSession } from './session';
+
+/** The Usage page and its chart library (recharts) are a chunk of their own, loaded when the page opens. */
+const UsagePage = lazy(() => import('./routes/usage').then((m) => ({ default: m.UsagePage })));
 
 export function App() {
   return (
@@ -92,7 +96,14 @@ function Shell() {
           <Route path="/flows/:flowId" element={<FlowPage />} />
           <Route path="/workers" element={<WorkersPage />} />
           <Route path="/workers/:workerId" element={<WorkerPage />} />
-          <Route path="/usage" element={<UsagePage />} />
+          <Route
+            path="/usage"
+            element={
+              <Suspense fallback={<p className="muted">Loading usage…</p>}>
+                <UsagePage />
+              </Suspense>
+            }
+          />
           <Route path="/inbox" element={<InboxPage />} />
           <Route path="/triggers" element={<TriggersPage />} />
           <Route path="/triggers/rules/:ruleId" element={<RulePage />} />

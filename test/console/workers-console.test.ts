@@ -1,18 +1,25 @@
 /**
- * AI workers in the console end to end (issue 14 items 7 and 8), in a real Chromium against a
- * real `runyard up` (fresh SQLite file, its own executor) and the local OpenAI-compatible
- * server (test/helpers/fake-llm.ts): a triage worker created through the API is listed on the
- * Workers page and opens its overview (status, output mode and policy, template, context
- * sources, tool categories, read-only instructions). Paused from its page, a run started from
- * the Run form waits queued (worker paused) on its card; Resume releases it and the card goes
- * running → succeeded live, in the same document (the model's first answer is held 3 s by the
- * provider, so the end can only arrive through the live stream), with its linked row, output
- * preview, tokens and cost. The linked row opens on the table page with the worker's comment.
- * The worker is edited to drop its `policy` context source; a second run's card and the first
- * are picked and compared side by side: definition v1 / v2, the instructions diff, `policy`
- * present in A and missing in B. A run the provider refuses (401) shows the provider hint.
- * The Usage page shows the worker's runs. Screenshots at 1280 and 390 px without sideways
- * overflow; dialog, page-error and CSP traps armed.
+ * AI workers in the console end to end (issue 14 items 2, 6, 7 and 8), in a real Chromium
+ * against a real `runyard up` (fresh SQLite file, its own executor) and the local
+ * OpenAI-compatible server (test/helpers/fake-llm.ts): a triage worker created through the API
+ * is listed on the Workers page and opens its overview (status, output mode and policy,
+ * template, context sources, tool categories, read-only instructions). Paused from its page, a
+ * run started from the Run form waits queued (worker paused) on its card; Resume releases it and
+ * the card goes running → succeeded live, in the same document (the model's first answer is
+ * held 3 s by the provider, so the end can only arrive through the live stream), with its linked
+ * row (labelled by its first text field), output preview, tokens and cost. The linked row opens
+ * on the table page with the worker's comment; the table's label field is set to `title` there,
+ * and run cards, the run form and the run page's item list then name the row by its title.
+ * **Edit** in the console: a refused limit is shown at its field and saves nothing; fixed, it
+ * saves version 2 (shown), and version 1 still reads its own instructions. An API edit drops the
+ * `policy` context source (v3); a second run's card and the first are compared side by side:
+ * definition v1 / v3, the instructions diff, `policy` present in A and missing in B. A run the
+ * provider refuses (401) shows the provider hint. Rerun and Retry failed ask first with the
+ * output notice ("An earlier output exists: it will be replaced."): a canceled rerun starts
+ * nothing, a confirmed retry turns the failed card succeeded live with its comment updated; the
+ * run page's Rerun asks the same way. The Usage page draws recharts bars: the three runs in each
+ * of the four windows, by target (named), by model and by provider. Screenshots at 1280 and 390
+ * px without sideways overflow; dialog, page-error and CSP traps armed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,6 +74,12 @@ test(
     const worker = await client.createWorker(def);
     const wid = worker.id as string;
 
+    // Usage before any run: the empty states, no chart.
+    await page.goto(`${server.url}/usage`);
+    await page.getByTestId('usage-empty').getByText('No runs in the last 30 days.', { exact: false }).waitFor();
+    await page.getByTestId('usage-window-empty').waitFor();
+    assert.equal(await page.locator('.recharts-surface').count(), 0);
+
     // Workers page → the worker's overview.
     await page.goto(`${server.url}/workers`);
     const listed = page.locator(`tr[data-worker-id="${wid}"]`);
@@ -115,7 +128,8 @@ test(
     assert.match((await done.textContent()) ?? '', /Cost0 credits/);
     await noOverflowAt390(page, 'worker page', 'worker-390');
 
-    // The linked row opens on the table page with the worker's comment.
+    // The linked row, labelled by its first text field, opens on the table page with the worker's comment.
+    assert.equal(await done.getByTestId('linked-row').textContent(), 'T1');
     await done.getByTestId('linked-row').click();
     await page.waitForURL(new RegExp(`/tables/${table.id}\\?row=${row1}$`));
     const drawer = page.getByTestId('row-drawer');
@@ -128,8 +142,46 @@ test(
     await noOverflowAt390(page, 'table row with comments', 'row-comments-390');
     await drawer.getByRole('button', { name: 'Close' }).click();
     await page.waitForURL(new RegExp(`/tables/${table.id}$`));
+    // Label the rows by their title instead (PATCH /v1/tables/{id}): run cards and item lists follow.
+    await page.getByLabel('Label field').selectOption('title');
+    await page.getByTestId('label-field').getByText('Saved', { exact: false }).waitFor();
+    assert.equal((await client.getTable(table.id)).label_column, 'title');
 
-    // Edit: drop the policy source (version 2), run again, and compare the two runs.
+    // Edit in the console: a refused limit is shown at its field and nothing is saved; fixed, the edit saves version 2.
+    await page.goto(`${server.url}/workers/${wid}`);
+    assert.equal(await page.locator(`li.run-card[data-run-id="${runA}"]`).getByTestId('linked-row').textContent(), 'Login fails for Ada');
+    await form
+      .getByLabel('Subject row')
+      .locator('option', { hasText: /^Login fails for Ada \(/ })
+      .waitFor({ state: 'attached' });
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('form', { name: 'Edit this worker' });
+    await edit.getByLabel('Instructions').fill('Triage the ticket into a comment.');
+    await edit.getByLabel('Max LLM calls').fill('0');
+    await edit.getByRole('button', { name: 'Save as v2' }).click();
+    const limitError = edit.locator('[data-field="limits.max_steps"]').getByTestId('field-error');
+    await limitError.waitFor();
+    assert.match((await limitError.textContent()) ?? '', /limits\.max_steps: expected an integer from 1 to 100/);
+    assert.equal(await edit.getByTestId('field-error').count(), 1, 'only the named field is marked');
+    assert.equal((await client.getWorker(wid)).version, 1, 'a refused edit saves nothing');
+    await screenshot(page, 'worker-edit-1280');
+    await noOverflowAt390(page, 'worker edit form', 'worker-edit-390');
+    await edit.getByLabel('Max LLM calls').fill('6');
+    await edit.getByRole('button', { name: 'Save as v2' }).click();
+    await page.getByTestId('saved-version').getByText('Saved as version 2').waitFor();
+    assert.equal(await page.getByTestId('worker-version').textContent(), 'v2');
+    assert.equal(await page.getByTestId('instructions').textContent(), 'Triage the ticket into a comment.');
+    assert.match((await page.getByTestId('worker-overview').textContent()) ?? '', /steps 6/);
+    const v2 = await client.getWorker(wid);
+    assert.equal(v2.version, 2);
+    assert.deepEqual((v2.definition as { context_sources: unknown }).context_sources, (worker.definition as { context_sources: unknown }).context_sources);
+    // Each version keeps its own read-only instructions.
+    await page.getByLabel('Version').selectOption('1');
+    await page.waitForURL(/\?version=1$/);
+    await page.getByTestId('worker-version').getByText('v1').waitFor();
+    assert.equal(await page.getByTestId('instructions').textContent(), def.instructions);
+
+    // Drop the policy source (version 3, through the API), run again, and compare the two runs.
     await client.editWorker(wid, { ...def, instructions: 'Triage the ticket into a comment.', context_sources: [{ type: 'subject_record', max_chars: 4000 }] });
     const runB = (await client.runWorker(wid, { subject: { table_id: table.id, row_id: row1 } })).run.id;
     assert.equal((await waitForRun(client, runB)).status, 'succeeded');
@@ -145,7 +197,7 @@ test(
     assert.match(pa ?? '', /^present · \d+ chars/);
     assert.match(pb ?? '', /^missing/);
     assert.match((await policy.textContent()) ?? '', /differs/);
-    assert.deepEqual(await page.getByTestId('cmp-version').locator('td').allTextContents(), ['v1', 'v2']);
+    assert.deepEqual(await page.getByTestId('cmp-version').locator('td').allTextContents(), ['v1', 'v3']);
     assert.match((await page.getByTestId('cmp-instructions').textContent()) ?? '', /- Quote the refund policy when it applies\./);
     assert.deepEqual(await page.getByTestId('cmp-status').locator('td').allTextContents(), ['succeeded', 'succeeded']);
     assert.match((await page.getByTestId('cmp-output').textContent()) ?? '', /refunds within 30 days.*Triage: P2 · owner identity team/s);
@@ -162,13 +214,67 @@ test(
     assert.match((await failed.getByTestId('run-error').textContent()) ?? '', new RegExp(code));
     assert.match((await failed.getByTestId('run-hint').textContent()) ?? '', /provider is unavailable/);
 
-    // Usage: the worker's three runs in the last hour.
+    // Rerun asks first and says what happens to the comment the earlier runs left; Cancel starts nothing.
+    assert.equal((await client.outputNotice(runA)).output_notice?.exists, true);
+    await page.locator(`li.run-card[data-run-id="${runA}"]`).getByRole('button', { name: 'Rerun' }).click();
+    const ask = page.locator('dialog.confirm[open]');
+    await ask.getByTestId('confirm-output-notice').getByText('An earlier output exists: it will be replaced.').waitFor();
+    assert.match((await ask.textContent()) ?? '', /Rerun this run\?.*starts on the same row/s);
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await ask.waitFor({ state: 'detached' });
+    assert.equal((await client.listWorkerRuns(wid)).data.length, 3, 'a canceled rerun starts nothing');
+    // Retry failed on the refused run: the same notice first, then the card goes to succeeded live and its output updated the comment.
+    await failed.getByRole('button', { name: 'Retry failed' }).click();
+    await ask.getByTestId('confirm-output-notice').getByText('An earlier output exists: it will be replaced.').waitFor();
+    await ask.getByRole('button', { name: 'Retry failed' }).click();
+    await page.getByTestId('rerun-started').getByText(`1 failed item of ${runC} queued again.`).waitFor();
+    const retried = page.locator(`li.run-card[data-run-id="${runC}"][data-status="succeeded"]`);
+    await retried.waitFor({ timeout: 60_000 });
+    assert.match((await retried.getByTestId('output-preview').textContent()) ?? '', /^Output \(updated\): Triage: P2/);
+    assert.equal((await client.listWorkerRuns(wid)).data.length, 3);
+    // The Runs page's bulk Retry failed tells a worker run's output notice in its confirmation.
+    await page.goto(`${server.url}/runs`);
+    await page.locator(`tr[data-run-id="${runA}"] input[type="checkbox"]`).check();
+    await page.getByRole('button', { name: 'Retry failed', exact: true }).click();
+    await ask.getByTestId('confirm-output-notice').getByText('An earlier output exists: it will be replaced.').waitFor();
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await ask.waitFor({ state: 'detached' });
+
+    // The run page names its items by their record; its Rerun of a worker run asks the same way.
+    await page.goto(`${server.url}/runs/${runA}`);
+    const names = page.getByTestId('items-list').getByTestId('item-name');
+    await names.first().waitFor();
+    const named = await names.allTextContents();
+    assert.ok(named.length >= 3, `the run's items: ${named.join(' | ')}`);
+    for (const n of named) assert.match(n, /^Login fails for Ada \S+$/, 'every item of the run stands for its subject row');
+    await screenshot(page, 'worker-run-items-1280');
+    await page.locator('.run-actions').getByRole('button', { name: 'Rerun' }).click();
+    await ask.getByTestId('confirm-output-notice').getByText('An earlier output exists: it will be replaced.').waitFor();
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('dialog.confirm[open]').waitFor({ state: 'detached' });
+    assert.equal((await client.listWorkerRuns(wid)).data.length, 3);
+
+    // Usage: the worker's three runs in every window, drawn by recharts, then by target in the last hour.
     await page.getByRole('link', { name: 'Usage' }).click();
+    const windowBars = page.getByTestId('usage-window-runs').locator('.recharts-bar-rectangle');
+    await windowBars.nth(3).waitFor();
+    assert.deepEqual(await page.getByTestId('usage-window-runs').locator('.recharts-label-list text').allTextContents(), ['3', '3', '3', '3']);
     await page.getByRole('button', { name: '1h' }).click();
     await page.waitForURL(/window=1h/);
-    const bar = page.getByTestId('usage-target-runs').locator('li', { hasText: wid });
-    await bar.waitFor();
-    assert.equal((await bar.locator('.bar-value').textContent())?.trim(), '3');
+    const target = page.getByTestId('usage-targets').locator(`tr[data-target-id="${wid}"]`);
+    await target.getByText('ticket triage').waitFor();
+    assert.equal(await target.getByTestId('target-runs').textContent(), '3');
+    const targetChart = page.getByTestId('usage-target-runs');
+    await targetChart.locator('.recharts-bar-rectangle').first().waitFor();
+    assert.equal(await targetChart.locator('.recharts-bar-rectangle').count(), 1);
+    assert.deepEqual(await targetChart.locator('.recharts-label-list text').allTextContents(), ['3']);
+    assert.match((await targetChart.locator('.recharts-yAxis-tick-labels').textContent()) ?? '', /ticket triage/);
+    assert.ok((await page.getByTestId('usage-provider-tokens').locator('.recharts-bar-rectangle').count()) > 0, 'provider tokens drawn');
+    const modelChart = page.getByTestId('usage-model-tokens');
+    assert.match((await modelChart.locator('.recharts-yAxis-tick-labels').textContent()) ?? '', /^fake-model$/);
+    assert.equal(await modelChart.locator('.recharts-bar-rectangle').count(), 2, 'input and output stacked');
+    assert.match((await page.getByTestId('usage-model').locator('tbody tr').first().textContent()) ?? '', /^fake-model\d/);
+    await screenshot(page, 'usage-1280');
     await noOverflowAt390(page, 'usage', 'usage-390');
 
     traps.assertClean();

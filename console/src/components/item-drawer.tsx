@@ -51,6 +51,14 @@ export function ItemDrawer({ runId, itemId, version, onClose }: { runId: string;
                 <Clip text={item.key} />
               </dd>
             </div>
+            {item.label ? (
+              <div>
+                <dt>Record</dt>
+                <dd data-testid="item-record">
+                  <Clip text={item.label} />
+                </dd>
+              </div>
+            ) : null}
             <div>
               <dt>Attempts</dt>
               <dd>

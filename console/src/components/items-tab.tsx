@@ -11,6 +11,7 @@ import { api, ITEM_STATUSES, must, type Item, type Run } from '../api/client';
 import { duration, jsonText } from './format';
 import { ItemDrawer } from './item-drawer';
 import { Clip, ErrorBox, StatusChip } from './ui';
+import { ItemName } from './item-name';
 
 /** Items per slice request. */
 const SLICE = 100;
@@ -120,7 +121,7 @@ export function ItemsTab({ run, status, onStatus, version }: { run: Run; status:
           <div className="vrow vhead" aria-hidden="true">
             <span>#</span>
             <span>Status</span>
-            <span className="wide">Key</span>
+            <span className="wide">Record · key</span>
             <span>Output or error</span>
             <span>Attempts</span>
             <span className="wide">Duration</span>
@@ -136,13 +137,13 @@ export function ItemsTab({ run, status, onStatus, version }: { run: Run; status:
                   data-item-id={item.id}
                   style={{ top: 0, transform: `translateY(${v.start}px)` }}
                   onClick={() => setOpen(item.id)}
-                  aria-label={`Item ${item.ordinal}: ${item.status}. Open details`}
+                  aria-label={`Item ${item.ordinal}${item.label ? ` (${item.label})` : ''}: ${item.status}. Open details`}
                 >
                   <span className="num mono">{item.ordinal}</span>
                   <span>
                     <StatusChip status={item.status} />
                   </span>
-                  <Clip className="wide" text={item.key} />
+                  <ItemName className="wide" item={item} />
                   <Clip text={item.error ? `${item.error.code}: ${item.error.message}` : jsonText(item.outputs)} />
                   <span className="num">{item.attempt_count}</span>
                   <span className="num wide">{duration(item.duration_ms)}</span>

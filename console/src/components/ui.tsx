@@ -2,7 +2,7 @@
  * Small shared pieces of the console. Every user-supplied string is rendered as a React text
  * node (never as HTML); long text is cut with CSS ellipsis and shown whole in `title`.
  */
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { errorMessage } from '../api/client';
 import { count } from './format';
 
@@ -85,12 +85,17 @@ export function Confirm(props: {
   message: ReactNode;
   confirmLabel: string;
   danger?: boolean;
+  /** The confirm button is disabled (e.g. while what the message says is still being read). */
+  confirmDisabled?: boolean;
   onConfirm(): void;
   onCancel(): void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
+  const titleId = useId();
+  // The confirm button takes the focus when it is enabled, if it was disabled at opening.
+  const focusConfirm = useRef(false);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
@@ -98,18 +103,22 @@ export function Confirm(props: {
       d.showModal();
       // Enter confirms a safe action; for a destructive one it cancels.
       (props.danger ? cancelRef : confirmRef).current?.focus();
+      focusConfirm.current = !props.danger && props.confirmDisabled === true;
+    } else if (props.open && focusConfirm.current && !props.confirmDisabled) {
+      focusConfirm.current = false;
+      confirmRef.current?.focus();
     }
     if (!props.open && d.open) d.close();
-  }, [props.open, props.danger]);
+  }, [props.open, props.danger, props.confirmDisabled]);
   return (
-    <dialog ref={ref} className="confirm" aria-labelledby="confirm-title" onCancel={props.onCancel} onClose={() => props.open && props.onCancel()}>
-      <h2 id="confirm-title">{props.title}</h2>
+    <dialog ref={ref} className="confirm" aria-labelledby={titleId} onCancel={props.onCancel} onClose={() => props.open && props.onCancel()}>
+      <h2 id={titleId}>{props.title}</h2>
       <div className="confirm-message">{props.message}</div>
       <div className="actions">
         <button type="button" ref={cancelRef} onClick={props.onCancel}>
           Cancel
         </button>
-        <button type="button" ref={confirmRef} className={props.danger ? 'danger' : 'primary'} onClick={props.onConfirm}>
+        <button type="button" ref={confirmRef} className={props.danger ? 'danger' : 'primary'} disabled={props.confirmDisabled} onClick={props.onConfirm}>
           {props.confirmLabel}
         </button>
       </div>

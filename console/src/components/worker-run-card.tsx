@@ -3,7 +3,9 @@
  * subject row, a link that opens the row and its comments on the table page), the output
  * preview and what happened to it, tokens, cost, and the error with a hint drawn from the
  * seed's troubleshooting order (record gone, context source missing, category not allowed,
- * provider unavailable). A checkbox picks the card for a side-by-side comparison.
+ * provider unavailable). A checkbox picks the card for a side-by-side comparison. **Rerun** and
+ * (a finished run with failed items) **Retry failed** ask the page to confirm first: the page's
+ * confirmation (components/output-notice-confirm.tsx) says what happens to the output.
  */
 import { Link } from 'react-router';
 import type { Run } from '../api/client';
@@ -16,6 +18,8 @@ export interface RowSubject {
   id: string;
   table_id: string;
   url: string;
+  /** The row's label (its table's label field, else its first text field); null: none. */
+  label: string | null;
 }
 
 /** The parts of a worker run's `output` a card shows (docs/workers.md). */
@@ -30,7 +34,9 @@ interface WorkerOutput {
 /** The run's subject row, or null when the run has none. */
 export function subjectOf(run: Run): RowSubject | null {
   const s = run.subject as Partial<RowSubject> | null | undefined;
-  return s && typeof s.id === 'string' && typeof s.table_id === 'string' ? { type: s.type ?? 'row', id: s.id, table_id: s.table_id, url: s.url ?? '' } : null;
+  return s && typeof s.id === 'string' && typeof s.table_id === 'string'
+    ? { type: s.type ?? 'row', id: s.id, table_id: s.table_id, url: s.url ?? '', label: typeof s.label === 'string' ? s.label : null }
+    : null;
 }
 
 /** The subject row's page: the table with the row (and its comments) open. */
@@ -63,7 +69,18 @@ export function troubleshootingHint(run: Run): string | null {
 
 const TERMINAL = ['succeeded', 'partial', 'failed', 'canceled'];
 
-export function WorkerRunCard({ run, picked, onPick }: { run: Run; picked: boolean; onPick(on: boolean): void }) {
+export function WorkerRunCard({
+  run,
+  picked,
+  onPick,
+  onAction,
+}: {
+  run: Run;
+  picked: boolean;
+  onPick(on: boolean): void;
+  /** Rerun or retry asked for (operator); absent: no buttons. */
+  onAction?: (action: 'rerun' | 'retry') => void;
+}) {
   const s = subjectOf(run);
   const o = outputOf(run);
   const hint = TERMINAL.includes(run.status) || run.error ? troubleshootingHint(run) : null;
@@ -90,8 +107,8 @@ export function WorkerRunCard({ run, picked, onPick }: { run: Run; picked: boole
           <dt>Linked task</dt>
           <dd>
             {s ? (
-              <Link to={rowLink(s)} className="clip" data-testid="linked-row">
-                row {s.id}
+              <Link to={rowLink(s)} className="clip" data-testid="linked-row" title={`row ${s.id}`}>
+                {s.label ?? `row ${s.id}`}
               </Link>
             ) : (
               '—'
@@ -126,6 +143,18 @@ export function WorkerRunCard({ run, picked, onPick }: { run: Run; picked: boole
         <p className="hint small" data-testid="run-hint">
           {hint}
         </p>
+      ) : null}
+      {onAction && TERMINAL.includes(run.status) ? (
+        <div className="actions small">
+          <button type="button" onClick={() => onAction('rerun')}>
+            Rerun
+          </button>
+          {run.items_failed > 0 ? (
+            <button type="button" onClick={() => onAction('retry')}>
+              Retry failed
+            </button>
+          ) : null}
+        </div>
       ) : null}
     </li>
   );

@@ -1,7 +1,7 @@
 /**
  * The Run form of a worker page: a subject row (a table, then one of its first {@link ROWS}
- * rows, labelled by its first text field; or a row id typed in), an optional prompt and a dry
- * run switch. `POST /v1/workers/{id}/runs`; the answer's output notice (what happens to an
+ * rows, labelled by the table's label field or its first text field; or a row id typed in), an
+ * optional prompt and a dry run switch. `POST /v1/workers/{id}/runs`; the answer's output notice (what happens to an
  * output an earlier run left: replaced, kept, another one added) stays on screen, and the new
  * run is handed to `onStarted`. A 422 is shown with the field it names.
  */
@@ -13,9 +13,16 @@ type Row = Schemas['Row'];
 /** Rows offered in the row picker. */
 const ROWS = 100;
 
-/** A row's label: its first non-empty text field, else its id. */
-export function rowLabel(row: Row): string {
-  const text = Object.values(row.data).find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
+/**
+ * A row's label, as the API labels items (src/core/row-label.ts): the table's label field when
+ * chosen and not blank, else the row's first non-empty text field; then its id. 60 characters at most.
+ */
+export function rowLabel(row: Row, labelColumn: string | null = null): string {
+  const chosen = labelColumn === null ? undefined : row.data[labelColumn];
+  const text =
+    (typeof chosen === 'string' && chosen.trim() !== '') || typeof chosen === 'number' || typeof chosen === 'boolean'
+      ? String(chosen)
+      : (Object.values(row.data).find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined);
   return text ? `${text.length > 60 ? `${text.slice(0, 60)}…` : text} (${row.id})` : row.id;
 }
 
@@ -68,7 +75,7 @@ export function WorkerRunForm({ workerId, onStarted }: { workerId: string; onSta
           body: { subject: { table_id: tableId, row_id: rowId }, ...(prompt.trim() ? { prompt } : {}), mode: dryRun ? 'dry_run' : 'live' },
         }),
       );
-      setNotice(res.output_notice.message);
+      setNotice(res.output_notice?.message ?? null);
       onStarted(res.run);
     } catch (err) {
       setError(err);
@@ -104,7 +111,7 @@ export function WorkerRunForm({ workerId, onStarted }: { workerId: string; onSta
             <select aria-label="Subject row" value={rowId} onChange={(e) => setRowId(e.target.value)} aria-invalid={field === 'subject.row_id'} disabled={busy}>
               {rows.map((r) => (
                 <option key={r.id} value={r.id}>
-                  {rowLabel(r)}
+                  {rowLabel(r, tables.find((t) => t.id === tableId)?.label_column ?? null)}
                 </option>
               ))}
             </select>

@@ -256,7 +256,13 @@ export function RunComparePage() {
                   <Row label="Counts" a={counts(cmp.items.counts.a)} b={counts(cmp.items.counts.b)} same={cmp.items.counts.same} />
                   <Row label="Error codes" a={counts(cmp.items.error_codes.a)} b={counts(cmp.items.error_codes.b)} same={cmp.items.error_codes.same} />
                   {cmp.items.differing.map((d) => (
-                    <Row key={d.key} label={d.key} a={<Clip text={jsonText(d.a) || '—'} />} b={<Clip text={jsonText(d.b) || '—'} />} same={false} />
+                    <Row
+                      key={d.key}
+                      label={d.label ? `${d.label} (${d.key})` : d.key}
+                      a={<Clip text={jsonText(d.a) || '—'} />}
+                      b={<Clip text={jsonText(d.b) || '—'} />}
+                      same={false}
+                    />
                   ))}
                 </tbody>
               </CompareTable>

@@ -1,8 +1,9 @@
 /**
  * Run detail (`/runs/:runId`, a run's `web_url`): header (status, mode, trigger, session,
  * deep link, credits, progress), waiting reason, error box and result summary, actions
- * (pause, resume, cancel, retry failed, rerun, export, delete) and the Items, Timeline and
- * Events tabs; a flow run first shows Progress, Results and its Timeline (components/flow-views.tsx)
+ * (pause, resume, cancel, retry failed, rerun, export, delete; a retry, and a worker run's
+ * rerun, is confirmed with what happens to the output an earlier run left) and the Items,
+ * Timeline and Events tabs; a flow run first shows Progress, Results and its Timeline (components/flow-views.tsx)
  * with its open waits answerable in place above the tabs. Live: the run's event stream (`?follow=true`, from the newest event) re-reads
  * the run and the visible items as events arrive, with no reload; the stream's `end` event
  * carries the final run. Tab and item status filter live in the URL (`tab`, `items`).
@@ -16,6 +17,7 @@ import { EventsTab } from '../components/events-tab';
 import { count, credits, duration, time } from '../components/format';
 import { FlowProgress, FlowResults, FlowTimeline, useFlowRun } from '../components/flow-views';
 import { ItemsTab } from '../components/items-tab';
+import { OutputNoticeConfirm } from '../components/output-notice-confirm';
 import { WaitForm } from '../components/wait-form';
 import { TimelineTab } from '../components/timeline-tab';
 import { Clip, Confirm, ErrorBox, LongText, PageHeader, Progress, StatusChip } from '../components/ui';
@@ -150,7 +152,9 @@ export function RunDetailPage() {
       else if (action === 'retry') {
         const res = await must(api.POST('/v1/runs/{run_id}/retry-failed', path));
         setRun(res.run);
-        setNotice(`${res.retried} failed item${res.retried === 1 ? '' : 's'} queued again`);
+        setNotice(
+          `${res.retried} failed item${res.retried === 1 ? '' : 's'} queued again${res.output_notice ? ` (output: ${res.output_notice.message})` : ''}`,
+        );
       } else if (action === 'rerun') {
         const next = await must(api.POST('/v1/runs/{run_id}/rerun', { ...path, body: { pin: 'version' } }));
         navigate(`/runs/${next.id}`);
@@ -319,7 +323,7 @@ export function RunDetailPage() {
             <button type="button" disabled={!can.retry || busy} onClick={() => setConfirm('retry')}>
               Retry failed
             </button>
-            <button type="button" disabled={busy} onClick={() => void act('rerun')}>
+            <button type="button" disabled={busy} onClick={() => (run.kind === 'worker' ? setConfirm('rerun') : void act('rerun'))}>
               Rerun
             </button>
           </>
@@ -366,19 +370,29 @@ export function RunDetailPage() {
       )}
 
       <Confirm
-        open={confirm === 'cancel' || confirm === 'retry' || confirm === 'delete'}
-        title={confirm === 'cancel' ? 'Cancel this run?' : confirm === 'retry' ? 'Retry the failed items?' : 'Delete this run?'}
+        open={confirm === 'cancel' || confirm === 'delete'}
+        title={confirm === 'cancel' ? 'Cancel this run?' : 'Delete this run?'}
         message={
           <p>
             {confirm === 'cancel'
               ? 'Unfinished items become canceled and running producers are stopped. Finished items keep their results.'
-              : confirm === 'retry'
-                ? `${run.items_failed} failed item${run.items_failed === 1 ? '' : 's'} will run again; succeeded items are not re-run.`
-                : 'The run, its items and its events are deleted for good. Table cells keep their values.'}
+              : 'The run, its items and its events are deleted for good. Table cells keep their values.'}
           </p>
         }
-        confirmLabel={confirm === 'cancel' ? 'Cancel run' : confirm === 'retry' ? 'Retry failed' : 'Delete run'}
-        danger={confirm !== 'retry'}
+        confirmLabel={confirm === 'cancel' ? 'Cancel run' : 'Delete run'}
+        danger
+        onConfirm={() => confirm && void act(confirm)}
+        onCancel={() => setConfirm(null)}
+      />
+      {/* Retry (and a worker run's rerun) say first what happens to an output an earlier run left. */}
+      <OutputNoticeConfirm
+        run={run}
+        action={confirm === 'retry' || confirm === 'rerun' ? confirm : null}
+        lead={
+          confirm === 'retry'
+            ? `${run.items_failed} failed item${run.items_failed === 1 ? '' : 's'} will run again; succeeded items are not re-run.`
+            : `A new run of the same target and version (v${run.target_version}) starts; this one is kept.`
+        }
         onConfirm={() => confirm && void act(confirm)}
         onCancel={() => setConfirm(null)}
       />

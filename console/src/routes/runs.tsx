@@ -2,8 +2,9 @@
  * Runs page: every run, newest first, with filters kept in the URL (run-filters.ts), live
  * updates over SSE (`/v1/events?follow=true` from the newest event; the list is re-read when
  * something happens, and every few seconds while runs are active so waits and ages stay
- * true), bulk cancel / retry failed / delete with confirmation, and an export of the
- * filtered view. Empty and stuck states are explained in words.
+ * true), bulk cancel / retry failed / delete with confirmation (a worker run's retry says what
+ * happens to its output), and an export of the filtered view. Empty and stuck states are
+ * explained in words.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -11,6 +12,7 @@ import { api, errorMessage, isTerminal, must, RUN_KINDS, RUN_MODES, RUN_STATUSES
 import { useFollow } from '../api/sse';
 import { useDebounced } from '../components/use-debounced';
 import { ago, credits, duration, time } from '../components/format';
+import { OutputNoticeLine } from '../components/output-notice-confirm';
 import { Clip, Confirm, ErrorBox, PageHeader, Progress, StatusChip } from '../components/ui';
 import { apiFilter, hasFilters, readFilters, writeFilters, type RangeKey, type RunFilters } from './run-filters';
 import { useCan } from '../session';
@@ -337,6 +339,7 @@ export function RunsPage() {
                 {selectedRuns.slice(0, 5).map((r) => (
                   <li key={r.id}>
                     <Clip text={r.name} />
+                    {confirm === 'retry' && r.kind === 'worker' ? <OutputNoticeLine runId={r.id} /> : null}
                   </li>
                 ))}
                 {selectedRuns.length > 5 ? <li>and {selectedRuns.length - 5} more</li> : null}

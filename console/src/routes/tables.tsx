@@ -8,7 +8,8 @@
  *   form; and the rows with per-cell status (components/table-grid.tsx), redrawn live from the
  *   workspace event stream. `?row=<id>` opens that row in a drawer with its comments
  *   (components/row-drawer.tsx): an AI worker run's linked task (`subject.url`) points here;
- *   a row's number opens it too.
+ *   a row's number opens it too. Which field labels the rows in item lists and run cards is
+ *   chosen there too (components/table-label-field.tsx, editor).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
@@ -20,6 +21,7 @@ import { RowDrawer } from '../components/row-drawer';
 import { AddColumnForm } from '../components/table-add-column';
 import { TableGrid } from '../components/table-grid';
 import { TableImport } from '../components/table-import';
+import { TableLabelField } from '../components/table-label-field';
 import { Clip, ErrorBox, PageHeader } from '../components/ui';
 import { useCan } from '../session';
 
@@ -175,6 +177,7 @@ export function TablePage() {
       ) : (
         <p className="muted">Loading…</p>
       )}
+      {table ? <TableLabelField table={table} canEdit={can('editor')} onSaved={setTable} /> : null}
       <h2>Columns</h2>
       {columns.length === 0 ? (
         <p className="muted" data-testid="no-columns">
