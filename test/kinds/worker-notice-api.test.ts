@@ -8,45 +8,21 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
-import { createProducerRegistry } from '../../src/producers/index.js';
-import { createApp } from '../../src/server/app.js';
-import { tokenFor } from '../helpers/auth.js';
+import { startApiApp, type ApiApp, type Json } from '../helpers/api-app.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { startFakeLlm, type FakeLlm, type Reply } from '../helpers/fake-llm.js';
-import { FAST, tempDir, until, writeModule } from '../helpers/fixtures.js';
-
-type Json = Record<string, unknown>;
+import { tempDir, writeModule } from '../helpers/fixtures.js';
 
 describeEachBackend('output notices of reruns and retries', (backend) => {
-  let engine: Engine;
-  let server: ServerType;
-  let base: string;
-  let token: string;
+  let app: ApiApp;
   let fake: FakeLlm;
+  const call = (method: string, path: string, body?: unknown) => app.call(method, path, body);
   let tableId: string;
   let rowIds: string[];
   let reply: Reply = { text: 'P2 · owner: identity team' };
   const dir = tempDir();
 
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json; text: string }> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as Json) : {}, text };
-  }
-
-  async function finished(runId: string): Promise<Json> {
-    return until(`run ${runId} to finish`, 120_000, async () => {
-      const r = await call('GET', `/v1/runs/${runId}`);
-      return ['succeeded', 'partial', 'failed', 'canceled'].includes(r.json.status as string) ? r.json : undefined;
-    });
-  }
+  const finished = (runId: string) => app.finished(runId, 120_000);
 
   before(async () => {
     writeModule(
@@ -55,14 +31,7 @@ describeEachBackend('output notices of reruns and retries', (backend) => {
       "export default (i) => { if (i.t.startsWith('T1')) throw Object.assign(new Error('no'), { retryable: false, code: 'bad_row' }); return i.t.toUpperCase(); };",
     );
     fake = await startFakeLlm({ respond: () => reply });
-    const { store } = await backend.open();
-    engine = createEngine({ store, producers: createProducerRegistry({ baseDir: dir }), options: { ...FAST } });
-    token = await tokenFor(engine, 'admin');
-    const app = createApp(engine, { baseUrl: () => base });
-    server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise<void>((r) => server.once('listening', () => r()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await engine.startExecutor();
+    app = await startApiApp(backend, { dir });
     const t = await call('POST', '/v1/tables', { name: 'tickets', format: 'csv', data: 'ticket,title\nT0,Login fails\nT1,Refund late\nT2,Slow page\n' });
     assert.equal(t.status, 201, t.text);
     tableId = t.json.id as string;
@@ -70,9 +39,7 @@ describeEachBackend('output notices of reruns and retries', (backend) => {
   });
 
   after(async () => {
-    await engine.stopExecutor();
-    await new Promise<void>((r) => server.close(() => r()));
-    await engine.store.close();
+    await app.close();
     await fake.close();
   });
 
