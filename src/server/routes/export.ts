@@ -100,12 +100,12 @@ const errors = {
   422: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input' },
 };
 
-/** Mapped pages: each store page becomes a page of API records. */
 /** Pages of `run`'s items in API shape, each page labelled by its records in one batch (engine/item-labels.ts). */
 async function* labelledPages(engine: Engine, run: RunRecord, pages: AsyncIterable<ItemRecord[]>): AsyncGenerator<ApiItem[]> {
   for await (const page of pages) yield await presentItems(engine, run, page);
 }
 
+/** Mapped pages: each store page becomes a page of API records. */
 async function* mapPages<A, B>(pages: AsyncIterable<A[]>, fn: (a: A) => B): AsyncGenerator<B[]> {
   for await (const page of pages) yield page.map(fn);
 }
