@@ -28,7 +28,10 @@ const runControl = (mode: HarnessMode) => () => {
   after(async () => h.close());
 
   test('pause/resume toggled 100 times ends like an uninterrupted run; nothing is claimed while paused', { timeout: 120_000 }, async () => {
-    const tableId = await h.table('toggle', rows(300, 'ok', 8));
+    // 300 items of 40 ms at concurrency 8: about 1.5 s of work, so the 100 toggles land while
+    // the run is under way even when every API call is slow on a busy machine (at 8 ms a
+    // stressed machine finished the run after 15 toggles).
+    const tableId = await h.table('toggle', rows(300, 'ok', 40));
     const reference = await h.start(tableId, { name: 'uninterrupted' });
     const ref = await h.waitTerminal(String(reference.id));
     const run = await h.start(tableId, { name: 'toggled' });
